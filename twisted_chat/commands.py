@@ -1,0 +1,150 @@
+"""
+What a participant may ask of the server: the commands of the line protocol.
+
+L{twisted_chat.wire.parseCommand} turns a typed line into one of these;
+L{twisted_chat.interpreter.CommandInterpreter} carries it out.  L{COMMANDS}
+holds each command's usage and summary once, for C{/help} and for the
+documentation test that keeps docs/PROTOCOL.md complete.
+"""
+
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """Base of everything a participant may ask."""
+
+
+@dataclass(frozen=True, slots=True)
+class Say(Command):
+    """Say C{text} in the current room (a line not starting with C{/})."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetNick(Command):
+    nick: str
+
+
+@dataclass(frozen=True, slots=True)
+class Join(Command):
+    room: str
+
+
+@dataclass(frozen=True, slots=True)
+class Part(Command):
+    """Leave C{room}, or the current room when it is L{None}."""
+
+    room: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Message(Command):
+    """Send C{text} to a nick, or to a room one is in (C{target} starts with #)."""
+
+    target: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Act(Command):
+    """C{/me}: say an action in the current room."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Who(Command):
+    room: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListRooms(Command):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Topic(Command):
+    """Ask a room's topic (C{text} is L{None}) or set it."""
+
+    room: str | None
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuitCommand(Command):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Help(Command):
+    command: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Kick(Command):
+    """Disconnect a nick; only the operator may."""
+
+    nick: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """
+    How a command is typed and what it does, for people.
+
+    @ivar operatorOnly: whether only the operator console may use it.
+    """
+
+    name: str
+    usage: str
+    summary: str
+    operatorOnly: bool = False
+
+
+COMMANDS: Final = {
+    spec.name: spec
+    for spec in [
+        CommandSpec("nick", "/nick NAME", "Change your nick."),
+        CommandSpec(
+            "join",
+            "/join #room",
+            "Join a room, creating it if needed; it becomes your current room.",
+        ),
+        CommandSpec(
+            "part",
+            "/part [#room] [reason]",
+            "Leave a room (the current one if none is named).",
+        ),
+        CommandSpec(
+            "msg",
+            "/msg NICK|#room TEXT",
+            "Send a private message to a nick, or a message to one of your rooms.",
+        ),
+        CommandSpec("me", "/me TEXT", "Describe an action in the current room."),
+        CommandSpec(
+            "who", "/who [#room]", "List the members of a room (the current one)."
+        ),
+        CommandSpec("rooms", "/rooms", "List the rooms with member counts and topics."),
+        CommandSpec(
+            "topic",
+            "/topic [#room] [TEXT]",
+            "Show a room's topic, or set it when TEXT is given.",
+        ),
+        CommandSpec(
+            "quit", "/quit [reason]", "Leave the server (so does a line 'bye')."
+        ),
+        CommandSpec("help", "/help [command]", "List the commands, or explain one."),
+        CommandSpec(
+            "kick",
+            "/kick NICK [reason]",
+            "Disconnect a nick from the server.",
+            operatorOnly=True,
+        ),
+    ]
+}
+"""Every slash command, by name, in the order /help lists them."""

@@ -1,0 +1,93 @@
+"""
+The errors a participant can cause, each with a stable machine-readable code.
+
+A L{ChatError} is a user mistake: the adapter turns it into one C{ERROR code
+:sentence} line and the connection stays.  Anything else that escapes is a bug,
+logged with its traceback, and drops only the connection it happened on.  The
+codes are part of the wire protocol (docs/PROTOCOL.md lists each one), so a
+code, once shipped, never changes meaning.
+"""
+
+from typing import ClassVar
+
+
+class ChatError(Exception):
+    """
+    A request that cannot be carried out, explained for a person.
+
+    @cvar code: the stable code sent on the wire.
+    @ivar message: one sentence for the person who made the mistake.
+    """
+
+    code: ClassVar[str] = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class LineTooLong(ChatError):
+    code = "line-too-long"
+
+
+class InvalidEncoding(ChatError):
+    code = "invalid-utf8"
+
+
+class ForbiddenCharacter(ChatError):
+    code = "control-character"
+
+
+class UnknownCommand(ChatError):
+    code = "unknown-command"
+
+
+class BadArguments(ChatError):
+    code = "bad-arguments"
+
+
+class InvalidNick(ChatError):
+    code = "bad-nick"
+
+
+class ReservedNick(ChatError):
+    code = "reserved-nick"
+
+
+class NickInUse(ChatError):
+    code = "nick-in-use"
+
+
+class InvalidRoomName(ChatError):
+    code = "bad-room"
+
+
+class NoSuchNick(ChatError):
+    code = "no-such-nick"
+
+
+class NoSuchRoom(ChatError):
+    code = "no-such-room"
+
+
+class NotInRoom(ChatError):
+    code = "not-in-room"
+
+
+class NoCurrentRoom(ChatError):
+    code = "no-current-room"
+
+
+class TopicTooLong(ChatError):
+    code = "topic-too-long"
+
+
+class NotPermitted(ChatError):
+    code = "not-permitted"
+
+
+def allErrorCodes() -> list[str]:
+    """
+    Every code a server may send, for documentation checks and clients.
+    """
+    return sorted(cls.code for cls in ChatError.__subclasses__())

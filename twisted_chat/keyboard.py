@@ -1,0 +1,301 @@
+"""
+The keyboard and screen of a chat participant, through C{StandardIO}.
+
+The terminal client and the operator console both read lines from the person
+and show lines to them.  L{openTerminal} picks how:
+
+- on a terminal, L{LineEditor}: a C{twisted.conch.recvline} line editor inside
+  C{insults}, as the manhole uses, in raw mode.  Incoming lines are drawn above
+  the input line, which is redrawn and never overwritten; the up and down
+  arrows walk the input history.
+- otherwise, L{PlainKeyboard}: plain lines in and out.  It is half-closeable,
+  so the end of piped input does not cut off the output that follows it.
+
+Either way the person's lines go to C{onLine} and the end of input (end of
+file, or Ctrl-D on an empty line, or Ctrl-C) to C{onEnd}.
+"""
+
+import codecs
+import os
+import sys
+import termios
+import tty
+from collections.abc import Callable
+from typing import Protocol as TypingProtocol
+
+from twisted.conch.insults.insults import ServerProtocol
+from twisted.conch.recvline import HistoricRecvLine
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import (
+    IHalfCloseableProtocol,
+    IReactorFDSet,
+    ITransport,
+)
+from twisted.internet.protocol import Protocol
+from twisted.internet.stdio import StandardIO
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from .framing import LineFramer
+
+LineCallback = Callable[[str], None]
+EndCallback = Callable[[], None]
+
+MAX_INPUT_LINE: int = 1 << 20
+"""Longest line read from piped input; the server has its own, smaller limit."""
+
+CTRL_A = b"\x01"
+CTRL_C = b"\x03"
+CTRL_D = b"\x04"
+CTRL_E = b"\x05"
+CTRL_U = b"\x15"
+
+
+class Screen(TypingProtocol):
+    """What the view and the chat need of a keyboard bridge."""
+
+    closed: Deferred[None]
+
+    def show(self, text: str) -> None:
+        """Show one line of output."""
+
+    def setPrompt(self, prompt: str) -> None:
+        """Change the prompt, where there is one."""
+
+
+@implementer(IHalfCloseableProtocol)
+class PlainKeyboard(Protocol):
+    """
+    Line-by-line input and output for pipes and files.
+
+    @ivar closed: fires when standard output has been flushed and closed.
+    """
+
+    transport: ITransport
+
+    def __init__(self, onLine: LineCallback, onEnd: EndCallback) -> None:
+        self._onLine = onLine
+        self._onEnd = onEnd
+        self._framer = LineFramer(MAX_INPUT_LINE)
+        self.closed: Deferred[None] = Deferred()
+
+    def dataReceived(self, data: bytes) -> None:
+        for line in self._framer.feed(data):
+            if line is not None:
+                self._onLine(line.decode("utf-8", errors="replace"))
+
+    def readConnectionLost(self) -> None:
+        if self._framer.pendingLength:
+            # The last line had no line ending; it is a line all the same.
+            self.dataReceived(b"\n")
+        self._onEnd()
+
+    def writeConnectionLost(self) -> None:
+        """Nobody reads our output any more; go on reading input."""
+
+    def connectionLost(self, reason: Failure | None = None) -> None:
+        self.closed.callback(None)
+
+    def show(self, text: str) -> None:
+        self.transport.write(text.encode("utf-8", errors="replace") + b"\n")
+
+    def setPrompt(self, prompt: str) -> None:
+        """There is no prompt on a pipe."""
+
+
+class LineEditor(HistoricRecvLine):
+    """
+    A line editor whose input line incoming text does not clobber.
+
+    Typed lines are taken off the screen once entered: the server echoes what
+    was said, so the conversation shows each line once.
+    """
+
+    def __init__(self, onLine: LineCallback, onEnd: EndCallback, prompt: str) -> None:
+        super().__init__()
+        self._onLine = onLine
+        self._onEnd = onEnd
+        self.ps = (prompt.encode("utf-8"), b"")
+        self.closed: Deferred[None] = Deferred()
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        self.keyHandlers.update(
+            {
+                CTRL_A: self.handle_HOME,
+                CTRL_E: self.handle_END,
+                CTRL_U: self.handle_KILL_LINE,
+                CTRL_C: self._onEnd,
+                CTRL_D: self.handle_EOF,
+            }
+        )
+
+    def connectionLost(self, reason: Failure | None = None) -> None:
+        self.closed.callback(None)
+
+    def initializeScreen(self) -> None:
+        # RecvLine would reset (clear) the whole terminal; draw only our line.
+        self.setInsertMode()
+        self._drawInput()
+
+    def terminalSize(self, width: int, height: int) -> None:
+        self.width = width
+        self.height = height
+
+    def keystrokeReceived(self, keyID: object, modifier: object) -> None:
+        handler = self.keyHandlers.get(keyID)
+        if handler is not None:
+            handler()
+        elif isinstance(keyID, bytes) and keyID >= b"\x80":
+            # insults hands us UTF-8 one byte at a time: put characters together.
+            char = self._decoder.decode(keyID)
+            if char:
+                self.characterReceived(char.encode("utf-8"), False)
+        elif isinstance(keyID, bytes) and b" " <= keyID <= b"~":
+            self.characterReceived(keyID, False)
+        # Other keys and control characters mean nothing here.
+
+    def handle_RETURN(self) -> None:
+        line = b"".join(self.lineBuffer)
+        if line:
+            self.historyLines.append(line)
+        self.historyPosition = len(self.historyLines)
+        self._eraseInput()
+        self.lineBuffer = []
+        self.lineBufferIndex = 0
+        self._drawInput()
+        if line.strip():
+            self._onLine(line.decode("utf-8", errors="replace"))
+
+    def handle_EOF(self) -> None:
+        if self.lineBuffer:
+            self.handle_DELETE()
+        else:
+            self._onEnd()
+
+    def handle_KILL_LINE(self) -> None:
+        self._eraseInput()
+        self.lineBuffer = []
+        self.lineBufferIndex = 0
+        self._drawInput()
+
+    def show(self, text: str) -> None:
+        """Write a line above the input line, then redraw the input line."""
+        self._eraseInput()
+        self.terminal.write(text.encode("utf-8", errors="replace") + b"\r\n")
+        self._drawInput()
+
+    def setPrompt(self, prompt: str) -> None:
+        self._eraseInput()
+        self.ps = (prompt.encode("utf-8"), b"")
+        self._drawInput()
+
+    def finish(self) -> None:
+        """Take the input line off the screen before the terminal is handed back."""
+        self._eraseInput()
+
+    def _eraseInput(self) -> None:
+        row = (len(self.ps[0]) + self.lineBufferIndex) // max(self.width, 1)
+        if row:
+            self.terminal.cursorUp(row)
+        self.terminal.write(b"\r")
+        self.terminal.eraseToDisplayEnd()
+
+    def _drawInput(self) -> None:
+        self.terminal.write(self.ps[0] + b"".join(self.lineBuffer))
+        back = len(self.lineBuffer) - self.lineBufferIndex
+        if back:
+            self.terminal.cursorBackward(back)
+
+
+class RawMode:
+    """
+    A terminal put in raw mode, and the way back to how it was.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._saved = termios.tcgetattr(fd)
+        tty.setraw(fd)
+
+    def restore(self) -> None:
+        termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
+
+
+class Terminal:
+    """
+    One person's keyboard and screen, bridged into the reactor by
+    C{StandardIO}; made by L{openTerminal}.
+    """
+
+    def __init__(
+        self, stdio: StandardIO, screen: Screen, rawMode: RawMode | None = None
+    ) -> None:
+        self.stdio = stdio
+        self.screen = screen
+        self._rawMode = rawMode
+
+    def show(self, text: str) -> None:
+        self.screen.show(text)
+
+    def setPrompt(self, prompt: str) -> None:
+        self.screen.setPrompt(prompt)
+
+    def pauseReading(self) -> None:
+        self.stdio.pauseProducing()
+
+    def resumeReading(self) -> None:
+        self.stdio.resumeProducing()
+
+    async def close(self) -> None:
+        """
+        Flush what is still to be shown, then give the terminal back as it was.
+        """
+        if isinstance(self.screen, LineEditor):
+            self.screen.finish()
+        if not self.stdio.disconnected:
+            self.stdio.loseConnection()
+            await self.screen.closed
+        if self._rawMode is not None:
+            self._rawMode.restore()
+            self._rawMode = None
+
+
+def isInteractive() -> bool:
+    """
+    Tell whether standard input and output are both a terminal, so that the
+    line editor can be used.
+    """
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def openTerminal(
+    reactor: IReactorFDSet,
+    onLine: LineCallback,
+    onEnd: EndCallback,
+    *,
+    interactive: bool,
+    prompt: str = "> ",
+) -> Terminal:
+    """
+    Start reading the person's lines and showing them output.
+
+    @param interactive: use the line editor (the caller has checked that
+        both ends are a terminal, see L{isInteractive}).
+    """
+    if not interactive:
+        keyboard = PlainKeyboard(onLine, onEnd)
+        return Terminal(StandardIO(keyboard, reactor=reactor), keyboard)
+    rawMode = RawMode(sys.stdin.fileno())
+    try:
+        columns, rows = os.get_terminal_size(sys.stdout.fileno())
+        terminal = ServerProtocol(LineEditor, onLine, onEnd, prompt)
+        stdio = StandardIO(terminal, reactor=reactor)
+    except BaseException:
+        rawMode.restore()
+        raise
+    editor = terminal.terminalProtocol
+    assert isinstance(editor, LineEditor)
+    editor.terminalSize(columns, rows)
+    return Terminal(stdio, editor, rawMode)

@@ -1,0 +1,66 @@
+"""
+The running server: the chat core, its listeners and the operator console.
+
+L{ChatService} is what the twistd plugin builds.  Stopping it (SIGTERM,
+SIGINT, or the operator quitting) stops listening, says goodbye to every
+member, and waits a little for the goodbyes to be delivered before the
+reactor closes what is left.
+"""
+
+from typing import Any
+
+from twisted.application.service import MultiService
+from twisted.internet.defer import Deferred, TimeoutError, ensureDeferred
+from twisted.logger import Logger
+
+from .console import Console
+from .core import ChatServer
+from .lineserver import LineChatFactory
+
+SHUTDOWN_GRACE = 3.0
+"""Seconds a stopping server waits for clients to take their goodbye."""
+
+SHUTDOWN_REASON = "Server shutting down"
+
+
+class ChatService(MultiService):
+    """
+    The chat and everything that serves it; listeners are its children.
+    """
+
+    log = Logger()
+
+    def __init__(
+        self,
+        chat: ChatServer,
+        factory: LineChatFactory,
+        clock: Any,
+        console: Console | None = None,
+    ) -> None:
+        super().__init__()
+        self.chat = chat
+        self.factory = factory
+        self.console = console
+        self._clock = clock
+
+    def startService(self) -> None:
+        super().startService()
+        if self.console is not None:
+            self.console.start()
+
+    def stopService(self) -> "Deferred[None]":
+        return ensureDeferred(self._stop())
+
+    async def _stop(self) -> None:
+        await super().stopService()
+        self.chat.closeAll(SHUTDOWN_REASON)
+        try:
+            await self.factory.allClosed().addTimeout(SHUTDOWN_GRACE, self._clock)
+        except TimeoutError:
+            self.log.warn(
+                "{count} connections still open after {grace}s; closing them",
+                count=self.factory.openConnections,
+                grace=SHUTDOWN_GRACE,
+            )
+        if self.console is not None:
+            await self.console.stop()
