@@ -147,14 +147,18 @@ class LineEditor(HistoricRecvLine):
         handler = self.keyHandlers.get(keyID)
         if handler is not None:
             handler()
-        elif isinstance(keyID, bytes) and keyID >= b"\x80":
+        elif type(keyID) is not bytes or len(keyID) != 1:
+            # A function key without a handler (insults' key names are not
+            # plain bytes): it means nothing here.
+            return
+        elif keyID >= b"\x80":
             # insults hands us UTF-8 one byte at a time: put characters together.
             char = self._decoder.decode(keyID)
             if char:
                 self.characterReceived(char.encode("utf-8"), False)
-        elif isinstance(keyID, bytes) and b" " <= keyID <= b"~":
+        elif b" " <= keyID <= b"~":
             self.characterReceived(keyID, False)
-        # Other keys and control characters mean nothing here.
+        # Other control characters mean nothing here either.
 
     def handle_RETURN(self) -> None:
         line = b"".join(self.lineBuffer)

@@ -9,8 +9,12 @@ reactor closes what is left.
 
 from typing import Any
 
+from twisted.application.internet import StreamServerEndpointService
 from twisted.application.service import MultiService
 from twisted.internet.defer import Deferred, TimeoutError, ensureDeferred
+from twisted.internet.endpoints import serverFromString
+from twisted.internet.error import CannotListenError
+from twisted.internet.interfaces import IProtocolFactory
 from twisted.logger import Logger
 
 from .console import Console
@@ -64,3 +68,26 @@ class ChatService(MultiService):
             )
         if self.console is not None:
             await self.console.stop()
+
+
+class ChatListener(StreamServerEndpointService):
+    """
+    Listens on one endpoint string.  If it cannot (the port is in use, the
+    socket's directory is missing), start-up stops at once with one line
+    saying so, where twistd would otherwise log the error and run on deaf,
+    or print a traceback.
+    """
+
+    def __init__(self, reactor: Any, description: str, factory: IProtocolFactory):
+        super().__init__(serverFromString(reactor, description), factory)
+        self.description = description
+        self._raiseSynchronously = True
+
+    def privilegedStartService(self) -> None:
+        try:
+            super().privilegedStartService()
+        except CannotListenError as error:
+            reason = getattr(error.socketError, "strerror", None) or error.socketError
+            raise SystemExit(
+                f"twistd chat: cannot listen on {self.description}: {reason}"
+            ) from None

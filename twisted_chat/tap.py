@@ -8,7 +8,6 @@ C{--listen} takes any Twisted server endpoint string and may be repeated.
 from contextlib import suppress
 from typing import Any, cast
 
-from twisted.application import strports
 from twisted.application.service import IService
 from twisted.internet.endpoints import serverFromString
 from twisted.internet.error import ReactorNotRunning
@@ -18,7 +17,7 @@ from .console import Console
 from .core import ChatServer
 from .limits import DEFAULT_LISTEN, MAX_LINE_LENGTH, MIN_LINE_LENGTH_SETTING
 from .lineserver import LineChatFactory
-from .service import ChatService
+from .service import ChatListener, ChatService
 
 CONSOLE_LOG_FILE = "twistd.log"
 """Where twistd logs with C{--console}, so the log does not scribble on it."""
@@ -100,8 +99,5 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     console = Console(chat, reactor, stopServer) if config["console"] else None
     service = ChatService(chat, factory, reactor, console)
     for description in config["listen"]:
-        listener = strports.service(description, factory, reactor=reactor)
-        # A port in use must fail start-up at once, not be logged and ignored.
-        listener._raiseSynchronously = True
-        listener.setServiceParent(service)
+        ChatListener(reactor, description, factory).setServiceParent(service)
     return service

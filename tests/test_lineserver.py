@@ -1,0 +1,308 @@
+"""
+Tests for L{twisted_chat.lineserver}: the line protocol over StringTransport.
+"""
+
+from twisted.internet.interfaces import ITCPTransport
+from twisted.internet.protocol import connectionDone
+from twisted.internet.testing import StringTransport
+from twisted.python.failure import Failure
+from twisted.trial.unittest import SynchronousTestCase
+from zope.interface import implementer
+
+from twisted_chat import wire
+from twisted_chat.core import ChatServer
+from twisted_chat.events import Event
+from twisted_chat.limits import MAX_LINE_LENGTH
+from twisted_chat.lineserver import LineChatFactory, LineChatProtocol
+
+from .helpers import makeChat
+
+
+@implementer(ITCPTransport)
+class TCPStringTransport(StringTransport):
+    """A StringTransport that says it is TCP and records TCP_NODELAY."""
+
+    noDelay = False
+
+    def setTcpNoDelay(self, enabled: bool) -> None:
+        self.noDelay = enabled
+
+    def getTcpNoDelay(self) -> bool:
+        return self.noDelay
+
+
+class Client:
+    """One connection to a line server, over a StringTransport."""
+
+    def __init__(self, factory: LineChatFactory) -> None:
+        self.transport = TCPStringTransport()
+        self.protocol = factory.buildProtocol(None)
+        self.protocol.makeConnection(self.transport)
+
+    def send(self, data: bytes) -> None:
+        self.protocol.dataReceived(data)
+
+    def lines(self) -> list[str]:
+        """The lines received since last asked, CRLF removed."""
+        data = self.transport.value()
+        self.transport.clear()
+        self.assertCrlf(data)
+        return data.decode("utf-8").split("\r\n")[:-1]
+
+    def events(self) -> list[Event]:
+        return [wire.parseEvent(line.encode()) for line in self.lines()]
+
+    def lastLine(self) -> str:
+        return self.lines()[-1]
+
+    def vanish(self, reason: Failure = connectionDone) -> None:
+        self.protocol.connectionLost(reason)
+
+    @staticmethod
+    def assertCrlf(data: bytes) -> None:
+        assert data.count(b"\n") == data.count(b"\r\n"), data
+
+
+class LineServerTestCase(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.chat: ChatServer
+        self.chat, self.clock = makeChat()
+        self.factory = LineChatFactory(self.chat)
+
+    def connect(self, nick: str | None = None) -> Client:
+        client = Client(self.factory)
+        if nick is not None:
+            client.send(f"/nick {nick}\n".encode())
+        client.lines()
+        return client
+
+
+class ConnectionTests(LineServerTestCase):
+    def test_greeting(self) -> None:
+        """A new connection is told its guest nick, then joins the lobby."""
+        client = Client(self.factory)
+        self.assertEqual(
+            client.lines(),
+            [
+                "WELCOME guest1 :Welcome to twisted_chat, guest1! Type /help for the"
+                " commands.",
+                "JOIN #lobby guest1 2023-11-14T22:13:20.000Z",
+                "TOPICINFO #lobby * * :",
+                "MEMBERS #lobby :guest1",
+                "CURRENT #lobby",
+            ],
+        )
+
+    def test_noDelay(self) -> None:
+        """Nagle is turned off on TCP connections."""
+        self.assertTrue(self.connect().transport.noDelay)
+
+    def test_conversation(self) -> None:
+        """Two clients see each other's messages, CRLF or LF, in order."""
+        alice = self.connect("alice")
+        bob = self.connect("bob")
+        alice.lines()
+        alice.send(b"hello\r\nhow are you?\n")
+        bob.send(b"fine\n")
+        stamp = "2023-11-14T22:13:20.000Z"
+        expected = [
+            f"MSG #lobby 1 {stamp} alice :hello",
+            f"MSG #lobby 2 {stamp} alice :how are you?",
+            f"MSG #lobby 3 {stamp} bob :fine",
+        ]
+        self.assertEqual(alice.lines(), expected)
+        self.assertEqual(bob.lines(), expected)
+
+    def test_encodedOnce(self) -> None:
+        """A message to many members is formatted once and the same bytes sent."""
+        clients = [self.connect() for _ in range(20)]
+        for client in clients:
+            client.lines()
+        formatted: list[Event] = []
+        original = wire.formatEvent
+
+        def counting(event: Event) -> bytes:
+            formatted.append(event)
+            return original(event)
+
+        self.patch(wire, "formatEvent", counting)
+        clients[0].send(b"to all\n")
+        self.assertEqual(len(formatted), 1)
+        self.assertEqual(len({client.transport.value() for client in clients}), 1)
+
+    def test_bye(self) -> None:
+        """A line bye says goodbye, closes, and tells the others."""
+        alice = self.connect("alice")
+        bob = self.connect("bob")
+        alice.lines()
+        alice.send(b"bye\n")
+        self.assertEqual(alice.lines(), ["BYE :bye"])
+        self.assertTrue(alice.transport.disconnecting)
+        self.assertEqual(bob.lastLine(), "QUIT alice 2023-11-14T22:13:20.000Z :bye")
+
+    def test_linesAfterQuitIgnored(self) -> None:
+        """Lines in the same packet after a quit are not carried out."""
+        alice = self.connect("alice")
+        bob = self.connect("bob")
+        alice.send(b"/quit\nstill here?\n")
+        self.assertNotIn("still here?", "".join(bob.lines()))
+
+    def test_vanishMidLine(self) -> None:
+        """
+        A client that vanishes mid-line is removed from every room and its
+        departure announced; its half line is never said; no ghost remains.
+        """
+        alice = self.connect("alice")
+        bob = self.connect("bob")
+        alice.send(b"/join #a\n")
+        bob.send(b"/join #a\n")
+        bob.lines()
+        alice.send(b"half a line")
+        alice.vanish(Failure(ConnectionResetError("reset")))
+        self.assertEqual(
+            bob.lines(), ["QUIT alice 2023-11-14T22:13:20.000Z :Connection lost"]
+        )
+        bob.send(b"/who #a\n/who #lobby\n/msg alice hello?\n")
+        self.assertEqual(
+            bob.lines(),
+            [
+                "MEMBERS #a :bob",
+                "MEMBERS #lobby :bob",
+                "ERROR no-such-nick :Nobody is called alice.",
+            ],
+        )
+        self.assertEqual(self.factory.openConnections, 1)
+
+    def test_cleanClose(self) -> None:
+        """A client that closes without quitting leaves with a reason."""
+        alice = self.connect("alice")
+        bob = self.connect("bob")
+        alice.vanish()
+        self.assertEqual(
+            bob.lastLine(), "QUIT alice 2023-11-14T22:13:20.000Z :Connection closed"
+        )
+
+    def test_closeAfterQuit(self) -> None:
+        """The connection closing after a quit announces nothing more."""
+        alice = self.connect("alice")
+        bob = self.connect("bob")
+        alice.send(b"bye\n")
+        bob.lines()
+        alice.vanish()
+        self.assertEqual(bob.lines(), [])
+
+    def test_unexpectedError(self) -> None:
+        """A bug handling one line is logged and drops that connection only."""
+        alice = self.connect("alice")
+        bob = self.connect("bob")
+        alice.lines()
+
+        def broken(command: object) -> None:
+            raise ZeroDivisionError("bug")
+
+        self.patch(alice.protocol.interpreter, "execute", broken)
+        alice.send(b"hello\n")
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+        self.assertEqual(alice.lines(), ["BYE :Internal server error"])
+        self.assertTrue(alice.transport.disconnecting)
+        bob.send(b"still fine\n")
+        self.assertIn(":still fine", bob.lastLine())
+
+    def test_allClosed(self) -> None:
+        """allClosed fires once the last connection has gone."""
+        alice = self.connect()
+        bob = self.connect()
+        waiting = self.factory.allClosed()
+        alice.vanish()
+        self.assertNoResult(waiting)
+        bob.vanish()
+        self.successResultOf(waiting)
+        self.successResultOf(self.factory.allClosed())
+
+
+class BadInputTests(LineServerTestCase):
+    def test_overLongLine(self) -> None:
+        """
+        A line over the limit gets an error and is discarded; the connection
+        works from the next line, and other members see nothing of it.
+        """
+        alice = self.connect("alice")
+        bob = self.connect("bob")
+        alice.lines()
+        alice.send(b"x" * (MAX_LINE_LENGTH + 1) + b"\nshort\n")
+        self.assertEqual(
+            alice.lines(),
+            [
+                f"ERROR line-too-long :Lines are limited to {MAX_LINE_LENGTH} bytes;"
+                " that one was discarded.",
+                "MSG #lobby 1 2023-11-14T22:13:20.000Z alice :short",
+            ],
+        )
+        self.assertEqual(
+            bob.lines(), ["MSG #lobby 1 2023-11-14T22:13:20.000Z alice :short"]
+        )
+
+    def test_endlessLine(self) -> None:
+        """A stream with no newline is refused once and never held in memory."""
+        alice = self.connect()
+        for _ in range(1000):
+            alice.send(b"y" * 1000)
+        self.assertEqual([line.split()[1] for line in alice.lines()], ["line-too-long"])
+        self.assertLessEqual(alice.protocol._framer.pendingLength, MAX_LINE_LENGTH + 1)
+        alice.send(b"\nafter\n")
+        self.assertIn(":after", alice.lastLine())
+
+    def test_limitIsConfigurable(self) -> None:
+        """The factory's maxLineLength is the limit."""
+        factory = LineChatFactory(self.chat, maxLineLength=600)
+        client = Client(factory)
+        client.lines()
+        client.send(b"z" * 601 + b"\n" + b"z" * 600 + b"\n")
+        self.assertEqual([line.split()[0] for line in client.lines()], ["ERROR", "MSG"])
+
+    def test_invalidUtf8(self) -> None:
+        """Invalid UTF-8 is refused; the connection goes on."""
+        alice = self.connect()
+        alice.send(b"caf\xe9\nok\n")
+        first, second = alice.lines()
+        self.assertTrue(first.startswith("ERROR invalid-utf8 :"))
+        self.assertTrue(second.endswith(":ok"))
+
+    def test_nulAndBareCr(self) -> None:
+        """NUL or a bare CR inside a line is refused."""
+        alice = self.connect()
+        alice.send(b"a\0b\na\rb\n")
+        self.assertEqual(
+            [line.split()[1] for line in alice.lines()],
+            ["control-character", "control-character"],
+        )
+
+    def test_emptyLines(self) -> None:
+        """Empty and blank lines are ignored without a reply."""
+        alice = self.connect()
+        alice.send(b"\n\r\n   \n")
+        self.assertEqual(alice.lines(), [])
+
+    def test_unknownCommand(self) -> None:
+        """An unknown command's error names /help."""
+        alice = self.connect()
+        alice.send(b"/dance\n")
+        self.assertEqual(
+            alice.lines(),
+            ["ERROR unknown-command :Unknown command /dance; type /help for the list."],
+        )
+
+    def test_outgoingTextIsOneLine(self) -> None:
+        """Whatever a client sends, others receive whole single lines."""
+        alice = self.connect()
+        bob = self.connect()
+        bob.lines()
+        alice.send(b"a\x1b[2Jb \x00 c\r\n\xff\n\r\r\n" + "é\u202e".encode() + b"\n")
+        for line in bob.lines():
+            self.assertTrue(line.startswith("MSG "), line)
+
+    def test_protocolClass(self) -> None:
+        """The factory builds line protocols bound to itself."""
+        protocol = self.factory.buildProtocol(None)
+        self.assertIsInstance(protocol, LineChatProtocol)
+        self.assertIs(protocol.factory, self.factory)

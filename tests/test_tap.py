@@ -1,0 +1,172 @@
+"""
+Tests for the twistd plugin: L{twisted_chat.tap} options and service, the
+stopping of L{twisted_chat.service.ChatService}, and plugin discovery.
+"""
+
+from twisted.application.service import IServiceMaker
+from twisted.internet.error import CannotListenError
+from twisted.internet.task import Clock
+from twisted.internet.testing import MemoryReactor
+from twisted.plugin import getPlugins
+from twisted.python.usage import UsageError
+from twisted.scripts.twistd import ServerOptions
+from twisted.trial.unittest import SynchronousTestCase
+
+from twisted_chat import tap
+from twisted_chat.core import ChatServer
+from twisted_chat.events import Goodbye
+from twisted_chat.limits import DEFAULT_LISTEN, MAX_LINE_LENGTH
+from twisted_chat.lineserver import LineChatFactory
+from twisted_chat.service import SHUTDOWN_GRACE, SHUTDOWN_REASON, ChatService
+
+from .helpers import connectMember, makeChat
+
+
+def parse(*argv: str) -> tap.Options:
+    options = tap.Options()
+    options.parseOptions(list(argv))
+    return options
+
+
+def parseUnderTwistd(*argv: str) -> ServerOptions:
+    """Parse a whole twistd command line, as twistd would."""
+    options = ServerOptions()
+    options.parseOptions(list(argv))
+    return options
+
+
+class OptionsTests(SynchronousTestCase):
+    def test_defaults(self) -> None:
+        """With no options: the seed's port on loopback, no console."""
+        options = parse()
+        self.assertEqual(options["listen"], [DEFAULT_LISTEN])
+        self.assertEqual(DEFAULT_LISTEN, "tcp:7632:interface=127.0.0.1")
+        self.assertEqual(options["max-line-length"], MAX_LINE_LENGTH)
+        self.assertFalse(options["console"])
+
+    def test_repeatedListen(self) -> None:
+        """--listen may be given many times, replacing the default."""
+        options = parse("--listen", "tcp:7000", "-l", "unix:/tmp/chat.sock")
+        self.assertEqual(options["listen"], ["tcp:7000", "unix:/tmp/chat.sock"])
+
+    def test_badEndpoint(self) -> None:
+        """An endpoint string Twisted cannot parse is a usage error."""
+        for bad in ["nonsense:1", "tcp:notaport"]:
+            error = self.assertRaises(UsageError, parse, "--listen", bad)
+            self.assertIn(bad, str(error))
+
+    def test_maxLineLength(self) -> None:
+        """The line limit may be raised, but not set below what commands need."""
+        self.assertEqual(parse("--max-line-length", "8192")["max-line-length"], 8192)
+        self.assertRaises(UsageError, parse, "--max-line-length", "100")
+        self.assertRaises(UsageError, parse, "--max-line-length", "lots")
+
+    def test_consoleNeedsNodaemon(self) -> None:
+        """--console without -n is refused with a reason."""
+        error = self.assertRaises(UsageError, parseUnderTwistd, "chat", "--console")
+        self.assertIn("-n", str(error))
+
+    def test_consoleLogsToFile(self) -> None:
+        """With --console, twistd logs to a file unless told otherwise."""
+        self.assertEqual(
+            parseUnderTwistd("-n", "chat", "--console")["logfile"], tap.CONSOLE_LOG_FILE
+        )
+        self.assertEqual(
+            parseUnderTwistd("-n", "--logfile", "x.log", "chat", "--console")[
+                "logfile"
+            ],
+            "x.log",
+        )
+        self.assertIsNone(parseUnderTwistd("-n", "chat")["logfile"])
+
+
+class MakeServiceTests(SynchronousTestCase):
+    def test_listeners(self) -> None:
+        """Each endpoint gets a listener for one shared line factory."""
+        reactor = MemoryReactor()
+        options = parse("--listen", "tcp:7001", "--listen", r"tcp:7002:interface=\:\:1")
+        service = tap.makeService(options, reactor)
+        service.startService()
+        self.assertEqual(
+            [(port, interface) for port, _, _, interface in reactor.tcpServers],
+            [(7001, ""), (7002, "::1")],
+        )
+        factories = {factory for _, factory, _, _ in reactor.tcpServers}
+        self.assertEqual(len(factories), 1)
+        (factory,) = factories
+        self.assertIsInstance(factory, LineChatFactory)
+        self.assertEqual(factory.maxLineLength, MAX_LINE_LENGTH)
+
+    def test_portInUseFailsAtOnce(self) -> None:
+        """A port that cannot be listened on stops start-up with one line."""
+        reactor = MemoryReactor()
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise CannotListenError(
+                "127.0.0.1", 7632, OSError(98, "Address already in use")
+            )
+
+        self.patch(reactor, "listenTCP", refuse)
+        service = tap.makeService(parse(), reactor)
+        error = self.assertRaises(SystemExit, service.privilegedStartService)
+        self.assertEqual(
+            str(error),
+            "twistd chat: cannot listen on tcp:7632:interface=127.0.0.1:"
+            " Address already in use",
+        )
+
+    def test_noConsoleByDefault(self) -> None:
+        """The console is made only when asked for."""
+        service = tap.makeService(parse(), MemoryReactor())
+        assert isinstance(service, ChatService)
+        self.assertIsNone(service.console)
+        withConsole = tap.makeService(parse("--console"), MemoryReactor())
+        assert isinstance(withConsole, ChatService)
+        self.assertIsNotNone(withConsole.console)
+
+
+class ShutdownTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.chat: ChatServer
+        self.chat, _ = makeChat()
+        self.factory = LineChatFactory(self.chat)
+        self.clock = Clock()
+        self.service = ChatService(self.chat, self.factory, self.clock)
+        self.service.startService()
+
+    def test_goodbyeToEveryone(self) -> None:
+        """Stopping tells every member the server is going down."""
+        _, aliceSees = connectMember(self.chat)
+        _, bobSees = connectMember(self.chat)
+        self.successResultOf(self.service.stopService())
+        self.assertEqual(aliceSees.events, [Goodbye(SHUTDOWN_REASON)])
+        self.assertEqual(bobSees.events, [Goodbye(SHUTDOWN_REASON)])
+
+    def test_waitsForConnections(self) -> None:
+        """Stopping waits for open connections to close, up to the grace time."""
+        self.factory.connectionOpened()
+        stopping = self.service.stopService()
+        self.assertNoResult(stopping)
+        self.factory.connectionClosed()
+        self.successResultOf(stopping)
+
+    def test_graceRunsOut(self) -> None:
+        """A connection that will not close does not hold the server up."""
+        self.factory.connectionOpened()
+        stopping = self.service.stopService()
+        self.clock.advance(SHUTDOWN_GRACE)
+        self.successResultOf(stopping)
+        self.factory.connectionClosed()
+
+
+class PluginTests(SynchronousTestCase):
+    def test_discovered(self) -> None:
+        """twistd finds the chat plugin, and it makes our service."""
+        import twisted.plugins
+
+        makers = {
+            maker.tapname: maker for maker in getPlugins(IServiceMaker, twisted.plugins)
+        }
+        self.assertIn("chat", makers)
+        self.assertIs(makers["chat"].options, tap.Options)
+        self.assertIs(makers["chat"].makeService, tap.makeService)

@@ -1,0 +1,183 @@
+"""
+Tests for L{twisted_chat.view}: how each event looks to a person.
+"""
+
+from datetime import UTC
+
+from colorama import Fore, Style
+from twisted.trial.unittest import SynchronousTestCase
+
+from twisted_chat.events import (
+    CurrentRoom,
+    ErrorReply,
+    Goodbye,
+    HelpText,
+    Joined,
+    MemberList,
+    NickChanged,
+    Notice,
+    Parted,
+    PrivateMessage,
+    Quit,
+    RoomListEnd,
+    RoomListEntry,
+    RoomMessage,
+    TopicChanged,
+    TopicInfo,
+    Welcome,
+)
+from twisted_chat.view import (
+    ERROR_STYLE,
+    NICK_COLORS,
+    OPERATOR_STYLE,
+    OWN_STYLE,
+    TerminalView,
+    nickColor,
+    wantsColor,
+)
+
+T = 1_764_094_803_456  # 2025-11-25T18:20:03.456Z
+
+
+def makeView(color: bool = False) -> tuple[TerminalView, list[str]]:
+    shown: list[str] = []
+    view = TerminalView(shown.append, color=color, timezone=UTC)
+    view.show(Welcome("me", "hi"))
+    shown.clear()
+    return view, shown
+
+
+class RenderTests(SynchronousTestCase):
+    def test_everyEvent(self) -> None:
+        """Each kind of event has its own line."""
+        view, _ = makeView()
+        cases = [
+            (RoomMessage("#a", 1, T, "ann", "hi"), "18:20 #a <ann> hi"),
+            (RoomMessage("#a", 2, T, "ann", "waves", True), "18:20 #a * ann waves"),
+            (PrivateMessage("ann", "me", T, "psst"), "18:20 *ann* psst"),
+            (PrivateMessage("me", "ann", T, "psst"), "18:20 -> *ann* psst"),
+            (PrivateMessage("me", "me", T, "note"), "18:20 *me* note"),
+            (Joined("#a", "ann", T), "18:20 --> ann joined #a"),
+            (Parted("#a", "ann", T, ""), "18:20 <-- ann left #a"),
+            (Parted("#a", "ann", T, "later"), "18:20 <-- ann left #a (later)"),
+            (Quit("ann", T, "bye"), "18:20 <-- ann quit (bye)"),
+            (NickChanged("ann", "anna", T), "18:20 -- ann is now anna"),
+            (
+                TopicChanged("#a", T, "ann", "plans"),
+                "18:20 -- ann set the topic of #a: plans",
+            ),
+            (TopicInfo("#a", None, None, ""), "-- #a has no topic"),
+            (
+                TopicInfo("#a", "ann", T, "plans"),
+                "-- topic of #a: plans (set by ann, 2025-11-25 18:20)",
+            ),
+            (MemberList("#a", ("ann", "me")), "-- #a (2): ann me"),
+            (RoomListEntry("#a", 3, "plans"), "   #a  3  plans"),
+            (RoomListEnd(1), "-- 1 room"),
+            (RoomListEnd(2), "-- 2 rooms"),
+            (CurrentRoom("#a"), "-- now talking in #a"),
+            (CurrentRoom(None), "-- you are in no room; /join #room"),
+            (HelpText("  /nick NAME"), "  /nick NAME"),
+            (Notice("maintenance at noon"), "-!- maintenance at noon"),
+            (Welcome("me", "Welcome!"), "-!- Welcome!"),
+            (ErrorReply("bad-nick", "No."), "!! No. [bad-nick]"),
+            (Goodbye("bye"), "-!- disconnected: bye"),
+        ]
+        for event, line in cases:
+            self.assertEqual(view.render(event), line)
+
+    def test_ownNickChange(self) -> None:
+        """Your own new nick is told as yours, and followed from then on."""
+        view, shown = makeView()
+        view.show(NickChanged("ME", "you2", T))
+        self.assertEqual(shown, ["18:20 -- you are now you2"])
+        self.assertEqual(view.nick, "you2")
+        view.show(NickChanged("ann", "anna", T))
+        self.assertEqual(view.nick, "you2")
+
+    def test_promptFollowsCurrentRoom(self) -> None:
+        """The prompt names the current room, and changes are reported."""
+        view, _ = makeView()
+        prompts: list[str] = []
+        view.onPromptChange = prompts.append
+        self.assertEqual(view.prompt, "> ")
+        view.show(CurrentRoom("#dev"))
+        view.show(CurrentRoom(None))
+        self.assertEqual(prompts, ["[#dev] ", "> "])
+
+    def test_hostileText(self) -> None:
+        """Nicks, rooms, text and reasons from the network are made safe."""
+        view, _ = makeView()
+        self.assertEqual(
+            view.render(
+                RoomMessage("#a\x1b[2J", 1, T, "e\x1b]0;x\x07", "\x1b[31mred\u202e")
+            ),
+            "18:20 #a\\x1b[2J <e\\x1b]0;x\\x07> \\x1b[31mred\\u202e",
+        )
+        self.assertEqual(
+            view.render(Quit("a", T, "\x1bc")), "18:20 <-- a quit (\\x1bc)"
+        )
+        self.assertEqual(view.render(ErrorReply("x\x07", "y")), "!! y [x\\x07]")
+
+    def test_unparsed(self) -> None:
+        """An unreadable line is shown raw, made safe."""
+        view, shown = makeView()
+        view.showUnparsed(b"WHAT \x1b[1m\xff")
+        self.assertEqual(shown, ["?? WHAT \\x1b[1m\ufffd"])
+
+    def test_timeOutOfRange(self) -> None:
+        """A time the platform cannot show does not break the view."""
+        view, _ = makeView()
+        line = view.render(Joined("#a", "b", 10**18))
+        assert line is not None
+        self.assertTrue(line.startswith("??:?? "))
+
+
+class ColorTests(SynchronousTestCase):
+    def test_nickColorsStable(self) -> None:
+        """A nick has one colour whatever its case, from the palette."""
+        self.assertEqual(nickColor("Alice"), nickColor("alice"))
+        self.assertIn(nickColor("bob"), NICK_COLORS)
+        self.assertGreater(len({nickColor(f"user{n}") for n in range(50)}), 5)
+
+    def test_colouredLines(self) -> None:
+        """Others' nicks get their colour, yours its own style, errors red."""
+        view, _ = makeView(color=True)
+        line = view.render(RoomMessage("#a", 1, T, "ann", "hi"))
+        assert line is not None
+        self.assertIn(f"{nickColor('ann')}ann{Style.RESET_ALL}", line)
+        own = view.render(RoomMessage("#a", 1, T, "me", "hi"))
+        assert own is not None
+        self.assertIn(f"{OWN_STYLE}me{Style.RESET_ALL}", own)
+        operator = view.render(RoomMessage("#a", 1, T, "server", "hi"))
+        assert operator is not None
+        self.assertIn(f"{OPERATOR_STYLE}server", operator)
+        error = view.render(ErrorReply("x", "y"))
+        assert error is not None
+        self.assertTrue(error.startswith(ERROR_STYLE))
+        self.assertIn(Fore.RED, ERROR_STYLE)
+
+    def test_noColourMeansNoEscapes(self) -> None:
+        """Without colour, no line holds an escape sequence."""
+        view, _ = makeView(color=False)
+        line = view.render(RoomMessage("#a", 1, T, "ann", "hi"))
+        assert line is not None
+        self.assertNotIn("\x1b", line)
+
+    def test_colourAfterSafety(self) -> None:
+        """Colour codes come from the view only, never from the text."""
+        view, _ = makeView(color=True)
+        line = view.render(RoomMessage("#a", 1, T, "ann", "\x1b[5mblink"))
+        assert line is not None
+        self.assertNotIn("\x1b[5m", line)
+
+    def test_wantsColor(self) -> None:
+        """auto colours a terminal without NO_COLOR; always and never win."""
+        self.assertTrue(wantsColor("auto", isTerminal=True, environ={}))
+        self.assertFalse(wantsColor("auto", isTerminal=False, environ={}))
+        self.assertFalse(wantsColor("auto", isTerminal=True, environ={"NO_COLOR": "1"}))
+        self.assertTrue(wantsColor("auto", isTerminal=True, environ={"NO_COLOR": ""}))
+        self.assertTrue(
+            wantsColor("always", isTerminal=False, environ={"NO_COLOR": "1"})
+        )
+        self.assertFalse(wantsColor("never", isTerminal=True, environ={}))

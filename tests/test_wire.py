@@ -1,0 +1,311 @@
+"""
+Tests for L{twisted_chat.wire}: parsing typed lines, and the server line
+format in both directions.
+"""
+
+import contextlib
+from dataclasses import fields
+
+from hypothesis import given
+from hypothesis import strategies as st
+from twisted.trial.unittest import SynchronousTestCase
+
+from twisted_chat import events, wire
+from twisted_chat.commands import (
+    COMMANDS,
+    Act,
+    Help,
+    Join,
+    Kick,
+    ListRooms,
+    Message,
+    Part,
+    QuitCommand,
+    Say,
+    SetNick,
+    Topic,
+    Who,
+)
+from twisted_chat.errors import (
+    BadArguments,
+    ChatError,
+    ForbiddenCharacter,
+    InvalidEncoding,
+    UnknownCommand,
+)
+
+
+class ParseCommandTests(SynchronousTestCase):
+    def test_plainText(self) -> None:
+        """A line not starting with / is said in the current room, as typed."""
+        self.assertEqual(wire.parseCommand(b"hello  there "), Say("hello  there "))
+
+    def test_doubleSlash(self) -> None:
+        """//text says text that starts with a slash."""
+        self.assertEqual(wire.parseCommand(b"//etc/passwd"), Say("/etc/passwd"))
+
+    def test_bye(self) -> None:
+        """A line that is exactly bye quits, as in the seed; other lines do not."""
+        self.assertEqual(wire.parseCommand(b"bye"), QuitCommand("bye"))
+        self.assertEqual(wire.parseCommand(b"bye now"), Say("bye now"))
+        self.assertEqual(wire.parseCommand(b"Bye"), Say("Bye"))
+
+    def test_blankLines(self) -> None:
+        """Empty and blank lines are ignored."""
+        self.assertIsNone(wire.parseCommand(b""))
+        self.assertIsNone(wire.parseCommand(b"  \t "))
+
+    def test_utf8(self) -> None:
+        """Text is UTF-8."""
+        self.assertEqual(wire.parseCommand("héllo ☃".encode()), Say("héllo ☃"))
+
+    def test_invalidUtf8(self) -> None:
+        """Invalid UTF-8 is refused with invalid-utf8."""
+        error = self.assertRaises(InvalidEncoding, wire.parseCommand, b"caf\xe9")
+        self.assertEqual(error.code, "invalid-utf8")
+
+    def test_nulAndBareCr(self) -> None:
+        """NUL and a CR inside a line are refused."""
+        self.assertRaises(ForbiddenCharacter, wire.parseCommand, b"a\0b")
+        self.assertRaises(ForbiddenCharacter, wire.parseCommand, b"a\rb")
+
+    def test_unknownCommand(self) -> None:
+        """An unknown command is refused with a pointer to /help."""
+        error = self.assertRaises(UnknownCommand, wire.parseCommand, b"/frobnicate x")
+        self.assertIn("/help", error.message)
+
+    def test_commandNamesIgnoreCase(self) -> None:
+        """/JOIN is /join."""
+        self.assertEqual(wire.parseCommand(b"/JOIN #a"), Join("#a"))
+
+    def test_commands(self) -> None:
+        """Each command's arguments are read as documented."""
+        cases = {
+            b"/nick alice": SetNick("alice"),
+            b"/join #dev": Join("#dev"),
+            b"/join dev": Join("#dev"),
+            b"/part": Part(None, ""),
+            b"/part #dev": Part("#dev", ""),
+            b"/part #dev gone fishing": Part("#dev", "gone fishing"),
+            b"/part gone fishing": Part(None, "gone fishing"),
+            b"/msg bob hi there": Message("bob", "hi there"),
+            b"/msg #dev hi": Message("#dev", "hi"),
+            b"/me waves": Act("waves"),
+            b"/who": Who(None),
+            b"/who #dev": Who("#dev"),
+            b"/who dev": Who("#dev"),
+            b"/rooms": ListRooms(),
+            b"/topic": Topic(None, None),
+            b"/topic #dev": Topic("#dev", None),
+            b"/topic #dev new topic": Topic("#dev", "new topic"),
+            b"/topic new topic": Topic(None, "new topic"),
+            b"/quit": QuitCommand(wire.DEFAULT_QUIT_REASON),
+            b"/quit see you": QuitCommand("see you"),
+            b"/help": Help(None),
+            b"/help /join": Help("/join"),
+            b"/kick bob": Kick("bob", ""),
+            b"/kick bob be nice": Kick("bob", "be nice"),
+        }
+        for line, command in cases.items():
+            self.assertEqual(wire.parseCommand(line), command, line)
+
+    def test_badArguments(self) -> None:
+        """Missing or extra arguments get the command's usage."""
+        for line in [
+            b"/nick",
+            b"/nick a b",
+            b"/join",
+            b"/msg bob",
+            b"/msg",
+            b"/me",
+            b"/who #a #b",
+            b"/rooms x",
+            b"/help a b",
+            b"/kick",
+        ]:
+            error = self.assertRaises(BadArguments, wire.parseCommand, line)
+            name = line.split()[0][1:].decode()
+            self.assertIn(COMMANDS[name].usage, error.message)
+
+    @given(st.binary(max_size=200))
+    def test_anyBytes(self, line: bytes) -> None:
+        """Parsing arbitrary bytes gives a command, None or a ChatError."""
+        with contextlib.suppress(ChatError):
+            wire.parseCommand(line)
+
+    @given(st.text(max_size=100).filter(lambda t: not t.startswith("/")))
+    def test_anyTextIsSaid(self, text: str) -> None:
+        """Any text without a leading slash or line ending is said as it is."""
+        text = text.replace("\r", "").replace("\n", "").replace("\0", "")
+        if text.strip() and text != "bye":
+            self.assertEqual(wire.parseCommand(text.encode()), Say(text))
+
+
+class EncodeInputTests(SynchronousTestCase):
+    def test_encode(self) -> None:
+        """A typed line is sent as UTF-8 with CRLF."""
+        self.assertEqual(wire.encodeInput("héllo"), "héllo\r\n".encode())
+
+    def test_lineEndings(self) -> None:
+        """A line ending inside a typed line is a bug, not something to send."""
+        self.assertRaises(ValueError, wire.encodeInput, "a\nb")
+        self.assertRaises(ValueError, wire.encodeInput, "a\rb")
+
+
+def allEventTypes() -> set[type[events.Event]]:
+    """Every concrete event class of L{twisted_chat.events}."""
+    return {
+        value
+        for value in vars(events).values()
+        if isinstance(value, type)
+        and issubclass(value, events.Event)
+        and value is not events.Event
+    }
+
+
+T = 1_764_094_803_456  # 2025-11-25T18:20:03.456Z
+
+
+class FormatEventTests(SynchronousTestCase):
+    """The exact bytes of each server line, as docs/PROTOCOL.md shows them."""
+
+    def test_examples(self) -> None:
+        """Each event becomes the documented line."""
+        stamp = "2025-11-25T18:20:03.456Z"
+        cases: list[tuple[events.Event, str]] = [
+            (events.Welcome("guest1", "Hi!"), "WELCOME guest1 :Hi!"),
+            (events.NickChanged("a", "b", T), f"NICK a b {stamp}"),
+            (events.Joined("#lobby", "a", T), f"JOIN #lobby a {stamp}"),
+            (events.Parted("#lobby", "a", T, ""), f"PART #lobby a {stamp} :"),
+            (events.Quit("a", T, "bye"), f"QUIT a {stamp} :bye"),
+            (
+                events.RoomMessage("#lobby", 7, T, "a", "hi: there"),
+                f"MSG #lobby 7 {stamp} a :hi: there",
+            ),
+            (
+                events.RoomMessage("#lobby", 8, T, "a", "waves", action=True),
+                f"ACTION #lobby 8 {stamp} a :waves",
+            ),
+            (events.PrivateMessage("a", "b", T, "psst"), f"PRIVMSG a b {stamp} :psst"),
+            (events.TopicChanged("#x", T, "a", "t"), f"TOPIC #x {stamp} a :t"),
+            (events.TopicInfo("#x", "a", T, "t"), f"TOPICINFO #x {stamp} a :t"),
+            (events.TopicInfo("#x", None, None, ""), "TOPICINFO #x * * :"),
+            (events.MemberList("#x", ("a", "b")), "MEMBERS #x :a b"),
+            (events.MemberList("#x", ()), "MEMBERS #x :"),
+            (events.RoomListEntry("#x", 3, "t t"), "ROOM #x 3 :t t"),
+            (events.RoomListEnd(1), "ENDROOMS 1"),
+            (events.CurrentRoom("#x"), "CURRENT #x"),
+            (events.CurrentRoom(None), "CURRENT *"),
+            (events.HelpText("  /x"), "HELP :  /x"),
+            (events.Notice("n"), "NOTICE :n"),
+            (events.ErrorReply("bad-nick", "No."), "ERROR bad-nick :No."),
+            (events.Goodbye("bye"), "BYE :bye"),
+        ]
+        for event, line in cases:
+            self.assertEqual(wire.formatEvent(event), line.encode() + b"\r\n")
+        self.assertEqual(
+            {type(event) for event, _ in cases},
+            allEventTypes(),
+            "every event type has an example",
+        )
+
+    def test_epoch(self) -> None:
+        """Time zero is the Unix epoch, in UTC."""
+        self.assertEqual(wire.TIME.encode(0), "1970-01-01T00:00:00.000Z")
+
+    def test_refusesLineBreaks(self) -> None:
+        """A line ending in text would split the line: refused, not sent."""
+        self.assertRaises(
+            wire.MalformedLine, wire.formatEvent, events.Notice("a\r\nQUIT x")
+        )
+
+    def test_refusesSpacesInNames(self) -> None:
+        """A name with a space would shift the parameters: refused."""
+        self.assertRaises(
+            wire.MalformedLine, wire.formatEvent, events.Joined("#a b", "n", 0)
+        )
+
+
+words = st.text(
+    st.characters(blacklist_characters=" \r\n\0", blacklist_categories=["Cs"]),
+    min_size=1,
+    max_size=20,
+).filter(lambda word: not word.startswith(":") and word != "*")
+texts = st.text(
+    st.characters(blacklist_characters="\r\n\0", blacklist_categories=["Cs"]),
+    max_size=200,
+)
+times = st.integers(min_value=0, max_value=253_402_300_799_999)
+counts = st.integers(min_value=0, max_value=2**63 - 1)
+
+EVENTS = st.one_of(
+    st.builds(events.Welcome, words, texts),
+    st.builds(events.NickChanged, words, words, times),
+    st.builds(events.Joined, words, words, times),
+    st.builds(events.Parted, words, words, times, texts),
+    st.builds(events.Quit, words, times, texts),
+    st.builds(events.RoomMessage, words, counts, times, words, texts, st.booleans()),
+    st.builds(events.PrivateMessage, words, words, times, texts),
+    st.builds(events.TopicChanged, words, times, words, texts),
+    st.builds(events.TopicInfo, words, st.none() | words, st.none() | times, texts),
+    st.builds(events.MemberList, words, st.lists(words, max_size=10).map(tuple)),
+    st.builds(events.RoomListEntry, words, counts, texts),
+    st.builds(events.RoomListEnd, counts),
+    st.builds(events.CurrentRoom, st.none() | words),
+    st.builds(events.HelpText, texts),
+    st.builds(events.Notice, texts),
+    st.builds(events.ErrorReply, words, texts),
+    st.builds(events.Goodbye, texts),
+)
+
+
+class ParseEventTests(SynchronousTestCase):
+    @given(EVENTS)
+    def test_roundTrip(self, event: events.Event) -> None:
+        """Parsing a formatted event gives the same event back."""
+        line = wire.formatEvent(event)
+        self.assertTrue(line.endswith(b"\r\n"))
+        self.assertEqual(line.count(b"\n"), 1)
+        self.assertEqual(wire.parseEvent(line[:-2]), event)
+
+    @given(st.binary(max_size=200))
+    def test_anyBytes(self, line: bytes) -> None:
+        """Parsing arbitrary bytes gives an event or raises MalformedLine."""
+        with contextlib.suppress(wire.MalformedLine):
+            wire.parseEvent(line)
+
+    def test_laterParameters(self) -> None:
+        """Parameters after the known ones are ignored (a later version's)."""
+        event = wire.parseEvent(b"JOIN #a bob 2025-11-25T18:20:03.456Z extra more")
+        self.assertEqual(event, events.Joined("#a", "bob", T))
+
+    def test_unknownType(self) -> None:
+        """A line of an unknown type raises UnknownLineType, a MalformedLine."""
+        self.assertRaises(wire.UnknownLineType, wire.parseEvent, b"FROB x :y")
+
+    def test_malformed(self) -> None:
+        """Missing parameters, missing text, bad counts and bad times fail."""
+        for line in [
+            b"JOIN #a",
+            b"QUIT bob 2025-11-25T18:20:03.456Z",
+            b"ENDROOMS -1",
+            b"ENDROOMS 1.5",
+            b"JOIN #a b 2025-13-25T18:20:03.456Z",
+            b"JOIN #a b 2025-11-25 18:20:03",
+            b"MEMBERS #a :b  c",
+        ]:
+            self.assertRaises(wire.MalformedLine, wire.parseEvent, line)
+
+    def test_invalidUtf8IsShown(self) -> None:
+        """Invalid UTF-8 from a server is replaced, not refused."""
+        self.assertEqual(
+            wire.parseEvent(b"NOTICE :caf\xe9"), events.Notice("caf\ufffd")
+        )
+
+    def test_lineTypesCoverEvents(self) -> None:
+        """Every event attribute has a place in its line type."""
+        for lineType in wire.LINE_TYPES.values():
+            names = {name for name, _ in lineType.params} | set(lineType.constants)
+            if lineType.text is not None:
+                names.add(lineType.text[0])
+            self.assertEqual(names, {f.name for f in fields(lineType.event)})
