@@ -1,0 +1,103 @@
+"""
+Tests that keep docs/PROTOCOL.md and README.md true to the code: every
+command, line type, error code and limit is documented, and every example
+line in the protocol document is one the code itself would send.
+"""
+
+import re
+
+from twisted.python.filepath import FilePath
+from twisted.trial.unittest import SynchronousTestCase
+
+from twisted_chat import limits, wire
+from twisted_chat.commands import COMMANDS
+from twisted_chat.errors import ChatError, allErrorCodes
+from twisted_chat.names import RESERVED_NICKS
+from twisted_chat.service import SHUTDOWN_GRACE
+
+REPOSITORY = FilePath(__file__).parent().parent()
+PROTOCOL = REPOSITORY.child("docs").child("PROTOCOL.md").getContent().decode()
+README = REPOSITORY.child("README.md").getContent().decode()
+STAMP = "2026-11-25T18:20:03.456Z"
+
+
+class ProtocolDocumentTests(SynchronousTestCase):
+    def test_commands(self) -> None:
+        """Every command's usage is in the commands table."""
+        for spec in COMMANDS.values():
+            usage = spec.usage.replace("|", "\\|")
+            self.assertIn(f"| `{usage}` |", PROTOCOL, spec.name)
+
+    def test_lineTypes(self) -> None:
+        """Every server line type has a row with an example."""
+        documented = set(re.findall(r"^\| `([A-Z]+)[ `]", PROTOCOL, re.MULTILINE))
+        self.assertEqual(documented, set(wire.LINE_TYPES))
+
+    def test_examplesAreTrue(self) -> None:
+        """Each example server line is exactly what the server would send."""
+        examples = re.findall(
+            r"^\| `[A-Z]+[^`]*` \| `([^`]*)` \|", PROTOCOL, re.MULTILINE
+        )
+        self.assertEqual(len(examples), len(wire.LINE_TYPES))
+        for example in examples:
+            line = example.encode()
+            self.assertEqual(wire.formatEvent(wire.parseEvent(line)), line + b"\r\n")
+
+    def test_sampleSession(self) -> None:
+        """Each server line of the sample session parses and formats back."""
+        lines = re.findall(r"^S: (.*)$", PROTOCOL, re.MULTILINE)
+        self.assertGreater(len(lines), 20)
+        for line in lines:
+            data = re.sub(r"(?<= )T(?= |$)", STAMP, line).encode()
+            self.assertEqual(wire.formatEvent(wire.parseEvent(data)), data + b"\r\n")
+
+    def test_sampleSessionCommands(self) -> None:
+        """
+        Each client line of the sample session is valid, or is refused with
+        the error the session shows next.
+        """
+        session = re.findall(r"^([CS]): (.*)$", PROTOCOL, re.MULTILINE)
+        for index, (side, line) in enumerate(session):
+            if side != "C":
+                continue
+            try:
+                wire.parseCommand(line.encode())
+            except ChatError as error:
+                self.assertEqual(
+                    session[index + 1], ("S", f"ERROR {error.code} :{error.message}")
+                )
+
+    def test_errorCodes(self) -> None:
+        """Every error code has a row."""
+        for code in allErrorCodes():
+            self.assertIn(f"| `{code}` |", PROTOCOL)
+
+    def test_limits(self) -> None:
+        """Every limit's value is stated."""
+        self.assertIn(f"**{limits.MAX_LINE_LENGTH} bytes**", PROTOCOL)
+        self.assertIn(f"**{limits.CLIENT_MAX_LINE_LENGTH} bytes**", PROTOCOL)
+        self.assertIn(
+            f"| Nick length | {limits.NICK_MAX_LENGTH} characters |", PROTOCOL
+        )
+        self.assertIn(
+            f"| Room name length | {limits.ROOM_NAME_MAX_LENGTH} characters", PROTOCOL
+        )
+        self.assertIn(
+            f"| Topic length | {limits.TOPIC_MAX_LENGTH} characters |", PROTOCOL
+        )
+        self.assertIn(f"(at least {limits.MIN_LINE_LENGTH_SETTING})", PROTOCOL)
+        self.assertIn(f"| {SHUTDOWN_GRACE:g} seconds |", PROTOCOL)
+
+    def test_reservedNicks(self) -> None:
+        """Every reserved nick is listed."""
+        for nick in RESERVED_NICKS:
+            self.assertIn(f"`{nick}`", PROTOCOL)
+
+
+class ReadmeTests(SynchronousTestCase):
+    def test_setUpCommands(self) -> None:
+        """The README shows the two set-up commands CI and users rely on."""
+        self.assertIn("python -m twisted.trial tests", README)
+        self.assertIn("twistd -n chat", README)
+        self.assertIn("pip install", README)
+        self.assertIn(limits.DEFAULT_LISTEN, README)
