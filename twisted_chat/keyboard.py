@@ -17,7 +17,6 @@ file, or Ctrl-D on an empty line, or Ctrl-C) to C{onEnd}.
 
 import codecs
 import os
-import sys
 import termios
 import tty
 from collections.abc import Callable
@@ -62,6 +61,9 @@ class Screen(TypingProtocol):
     def setPrompt(self, prompt: str) -> None:
         """Change the prompt, where there is one."""
 
+    def finish(self) -> None:
+        """Tidy the screen before the terminal is handed back."""
+
 
 @implementer(IHalfCloseableProtocol)
 class PlainKeyboard(Protocol):
@@ -101,6 +103,9 @@ class PlainKeyboard(Protocol):
 
     def setPrompt(self, prompt: str) -> None:
         """There is no prompt on a pipe."""
+
+    def finish(self) -> None:
+        """A pipe needs no tidying."""
 
 
 class LineEditor(HistoricRecvLine):
@@ -256,8 +261,7 @@ class Terminal:
         """
         Flush what is still to be shown, then give the terminal back as it was.
         """
-        if isinstance(self.screen, LineEditor):
-            self.screen.finish()
+        self.screen.finish()
         if not self.stdio.disconnected:
             self.stdio.loseConnection()
             await self.screen.closed
@@ -266,12 +270,19 @@ class Terminal:
             self._rawMode = None
 
 
+STDIN = 0
+STDOUT = 1
+
+
 def isInteractive() -> bool:
     """
     Tell whether standard input and output are both a terminal, so that the
     line editor can be used.
+
+    The file descriptors are asked, not C{sys.stdout}: under twistd that is a
+    logging object, whatever the process's output really is.
     """
-    return sys.stdin.isatty() and sys.stdout.isatty()
+    return os.isatty(STDIN) and os.isatty(STDOUT)
 
 
 def openTerminal(
@@ -291,9 +302,9 @@ def openTerminal(
     if not interactive:
         keyboard = PlainKeyboard(onLine, onEnd)
         return Terminal(StandardIO(keyboard, reactor=reactor), keyboard)
-    rawMode = RawMode(sys.stdin.fileno())
+    rawMode = RawMode(STDIN)
     try:
-        columns, rows = os.get_terminal_size(sys.stdout.fileno())
+        columns, rows = os.get_terminal_size(STDOUT)
         terminal = ServerProtocol(LineEditor, onLine, onEnd, prompt)
         stdio = StandardIO(terminal, reactor=reactor)
     except BaseException:
