@@ -62,3 +62,16 @@ def connectMember(
         chat.changeNick(member, nick)
     participant.take()
     return member, participant
+
+
+def joinAll(
+    chat: ChatServer,
+    rooms: list[str],
+    *members: tuple[Member, RecordingParticipant],
+) -> None:
+    """Put every member in every room, then forget what they were told."""
+    for room in rooms:
+        for member, _ in members:
+            chat.join(member, room)
+    for _, participant in members:
+        participant.take()

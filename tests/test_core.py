@@ -33,7 +33,13 @@ from twisted_chat.events import (
 )
 from twisted_chat.limits import LOBBY, TOPIC_MAX_LENGTH
 
-from .helpers import BrokenParticipant, RecordingParticipant, connectMember, makeChat
+from .helpers import (
+    BrokenParticipant,
+    RecordingParticipant,
+    connectMember,
+    joinAll,
+    makeChat,
+)
 
 NOW = 1_700_000_000_000
 
@@ -115,10 +121,7 @@ class JoinPartTests(SynchronousTestCase):
         chat, _ = makeChat()
         alice, aliceSees = connectMember(chat, "alice")
         bob, bobSees = connectMember(chat, "bob")
-        chat.join(alice, "#a")
-        chat.join(bob, "#a")
-        aliceSees.take()
-        bobSees.take()
+        joinAll(chat, ["#a"], (alice, aliceSees), (bob, bobSees))
         chat.part(alice, "#a", "later")
         self.assertEqual(bobSees.events, [Parted("#a", "alice", NOW, "later")])
         self.assertEqual(aliceSees.events[0], Parted("#a", "alice", NOW, "later"))
@@ -172,12 +175,8 @@ class MessageTests(SynchronousTestCase):
         alice, aliceSees = connectMember(chat, "alice")
         bob, bobSees = connectMember(chat, "bob")
         carol, carolSees = connectMember(chat, "carol")
-        for member in (alice, bob):
-            chat.join(member, "#a")
-        chat.join(carol, "#b")
-        aliceSees.take()
-        bobSees.take()
-        carolSees.take()
+        joinAll(chat, ["#a"], (alice, aliceSees), (bob, bobSees))
+        joinAll(chat, ["#b"], (carol, carolSees))
         chat.say(alice, None, "hi")
         expected = RoomMessage("#a", 1, NOW, "alice", "hi")
         self.assertEqual(aliceSees.events, [expected])
@@ -274,11 +273,7 @@ class NickTests(SynchronousTestCase):
         alice, aliceSees = connectMember(chat, "alice")
         bob, bobSees = connectMember(chat, "bob")
         _, carolSees = connectMember(chat, "carol")
-        for room in ("#a", "#b"):
-            chat.join(alice, room)
-            chat.join(bob, room)
-        aliceSees.take()
-        bobSees.take()
+        joinAll(chat, ["#a", "#b"], (alice, aliceSees), (bob, bobSees))
         chat.changeNick(alice, "alicia")
         self.assertEqual(bobSees.events, [NickChanged("alice", "alicia", NOW)])
         self.assertEqual(aliceSees.events, [NickChanged("alice", "alicia", NOW)])
@@ -322,11 +317,9 @@ class TopicTests(SynchronousTestCase):
     def test_setAndQuery(self) -> None:
         """A topic is announced to the room and remembered with who and when."""
         chat, _ = makeChat()
-        alice, _aliceSees = connectMember(chat, "alice")
+        alice, aliceSees = connectMember(chat, "alice")
         bob, bobSees = connectMember(chat, "bob")
-        chat.join(alice, "#a")
-        chat.join(bob, "#a")
-        bobSees.take()
+        joinAll(chat, ["#a"], (alice, aliceSees), (bob, bobSees))
         chat.setTopic(alice, None, "plans")
         self.assertEqual(bobSees.events, [TopicChanged("#a", NOW, "alice", "plans")])
         self.assertEqual(chat.topicOf("#A"), TopicInfo("#a", "alice", NOW, "plans"))
@@ -362,11 +355,7 @@ class QuitTests(SynchronousTestCase):
         alice, aliceSees = connectMember(chat, "alice")
         bob, bobSees = connectMember(chat, "bob")
         _, carolSees = connectMember(chat, "carol")
-        for room in ("#a", "#b"):
-            chat.join(alice, room)
-            chat.join(bob, room)
-        aliceSees.take()
-        bobSees.take()
+        joinAll(chat, ["#a", "#b"], (alice, aliceSees), (bob, bobSees))
         chat.quit(alice, "bye")
         self.assertEqual(bobSees.events, [Quit("alice", NOW, "bye")])
         self.assertEqual(aliceSees.events, [Goodbye("bye")])
@@ -397,9 +386,7 @@ class QuitTests(SynchronousTestCase):
         operator, _ = connectMember(chat, privileged=True)
         bob, bobSees = connectMember(chat, "bob")
         carol, carolSees = connectMember(chat, "carol")
-        chat.join(bob, "#a")
-        chat.join(carol, "#a")
-        carolSees.take()
+        joinAll(chat, ["#a"], (bob, bobSees), (carol, carolSees))
         chat.kick(operator, "bob", "spam")
         self.assertEqual(carolSees.events, [Quit("bob", NOW, "Kicked by guest1: spam")])
         self.assertTrue(bobSees.closed)
@@ -416,10 +403,7 @@ class QuitTests(SynchronousTestCase):
         chat, _ = makeChat()
         alice, aliceSees = connectMember(chat)
         bob, bobSees = connectMember(chat)
-        chat.join(alice, "#a")
-        chat.join(bob, "#a")
-        aliceSees.take()
-        bobSees.take()
+        joinAll(chat, ["#a"], (alice, aliceSees), (bob, bobSees))
         chat.closeAll("stopping")
         self.assertEqual(aliceSees.events, [Goodbye("stopping")])
         self.assertEqual(bobSees.events, [Goodbye("stopping")])
