@@ -17,10 +17,12 @@ file, or Ctrl-D on an empty line, or Ctrl-C) to C{onEnd}.
 
 import codecs
 import os
+import signal
 import termios
 import tty
 from collections.abc import Callable
 from typing import Protocol as TypingProtocol
+from typing import cast
 
 from twisted.conch.insults.insults import ServerProtocol
 from twisted.conch.recvline import HistoricRecvLine
@@ -28,6 +30,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import (
     IHalfCloseableProtocol,
     IReactorFDSet,
+    IReactorThreads,
     ITransport,
 )
 from twisted.internet.protocol import Protocol
@@ -239,11 +242,16 @@ class Terminal:
     """
 
     def __init__(
-        self, stdio: StandardIO, screen: Screen, rawMode: RawMode | None = None
+        self,
+        stdio: StandardIO,
+        screen: Screen,
+        rawMode: RawMode | None = None,
+        restoreResizeHandler: Callable[[], None] | None = None,
     ) -> None:
         self.stdio = stdio
         self.screen = screen
         self._rawMode = rawMode
+        self._restoreResizeHandler = restoreResizeHandler
 
     def show(self, text: str) -> None:
         self.screen.show(text)
@@ -265,6 +273,9 @@ class Terminal:
         if not self.stdio.disconnected:
             self.stdio.loseConnection()
             await self.screen.closed
+        if self._restoreResizeHandler is not None:
+            self._restoreResizeHandler()
+            self._restoreResizeHandler = None
         if self._rawMode is not None:
             self._rawMode.restore()
             self._rawMode = None
@@ -313,4 +324,27 @@ def openTerminal(
     editor = terminal.terminalProtocol
     assert isinstance(editor, LineEditor)
     editor.terminalSize(columns, rows)
-    return Terminal(stdio, editor, rawMode)
+    return Terminal(stdio, editor, rawMode, _followResizes(reactor, editor))
+
+
+def _followResizes(reactor: IReactorFDSet, editor: LineEditor) -> Callable[[], None]:
+    """
+    Tell the editor the terminal's new size whenever it changes (SIGWINCH),
+    so that it keeps redrawing wrapped input lines correctly.
+
+    @return: a function that puts the previous SIGWINCH handler back.
+    """
+
+    def resized(signalNumber: int, frame: object) -> None:
+        # A signal handler may not touch the reactor's state directly.
+        size = os.get_terminal_size(STDOUT)
+        cast(IReactorThreads, reactor).callFromThread(
+            editor.terminalSize, size.columns, size.lines
+        )
+
+    previous = signal.signal(signal.SIGWINCH, resized)
+
+    def restore() -> None:
+        signal.signal(signal.SIGWINCH, previous)
+
+    return restore

@@ -34,7 +34,10 @@ COLOR_CHOICES = ("auto", "always", "never")
 
 
 class ClientOptions(usage.Options):
-    synopsis = "[--host H] [--port P] [--nick N] [--room R] [--color auto|always|never]"
+    synopsis = (
+        "Usage: twisted-chat [--host H] [--port P] [--nick N] [--room R]"
+        " [--color auto|always|never]"
+    )
     longdesc = (
         "Chat on a twisted_chat server. Type a line to say it in your current"
         " room, /help for the commands, and bye (or Ctrl-D) to leave."
