@@ -2,11 +2,18 @@
 Fakes shared by the tests: participants that record what they are given.
 """
 
+from collections.abc import Callable
+from typing import Any
+
+from argon2 import PasswordHasher as Argon2Hasher
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import Clock
 from zope.interface import implementer
 
+from twisted_chat.accounts import Accounts, PasswordHasher
 from twisted_chat.core import ChatServer, IParticipant, Member
 from twisted_chat.events import Event
+from twisted_chat.store import IChatStore
 
 
 @implementer(IParticipant)
@@ -45,11 +52,27 @@ class BrokenParticipant(RecordingParticipant):
         raise RuntimeError("delivery failed")
 
 
-def makeChat(start: float = 1_700_000_000.0) -> tuple[ChatServer, Clock]:
-    """A chat core on a fake clock set to C{start} seconds."""
+def makeChat(
+    start: float = 1_700_000_000.0, store: IChatStore | None = None
+) -> tuple[ChatServer, Clock]:
+    """A chat core (on a memory store) and a fake clock set to C{start} seconds."""
     clock = Clock()
     clock.advance(start)
-    return ChatServer(clock), clock
+    return ChatServer(clock, store), clock
+
+
+def runAtOnce(function: Callable[..., Any], *args: object) -> Deferred[Any]:
+    """Run "in a thread" by running now: tests stay synchronous."""
+    return maybeDeferred(function, *args)
+
+
+FAST_ARGON2 = Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1)
+"""argon2id at its cheapest, for tests only."""
+
+
+def makeAccounts(chat: ChatServer, clock: Clock) -> Accounts:
+    """Accounts on the chat's store, hashing synchronously and cheaply."""
+    return Accounts(chat.store, PasswordHasher(clock, FAST_ARGON2, runAtOnce), clock)
 
 
 def connectMember(
@@ -75,3 +98,62 @@ def joinAll(
             chat.join(member, room)
     for _, participant in members:
         participant.take()
+
+
+class ManualStore:
+    """
+    A memory store whose operations wait, in order, until L{flush}: it
+    stands in for the SQLite store's thread, so tests choose what is
+    committed when.
+
+    @ivar failNext: if true, the next write fails as a store failure would.
+    """
+
+    def __init__(self) -> None:
+        from twisted_chat.store.memory import MemoryStore
+
+        self.memory = MemoryStore()
+        self.queue: list[tuple[Callable[[], Deferred[Any]], Deferred[Any]]] = []
+        self.failNext = False
+
+    def load(self) -> Any:
+        return self.memory.load()
+
+    def flush(self) -> None:
+        """Carry out every queued operation, in order, firing each result."""
+        while self.queue:
+            operation, result = self.queue.pop(0)
+            operation().chainDeferred(result)
+
+    def _queued(self, operation: Callable[[], Deferred[Any]]) -> Deferred[Any]:
+        result: Deferred[Any] = Deferred()
+        self.queue.append((operation, result))
+        return result
+
+    def _write(self, operation: Callable[[], Deferred[Any]]) -> Deferred[Any]:
+        if self.failNext:
+            from twisted.internet.defer import fail
+
+            from twisted_chat.store import StoreError
+
+            self.failNext = False
+            return self._queued(lambda: fail(StoreError("disk full")))
+        return self._queued(operation)
+
+    def __getattr__(self, name: str) -> Callable[..., Deferred[Any]]:
+        method = getattr(self.memory, name)
+        writes = name in {
+            "appendMessage",
+            "saveTopic",
+            "appendPrivate",
+            "takePendingPrivate",
+            "createAccount",
+            "setPasswordHash",
+            "prune",
+        }
+
+        def queued(*args: object) -> Deferred[Any]:
+            operation = lambda: method(*args)  # noqa: E731
+            return self._write(operation) if writes else self._queued(operation)
+
+        return queued

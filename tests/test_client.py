@@ -20,7 +20,7 @@ from twisted_chat.limits import CLIENT_MAX_LINE_LENGTH
 from twisted_chat.lineserver import LineChatFactory
 from twisted_chat.view import TerminalView
 
-from .helpers import makeChat
+from .helpers import makeAccounts, makeChat
 
 
 def makeView() -> tuple[TerminalView, list[str]]:
@@ -87,7 +87,7 @@ class ClientProtocolTests(SynchronousTestCase):
     def test_goodbyeThenClose(self) -> None:
         """After BYE, the connection closing is the session's normal end."""
         protocol = self.connect()
-        protocol.dataReceived(b"BYE :bye\r\n")
+        protocol.dataReceived(b"BYE quit :bye\r\n")
         protocol.connectionLost(Failure(ConnectionLost()))
         self.assertIsNone(self.successResultOf(protocol.finished))
 
@@ -105,7 +105,7 @@ class InMemoryChatTests(SynchronousTestCase):
     def test_sessionEndToEnd(self) -> None:
         """A client joins, talks, and leaves with bye; its view shows it all."""
         chat, _clock = makeChat()
-        serverFactory = LineChatFactory(chat)
+        serverFactory = LineChatFactory(chat, makeAccounts(chat, _clock))
         view, shown = makeView()
         clientFactory = ChatClientFactory(view, "alice", "#dev")
         client, _server, pump = connectedServerAndClient(

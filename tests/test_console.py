@@ -11,19 +11,20 @@ from twisted_chat.events import Quit, RoomMessage
 from twisted_chat.limits import LOBBY
 from twisted_chat.view import TerminalView
 
-from .helpers import connectMember, makeChat
+from .helpers import connectMember, makeAccounts, makeChat
 
 NOW = 1_700_000_000_000
 
 
 class OperatorConsoleTests(SynchronousTestCase):
     def setUp(self) -> None:
-        self.chat, _ = makeChat()
+        self.chat, clock = makeChat()
+        self.accounts = makeAccounts(self.chat, clock)
         self.shown: list[str] = []
         self.stops = 0
         view = TerminalView(self.shown.append, color=False, timezone=UTC)
         self.console = OperatorConsole(
-            self.chat, view, self.stopServer, quitOnEndOfInput=True
+            self.chat, self.accounts, view, self.stopServer, quitOnEndOfInput=True
         )
 
     def stopServer(self) -> None:
@@ -102,7 +103,7 @@ class OperatorConsoleTests(SynchronousTestCase):
         """When input was piped, its end only stops the typing."""
         view = TerminalView(self.shown.append, color=False, timezone=UTC)
         console = OperatorConsole(
-            self.chat, view, self.stopServer, quitOnEndOfInput=False
+            self.chat, self.accounts, view, self.stopServer, quitOnEndOfInput=False
         )
         console.start()
         console.inputEnded()

@@ -20,6 +20,7 @@ from twisted_chat.errors import (
 from twisted_chat.events import (
     CurrentRoom,
     Goodbye,
+    HistoryEnd,
     Joined,
     MemberList,
     NickChanged,
@@ -94,6 +95,7 @@ class JoinPartTests(SynchronousTestCase):
                 Joined("#Dev", "bob", NOW),
                 TopicInfo("#Dev", None, None, ""),
                 MemberList("#Dev", ("alice", "bob")),
+                HistoryEnd("#Dev", 0, 0),
                 CurrentRoom("#Dev"),
             ],
         )
@@ -213,7 +215,8 @@ class MessageTests(SynchronousTestCase):
         chat.part(alice, None, "")
         chat.join(alice, "#A")
         sees.take()
-        self.assertEqual(chat.say(alice, None, "two").sequence, 2)
+        said = self.successResultOf(chat.say(alice, None, "two"))
+        self.assertEqual(said.sequence, 2)
 
     def test_sayToRoomNotIn(self) -> None:
         """Messages go only to rooms one is in."""
@@ -358,7 +361,7 @@ class QuitTests(SynchronousTestCase):
         joinAll(chat, ["#a", "#b"], (alice, aliceSees), (bob, bobSees))
         chat.quit(alice, "bye")
         self.assertEqual(bobSees.events, [Quit("alice", NOW, "bye")])
-        self.assertEqual(aliceSees.events, [Goodbye("bye")])
+        self.assertEqual(aliceSees.events, [Goodbye("quit", "bye")])
         self.assertTrue(aliceSees.closed)
         self.assertEqual(carolSees.events, [])
         self.assertEqual(chat.membersOf("#a"), MemberList("#a", ("bob",)))
@@ -371,7 +374,7 @@ class QuitTests(SynchronousTestCase):
         alice, sees = connectMember(chat)
         chat.quit(alice, "one")
         chat.quit(alice, "two")
-        self.assertEqual(sees.events, [Goodbye("one")])
+        self.assertEqual(sees.events, [Goodbye("quit", "one")])
 
     def test_nickFreedOnQuit(self) -> None:
         """A nick is free again once its member has quit."""
@@ -405,7 +408,7 @@ class QuitTests(SynchronousTestCase):
         bob, bobSees = connectMember(chat)
         joinAll(chat, ["#a"], (alice, aliceSees), (bob, bobSees))
         chat.closeAll("stopping")
-        self.assertEqual(aliceSees.events, [Goodbye("stopping")])
-        self.assertEqual(bobSees.events, [Goodbye("stopping")])
+        self.assertEqual(aliceSees.events, [Goodbye("shutdown", "stopping")])
+        self.assertEqual(bobSees.events, [Goodbye("shutdown", "stopping")])
         self.assertTrue(aliceSees.closed and bobSees.closed)
         self.assertEqual(chat.listRooms(), [RoomListEntry(LOBBY, 0, "")])

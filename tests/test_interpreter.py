@@ -3,6 +3,7 @@ Tests for L{twisted_chat.interpreter.CommandInterpreter}: what each command
 does to the chat and what the member is told.
 """
 
+from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.commands import (
@@ -27,6 +28,7 @@ from twisted_chat.events import (
     ErrorReply,
     Goodbye,
     HelpText,
+    HistoryEnd,
     Joined,
     MemberList,
     PrivateMessage,
@@ -39,7 +41,7 @@ from twisted_chat.events import (
 from twisted_chat.interpreter import CommandInterpreter
 from twisted_chat.limits import LOBBY
 
-from .helpers import RecordingParticipant, makeChat
+from .helpers import RecordingParticipant, makeAccounts, makeChat
 
 NOW = 1_700_000_000_000
 
@@ -49,7 +51,7 @@ def startMember(
 ) -> tuple[CommandInterpreter, RecordingParticipant]:
     participant = RecordingParticipant()
     member = chat.connect(participant, privileged=privileged)
-    interpreter = CommandInterpreter(chat, member)
+    interpreter = CommandInterpreter(chat, member, makeAccounts(chat, Clock()))
     interpreter.start()
     if nick is not None:
         interpreter.execute(SetNick(nick))
@@ -60,11 +62,12 @@ def startMember(
 class StartTests(SynchronousTestCase):
     def test_welcomeAndLobby(self) -> None:
         """A new member is told its nick, then put in the lobby."""
-        chat, _ = makeChat()
+        chat, clock = makeChat()
         participant = RecordingParticipant()
-        interpreter = CommandInterpreter(chat, chat.connect(participant))
+        member = chat.connect(participant)
+        interpreter = CommandInterpreter(chat, member, makeAccounts(chat, clock))
         interpreter.start()
-        welcome, joined, topic, members, current = participant.events
+        welcome, joined, topic, members, end, current = participant.events
         self.assertIsInstance(welcome, Welcome)
         assert isinstance(welcome, Welcome)
         self.assertEqual(welcome.nick, "guest1")
@@ -72,6 +75,7 @@ class StartTests(SynchronousTestCase):
         self.assertEqual(joined, Joined(LOBBY, "guest1", NOW))
         self.assertEqual(topic, TopicInfo(LOBBY, None, None, ""))
         self.assertEqual(members, MemberList(LOBBY, ("guest1",)))
+        self.assertEqual(end, HistoryEnd(LOBBY, 0, 0))
         self.assertEqual(current, CurrentRoom(LOBBY))
 
 
@@ -159,7 +163,7 @@ class CommandTests(SynchronousTestCase):
     def test_quit(self) -> None:
         """/quit and bye end the session."""
         self.alice.execute(QuitCommand("bye"))
-        self.assertEqual(self.aliceSees.events, [Goodbye("bye")])
+        self.assertEqual(self.aliceSees.events, [Goodbye("quit", "bye")])
         self.assertTrue(self.aliceSees.closed)
 
     def test_errorsAreReplies(self) -> None:

@@ -2,20 +2,26 @@
 Tests for L{twisted_chat.lineserver}: the line protocol over StringTransport.
 """
 
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import ITCPTransport
 from twisted.internet.protocol import connectionDone
 from twisted.internet.testing import StringTransport
+from twisted.logger import LogEvent, globalLogPublisher
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
 from twisted_chat import wire
+from twisted_chat.accounts import Accounts, PasswordHasher
 from twisted_chat.core import ChatServer
 from twisted_chat.events import Event
 from twisted_chat.limits import MAX_LINE_LENGTH
 from twisted_chat.lineserver import LineChatFactory, LineChatProtocol
 
-from .helpers import makeChat
+from .helpers import FAST_ARGON2, makeAccounts, makeChat
 
 
 @implementer(ITCPTransport)
@@ -67,7 +73,8 @@ class LineServerTestCase(SynchronousTestCase):
     def setUp(self) -> None:
         self.chat: ChatServer
         self.chat, self.clock = makeChat()
-        self.factory = LineChatFactory(self.chat)
+        self.accounts = makeAccounts(self.chat, self.clock)
+        self.factory = LineChatFactory(self.chat, self.accounts)
 
     def connect(self, nick: str | None = None) -> Client:
         client = Client(self.factory)
@@ -89,6 +96,7 @@ class ConnectionTests(LineServerTestCase):
                 "JOIN #lobby guest1 2023-11-14T22:13:20.000Z",
                 "TOPICINFO #lobby * * :",
                 "MEMBERS #lobby :guest1",
+                "ENDHISTORY #lobby 0 0",
                 "CURRENT #lobby",
             ],
         )
@@ -136,7 +144,7 @@ class ConnectionTests(LineServerTestCase):
         bob = self.connect("bob")
         alice.lines()
         alice.send(b"bye\n")
-        self.assertEqual(alice.lines(), ["BYE :bye"])
+        self.assertEqual(alice.lines(), ["BYE quit :bye"])
         self.assertTrue(alice.transport.disconnecting)
         self.assertEqual(bob.lastLine(), "QUIT alice 2023-11-14T22:13:20.000Z :bye")
 
@@ -203,7 +211,7 @@ class ConnectionTests(LineServerTestCase):
         self.patch(alice.protocol.interpreter, "execute", broken)
         alice.send(b"hello\n")
         self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
-        self.assertEqual(alice.lines(), ["BYE :Internal server error"])
+        self.assertEqual(alice.lines(), ["BYE error :Internal server error"])
         self.assertTrue(alice.transport.disconnecting)
         bob.send(b"still fine\n")
         self.assertIn(":still fine", bob.lastLine())
@@ -254,7 +262,7 @@ class BadInputTests(LineServerTestCase):
 
     def test_limitIsConfigurable(self) -> None:
         """The factory's maxLineLength is the limit."""
-        factory = LineChatFactory(self.chat, maxLineLength=600)
+        factory = LineChatFactory(self.chat, self.accounts, maxLineLength=600)
         client = Client(factory)
         client.lines()
         client.send(b"z" * 601 + b"\n" + b"z" * 600 + b"\n")
@@ -306,3 +314,72 @@ class BadInputTests(LineServerTestCase):
         protocol = self.factory.buildProtocol(None)
         self.assertIsInstance(protocol, LineChatProtocol)
         self.assertIs(protocol.factory, self.factory)
+
+
+class SecretTests(LineServerTestCase):
+    def test_passwordsNeverLogged(self) -> None:
+        """
+        Over a whole session of registering, failing to log in, logging in
+        and changing password, no log event carries a password.
+        """
+        logged: list[LogEvent] = []
+        globalLogPublisher.addObserver(logged.append)
+        self.addCleanup(globalLogPublisher.removeObserver, logged.append)
+        alice = self.connect("alice")
+        alice.send(b"/register first-secret\n/password first-secret second-secret\n")
+        mallory = self.connect()
+        mallory.send(b"/login alice wrong-secret\n/login alice second-secret\n")
+        alice.vanish()
+        mallory.vanish()
+        self.assertIn("ACCOUNT alice", "".join(mallory.lines()))
+        text = repr(logged)
+        self.assertIn("connected", text)
+        for secret in ("first-secret", "second-secret", "wrong-secret"):
+            self.assertNotIn(secret, text)
+
+
+class HeldRunner:
+    """Runs hashing "in a thread" only when told to."""
+
+    def __init__(self) -> None:
+        self.held: list[
+            tuple[Callable[..., Any], tuple[object, ...], Deferred[Any]]
+        ] = []
+
+    def __call__(self, function: Callable[..., Any], *args: object) -> Deferred[Any]:
+        result: Deferred[Any] = Deferred()
+        self.held.append((function, args, result))
+        return result
+
+    def runAll(self) -> None:
+        while self.held:
+            function, args, result = self.held.pop(0)
+            result.callback(function(*args))
+
+
+class LoginOrderTests(LineServerTestCase):
+    def test_linesWaitForLogin(self) -> None:
+        """
+        Lines after /login wait until it is done, reading paused meanwhile,
+        so a reconnecting client's next lines run as the logged-in member.
+        """
+        runner = HeldRunner()
+        accounts = Accounts(
+            self.chat.store, PasswordHasher(self.clock, FAST_ARGON2, runner), self.clock
+        )
+        factory = LineChatFactory(self.chat, accounts)
+        alice = Client(factory)
+        alice.send(b"/nick alice\n/register long-enough\n")
+        runner.runAll()
+        alice.send(b"bye\n")
+        client = Client(factory)
+        client.lines()
+        client.send(b"/login alice long-enough\nhello\n")
+        self.assertEqual(client.transport.producerState, "paused")
+        self.assertEqual(client.lines(), [])
+        while runner.held:
+            runner.runAll()
+        self.assertEqual(client.transport.producerState, "producing")
+        self.assertEqual(
+            [line.split()[0] for line in client.lines()], ["NICK", "ACCOUNT", "MSG"]
+        )

@@ -6,7 +6,7 @@ stopping of L{twisted_chat.service.ChatService}, and plugin discovery.
 from twisted.application.service import IServiceMaker
 from twisted.internet.error import CannotListenError
 from twisted.internet.task import Clock
-from twisted.internet.testing import MemoryReactor
+from twisted.internet.testing import MemoryReactorClock
 from twisted.plugin import getPlugins
 from twisted.python.usage import UsageError
 from twisted.scripts.twistd import ServerOptions
@@ -19,7 +19,7 @@ from twisted_chat.limits import DEFAULT_LISTEN, MAX_LINE_LENGTH
 from twisted_chat.lineserver import LineChatFactory
 from twisted_chat.service import SHUTDOWN_GRACE, SHUTDOWN_REASON, ChatService
 
-from .helpers import connectMember, makeChat
+from .helpers import connectMember, makeAccounts, makeChat
 
 
 def parse(*argv: str) -> tap.Options:
@@ -83,8 +83,15 @@ class OptionsTests(SynchronousTestCase):
 class MakeServiceTests(SynchronousTestCase):
     def test_listeners(self) -> None:
         """Each endpoint gets a listener for one shared line factory."""
-        reactor = MemoryReactor()
-        options = parse("--listen", "tcp:7001", "--listen", r"tcp:7002:interface=\:\:1")
+        reactor = MemoryReactorClock()
+        options = parse(
+            "--db",
+            ":memory:",
+            "--listen",
+            "tcp:7001",
+            "--listen",
+            r"tcp:7002:interface=\:\:1",
+        )
         service = tap.makeService(options, reactor)
         service.startService()
         self.assertEqual(
@@ -99,7 +106,7 @@ class MakeServiceTests(SynchronousTestCase):
 
     def test_portInUseFailsAtOnce(self) -> None:
         """A port that cannot be listened on stops start-up with one line."""
-        reactor = MemoryReactor()
+        reactor = MemoryReactorClock()
 
         def refuse(*args: object, **kwargs: object) -> None:
             raise CannotListenError(
@@ -107,7 +114,7 @@ class MakeServiceTests(SynchronousTestCase):
             )
 
         self.patch(reactor, "listenTCP", refuse)
-        service = tap.makeService(parse(), reactor)
+        service = tap.makeService(parse("--db", ":memory:"), reactor)
         error = self.assertRaises(SystemExit, service.privilegedStartService)
         self.assertEqual(
             str(error),
@@ -117,10 +124,12 @@ class MakeServiceTests(SynchronousTestCase):
 
     def test_noConsoleByDefault(self) -> None:
         """The console is made only when asked for."""
-        service = tap.makeService(parse(), MemoryReactor())
+        service = tap.makeService(parse("--db", ":memory:"), MemoryReactorClock())
         assert isinstance(service, ChatService)
         self.assertIsNone(service.console)
-        withConsole = tap.makeService(parse("--console"), MemoryReactor())
+        withConsole = tap.makeService(
+            parse("--db", ":memory:", "--console"), MemoryReactorClock()
+        )
         assert isinstance(withConsole, ChatService)
         self.assertIsNotNone(withConsole.console)
 
@@ -129,7 +138,7 @@ class ShutdownTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.chat: ChatServer
         self.chat, _ = makeChat()
-        self.factory = LineChatFactory(self.chat)
+        self.factory = LineChatFactory(self.chat, makeAccounts(self.chat, Clock()))
         self.clock = Clock()
         self.service = ChatService(self.chat, self.factory, self.clock)
         self.service.startService()
@@ -139,8 +148,8 @@ class ShutdownTests(SynchronousTestCase):
         _, aliceSees = connectMember(self.chat)
         _, bobSees = connectMember(self.chat)
         self.successResultOf(self.service.stopService())
-        self.assertEqual(aliceSees.events, [Goodbye(SHUTDOWN_REASON)])
-        self.assertEqual(bobSees.events, [Goodbye(SHUTDOWN_REASON)])
+        self.assertEqual(aliceSees.events, [Goodbye("shutdown", SHUTDOWN_REASON)])
+        self.assertEqual(bobSees.events, [Goodbye("shutdown", SHUTDOWN_REASON)])
 
     def test_waitsForConnections(self) -> None:
         """Stopping waits for open connections to close, up to the grace time."""

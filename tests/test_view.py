@@ -81,7 +81,7 @@ class RenderTests(SynchronousTestCase):
             (Notice("maintenance at noon"), "-!- maintenance at noon"),
             (Welcome("me", "Welcome!"), "-!- Welcome!"),
             (ErrorReply("bad-nick", "No."), "!! No. [bad-nick]"),
-            (Goodbye("bye"), "-!- disconnected: bye"),
+            (Goodbye("quit", "bye"), "-!- disconnected: bye"),
         ]
         for event, line in cases:
             self.assertEqual(view.render(event), line)

@@ -186,7 +186,24 @@ class FormatEventTests(SynchronousTestCase):
                 events.RoomMessage("#lobby", 8, T, "a", "waves", action=True),
                 f"ACTION #lobby 8 {stamp} a :waves",
             ),
+            (
+                events.RoomMessage("#lobby", 5, T, "a", "old", history=True),
+                f"HISTORY #lobby 5 {stamp} a :old",
+            ),
+            (
+                events.RoomMessage(
+                    "#lobby", 6, T, "a", "nods", action=True, history=True
+                ),
+                f"HISTORYACTION #lobby 6 {stamp} a :nods",
+            ),
+            (events.HistoryGap("#lobby", 1, 4), "GAP #lobby 1 4"),
+            (events.HistoryEnd("#lobby", 2, 8), "ENDHISTORY #lobby 2 8"),
             (events.PrivateMessage("a", "b", T, "psst"), f"PRIVMSG a b {stamp} :psst"),
+            (
+                events.PrivateMessage("a", "b", T, "later", offline=True),
+                f"OFFLINEMSG a b {stamp} :later",
+            ),
+            (events.AccountInfo("Bob", "Hi Bob."), "ACCOUNT Bob :Hi Bob."),
             (events.TopicChanged("#x", T, "a", "t"), f"TOPIC #x {stamp} a :t"),
             (events.TopicInfo("#x", "a", T, "t"), f"TOPICINFO #x {stamp} a :t"),
             (events.TopicInfo("#x", None, None, ""), "TOPICINFO #x * * :"),
@@ -199,7 +216,8 @@ class FormatEventTests(SynchronousTestCase):
             (events.HelpText("  /x"), "HELP :  /x"),
             (events.Notice("n"), "NOTICE :n"),
             (events.ErrorReply("bad-nick", "No."), "ERROR bad-nick :No."),
-            (events.Goodbye("bye"), "BYE :bye"),
+            (events.Goodbye("quit", "bye"), "BYE quit :bye"),
+            (events.Goodbye("shutdown", "later"), "BYE shutdown :later"),
         ]
         for event, line in cases:
             self.assertEqual(wire.formatEvent(event), line.encode() + b"\r\n")
@@ -244,8 +262,20 @@ EVENTS = st.one_of(
     st.builds(events.Joined, words, words, times),
     st.builds(events.Parted, words, words, times, texts),
     st.builds(events.Quit, words, times, texts),
-    st.builds(events.RoomMessage, words, counts, times, words, texts, st.booleans()),
-    st.builds(events.PrivateMessage, words, words, times, texts),
+    st.builds(
+        events.RoomMessage,
+        words,
+        counts,
+        times,
+        words,
+        texts,
+        st.booleans(),
+        st.booleans(),
+    ),
+    st.builds(events.PrivateMessage, words, words, times, texts, st.booleans()),
+    st.builds(events.HistoryGap, words, counts, counts),
+    st.builds(events.HistoryEnd, words, counts, counts),
+    st.builds(events.AccountInfo, words, texts),
     st.builds(events.TopicChanged, words, times, words, texts),
     st.builds(events.TopicInfo, words, st.none() | words, st.none() | times, texts),
     st.builds(events.MemberList, words, st.lists(words, max_size=10).map(tuple)),
@@ -255,7 +285,7 @@ EVENTS = st.one_of(
     st.builds(events.HelpText, texts),
     st.builds(events.Notice, texts),
     st.builds(events.ErrorReply, words, texts),
-    st.builds(events.Goodbye, texts),
+    st.builds(events.Goodbye, words, texts),
 )
 
 

@@ -93,6 +93,44 @@ class Kick(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class History(Command):
+    """Ask for up to C{limit} messages of a room, the newest before C{before}."""
+
+    room: str | None
+    before: int | None
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class Resume(Command):
+    """Join C{room} again and get every message after C{after}."""
+
+    room: str
+    after: int
+
+
+@dataclass(frozen=True, slots=True)
+class Register(Command):
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class Login(Command):
+    nick: str
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePassword(Command):
+    old: str
+    new: str
+
+
+SECRET_COMMANDS: Final = frozenset({"register", "login", "password"})
+"""Commands whose arguments are secret: never echo, log or remember them."""
+
+
+@dataclass(frozen=True, slots=True)
 class CommandSpec:
     """
     How a command is typed and what it does, for people.
@@ -135,6 +173,19 @@ COMMANDS: Final = {
             "/topic [#room] [TEXT]",
             "Show a room's topic, or set it when TEXT is given.",
         ),
+        CommandSpec(
+            "history",
+            "/history [#room] [before SEQ] [N]",
+            "Show a room's last N messages (50), or the N before message SEQ.",
+        ),
+        CommandSpec(
+            "resume",
+            "/resume #room SEQ",
+            "Join a room and get every message after SEQ (after reconnecting).",
+        ),
+        CommandSpec("register", "/register PASSWORD", "Register your nick."),
+        CommandSpec("login", "/login NICK PASSWORD", "Log in to a registered nick."),
+        CommandSpec("password", "/password OLD NEW", "Change your password."),
         CommandSpec(
             "quit", "/quit [reason]", "Leave the server (so does a line 'bye')."
         ),

@@ -20,6 +20,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from . import wire
+from .accounts import Accounts
 from .core import ChatServer, IParticipant, Member
 from .errors import ChatError
 from .events import Event
@@ -40,12 +41,14 @@ class OperatorConsole:
     def __init__(
         self,
         chat: ChatServer,
+        accounts: Accounts,
         view: TerminalView,
         stopServer: Callable[[], None],
         *,
         quitOnEndOfInput: bool,
     ) -> None:
         self.chat = chat
+        self.accounts = accounts
         self.view = view
         self._stopServer = stopServer
         self._quitOnEndOfInput = quitOnEndOfInput
@@ -55,7 +58,7 @@ class OperatorConsole:
         self.member: Member = self.chat.connect(
             self, nick=OPERATOR_NICK, privileged=True
         )
-        self.interpreter = CommandInterpreter(self.chat, self.member)
+        self.interpreter = CommandInterpreter(self.chat, self.member, self.accounts)
         self.interpreter.start()
 
     def lineTyped(self, text: str) -> None:
@@ -89,8 +92,15 @@ class Console:
     The operator console on this process's standard input and output.
     """
 
-    def __init__(self, chat: ChatServer, reactor: Any, stopServer: Callable[[], None]):
+    def __init__(
+        self,
+        chat: ChatServer,
+        accounts: Accounts,
+        reactor: Any,
+        stopServer: Callable[[], None],
+    ) -> None:
         self._chat = chat
+        self._accounts = accounts
         self._reactor = reactor
         self._stopServer = stopServer
         self._terminal: Terminal | None = None
@@ -102,7 +112,11 @@ class Console:
             color=wantsColor("auto", isTerminal=os.isatty(1), environ=os.environ),
         )
         console = OperatorConsole(
-            self._chat, view, self._stopServer, quitOnEndOfInput=interactive
+            self._chat,
+            self._accounts,
+            view,
+            self._stopServer,
+            quitOnEndOfInput=interactive,
         )
         self._terminal = openTerminal(
             self._reactor,

@@ -1,5 +1,5 @@
 """
-The chat itself: rooms, members, nicks and fan-out, with no I/O at all.
+The chat itself: rooms, members, nicks, fan-out and history, with no I/O.
 
 This is the model a front end (the line server, the operator console, later
 IRC) talks to.  A front end connects an L{IParticipant}, gets a L{Member}
@@ -9,33 +9,51 @@ L{twisted_chat.events} to the participants concerned.  Like the C{Group} and
 C{User} of C{twisted.words.service}, rooms and members are plain objects and
 the protocol is only the participant a member speaks through.
 
+Durable before visible: a room message gets its room's next sequence number
+at once, but is delivered only when the store has committed it.  Each member
+of a room has a watermark (L{Membership.since}): messages numbered above it
+reach the member live, those at or below it come by replay, read through the
+store's queue, which sees exactly the messages said before the read was
+asked for.  So joining, resuming and history never skip or repeat a message.
+
 Time comes from an injected C{IReactorTime}, so tests drive it with a
-L{twisted.internet.task.Clock}.
+L{twisted.internet.task.Clock}; the store is injected too.
 """
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Sequence
+from typing import Literal, TypeVar
 
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 from zope.interface import Interface
 
 from .errors import (
+    ChatError,
     NickInUse,
+    NickRegistered,
     NoCurrentRoom,
     NoSuchNick,
     NoSuchRoom,
     NotInRoom,
     NotPermitted,
+    StoreFailed,
     TopicTooLong,
 )
 from .events import (
+    AccountInfo,
     CurrentRoom,
+    ErrorReply,
     Event,
     Goodbye,
+    HistoryEnd,
+    HistoryGap,
     Joined,
     MemberList,
     NickChanged,
+    Notice,
     Parted,
     PrivateMessage,
     Quit,
@@ -44,8 +62,12 @@ from .events import (
     TopicChanged,
     TopicInfo,
 )
-from .limits import LOBBY, TOPIC_MAX_LENGTH
+from .limits import HISTORY_ON_JOIN, LOBBY, RESUME_LIMIT, TOPIC_MAX_LENGTH
 from .names import GUEST_PREFIX, checkNick, checkRoomName, fold
+from .store import IChatStore, StoreError
+from .store.memory import MemoryStore
+
+T = TypeVar("T")
 
 
 class IParticipant(Interface):
@@ -73,18 +95,33 @@ class Member:
     """
     One person connected to the chat.
 
+    @ivar address: where the member connects from, for per-address limits.
+    @ivar account: the folded nick of the account the member logged in to.
     @ivar rooms: the rooms the member is in, by folded name, in join order.
     @ivar currentRoom: where the member's plain lines go, for front ends that
         have that notion; always one of C{rooms}, or L{None}.
     @ivar present: false once the member has quit.
     """
 
-    __slots__ = ("currentRoom", "nick", "participant", "present", "privileged", "rooms")
+    __slots__ = (
+        "account",
+        "address",
+        "currentRoom",
+        "nick",
+        "participant",
+        "present",
+        "privileged",
+        "rooms",
+    )
 
-    def __init__(self, nick: str, participant: IParticipant, privileged: bool) -> None:
+    def __init__(
+        self, nick: str, participant: IParticipant, privileged: bool, address: str
+    ) -> None:
         self.nick = nick
         self.participant = participant
         self.privileged = privileged
+        self.address = address
+        self.account: str | None = None
         self.rooms: dict[str, Room] = {}
         self.currentRoom: Room | None = None
         self.present = True
@@ -93,24 +130,52 @@ class Member:
         return f"<Member {self.nick}>"
 
 
+class Membership:
+    """
+    One member's place in one room.
+
+    @ivar since: the room's last sequence number when the member joined.
+        Messages numbered above it are delivered to the member live; those at
+        or below it, only by a replay.
+    @ivar replayedFrom: the lowest sequence number this membership has been
+        sent: everything from it on has reached the member.
+    @ivar replay: the replay in flight, if any; a newer one supersedes it.
+    """
+
+    __slots__ = ("replay", "replayedFrom", "since")
+
+    def __init__(self, since: int) -> None:
+        self.since = since
+        self.replayedFrom = since + 1
+        self.replay: object | None = None
+
+
 class Room:
     """
     A named room and who is in it.
 
-    @ivar members: the members, in join order (a dict used as an ordered set).
-    @ivar lastSequence: the sequence number of the room's latest message.
+    @ivar members: the members, in join order, with their memberships.
+    @ivar lastSequence: the sequence number given to the room's latest message.
     """
 
     __slots__ = ("lastSequence", "members", "name", "topic")
 
-    def __init__(self, name: str, lastSequence: int) -> None:
+    def __init__(self, name: str, lastSequence: int, topic: TopicInfo | None = None):
         self.name = name
-        self.members: dict[Member, None] = {}
-        self.topic = TopicInfo(name, None, None, "")
+        self.members: dict[Member, Membership] = {}
+        self.topic = topic or TopicInfo(name, None, None, "")
         self.lastSequence = lastSequence
 
     def __repr__(self) -> str:
         return f"<Room {self.name} ({len(self.members)} members)>"
+
+    @property
+    def worthKeeping(self) -> bool:
+        """Whether an empty room still has a history or topic to remember."""
+        return self.lastSequence > 0 or self.topic.nick is not None
+
+
+ReplayKind = Literal["join", "resume", "page"]
 
 
 class ChatServer:
@@ -119,20 +184,38 @@ class ChatServer:
 
     @ivar lobbyName: the room that always exists and that new line-protocol
         connections join.
+    @ivar historyOnJoin: how many messages are replayed to someone joining.
     """
 
     log = Logger()
 
-    def __init__(self, clock: IReactorTime, lobbyName: str = LOBBY) -> None:
+    def __init__(
+        self,
+        clock: IReactorTime,
+        store: IChatStore | None = None,
+        *,
+        lobbyName: str = LOBBY,
+        historyOnJoin: int = HISTORY_ON_JOIN,
+    ) -> None:
         self._clock = clock
+        self._store: IChatStore = store if store is not None else MemoryStore()
+        state = self._store.load()
         self._members: dict[str, Member] = {}
-        self._rooms: dict[str, Room] = {}
-        # A room that empties is forgotten, but not its sequence numbers:
-        # they must go on increasing if the room is made again.
-        self._lastSequences: dict[str, int] = {}
+        # Rooms with a history stay here while empty, so their numbering and
+        # topic carry on; an empty room with neither is forgotten.
+        self._rooms = {
+            fold(stored.name): Room(stored.name, stored.lastSequence, stored.topic)
+            for stored in state.rooms
+        }
+        self._registered = set(state.registeredNicks)
         self._guestNumbers = itertools.count(1)
         self.lobbyName = checkRoomName(lobbyName)
+        self.historyOnJoin = historyOnJoin
         self._roomNamed(lobbyName, create=True)
+
+    @property
+    def store(self) -> IChatStore:
+        return self._store
 
     # Members
 
@@ -142,6 +225,7 @@ class ChatServer:
         *,
         nick: str | None = None,
         privileged: bool = False,
+        address: str = "",
     ) -> Member:
         """
         Make a member for a new participant, with a free guest nick unless
@@ -154,8 +238,8 @@ class ChatServer:
         if nick is None:
             nick = self._freeGuestNick()
         else:
-            self._checkNickAvailable(nick, privileged)
-        member = Member(nick, participant, privileged)
+            self._checkNickAvailable(nick, privileged, None)
+        member = Member(nick, participant, privileged, address)
         self._members[fold(nick)] = member
         return member
 
@@ -175,30 +259,28 @@ class ChatServer:
         if nick == member.nick:
             return
         if fold(nick) != fold(member.nick):
-            self._checkNickAvailable(nick, member.privileged)
+            self._checkNickAvailable(nick, member.privileged, member.account)
         else:
             checkNick(nick, allowReserved=member.privileged)
-        event = NickChanged(member.nick, nick, self.now())
-        del self._members[fold(member.nick)]
-        self._members[fold(nick)] = member
-        member.nick = nick
-        self._fanOut(event, self._audienceOf(member))
+        self._rename(member, nick)
 
-    def quit(self, member: Member, reason: str) -> None:
+    def quit(self, member: Member, reason: str, kind: str = "quit") -> None:
         """
         Take C{member} out of every room and the server, tell those who shared
         a room with it, say goodbye to it and close its participant.
 
         Quitting twice does nothing, so a front end may call this both when
         asked to and when its connection is lost.
+
+        @param kind: why, for the goodbye; see L{twisted_chat.events.GOODBYE_KINDS}.
         """
         if not member.present:
             return
         audience = self._audienceOf(member)
         audience.pop(member, None)
         self._remove(member)
-        self._fanOut(Quit(member.nick, self.now(), reason), audience)
-        self._sendOff(member, reason)
+        self._fanOut(Quit(member.nick, self.now(), reason), list(audience))
+        self._sendOff(member, kind, reason)
 
     def closeAll(self, reason: str) -> None:
         """
@@ -208,7 +290,7 @@ class ChatServer:
         """
         for member in list(self._members.values()):
             self._remove(member)
-            self._sendOff(member, reason)
+            self._sendOff(member, "shutdown", reason)
 
     def kick(self, operator: Member, nick: str, reason: str) -> None:
         """
@@ -218,7 +300,41 @@ class ChatServer:
             raise NotPermitted("Only the server's operator may kick.")
         target = self.memberNamed(nick)
         said = f": {reason}" if reason else ""
-        self.quit(target, f"Kicked by {operator.nick}{said}")
+        self.quit(target, f"Kicked by {operator.nick}{said}", "kicked")
+
+    # Accounts
+
+    def isRegistered(self, nick: str) -> bool:
+        return fold(nick) in self._registered
+
+    def registered(self, nick: str) -> None:
+        """
+        Note that C{nick} now has an account, so nobody else may take it.
+        """
+        self._registered.add(fold(nick))
+
+    def bindAccount(self, member: Member, nick: str) -> Deferred[None]:
+        """
+        Make C{member} the holder of the account C{nick}: it takes the nick
+        (from an older session of the same account, if one has it), is told
+        so, and receives the private messages that waited for it.
+        """
+        folded = fold(nick)
+        holder = self._members.get(folded)
+        if holder is not None and holder is not member:
+            self.quit(holder, "Logged in from elsewhere", "replaced")
+        member.account = folded
+        if member.nick != nick:
+            self._rename(member, nick)
+        self._deliverTo(member, AccountInfo(nick, f"You are logged in as {nick}."))
+
+        def deliverWaiting(messages: list[PrivateMessage]) -> None:
+            for message in messages:
+                self._deliverTo(member, message)
+
+        return self._durable(self._store.takePendingPrivate(folded)).addCallback(
+            deliverWaiting
+        )
 
     # Rooms
 
@@ -227,19 +343,61 @@ class ChatServer:
         Put C{member} in a room, creating it if needed, and make it the
         member's current room.
 
-        Joining a room one is already in only makes it current.  A newcomer's
-        arrival is announced to the room; the newcomer is also told the topic
-        and the members.
+        A newcomer's arrival is announced to the room; the newcomer is told
+        the topic and the members, and then sent the room's latest messages.
+        Joining a room one is already in only makes it current.
         """
         room = self._roomNamed(roomName, create=True)
         if member not in room.members:
-            room.members[member] = None
-            member.rooms[fold(room.name)] = room
-            self._fanOut(Joined(room.name, member.nick, self.now()), room.members)
-            self._deliverTo(member, room.topic)
-            self._deliverTo(member, self._memberList(room))
+            membership = self._enter(member, room)
+            self._replay(member, room, membership, "join", 0, self.historyOnJoin)
         self._setCurrentRoom(member, room)
         return room
+
+    def resume(self, member: Member, roomName: str, after: int) -> Room:
+        """
+        Like L{join}, but replay exactly the messages numbered above C{after}
+        that this connection has not been sent, or say which are missing.
+
+        A client that reconnects sends this for each room it was in, with the
+        last sequence number it saw there.
+        """
+        room = self._roomNamed(roomName, create=True)
+        membership = room.members.get(member)
+        if membership is None:
+            membership = self._enter(member, room)
+            self._replay(member, room, membership, "resume", after, RESUME_LIMIT)
+        elif membership.replay is not None:
+            # The join's replay has not arrived yet: this one replaces it.
+            self._replay(member, room, membership, "resume", after, RESUME_LIMIT)
+        else:
+            # This connection has been sent everything from replayedFrom on.
+            self._replay(
+                member,
+                room,
+                membership,
+                "resume",
+                after,
+                RESUME_LIMIT,
+                through=membership.replayedFrom - 1,
+            )
+        self._setCurrentRoom(member, room)
+        return room
+
+    def history(
+        self, member: Member, roomName: str | None, before: int | None, limit: int
+    ) -> None:
+        """
+        Send C{member} up to C{limit} messages of one of its rooms, the newest
+        before C{before} (or the newest of all), and say if older ones are gone.
+        """
+        room = self.roomOf(member, roomName)
+        through = (
+            room.lastSequence if before is None else min(before - 1, room.lastSequence)
+        )
+        self._replay(
+            member, room, room.members[member], "page", 0, limit, through=through
+        )
 
     def part(self, member: Member, roomName: str | None, reason: str) -> None:
         """
@@ -247,7 +405,9 @@ class ChatServer:
         L{None}) and tell the room, the member included.
         """
         room = self.roomOf(member, roomName)
-        self._fanOut(Parted(room.name, member.nick, self.now(), reason), room.members)
+        self._fanOut(
+            Parted(room.name, member.nick, self.now(), reason), list(room.members)
+        )
         self._removeFromRoom(member, room)
         if member.currentRoom is room:
             remaining = list(member.rooms.values())
@@ -271,31 +431,62 @@ class ChatServer:
 
     def say(
         self, member: Member, roomName: str | None, text: str, *, action: bool = False
-    ) -> RoomMessage:
+    ) -> Deferred[RoomMessage]:
         """
-        Give C{text} the room's next sequence number and deliver it to every
-        member of the room, the sender included (that copy is the sender's
-        confirmation).
+        Give C{text} the room's next sequence number, commit it, then deliver
+        it to every member of the room who was there when it was said, the
+        sender included (that copy is the sender's confirmation).
+
+        @return: a Deferred that fires with the message once delivered, or
+            fails with L{StoreFailed}.
         """
         room = self.roomOf(member, roomName)
         room.lastSequence += 1
         message = RoomMessage(
             room.name, room.lastSequence, self.now(), member.nick, text, action
         )
-        self._fanOut(message, room.members)
-        return message
 
-    def sendPrivate(self, member: Member, nick: str, text: str) -> None:
-        """
-        Deliver C{text} to the member called C{nick}, and a copy to the sender.
-        """
-        recipient = self.memberNamed(nick)
-        message = PrivateMessage(member.nick, recipient.nick, self.now(), text)
-        self._fanOut(message, dict.fromkeys([recipient, member]))
+        def committed(_: object) -> RoomMessage:
+            sequence = message.sequence
+            self._fanOut(
+                message,
+                [m for m, place in room.members.items() if place.since < sequence],
+            )
+            return message
 
-    def setTopic(self, member: Member, roomName: str | None, text: str) -> None:
+        return self._durable(self._store.appendMessage(message)).addCallback(committed)
+
+    def sendPrivate(self, member: Member, nick: str, text: str) -> Deferred[None]:
         """
-        Set the topic of one of C{member}'s rooms and tell the room.
+        Commit a private message, then deliver it to the member called
+        C{nick}, and a copy to the sender.  If C{nick} is registered but not
+        here, it waits in the store for its next login.
+        """
+        recipient = self._members.get(fold(nick))
+        if recipient is None and not self.isRegistered(nick):
+            raise NoSuchNick(f"Nobody is called {nick}.")
+        message = PrivateMessage(
+            member.nick, recipient.nick if recipient else nick, self.now(), text
+        )
+
+        def committed(_: object) -> None:
+            if recipient is None:
+                self._deliverTo(member, message)
+                self._deliverTo(
+                    member,
+                    Notice(f"{nick} is away; they will get it when they next log in."),
+                )
+            else:
+                self._fanOut(message, list(dict.fromkeys([recipient, member])))
+
+        stored = self._store.appendPrivate(message, recipient is not None)
+        return self._durable(stored).addCallback(committed)
+
+    def setTopic(
+        self, member: Member, roomName: str | None, text: str
+    ) -> Deferred[None]:
+        """
+        Commit a new topic for one of C{member}'s rooms, then tell the room.
         """
         room = self.roomOf(member, roomName)
         if len(text) > TOPIC_MAX_LENGTH:
@@ -303,9 +494,16 @@ class ChatServer:
                 f"A topic is at most {TOPIC_MAX_LENGTH} characters; this one is"
                 f" {len(text)}."
             )
-        now = self.now()
-        room.topic = TopicInfo(room.name, member.nick, now, text)
-        self._fanOut(TopicChanged(room.name, now, member.nick, text), room.members)
+        topic = TopicInfo(room.name, member.nick, self.now(), text)
+
+        def committed(_: object) -> None:
+            room.topic = topic
+            self._fanOut(
+                TopicChanged(room.name, topic.time or 0, member.nick, text),
+                list(room.members),
+            )
+
+        return self._durable(self._store.saveTopic(topic)).addCallback(committed)
 
     def topicOf(self, roomName: str) -> TopicInfo:
         """
@@ -321,11 +519,14 @@ class ChatServer:
 
     def listRooms(self) -> list[RoomListEntry]:
         """
-        Return every room, by name, with its member count and topic.
+        Return every room someone is in, and the lobby, by name, with its
+        member count and topic.
         """
+        lobby = fold(self.lobbyName)
         return [
             RoomListEntry(room.name, len(room.members), room.topic.text)
-            for _, room in sorted(self._rooms.items())
+            for folded, room in sorted(self._rooms.items())
+            if room.members or folded == lobby
         ]
 
     def now(self) -> int:
@@ -339,13 +540,27 @@ class ChatServer:
     def _freeGuestNick(self) -> str:
         while True:
             nick = f"{GUEST_PREFIX}{next(self._guestNumbers)}"
-            if fold(nick) not in self._members:
+            if fold(nick) not in self._members and fold(nick) not in self._registered:
                 return nick
 
-    def _checkNickAvailable(self, nick: str, privileged: bool) -> None:
+    def _checkNickAvailable(
+        self, nick: str, privileged: bool, account: str | None
+    ) -> None:
         checkNick(nick, allowReserved=privileged)
-        if fold(nick) in self._members:
+        folded = fold(nick)
+        if folded in self._members:
             raise NickInUse(f"The nick {nick} is taken; choose another.")
+        if folded in self._registered and folded != account:
+            raise NickRegistered(
+                f"The nick {nick} is registered; /login {nick} PASSWORD to use it."
+            )
+
+    def _rename(self, member: Member, nick: str) -> None:
+        event = NickChanged(member.nick, nick, self.now())
+        del self._members[fold(member.nick)]
+        self._members[fold(nick)] = member
+        member.nick = nick
+        self._fanOut(event, list(self._audienceOf(member)))
 
     def _roomNamed(self, roomName: str, *, create: bool) -> Room:
         folded = fold(checkRoomName(roomName))
@@ -353,12 +568,99 @@ class ChatServer:
         if room is None:
             if not create:
                 raise NoSuchRoom(f"There is no room {roomName}; /rooms lists them.")
-            room = Room(roomName, self._lastSequences.pop(folded, 0))
-            self._rooms[folded] = room
+            room = self._rooms[folded] = Room(roomName, 0)
+        elif not room.members and folded != fold(self.lobbyName) and not create:
+            raise NoSuchRoom(
+                f"Nobody is in {room.name} now; /join {room.name} to go in."
+            )
         return room
 
     def _existingRoom(self, roomName: str) -> Room:
         return self._roomNamed(roomName, create=False)
+
+    def _enter(self, member: Member, room: Room) -> Membership:
+        membership = Membership(room.lastSequence)
+        room.members[member] = membership
+        member.rooms[fold(room.name)] = room
+        self._fanOut(Joined(room.name, member.nick, self.now()), list(room.members))
+        self._deliverTo(member, room.topic)
+        self._deliverTo(member, self._memberList(room))
+        return membership
+
+    def _replay(
+        self,
+        member: Member,
+        room: Room,
+        membership: Membership,
+        kind: ReplayKind,
+        after: int,
+        limit: int,
+        through: int | None = None,
+    ) -> None:
+        """
+        Read messages C{after < sequence <= through} (the membership's
+        watermark unless given) through the store's queue and send the newest
+        C{limit} of them, a gap line where some are missing, and the end.
+
+        A join or resume replay belongs to the membership: a newer one
+        supersedes it, and it is dropped if the member left the room.
+        """
+        if through is None:
+            through = membership.since
+        token = object()
+        if kind != "page":
+            membership.replay = token
+
+        def replayed(messages: list[RoomMessage]) -> None:
+            if room.members.get(member) is not membership:
+                return
+            if kind != "page":
+                if membership.replay is not token:
+                    return
+                membership.replay = None
+                if messages:
+                    membership.replayedFrom = min(
+                        membership.replayedFrom, messages[0].sequence
+                    )
+            first = messages[0].sequence if messages else through + 1
+            missing = first > after + 1 and (
+                kind == "resume" or (kind == "page" and len(messages) < limit)
+            )
+            if missing:
+                self._deliverTo(member, HistoryGap(room.name, after + 1, first - 1))
+            for message in messages:
+                self._deliverTo(member, message)
+            end = membership.since if kind != "page" else through
+            self._deliverTo(member, HistoryEnd(room.name, len(messages), end))
+
+        if through <= after or not limit:
+            read: Deferred[list[RoomMessage]] = succeed([])
+        else:
+            read = self._store.messagesBetween(room.name, after, through, limit)
+        read = self._durable(read)
+        read.addCallback(replayed)
+        read.addErrback(self._reportTo, member)
+
+    def _durable(self, written: Deferred[T]) -> Deferred[T]:
+        """
+        Turn a store failure into a L{StoreFailed} the member can be told.
+        """
+
+        def failed(failure: Failure) -> T:
+            failure.trap(StoreError)
+            self.log.failure("The store failed", failure)
+            raise StoreFailed("The server could not save or read that; please retry.")
+
+        return written.addErrback(failed)
+
+    def _reportTo(self, failure: Failure, member: Member) -> None:
+        error = failure.check(ChatError) and failure.value
+        if isinstance(error, ChatError):
+            self._deliverTo(member, ErrorReply(error.code, error.message))
+        else:
+            self.log.failure(
+                "Replaying history to {nick} failed", failure, nick=member.nick
+            )
 
     def _remove(self, member: Member) -> None:
         member.present = False
@@ -366,8 +668,9 @@ class ChatServer:
             self._removeFromRoom(member, room)
         del self._members[fold(member.nick)]
 
-    def _sendOff(self, member: Member, reason: str) -> None:
-        self._deliverTo(member, Goodbye(reason))
+    def _sendOff(self, member: Member, kind: str, reason: str) -> None:
+        member.present = False
+        member.participant.deliver(Goodbye(kind, reason))
         try:
             member.participant.close()
         except Exception:
@@ -377,9 +680,12 @@ class ChatServer:
         folded = fold(room.name)
         del room.members[member]
         del member.rooms[folded]
-        if not room.members and folded != fold(self.lobbyName):
+        if (
+            not room.members
+            and folded != fold(self.lobbyName)
+            and not room.worthKeeping
+        ):
             del self._rooms[folded]
-            self._lastSequences[folded] = room.lastSequence
 
     def _setCurrentRoom(self, member: Member, room: Room | None) -> None:
         member.currentRoom = room
@@ -396,18 +702,23 @@ class ChatServer:
         """
         audience = {member: None}
         for room in member.rooms.values():
-            audience.update(room.members)
+            audience.update(dict.fromkeys(room.members))
         return audience
 
     def _deliverTo(self, member: Member, event: Event) -> None:
         self._fanOut(event, (member,))
 
-    def _fanOut(self, event: Event, recipients: Iterable[Member]) -> None:
+    def _fanOut(self, event: Event, recipients: Sequence[Member]) -> None:
         """
-        Hand C{event} to each recipient's participant, so that one failing
-        delivery never stops the others.
+        Hand C{event} to each present recipient's participant, so that one
+        failing delivery never stops the others.
+
+        C{recipients} must be a sequence of the caller's own, not a live view
+        of a room: a delivery may not change the room, but a bug might.
         """
-        for member in tuple(recipients):
+        for member in recipients:
+            if not member.present:
+                continue
             try:
                 member.participant.deliver(event)
             except Exception:

@@ -86,6 +86,38 @@ class NotPermitted(ChatError):
     code = "not-permitted"
 
 
+class StoreFailed(ChatError):
+    code = "store-failed"
+
+
+class NickRegistered(ChatError):
+    code = "nick-registered"
+
+
+class AlreadyRegistered(ChatError):
+    code = "already-registered"
+
+
+class BadPassword(ChatError):
+    code = "bad-password"
+
+
+class LoginFailed(ChatError):
+    code = "login-failed"
+
+
+class LoginThrottled(ChatError):
+    code = "login-throttled"
+
+
+class LoginRequired(ChatError):
+    code = "login-required"
+
+
+class NotLoggedIn(ChatError):
+    code = "not-logged-in"
+
+
 def allErrorCodes() -> list[str]:
     """
     Every code a server may send, for documentation checks and clients.

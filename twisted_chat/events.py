@@ -70,6 +70,8 @@ class RoomMessage(Event):
     A message said in a room, with its place in the room's sequence.
 
     @ivar action: true for C{/me} actions, shown as "* nick text".
+    @ivar history: true when replayed from the store (on joining, resuming or
+        asking for history) rather than said just now.
     """
 
     room: str
@@ -78,16 +80,47 @@ class RoomMessage(Event):
     sender: str
     text: str
     action: bool = False
+    history: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class PrivateMessage(Event):
-    """A message from one nick to another; the sender gets a copy too."""
+    """
+    A message from one nick to another; the sender gets a copy too.
+
+    @ivar offline: true when it waited in the store for the recipient to log in.
+    """
 
     sender: str
     recipient: str
     time: int
     text: str
+    offline: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryGap(Event):
+    """
+    Messages C{first} to C{last} of a room are not replayed: retention
+    dropped them, or there were more than a replay gives.
+    """
+
+    room: str
+    first: int
+    last: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEnd(Event):
+    """
+    The end of a replay of C{count} messages.  Together with the messages
+    that follow live, the person has now seen everything in the room up to
+    sequence number C{through}.
+    """
+
+    room: str
+    count: int
+    through: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +208,29 @@ class ErrorReply(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class Goodbye(Event):
-    """The server is about to close your connection, and why."""
+class AccountInfo(Event):
+    """You are now logged in (or registered) as C{nick}."""
 
+    nick: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Goodbye(Event):
+    """
+    The server is about to close your connection, and why.
+
+    @ivar kind: one of L{GOODBYE_KINDS}; a client reconnects after
+        C{shutdown} and C{error}, not after the others.
+    """
+
+    kind: str
     reason: str
+
+
+GOODBYE_KINDS = ("quit", "kicked", "replaced", "shutdown", "error")
+"""
+Why a connection ends: you asked (C{quit}), the operator removed you
+(C{kicked}), you logged in elsewhere (C{replaced}), the server is stopping
+(C{shutdown}), or something went wrong on the server (C{error}).
+"""

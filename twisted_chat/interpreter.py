@@ -8,58 +8,112 @@ front ends only translate.  Other front ends (IRC) have their own language and
 call L{twisted_chat.core.ChatServer} directly.
 """
 
+import re
+from collections.abc import Coroutine
+from typing import Any
+
+from twisted.internet.defer import Deferred, ensureDeferred
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from .accounts import Accounts
 from .commands import (
     COMMANDS,
     Act,
+    ChangePassword,
     Command,
     Help,
+    History,
     Join,
     Kick,
     ListRooms,
+    Login,
     Message,
     Part,
     QuitCommand,
+    Register,
+    Resume,
     Say,
     SetNick,
     Topic,
     Who,
 )
 from .core import ChatServer, Member
-from .errors import ChatError, UnknownCommand
-from .events import ErrorReply, Event, HelpText, RoomListEnd, Welcome
-from .names import isRoomName
+from .errors import (
+    AlreadyRegistered,
+    ChatError,
+    InvalidNick,
+    LoginRequired,
+    NotLoggedIn,
+    UnknownCommand,
+)
+from .events import ErrorReply, Event, HelpText, Notice, RoomListEnd, Welcome
+from .names import GUEST_PREFIX, fold, isRoomName
+
+ALLOWED_BEFORE_LOGIN = (SetNick, Login, Register, Help, QuitCommand)
+"""What a guest may do on a server that requires login."""
+
+_GUEST_NICK = re.compile(rf"{GUEST_PREFIX}[0-9]+", re.ASCII | re.IGNORECASE)
 
 
 class CommandInterpreter:
     """
     Carries out one member's commands and tells it about its mistakes.
+
+    @ivar requireLogin: whether the member must log in (or register) before
+        it may join rooms or speak.
     """
 
-    def __init__(self, chat: ChatServer, member: Member) -> None:
+    log = Logger()
+
+    def __init__(
+        self,
+        chat: ChatServer,
+        member: Member,
+        accounts: Accounts,
+        *,
+        requireLogin: bool = False,
+    ) -> None:
         self.chat = chat
         self.member = member
+        self.accounts = accounts
+        self.requireLogin = requireLogin and not member.privileged
 
     def start(self) -> None:
         """
-        Greet a new member with its nick and put it in the lobby.
+        Greet a new member with its nick and put it in the lobby, or, where
+        login is required, tell it how to log in.
         """
         nick = self.member.nick
-        self._reply(
-            Welcome(
-                nick,
-                f"Welcome to twisted_chat, {nick}! Type /help for the commands.",
+        if self.requireLogin:
+            text = (
+                f"Welcome to twisted_chat, {nick}! This server needs an account:"
+                " /login NICK PASSWORD, or /nick NAME then /register PASSWORD."
             )
-        )
-        self.chat.join(self.member, self.chat.lobbyName)
+        else:
+            text = f"Welcome to twisted_chat, {nick}! Type /help for the commands."
+        self._reply(Welcome(nick, text))
+        if not self.requireLogin:
+            self.chat.join(self.member, self.chat.lobbyName)
 
-    def execute(self, command: Command) -> None:
+    def execute(self, command: Command) -> Deferred[None] | None:
         """
         Carry out C{command}; a L{ChatError} becomes an C{ERROR} reply.
+
+        @return: a Deferred if the next command must wait for this one to
+            finish (logging in changes who the member is), else L{None}.
         """
         try:
-            self._dispatch(command)
+            outcome = self._dispatch(command)
         except ChatError as error:
             self.reportError(error)
+            return None
+        if outcome is None:
+            return None
+        outcome.addErrback(self._failed)
+        return (
+            outcome if isinstance(command, (Login, Register, ChangePassword)) else None
+        )
 
     def reportError(self, error: ChatError) -> None:
         """
@@ -67,21 +121,41 @@ class CommandInterpreter:
         """
         self._reply(ErrorReply(error.code, error.message))
 
-    def _dispatch(self, command: Command) -> None:
+    def _failed(self, failure: Failure) -> None:
+        if failure.check(ChatError):
+            assert isinstance(failure.value, ChatError)
+            self.reportError(failure.value)
+        else:
+            self.log.failure(
+                "Carrying out a command of {nick} failed",
+                failure,
+                nick=self.member.nick,
+            )
+
+    def _dispatch(self, command: Command) -> Deferred[Any] | None:
         chat, member = self.chat, self.member
+        loggedOut = self.requireLogin and member.account is None
+        if loggedOut and not isinstance(command, ALLOWED_BEFORE_LOGIN):
+            raise LoginRequired(
+                "Log in first: /login NICK PASSWORD, or /register PASSWORD."
+            )
         match command:
             case Say(text):
-                chat.say(member, None, text)
+                return chat.say(member, None, text)
             case Act(text):
-                chat.say(member, None, text, action=True)
+                return chat.say(member, None, text, action=True)
             case Message(target, text) if isRoomName(target):
-                chat.say(member, target, text)
+                return chat.say(member, target, text)
             case Message(target, text):
-                chat.sendPrivate(member, target, text)
+                return chat.sendPrivate(member, target, text)
             case SetNick(nick):
                 chat.changeNick(member, nick)
             case Join(room):
                 chat.join(member, room)
+            case Resume(room, after):
+                chat.resume(member, room, after)
+            case History(room, before, limit):
+                chat.history(member, room, before, limit)
             case Part(room, reason):
                 chat.part(member, room, reason)
             case Who(room):
@@ -94,7 +168,13 @@ class CommandInterpreter:
             case Topic(room, None):
                 self._reply(chat.topicOf(self._roomName(room)))
             case Topic(room, str() as text):
-                chat.setTopic(member, room, text)
+                return chat.setTopic(member, room, text)
+            case Register(password):
+                return self._run(self._register(password))
+            case Login(nick, password):
+                return self._run(self._login(nick, password))
+            case ChangePassword(old, new):
+                return self._run(self._changePassword(old, new))
             case QuitCommand(reason):
                 chat.quit(member, reason)
             case Kick(nick, reason):
@@ -103,6 +183,42 @@ class CommandInterpreter:
                 self._help(name)
             case _:
                 raise TypeError(f"no handler for {command!r}")
+        return None
+
+    @staticmethod
+    def _run(work: Coroutine[Any, Any, None]) -> Deferred[None]:
+        return ensureDeferred(work)
+
+    async def _register(self, password: str) -> None:
+        member, nick = self.member, self.member.nick
+        if member.account is not None:
+            raise AlreadyRegistered(f"You are logged in as {member.account} already.")
+        if _GUEST_NICK.fullmatch(nick):
+            raise InvalidNick("Guest nicks cannot be registered; /nick NAME first.")
+        if self.chat.isRegistered(nick):
+            raise AlreadyRegistered(f"The nick {nick} is registered already.")
+        await self.accounts.register(nick, password)
+        self.chat.registered(nick)
+        if member.present and fold(member.nick) == fold(nick):
+            await self._loggedIn(nick)
+
+    async def _login(self, nick: str, password: str) -> None:
+        account = await self.accounts.login(nick, password, self.member.address)
+        if self.member.present:
+            await self._loggedIn(account.nick)
+
+    async def _loggedIn(self, nick: str) -> None:
+        await self.chat.bindAccount(self.member, nick)
+        if self.requireLogin and not self.member.rooms:
+            self.chat.join(self.member, self.chat.lobbyName)
+
+    async def _changePassword(self, old: str, new: str) -> None:
+        if self.member.account is None:
+            raise NotLoggedIn("Log in first: /login NICK PASSWORD.")
+        await self.accounts.changePassword(
+            self.member.account, old, new, self.member.address
+        )
+        self._reply(Notice("Your password has been changed."))
 
     def _roomName(self, room: str | None) -> str:
         """
@@ -132,4 +248,5 @@ class CommandInterpreter:
             self._reply(HelpText(f"  {spec.usage.ljust(width)}  {spec.summary}"))
 
     def _reply(self, event: Event) -> None:
-        self.member.participant.deliver(event)
+        if self.member.present:
+            self.member.participant.deliver(event)

@@ -42,3 +42,34 @@ TOPIC_MAX_LENGTH: Final = 300
 
 LOBBY: Final = "#lobby"
 """The room every new connection joins; it always exists."""
+
+ROOM_HISTORY_CAP: Final = 100_000
+"""Messages kept per room (C{--room-history-cap}); older ones are deleted."""
+
+HISTORY_ON_JOIN: Final = 50
+"""Messages replayed to someone joining a room (C{--history-on-join})."""
+
+HISTORY_PAGE_DEFAULT: Final = 50
+HISTORY_PAGE_MAX: Final = 500
+"""How many messages C{/history} gives unless told, and at most."""
+
+RESUME_LIMIT: Final = 1000
+"""
+Most messages one C{/resume} replays; older missing ones are announced as a
+gap, to be paged back with C{/history}.
+"""
+
+PASSWORD_MIN_LENGTH: Final = 8
+PASSWORD_MAX_LENGTH: Final = 128
+"""Password lengths, in characters; a password has no spaces."""
+
+LOGIN_FAILURES_PER_ACCOUNT: Final = 5
+LOGIN_FAILURES_PER_ADDRESS: Final = 20
+LOGIN_FAILURE_WINDOW: Final = 15 * 60.0
+"""
+Failed logins allowed, per account and per address, in any window of this
+many seconds; past that, logins are refused until the oldest failure ages out.
+"""
+
+PASSWORD_HASH_THREADS: Final = 2
+"""Threads hashing passwords (argon2id, about 64 MiB and 0.1 s each)."""

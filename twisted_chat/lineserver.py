@@ -10,15 +10,24 @@ L{LineChatFactory} holds the chat core, not a list of transports, and encodes
 each event once however many members it is delivered to.
 """
 
+from collections import deque
+from typing import cast
+
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.error import ConnectionDone
-from twisted.internet.interfaces import IAddress, ITCPTransport, ITransport
+from twisted.internet.interfaces import (
+    IAddress,
+    IPushProducer,
+    ITCPTransport,
+    ITransport,
+)
 from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from . import wire
+from .accounts import Accounts
 from .core import ChatServer, IParticipant, Member
 from .errors import ChatError, LineTooLong
 from .events import Event
@@ -49,22 +58,36 @@ class LineChatProtocol(Protocol):
             # Chat lines are small and wanted now: do not wait for Nagle.
             self.transport.setTcpNoDelay(True)
         self._framer = LineFramer(self.factory.maxLineLength)
+        self._lines: deque[bytes | None] = deque()
+        self._waiting = False
         self.factory.connectionOpened()
         chat = self.factory.chat
-        self.member = chat.connect(self)
-        self.interpreter = CommandInterpreter(chat, self.member)
-        self.log.info(
-            "{nick} connected from {peer}",
-            nick=self.member.nick,
-            peer=self.transport.getPeer(),
+        peer = self.transport.getPeer()
+        self.member = chat.connect(self, address=getattr(peer, "host", str(peer)))
+        self.interpreter = CommandInterpreter(
+            chat,
+            self.member,
+            self.factory.accounts,
+            requireLogin=self.factory.requireLogin,
         )
+        self.log.info("{nick} connected from {peer}", nick=self.member.nick, peer=peer)
         self.interpreter.start()
 
     def dataReceived(self, data: bytes) -> None:
-        for line in self._framer.feed(data):
+        self._lines.extend(self._framer.feed(data))
+        self._handleLines()
+
+    def _handleLines(self) -> None:
+        """
+        Carry out the lines received so far, in order, stopping while a
+        command that changes who the member is (a login) is in progress.
+        """
+        while self._lines and not self._waiting:
             if not self.member.present:
-                # A line in the same packet as a quit is not carried out.
+                # Lines after a quit are not carried out.
+                self._lines.clear()
                 return
+            line = self._lines.popleft()
             if line is None:
                 self.lineLengthExceeded()
             else:
@@ -77,15 +100,31 @@ class LineChatProtocol(Protocol):
         """
         try:
             command = wire.parseCommand(line)
-            if command is not None:
-                self.interpreter.execute(command)
+            waitFor = self.interpreter.execute(command) if command else None
         except ChatError as error:
             self.interpreter.reportError(error)
         except Exception:
             self.log.failure(
                 "Unexpected error handling a line from {nick}", nick=self.member.nick
             )
-            self.factory.chat.quit(self.member, "Internal server error")
+            self.factory.chat.quit(self.member, "Internal server error", "error")
+        else:
+            if waitFor is not None and not waitFor.called:
+                self._waitFor(waitFor)
+
+    def _waitFor(self, outcome: Deferred[None]) -> None:
+        # Stream transports are push producers: stop reading meanwhile.
+        producer = cast(IPushProducer, self.transport)
+        self._waiting = True
+        producer.pauseProducing()
+
+        def finished(result: object) -> None:
+            self._waiting = False
+            if self.member.present:
+                producer.resumeProducing()
+                self._handleLines()
+
+        outcome.addBoth(finished)
 
     def lineLengthExceeded(self) -> None:
         """
@@ -112,6 +151,7 @@ class LineChatProtocol(Protocol):
         self.factory.chat.quit(
             member, "Connection closed" if cleanly else "Connection lost"
         )
+        self._lines.clear()
 
     # IParticipant
 
@@ -127,12 +167,23 @@ class LineChatFactory(Factory):
     Makes a L{LineChatProtocol} for each connection to one chat.
 
     @ivar chat: the chat core every connection joins.
+    @ivar accounts: what checks logins.
     @ivar maxLineLength: the longest client line accepted, in bytes.
+    @ivar requireLogin: whether connections must log in before chatting.
     """
 
-    def __init__(self, chat: ChatServer, maxLineLength: int = MAX_LINE_LENGTH) -> None:
+    def __init__(
+        self,
+        chat: ChatServer,
+        accounts: Accounts,
+        *,
+        maxLineLength: int = MAX_LINE_LENGTH,
+        requireLogin: bool = False,
+    ) -> None:
         self.chat = chat
+        self.accounts = accounts
         self.maxLineLength = maxLineLength
+        self.requireLogin = requireLogin
         self._lastEvent: Event | None = None
         self._lastLine = b""
         self.openConnections = 0

@@ -1,21 +1,23 @@
 """
-The running server: the chat core, its listeners and the operator console.
+The running server: the chat core, its listeners, the operator console, the
+store and its retention.
 
 L{ChatService} is what the twistd plugin builds.  Stopping it (SIGTERM,
 SIGINT, or the operator quitting) stops listening, says goodbye to every
-member, and waits a little for the goodbyes to be delivered before the
-reactor closes what is left.
+member, waits a little for the goodbyes to be delivered, then finishes the
+store's queue and closes it.
 """
 
 from typing import Any
 
-from twisted.application.internet import StreamServerEndpointService
+from twisted.application.internet import StreamServerEndpointService, TimerService
 from twisted.application.service import MultiService
 from twisted.internet.defer import Deferred, TimeoutError, ensureDeferred
 from twisted.internet.endpoints import serverFromString
 from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import IProtocolFactory
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from .console import Console
 from .core import ChatServer
@@ -25,6 +27,9 @@ SHUTDOWN_GRACE = 3.0
 """Seconds a stopping server waits for clients to take their goodbye."""
 
 SHUTDOWN_REASON = "Server shutting down"
+
+RETENTION_INTERVAL = 3600.0
+"""Seconds between two applications of the retention rules."""
 
 
 class ChatService(MultiService):
@@ -68,6 +73,7 @@ class ChatService(MultiService):
             )
         if self.console is not None:
             await self.console.stop()
+        await self.chat.store.close()
 
 
 class ChatListener(StreamServerEndpointService):
@@ -91,3 +97,37 @@ class ChatListener(StreamServerEndpointService):
             raise SystemExit(
                 f"twistd chat: cannot listen on {self.description}: {reason}"
             ) from None
+
+
+class RetentionService(TimerService):
+    """
+    Applies the retention rules every L{RETENTION_INTERVAL} seconds, and at
+    start-up: messages older than C{days} go, and all but the newest
+    C{perRoomCap} of each room.  A failed step is logged; the next one runs.
+    """
+
+    log = Logger()
+
+    def __init__(
+        self, chat: ChatServer, clock: Any, days: float | None, perRoomCap: int | None
+    ) -> None:
+        super().__init__(RETENTION_INTERVAL, self.applyRetention)
+        self.clock = clock
+        self._chat = chat
+        self._days = days
+        self._perRoomCap = perRoomCap
+
+    def applyRetention(self) -> "Deferred[None]":
+        olderThan = None
+        if self._days is not None:
+            olderThan = self._chat.now() - int(self._days * 86_400_000)
+        pruned = self._chat.store.prune(olderThan, self._perRoomCap)
+
+        def report(removed: int) -> None:
+            if removed:
+                self.log.info("Retention removed {count} messages", count=removed)
+
+        def failed(failure: Failure) -> None:
+            self.log.failure("Applying retention failed", failure)
+
+        return pruned.addCallbacks(report, failed)

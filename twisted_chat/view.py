@@ -19,11 +19,14 @@ from typing import Final
 from colorama import Fore, Style
 
 from .events import (
+    AccountInfo,
     CurrentRoom,
     ErrorReply,
     Event,
     Goodbye,
     HelpText,
+    HistoryEnd,
+    HistoryGap,
     Joined,
     MemberList,
     NickChanged,
@@ -144,16 +147,29 @@ class TerminalView:
         Return the line to show for C{event}, or L{None} to show nothing.
         """
         match event:
-            case RoomMessage(room, _, time, sender, text, action):
+            case RoomMessage(room, _, time, sender, text, action, history):
                 who = self._nick(sender)
                 body = f"* {who} {safe(text)}" if action else f"<{who}> {safe(text)}"
-                return f"{self._time(time)} {safe(room)} {body}"
-            case PrivateMessage(sender, recipient, time, text):
+                return f"{self._stamp(time, history)} {safe(room)} {body}"
+            case PrivateMessage(sender, recipient, time, text, offline):
                 if self._isMe(sender) and not self._isMe(recipient):
                     head = self._paint(PRIVATE_STYLE, f"-> *{safe(recipient)}*")
                 else:
                     head = self._paint(PRIVATE_STYLE, f"*{safe(sender)}*")
-                return f"{self._time(time)} {head} {safe(text)}"
+                return f"{self._stamp(time, offline)} {head} {safe(text)}"
+            case HistoryGap(room, first, last):
+                return self._info(
+                    f"{safe(room)}: messages {first} to {last} are not replayed"
+                    f" (/history {safe(room)} before {last + 1} pages back)"
+                )
+            case HistoryEnd(room, count, _):
+                if not count:
+                    return None
+                return self._info(
+                    f"{safe(room)}: {count} earlier message{'s' * (count != 1)} above"
+                )
+            case AccountInfo(_, text):
+                return self._paint(NOTICE_STYLE, f"-!- {safe(text)}")
             case Joined(room, nick, time):
                 return self._happened(
                     time, "-->", f"{self._nick(nick)} joined {safe(room)}"
@@ -202,7 +218,7 @@ class TerminalView:
                 return self._paint(NOTICE_STYLE, f"-!- {safe(text)}")
             case ErrorReply(code, text):
                 return self._paint(ERROR_STYLE, f"!! {safe(text)} [{safe(code)}]")
-            case Goodbye(reason):
+            case Goodbye(_, reason):
                 return self._paint(NOTICE_STYLE, f"-!- disconnected: {safe(reason)}")
         return None
 
@@ -239,6 +255,16 @@ class TerminalView:
 
     def _time(self, milliseconds: int) -> str:
         return self._formatTime(milliseconds, "%H:%M")
+
+    def _stamp(self, milliseconds: int, replayed: bool) -> str:
+        """
+        The time of a message; a replayed one also has its date, dimmed.
+        """
+        if replayed:
+            return self._paint(
+                STATUS_STYLE, self._formatTime(milliseconds, "%m-%d %H:%M")
+            )
+        return self._time(milliseconds)
 
     def _date(self, milliseconds: int) -> str:
         return self._formatTime(milliseconds, "%Y-%m-%d %H:%M")

@@ -21,14 +21,19 @@ from typing import Any, Final
 from .commands import (
     COMMANDS,
     Act,
+    ChangePassword,
     Command,
     Help,
+    History,
     Join,
     Kick,
     ListRooms,
+    Login,
     Message,
     Part,
     QuitCommand,
+    Register,
+    Resume,
     Say,
     SetNick,
     Topic,
@@ -36,11 +41,14 @@ from .commands import (
 )
 from .errors import BadArguments, ForbiddenCharacter, InvalidEncoding, UnknownCommand
 from .events import (
+    AccountInfo,
     CurrentRoom,
     ErrorReply,
     Event,
     Goodbye,
     HelpText,
+    HistoryEnd,
+    HistoryGap,
     Joined,
     MemberList,
     NickChanged,
@@ -55,8 +63,12 @@ from .events import (
     TopicInfo,
     Welcome,
 )
+from .limits import HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX
 
 LINE_END: Final = b"\r\n"
+
+MAX_SEQUENCE: Final = 2**63 - 1
+"""Sequence numbers are SQLite integers."""
 """What the server ends its lines with; it accepts LF or CRLF."""
 
 QUIT_WORD: Final = "bye"
@@ -187,6 +199,47 @@ def _parseHelp(name: str, rest: str) -> Command:
     return Help(words[0] if words else None)
 
 
+def _count(name: str, word: str, maximum: int) -> int:
+    if not word.isascii() or not word.isdigit() or len(word) > 18:
+        raise _usage(name)
+    value = int(word)
+    if value > maximum:
+        raise BadArguments(f"/{name} takes at most {maximum}.")
+    return value
+
+
+def _parseHistory(name: str, rest: str) -> Command:
+    words = rest.split()
+    room = words.pop(0) if words and words[0].startswith("#") else None
+    before = None
+    if words and words[0].lower() == "before":
+        if len(words) < 2:
+            raise _usage(name)
+        before = _count(name, words[1], MAX_SEQUENCE)
+        del words[:2]
+    if len(words) > 1:
+        raise _usage(name)
+    limit = _count(name, words[0], HISTORY_PAGE_MAX) if words else HISTORY_PAGE_DEFAULT
+    return History(room, before, limit)
+
+
+def _parseResume(name: str, rest: str) -> Command:
+    room, after = _words(name, rest, 2, 0)
+    return Resume(_roomWord(room), _count(name, after, MAX_SEQUENCE))
+
+
+def _parseRegister(name: str, rest: str) -> Command:
+    return Register(*_words(name, rest, 1, 0))
+
+
+def _parseLogin(name: str, rest: str) -> Command:
+    return Login(*_words(name, rest, 2, 0))
+
+
+def _parsePassword(name: str, rest: str) -> Command:
+    return ChangePassword(*_words(name, rest, 2, 0))
+
+
 def _parseKick(name: str, rest: str) -> Command:
     nick, _, reason = rest.partition(" ")
     if not nick:
@@ -203,11 +256,15 @@ _COMMAND_PARSERS: Final[dict[str, Callable[[str, str], Command]]] = {
     "who": _parseWho,
     "rooms": _parseRooms,
     "topic": _parseTopic,
+    "history": _parseHistory,
+    "resume": _parseResume,
+    "register": _parseRegister,
+    "login": _parseLogin,
+    "password": _parsePassword,
     "quit": _parseQuit,
     "help": _parseHelp,
     "kick": _parseKick,
 }
-assert _COMMAND_PARSERS.keys() == COMMANDS.keys()
 
 
 def encodeInput(text: str) -> bytes:
@@ -398,20 +455,51 @@ LINE_TYPES: Final = {
             RoomMessage,
             (("room", WORD), ("sequence", COUNT), ("time", TIME), ("sender", WORD)),
             ("text", TEXT),
-            {"action": False},
+            {"action": False, "history": False},
         ),
         LineType(
             "ACTION",
             RoomMessage,
             (("room", WORD), ("sequence", COUNT), ("time", TIME), ("sender", WORD)),
             ("text", TEXT),
-            {"action": True},
+            {"action": True, "history": False},
+        ),
+        LineType(
+            "HISTORY",
+            RoomMessage,
+            (("room", WORD), ("sequence", COUNT), ("time", TIME), ("sender", WORD)),
+            ("text", TEXT),
+            {"action": False, "history": True},
+        ),
+        LineType(
+            "HISTORYACTION",
+            RoomMessage,
+            (("room", WORD), ("sequence", COUNT), ("time", TIME), ("sender", WORD)),
+            ("text", TEXT),
+            {"action": True, "history": True},
+        ),
+        LineType(
+            "GAP", HistoryGap, (("room", WORD), ("first", COUNT), ("last", COUNT)), None
+        ),
+        LineType(
+            "ENDHISTORY",
+            HistoryEnd,
+            (("room", WORD), ("count", COUNT), ("through", COUNT)),
+            None,
         ),
         LineType(
             "PRIVMSG",
             PrivateMessage,
             (("sender", WORD), ("recipient", WORD), ("time", TIME)),
             ("text", TEXT),
+            {"offline": False},
+        ),
+        LineType(
+            "OFFLINEMSG",
+            PrivateMessage,
+            (("sender", WORD), ("recipient", WORD), ("time", TIME)),
+            ("text", TEXT),
+            {"offline": True},
         ),
         LineType(
             "TOPIC",
@@ -436,8 +524,9 @@ LINE_TYPES: Final = {
         LineType("CURRENT", CurrentRoom, (("room", _Optional(WORD)),), None),
         LineType("HELP", HelpText, (), ("text", TEXT)),
         LineType("NOTICE", Notice, (), ("text", TEXT)),
+        LineType("ACCOUNT", AccountInfo, (("nick", WORD),), ("text", TEXT)),
         LineType("ERROR", ErrorReply, (("code", WORD),), ("text", TEXT)),
-        LineType("BYE", Goodbye, (), ("reason", TEXT)),
+        LineType("BYE", Goodbye, (("kind", WORD),), ("reason", TEXT)),
     ]
 }
 """Every server line type, by its type word."""
@@ -445,14 +534,23 @@ LINE_TYPES: Final = {
 
 def _lineTypeOf(event: Event) -> LineType:
     if isinstance(event, RoomMessage):
-        return LINE_TYPES["ACTION" if event.action else "MSG"]
+        return _ROOM_MESSAGE_TYPES[event.action, event.history]
+    if isinstance(event, PrivateMessage):
+        return LINE_TYPES["OFFLINEMSG" if event.offline else "PRIVMSG"]
     return _LINE_TYPE_BY_EVENT[type(event)]
 
+
+_ROOM_MESSAGE_TYPES: Final = {
+    (False, False): LINE_TYPES["MSG"],
+    (True, False): LINE_TYPES["ACTION"],
+    (False, True): LINE_TYPES["HISTORY"],
+    (True, True): LINE_TYPES["HISTORYACTION"],
+}
 
 _LINE_TYPE_BY_EVENT: Final = {
     lineType.event: lineType
     for lineType in LINE_TYPES.values()
-    if lineType.event is not RoomMessage
+    if lineType.event not in (RoomMessage, PrivateMessage)
 }
 
 

@@ -1,0 +1,254 @@
+"""
+Tests for the stores: L{twisted_chat.store.sqlite.SQLiteStore} in a temporary
+directory (with its real store thread), and L{twisted_chat.store.memory.MemoryStore}.
+
+Both must keep the promise of L{twisted_chat.store.IChatStore}: operations
+are carried out in order, and a write has committed when its Deferred fires.
+"""
+
+import sqlite3
+
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred, gatherResults
+from twisted.python.filepath import FilePath
+from twisted.trial.unittest import SynchronousTestCase, TestCase
+
+from twisted_chat.events import PrivateMessage, RoomMessage, TopicInfo
+from twisted_chat.store import AccountRecord, IChatStore, StoreError
+from twisted_chat.store.memory import MemoryStore
+from twisted_chat.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate
+from twisted_chat.store.sqlite import SQLiteStore
+
+T = 1_700_000_000_000
+
+
+def message(
+    sequence: int, room: str = "#Dev", text: str = "", time: int = T
+) -> RoomMessage:
+    return RoomMessage(room, sequence, time, "ann", text or f"message {sequence}")
+
+
+class StoreContract:
+    """Tests every store must pass; mixed into a test case with makeStore."""
+
+    def makeStore(self) -> IChatStore:
+        raise NotImplementedError
+
+    def reopen(self, store: IChatStore) -> IChatStore:
+        """The same store after a restart (only a durable one can)."""
+        raise NotImplementedError
+
+    async def test_messagesRoundTrip(self) -> None:
+        """Messages come back newest-limited, oldest first, marked as history."""
+        store = self.makeStore()
+        for sequence in range(1, 6):
+            await store.appendMessage(message(sequence))
+        await store.appendMessage(
+            RoomMessage("#Dev", 6, T, "bob", "waves", action=True)
+        )
+        found = await store.messagesBetween("#dev", 1, 6, 3)
+        self.assertEqual(  # type: ignore[attr-defined]
+            found,
+            [
+                RoomMessage("#dev", 4, T, "ann", "message 4", history=True),
+                RoomMessage("#dev", 5, T, "ann", "message 5", history=True),
+                RoomMessage("#dev", 6, T, "bob", "waves", action=True, history=True),
+            ],
+        )
+        self.assertEqual(
+            await store.messagesBetween("#dev", 0, 2, 10),
+            [  # type: ignore[attr-defined]
+                RoomMessage("#dev", 1, T, "ann", "message 1", history=True),
+                RoomMessage("#dev", 2, T, "ann", "message 2", history=True),
+            ],
+        )
+        self.assertEqual(await store.messagesBetween("#other", 0, 10, 10), [])  # type: ignore[attr-defined]
+        await store.close()
+
+    async def test_readSeesEarlierWrites(self) -> None:
+        """A read asked for after writes sees them, even before they are awaited."""
+        store = self.makeStore()
+        writes = [store.appendMessage(message(n)) for n in range(1, 51)]
+        read = store.messagesBetween("#dev", 0, 100, 100)
+        later = store.appendMessage(message(51))
+        found = await read
+        self.assertEqual([m.sequence for m in found], list(range(1, 51)))  # type: ignore[attr-defined]
+        await gatherResults([*writes, later])
+        await store.close()
+
+    async def test_resultsInOrder(self) -> None:
+        """Operations complete in the order they were asked for."""
+        store = self.makeStore()
+        done: list[int] = []
+        operations: list[Deferred[object]] = []
+        for n in range(1, 31):
+            operation: Deferred[object] = (
+                store.appendMessage(message(n))
+                if n % 3
+                else store.messagesBetween("#dev", 0, n, 1)
+            )
+            operations.append(operation.addCallback(lambda _, n=n: done.append(n)))
+        await gatherResults(operations)
+        self.assertEqual(done, list(range(1, 31)))  # type: ignore[attr-defined]
+        await store.close()
+
+    async def test_privateMessages(self) -> None:
+        """Undelivered private messages wait for their recipient, once."""
+        store = self.makeStore()
+        await store.appendPrivate(PrivateMessage("ann", "Bob", T, "seen"), True)
+        await store.appendPrivate(PrivateMessage("ann", "Bob", T, "first"), False)
+        await store.appendPrivate(PrivateMessage("cy", "bob", T + 1, "second"), False)
+        pending = await store.takePendingPrivate("bob")
+        self.assertEqual(  # type: ignore[attr-defined]
+            pending,
+            [
+                PrivateMessage("ann", "Bob", T, "first", offline=True),
+                PrivateMessage("cy", "bob", T + 1, "second", offline=True),
+            ],
+        )
+        self.assertEqual(await store.takePendingPrivate("bob"), [])  # type: ignore[attr-defined]
+        await store.close()
+
+    async def test_accounts(self) -> None:
+        """Accounts are found by folded nick, and their hash can change."""
+        store = self.makeStore()
+        self.assertIsNone(await store.account("ann"))  # type: ignore[attr-defined]
+        await store.createAccount(AccountRecord("Ann", "hash1", T))
+        self.assertEqual(await store.account("ann"), AccountRecord("Ann", "hash1", T))  # type: ignore[attr-defined]
+        await store.setPasswordHash("ann", "hash2")
+        self.assertEqual((await store.account("ann")).passwordHash, "hash2")  # type: ignore[attr-defined,union-attr]
+        await store.close()
+
+    async def test_pruneByAge(self) -> None:
+        """Pruning by age removes older messages only."""
+        store = self.makeStore()
+        for sequence in range(1, 5):
+            await store.appendMessage(message(sequence, time=T + sequence))
+        self.assertEqual(await store.prune(T + 3, None), 2)  # type: ignore[attr-defined]
+        found = await store.messagesBetween("#dev", 0, 10, 10)
+        self.assertEqual([m.sequence for m in found], [3, 4])  # type: ignore[attr-defined]
+        await store.close()
+
+    async def test_pruneByCount(self) -> None:
+        """Pruning by count keeps the newest of each room."""
+        store = self.makeStore()
+        for sequence in range(1, 6):
+            await store.appendMessage(message(sequence))
+            await store.appendMessage(message(sequence, room="#b"))
+        self.assertEqual(await store.prune(None, 2), 6)  # type: ignore[attr-defined]
+        for room in ("#dev", "#b"):
+            found = await store.messagesBetween(room, 0, 10, 10)
+            self.assertEqual([m.sequence for m in found], [4, 5])  # type: ignore[attr-defined]
+        await store.close()
+
+
+class MemoryStoreTests(StoreContract, TestCase):
+    def makeStore(self) -> IChatStore:
+        return MemoryStore()
+
+    def test_bounded(self) -> None:
+        """Without a cap asked for, memory still holds a bounded number."""
+        store = MemoryStore(perRoomCap=3)
+        for sequence in range(1, 10):
+            store.appendMessage(message(sequence))
+        found = self.successResultOf(store.messagesBetween("#dev", 0, 100, 100))
+        self.assertEqual([m.sequence for m in found], [7, 8, 9])
+
+
+class SQLiteStoreTests(StoreContract, TestCase):
+    def setUp(self) -> None:
+        self.path = FilePath(self.mktemp())
+        self.path.parent().makedirs(ignoreExistingDirectory=True)
+
+    def makeStore(self) -> SQLiteStore:
+        store = SQLiteStore(self.path.path, reactor)
+        store.load()
+        self.addCleanup(lambda: store.close() if not store._closed else None)
+        return store
+
+    async def test_survivesRestart(self) -> None:
+        """Rooms, their numbering, topics and accounts come back after a restart."""
+        store = self.makeStore()
+        for sequence in range(1, 4):
+            await store.appendMessage(message(sequence))
+        await store.saveTopic(TopicInfo("#Dev", "ann", T, "plans"))
+        await store.saveTopic(TopicInfo("#quiet", "bob", T, "shh"))
+        await store.createAccount(AccountRecord("Ann", "hash", T))
+        await store.close()
+        state = SQLiteStore(self.path.path, reactor).load()
+        rooms = {room.name: room for room in state.rooms}
+        self.assertEqual(rooms["#Dev"].lastSequence, 3)
+        self.assertEqual(rooms["#Dev"].topic, TopicInfo("#Dev", "ann", T, "plans"))
+        self.assertEqual(rooms["#quiet"].lastSequence, 0)
+        self.assertEqual(state.registeredNicks, {"ann"})
+
+    async def test_numbersOutlivePruning(self) -> None:
+        """A room whose messages were all pruned still goes on from its last number."""
+        store = self.makeStore()
+        for sequence in range(1, 4):
+            await store.appendMessage(message(sequence, time=1))
+        await store.prune(2, None)
+        await store.close()
+        (room,) = SQLiteStore(self.path.path, reactor).load().rooms
+        self.assertEqual(room.lastSequence, 3)
+
+    async def test_groupCommit(self) -> None:
+        """Writes asked for while a group commits go together into the next."""
+        store = self.makeStore()
+        await gatherResults([store.appendMessage(message(n)) for n in range(1, 201)])
+        self.assertEqual(store.committedWrites, 200)
+        self.assertLess(store.committedGroups, 10)
+        await store.close()
+
+    async def test_committedWhenFired(self) -> None:
+        """When a write's Deferred fires, another connection can read it."""
+        store = self.makeStore()
+        await store.appendMessage(message(1))
+        other = sqlite3.connect(self.path.path)
+        self.addCleanup(other.close)
+        self.assertEqual(
+            other.execute("SELECT count(*) FROM messages").fetchone(), (1,)
+        )
+        await store.close()
+
+    async def test_failedWriteFailsItsGroupOnly(self) -> None:
+        """A write that fails fails its own group; later operations go on."""
+        store = self.makeStore()
+        await store.appendMessage(message(1))
+        duplicate = store.appendMessage(message(1))
+        await self.assertFailure(duplicate, StoreError)
+        await store.appendMessage(message(2))
+        found = await store.messagesBetween("#dev", 0, 10, 10)
+        self.assertEqual([m.sequence for m in found], [1, 2])
+        await store.close()
+
+    async def test_closed(self) -> None:
+        """After close, operations fail rather than vanish."""
+        store = self.makeStore()
+        await store.close()
+        await self.assertFailure(store.appendMessage(message(1)), StoreError)
+
+    def test_walMode(self) -> None:
+        """The file is in WAL mode, at the current schema version."""
+        store = self.makeStore()
+        self.addCleanup(store.close)
+        connection = sqlite3.connect(self.path.path)
+        self.addCleanup(connection.close)
+        self.assertEqual(connection.execute("PRAGMA journal_mode").fetchone(), ("wal",))
+        self.assertEqual(
+            connection.execute("PRAGMA user_version").fetchone(), (SCHEMA_VERSION,)
+        )
+
+
+class SchemaTests(SynchronousTestCase):
+    def test_migrateIsIdempotent(self) -> None:
+        """Migrating a current file does nothing."""
+        connection = sqlite3.connect(":memory:", isolation_level=None)
+        self.assertEqual(migrate(connection), 0)
+        self.assertEqual(migrate(connection), SCHEMA_VERSION)
+
+    def test_tooNew(self) -> None:
+        """A file from a newer version is refused, untouched."""
+        connection = sqlite3.connect(":memory:", isolation_level=None)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        self.assertRaises(SchemaTooNew, migrate, connection)

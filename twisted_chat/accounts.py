@@ -1,0 +1,265 @@
+"""
+Accounts: registered nicks and their passwords, checked with C{twisted.cred}.
+
+A L{StoreChecker} (the cred checker) verifies a nick and password against the
+store's argon2id hash; a L{ChatRealm} turns the checked nick into an
+L{IChatAccount} avatar; L{Accounts} puts them behind a C{Portal} with the
+password rules and a L{LoginThrottle}.  Hashing runs in a small thread pool
+of its own (L{PasswordHasher}) so the reactor never waits on it, and an
+unknown nick is checked against a stand-in hash so that it takes as long to
+refuse as a wrong password.
+
+Passwords are never logged, stored or echoed: only their hashes are kept.
+"""
+
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from argon2 import PasswordHasher as Argon2Hasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from twisted.cred.checkers import ICredentialsChecker
+from twisted.cred.credentials import IUsernamePassword, UsernamePassword
+from twisted.cred.error import UnauthorizedLogin
+from twisted.cred.portal import IRealm, Portal
+from twisted.internet.defer import Deferred, ensureDeferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.internet.threads import deferToThreadPool
+from twisted.python.threadpool import ThreadPool
+from zope.interface import Attribute, Interface, implementer
+
+from .errors import BadPassword, LoginFailed, LoginThrottled
+from .limits import (
+    LOGIN_FAILURE_WINDOW,
+    LOGIN_FAILURES_PER_ACCOUNT,
+    LOGIN_FAILURES_PER_ADDRESS,
+    PASSWORD_HASH_THREADS,
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+)
+from .names import fold
+from .store import AccountRecord, IChatStore
+
+T = TypeVar("T")
+Runner = Callable[..., Deferred[Any]]
+
+
+class IChatAccount(Interface):
+    """The avatar of a logged-in person: the account's nick."""
+
+    nick = Attribute("The registered nick, as it was registered.")
+
+
+@implementer(IChatAccount)
+@dataclass(frozen=True)
+class ChatAccount:
+    nick: str
+
+
+def checkPassword(password: str) -> str:
+    """
+    Return C{password} if it may be used, or raise L{BadPassword}.
+    """
+    if not PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH or any(
+        char.isspace() for char in password
+    ):
+        raise BadPassword(
+            f"A password is {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH}"
+            " characters, without spaces."
+        )
+    return password
+
+
+class PasswordHasher:
+    """
+    argon2id hashing and checking, off the reactor thread.
+
+    @param runner: runs a function in the hashing threads and returns a
+        Deferred of its result; by default a dedicated thread pool.
+    """
+
+    def __init__(
+        self,
+        reactor: Any,
+        hasher: Argon2Hasher | None = None,
+        runner: Runner | None = None,
+        threads: int = PASSWORD_HASH_THREADS,
+    ) -> None:
+        self._hasher = hasher or Argon2Hasher()
+        self._reactor = reactor
+        self._pool: ThreadPool | None = None
+        if runner is None:
+            self._pool = ThreadPool(0, threads, name="twisted_chat-passwords")
+            runner = self._runInPool
+        self._run = runner
+        self._standIn: str | None = None
+
+    def _runInPool(self, function: Callable[..., T], *args: object) -> Deferred[T]:
+        assert self._pool is not None
+        if not self._pool.started:
+            self._pool.start()
+            self._reactor.addSystemEventTrigger("during", "shutdown", self._pool.stop)
+        return deferToThreadPool(self._reactor, self._pool, function, *args)
+
+    def hash(self, password: str) -> Deferred[str]:
+        return self._run(self._hasher.hash, password)
+
+    def verify(self, passwordHash: str, password: str) -> Deferred[bool]:
+        return self._run(self._verify, passwordHash, password)
+
+    def _verify(self, passwordHash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(passwordHash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needsRehash(self, passwordHash: str) -> bool:
+        return self._hasher.check_needs_rehash(passwordHash)
+
+    async def standIn(self) -> str:
+        """
+        A hash to check unknown nicks against, made with today's parameters.
+        """
+        if self._standIn is None:
+            self._standIn = await self.hash("not anybody's password")
+        return self._standIn
+
+
+@implementer(ICredentialsChecker)
+class StoreChecker:
+    """
+    Checks a nick and password against the account in the store; upgrades
+    the stored hash when the hashing parameters have moved on.
+    """
+
+    credentialInterfaces = (IUsernamePassword,)
+
+    def __init__(self, store: IChatStore, hasher: PasswordHasher) -> None:
+        self._store = store
+        self._hasher = hasher
+
+    def requestAvatarId(self, credentials: Any) -> Deferred[bytes | tuple[()]]:
+        """
+        Return the account's nick, as registered, in UTF-8.
+        """
+        return ensureDeferred(self._check(credentials))
+
+    async def _check(self, credentials: Any) -> bytes | tuple[()]:
+        nick = credentials.username.decode("utf-8")
+        password = credentials.password.decode("utf-8")
+        record = await self._store.account(fold(nick))
+        passwordHash = record.passwordHash if record else await self._hasher.standIn()
+        matches = await self._hasher.verify(passwordHash, password)
+        if record is None or not matches:
+            raise UnauthorizedLogin()
+        if self._hasher.needsRehash(record.passwordHash):
+            newHash = await self._hasher.hash(password)
+            await self._store.setPasswordHash(fold(nick), newHash)
+        return record.nick.encode("utf-8")
+
+
+@implementer(IRealm)
+class ChatRealm:
+    """Gives a checked nick its avatar."""
+
+    def requestAvatar(
+        self, avatarId: Any, mind: object, *interfaces: Any
+    ) -> tuple[Any, ChatAccount, Callable[[], None]]:
+        if IChatAccount not in interfaces:
+            raise NotImplementedError("twisted_chat only gives IChatAccount avatars")
+        return IChatAccount, ChatAccount(avatarId.decode("utf-8")), lambda: None
+
+
+class LoginThrottle:
+    """
+    Counts failed logins per key in a sliding window, and says how long a
+    key must wait once it has failed too often.
+    """
+
+    def __init__(self, clock: IReactorTime, limit: int, window: float) -> None:
+        self._clock = clock
+        self._limit = limit
+        self._window = window
+        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
+
+    def wait(self, key: str) -> float:
+        """
+        Return how many seconds C{key} must wait before trying again (0: none).
+        """
+        failures = self._failures.get(key)
+        if not failures:
+            return 0.0
+        now = self._clock.seconds()
+        while failures and failures[0] <= now - self._window:
+            failures.popleft()
+        if not failures:
+            del self._failures[key]
+            return 0.0
+        if len(failures) < self._limit:
+            return 0.0
+        return failures[0] + self._window - now
+
+    def failed(self, key: str) -> None:
+        self._failures[key].append(self._clock.seconds())
+
+    def forgive(self, key: str) -> None:
+        self._failures.pop(key, None)
+
+
+class Accounts:
+    """
+    Registering, logging in and changing passwords, for the interpreter.
+    """
+
+    def __init__(self, store: IChatStore, hasher: PasswordHasher, clock: IReactorTime):
+        self._store = store
+        self._hasher = hasher
+        self._clock = clock
+        self.portal = Portal(ChatRealm(), [StoreChecker(store, hasher)])
+        self.accountThrottle = LoginThrottle(
+            clock, LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURE_WINDOW
+        )
+        self.addressThrottle = LoginThrottle(
+            clock, LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURE_WINDOW
+        )
+
+    async def register(self, nick: str, password: str) -> None:
+        """
+        Make an account for C{nick} (which the caller has checked is free).
+        """
+        passwordHash = await self._hasher.hash(checkPassword(password))
+        created = int(self._clock.seconds() * 1000)
+        await self._store.createAccount(AccountRecord(nick, passwordHash, created))
+
+    async def login(self, nick: str, password: str, address: str) -> ChatAccount:
+        """
+        Check C{nick}'s password, throttled per account and per address.
+
+        @raise LoginThrottled: after too many failures, without checking.
+        @raise LoginFailed: for a wrong nick or password, alike.
+        """
+        keys = (self.accountThrottle, fold(nick)), (self.addressThrottle, address)
+        wait = max(throttle.wait(key) for throttle, key in keys)
+        if wait:
+            raise LoginThrottled(
+                f"Too many failed logins; try again in {int(wait) + 1} seconds."
+            )
+        credentials = UsernamePassword(nick.encode("utf-8"), password.encode("utf-8"))
+        try:
+            _, avatar, _ = await self.portal.login(credentials, None, IChatAccount)
+        except UnauthorizedLogin:
+            for throttle, key in keys:
+                throttle.failed(key)
+            raise LoginFailed("Wrong nick or password.") from None
+        self.accountThrottle.forgive(fold(nick))
+        assert isinstance(avatar, ChatAccount)
+        return avatar
+
+    async def changePassword(self, nick: str, old: str, new: str, address: str) -> None:
+        """
+        Replace the password of C{nick}'s account, if C{old} is right.
+        """
+        checkPassword(new)
+        await self.login(nick, old, address)
+        await self._store.setPasswordHash(fold(nick), await self._hasher.hash(new))

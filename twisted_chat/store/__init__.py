@@ -1,0 +1,132 @@
+"""
+Where the chat keeps what must outlive a connection or a restart: room
+messages and their sequence numbers, topics, private messages, accounts.
+
+L{IChatStore} is what the chat core asks of a store.  Two stores provide it:
+L{twisted_chat.store.sqlite.SQLiteStore}, the durable one, and
+L{twisted_chat.store.memory.MemoryStore}, which forgets everything at exit
+(for C{--db :memory:}, benchmarks and tests).
+
+Every operation is queued in order, and each result is given in that order:
+a read sees exactly the writes asked for before it and none asked for after.
+The core relies on this to replay history without gaps or duplicates.  A
+write's Deferred fires once the write is committed, so the core can deliver
+only what is durable.
+"""
+
+from dataclasses import dataclass, field
+
+from twisted.internet.defer import Deferred
+from zope.interface import Interface
+
+from ..events import PrivateMessage, RoomMessage, TopicInfo
+
+
+class StoreError(Exception):
+    """The store could not do what was asked (a full disk, a broken file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRoom:
+    """
+    What the store remembers of a room between restarts.
+
+    @ivar lastSequence: the sequence number of the room's last committed
+        message; the next one gets this plus one.
+    """
+
+    name: str
+    lastSequence: int
+    topic: TopicInfo
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """
+    A registered nick and its password hash (an argon2 string).
+    """
+
+    nick: str
+    passwordHash: str
+    created: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    """
+    What the chat core needs at start-up: the rooms that have a history and
+    the registered nicks (folded).
+    """
+
+    rooms: list[StoredRoom] = field(default_factory=list)
+    registeredNicks: set[str] = field(default_factory=set)
+
+
+class IChatStore(Interface):
+    """
+    The chat's durable memory.  Operations are carried out in the order they
+    are asked for; each returns a Deferred that fires in that order.
+    """
+
+    def load() -> StoredState:
+        """
+        Return what the core needs at start-up.  Called once, before the
+        reactor runs; it may block.
+        """
+
+    def appendMessage(message: RoomMessage) -> Deferred[None]:
+        """
+        Commit a room message; fires once it is durable.
+        """
+
+    def saveTopic(topic: TopicInfo) -> Deferred[None]:
+        """
+        Commit a room's new topic.
+        """
+
+    def messagesBetween(
+        room: str, after: int, through: int, limit: int
+    ) -> Deferred[list[RoomMessage]]:
+        """
+        Return the newest C{limit} stored messages of C{room} with
+        C{after < sequence <= through}, oldest first, marked as history.
+        """
+
+    def appendPrivate(message: PrivateMessage, delivered: bool) -> Deferred[None]:
+        """
+        Commit a private message; an undelivered one waits for
+        L{takePendingPrivate}.
+        """
+
+    def takePendingPrivate(recipient: str) -> Deferred[list[PrivateMessage]]:
+        """
+        Return the private messages waiting for C{recipient} (a folded nick),
+        oldest first and marked as offline, and mark them delivered.
+        """
+
+    def account(nick: str) -> Deferred[AccountRecord | None]:
+        """
+        Return the account of a folded nick, or L{None}.
+        """
+
+    def createAccount(account: AccountRecord) -> Deferred[None]:
+        """
+        Commit a new account.
+        """
+
+    def setPasswordHash(nick: str, passwordHash: str) -> Deferred[None]:
+        """
+        Commit a new password hash for the account of a folded nick.
+        """
+
+    def prune(olderThan: int | None, perRoomCap: int | None) -> Deferred[int]:
+        """
+        Delete messages older than C{olderThan} (milliseconds since the epoch)
+        and all but the newest C{perRoomCap} of each room; return how many
+        were deleted.  Sequence numbers are never reused.
+        """
+
+    def close() -> Deferred[None]:
+        """
+        Finish what was asked and release the store.
+        """

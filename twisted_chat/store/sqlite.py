@@ -1,0 +1,402 @@
+"""
+The durable store: SQLite in WAL mode, written by one thread, committed in groups.
+
+Every operation is queued on the reactor thread and carried out, in order, by
+a single store thread that owns the connection, so the reactor never waits on
+the disk.  While one group is being committed, new operations collect in the
+queue; the next group takes them all in one transaction, so a busy server
+pays for one commit (one fsync with C{synchronous=FULL}) per group, not per
+message.  A read in the queue ends the group before it, so it sees exactly
+the writes asked for before it.
+
+A write's Deferred fires only after its transaction has committed: the core
+delivers a message only then, so nothing anyone saw can be lost in a crash.
+"""
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
+
+from twisted.internet.defer import Deferred, fail
+from twisted.internet.threads import deferToThreadPool
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.python.threadpool import ThreadPool
+from zope.interface import implementer
+
+from ..events import PrivateMessage, RoomMessage, TopicInfo
+from ..names import fold
+from . import AccountRecord, IChatStore, StoredRoom, StoredState, StoreError
+from .schema import migrate
+
+T = TypeVar("T")
+Work = Callable[[sqlite3.Connection], Any]
+
+SYNCHRONOUS_MODES: Final = ("FULL", "NORMAL")
+"""
+C{FULL} (the default) makes a commit survive a power cut; C{NORMAL} only a
+crash of the server process, for a little more speed.
+"""
+
+
+@dataclass(slots=True)
+class _Operation:
+    work: Work
+    writes: bool
+    result: Deferred[Any]
+
+
+def connect(path: str, synchronous: str = "FULL") -> sqlite3.Connection:
+    """
+    Open the database at C{path} the way the store uses it.
+
+    Transactions are explicit (C{isolation_level=None}): the store says
+    where each begins and ends.
+    """
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute(f"PRAGMA synchronous = {synchronous}")
+    connection.execute("PRAGMA busy_timeout = 5000")
+    return connection
+
+
+@implementer(IChatStore)
+class SQLiteStore:
+    """
+    Room messages, topics, private messages and accounts in one SQLite file.
+
+    @ivar committedGroups: how many transactions have committed writes.
+    @ivar committedWrites: how many write operations they held.
+    """
+
+    log = Logger()
+
+    def __init__(self, path: str, reactor: Any, synchronous: str = "FULL") -> None:
+        if synchronous not in SYNCHRONOUS_MODES:
+            raise ValueError(f"synchronous must be one of {SYNCHRONOUS_MODES}")
+        self.path = path
+        self._reactor = reactor
+        self._synchronous = synchronous
+        self._pool = ThreadPool(minthreads=1, maxthreads=1, name="twisted_chat-store")
+        self._queue: list[_Operation] = []
+        self._busy = False
+        self._closed = False
+        self._connection: sqlite3.Connection | None = None  # the store thread's
+        self._knownRooms: set[str] = set()  # the store thread's
+        self._shutdownTrigger: Any = None
+        self.committedGroups = 0
+        self.committedWrites = 0
+
+    # Start-up, on the main thread before the reactor runs
+
+    def load(self) -> StoredState:
+        """
+        Create or migrate the schema, then read the rooms and registered nicks.
+        """
+        connection = connect(self.path, self._synchronous)
+        try:
+            migrate(connection)
+            rooms = [
+                StoredRoom(
+                    name,
+                    lastSequence,
+                    TopicInfo(name, topicNick, topicTime, topic),
+                )
+                for name, lastSequence, topic, topicNick, topicTime in connection.execute(
+                    """
+                    SELECT name,
+                           max(last_sequence, coalesce(
+                               (SELECT max(sequence) FROM messages
+                                WHERE messages.room = rooms.folded), 0)),
+                           topic, topic_nick, topic_time
+                    FROM rooms
+                    """
+                )
+            ]
+            registered = {
+                row[0] for row in connection.execute("SELECT folded FROM accounts")
+            }
+        finally:
+            connection.close()
+        return StoredState(rooms, registered)
+
+    # The queue
+
+    def _submit(self, work: Work, *, writes: bool) -> Deferred[Any]:
+        if self._closed:
+            return fail(StoreError("the store is closed"))
+        result: Deferred[Any] = Deferred()
+        self._queue.append(_Operation(work, writes, result))
+        if not self._busy:
+            self._startGroup()
+        return result
+
+    def _startGroup(self) -> None:
+        if not self._pool.started:
+            self._pool.start()
+            # Whatever happens, a stopping reactor must not wait on our thread.
+            self._shutdownTrigger = self._reactor.addSystemEventTrigger(
+                "during", "shutdown", self._stopThread
+            )
+        group, self._queue = self._queue, []
+        self._busy = True
+        done = deferToThreadPool(
+            self._reactor,
+            self._pool,
+            self._runGroup,
+            [(op.work, op.writes) for op in group],
+        )
+        done.addBoth(self._groupDone, group)
+
+    def _groupDone(
+        self, outcomes: list[tuple[bool, Any]] | Failure, group: list[_Operation]
+    ) -> None:
+        self._busy = False
+        if isinstance(outcomes, Failure):
+            self.log.failure("The store thread failed", outcomes)
+            outcomes = [(False, outcomes.value)] * len(group)
+        writes = sum(op.writes for op in group)
+        if writes:
+            self.committedGroups += 1
+            self.committedWrites += writes
+        if self._queue:
+            # Start the next group before running callbacks, which may be slow.
+            self._startGroup()
+        for operation, (succeeded, value) in zip(group, outcomes, strict=True):
+            if succeeded:
+                operation.result.callback(value)
+            else:
+                operation.result.errback(Failure(StoreError(f"store failed: {value}")))
+
+    # The store thread
+
+    def _runGroup(self, operations: list[tuple[Work, bool]]) -> list[tuple[bool, Any]]:
+        """
+        Carry out a group in order: consecutive writes share one transaction;
+        each read sees the writes before it committed.
+        """
+        if self._connection is None:
+            self._connection = connect(self.path, self._synchronous)
+        connection = self._connection
+        outcomes: list[tuple[bool, Any]] = [(False, None)] * len(operations)
+        pending: list[int] = []
+
+        def commitPending() -> None:
+            if not pending:
+                return
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                results = [operations[index][0](connection) for index in pending]
+                connection.execute("COMMIT")
+            except Exception as error:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                self._knownRooms.clear()
+                for index in pending:
+                    outcomes[index] = (False, error)
+            else:
+                for index, result in zip(pending, results, strict=True):
+                    outcomes[index] = (True, result)
+            pending.clear()
+
+        for index, (work, writes) in enumerate(operations):
+            if writes:
+                pending.append(index)
+                continue
+            commitPending()
+            try:
+                outcomes[index] = (True, work(connection))
+            except Exception as error:
+                outcomes[index] = (False, error)
+        commitPending()
+        return outcomes
+
+    def _ensureRoom(self, connection: sqlite3.Connection, name: str) -> str:
+        folded = fold(name)
+        if folded not in self._knownRooms:
+            connection.execute(
+                "INSERT INTO rooms (folded, name) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (folded, name),
+            )
+            self._knownRooms.add(folded)
+        return folded
+
+    # IChatStore
+
+    def appendMessage(self, message: RoomMessage) -> Deferred[None]:
+        def write(connection: sqlite3.Connection) -> None:
+            room = self._ensureRoom(connection, message.room)
+            connection.execute(
+                "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    room,
+                    message.sequence,
+                    message.time,
+                    message.sender,
+                    message.text,
+                    message.action,
+                ),
+            )
+
+        return self._submit(write, writes=True)
+
+    def saveTopic(self, topic: TopicInfo) -> Deferred[None]:
+        def write(connection: sqlite3.Connection) -> None:
+            room = self._ensureRoom(connection, topic.room)
+            connection.execute(
+                "UPDATE rooms SET topic = ?, topic_nick = ?, topic_time = ? WHERE folded = ?",
+                (topic.text, topic.nick, topic.time, room),
+            )
+
+        return self._submit(write, writes=True)
+
+    def messagesBetween(
+        self, room: str, after: int, through: int, limit: int
+    ) -> Deferred[list[RoomMessage]]:
+        def read(connection: sqlite3.Connection) -> list[RoomMessage]:
+            rows = connection.execute(
+                """
+                SELECT sequence, time, sender, text, action FROM messages
+                WHERE room = ? AND sequence > ? AND sequence <= ?
+                ORDER BY sequence DESC LIMIT ?
+                """,
+                (fold(room), after, through, limit),
+            ).fetchall()
+            return [
+                RoomMessage(
+                    room, sequence, time, sender, text, bool(action), history=True
+                )
+                for sequence, time, sender, text, action in reversed(rows)
+            ]
+
+        return self._submit(read, writes=False)
+
+    def appendPrivate(self, message: PrivateMessage, delivered: bool) -> Deferred[None]:
+        def write(connection: sqlite3.Connection) -> None:
+            connection.execute(
+                """
+                INSERT INTO private_messages
+                    (time, sender, recipient, recipient_folded, text, delivered)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    message.time,
+                    message.sender,
+                    message.recipient,
+                    fold(message.recipient),
+                    message.text,
+                    delivered,
+                ),
+            )
+
+        return self._submit(write, writes=True)
+
+    def takePendingPrivate(self, recipient: str) -> Deferred[list[PrivateMessage]]:
+        def write(connection: sqlite3.Connection) -> list[PrivateMessage]:
+            rows = connection.execute(
+                """
+                SELECT id, sender, recipient, time, text FROM private_messages
+                WHERE recipient_folded = ? AND NOT delivered ORDER BY id
+                """,
+                (recipient,),
+            ).fetchall()
+            connection.executemany(
+                "UPDATE private_messages SET delivered = 1 WHERE id = ?",
+                [(row[0],) for row in rows],
+            )
+            return [
+                PrivateMessage(sender, to, time, text, offline=True)
+                for _, sender, to, time, text in rows
+            ]
+
+        return self._submit(write, writes=True)
+
+    def account(self, nick: str) -> Deferred[AccountRecord | None]:
+        def read(connection: sqlite3.Connection) -> AccountRecord | None:
+            row = connection.execute(
+                "SELECT nick, password_hash, created FROM accounts WHERE folded = ?",
+                (nick,),
+            ).fetchone()
+            return AccountRecord(*row) if row else None
+
+        return self._submit(read, writes=False)
+
+    def createAccount(self, account: AccountRecord) -> Deferred[None]:
+        def write(connection: sqlite3.Connection) -> None:
+            # The core checks first; a clash here would be a bug, and must
+            # not roll back the other writes of the group.
+            connection.execute(
+                "INSERT INTO accounts VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (
+                    fold(account.nick),
+                    account.nick,
+                    account.passwordHash,
+                    account.created,
+                ),
+            )
+
+        return self._submit(write, writes=True)
+
+    def setPasswordHash(self, nick: str, passwordHash: str) -> Deferred[None]:
+        def write(connection: sqlite3.Connection) -> None:
+            connection.execute(
+                "UPDATE accounts SET password_hash = ? WHERE folded = ?",
+                (passwordHash, nick),
+            )
+
+        return self._submit(write, writes=True)
+
+    def prune(self, olderThan: int | None, perRoomCap: int | None) -> Deferred[int]:
+        def write(connection: sqlite3.Connection) -> int:
+            # Remember how far each room's numbers went before deleting any.
+            connection.execute(
+                """
+                UPDATE rooms SET last_sequence = max(last_sequence, coalesce(
+                    (SELECT max(sequence) FROM messages WHERE room = rooms.folded), 0))
+                """
+            )
+            removed = 0
+            if olderThan is not None:
+                removed += connection.execute(
+                    "DELETE FROM messages WHERE time < ?", (olderThan,)
+                ).rowcount
+                connection.execute(
+                    "DELETE FROM private_messages WHERE time < ?", (olderThan,)
+                )
+            if perRoomCap is not None:
+                removed += connection.execute(
+                    """
+                    DELETE FROM messages WHERE sequence <=
+                        (SELECT last_sequence FROM rooms WHERE folded = messages.room) - ?
+                    """,
+                    (perRoomCap,),
+                ).rowcount
+            return removed
+
+        return self._submit(write, writes=True)
+
+    def close(self) -> Deferred[None]:
+        """
+        Finish every queued operation, close the file, stop the thread.
+        """
+
+        def closeConnection(connection: sqlite3.Connection) -> None:
+            connection.close()
+            self._connection = None
+
+        closed = self._submit(closeConnection, writes=False)
+        self._closed = True
+
+        def stopThread(result: object) -> object:
+            if self._shutdownTrigger is not None:
+                self._reactor.removeSystemEventTrigger(self._shutdownTrigger)
+            self._stopThread()
+            return result
+
+        return closed.addBoth(stopThread)
+
+    def _stopThread(self) -> None:
+        self._shutdownTrigger = None
+        if self._pool.started and not self._pool.joined:
+            self._pool.stop()
