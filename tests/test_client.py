@@ -1,60 +1,70 @@
 """
-Tests for L{twisted_chat.client}: the client protocol over StringTransport,
-and paired in memory with the real server protocol.
+Tests for L{twisted_chat.client} and L{twisted_chat.session}: the client
+protocol over StringTransport, the session across connections, and both
+paired in memory with the real server protocol.
 """
 
 from datetime import UTC
 
 from twisted.internet.error import ConnectionLost
+from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
-from twisted.test.iosim import connectedServerAndClient
+from twisted.test.iosim import IOPump, connectedServerAndClient
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.client import (
-    ChatClientFactory,
-    ChatClientProtocol,
-    ConnectionLostError,
-)
+from twisted_chat.client import ChatClientFactory, ChatClientProtocol
+from twisted_chat.core import ChatServer
 from twisted_chat.limits import CLIENT_MAX_LINE_LENGTH
 from twisted_chat.lineserver import LineChatFactory
+from twisted_chat.session import ClientSession
 from twisted_chat.view import TerminalView
 
 from .helpers import makeAccounts, makeChat
 
 
-def makeView() -> tuple[TerminalView, list[str]]:
+def makeSession(
+    nick: str | None = None, room: str | None = None, password: str | None = None
+) -> tuple[ClientSession, list[str], Clock]:
     shown: list[str] = []
-    return TerminalView(shown.append, color=False, timezone=UTC), shown
+    clock = Clock()
+    view = TerminalView(shown.append, color=False, timezone=UTC)
+    session = ClientSession(view, clock, nick=nick, room=room, password=password)
+    return session, shown, clock
 
 
 class ClientProtocolTests(SynchronousTestCase):
     def setUp(self) -> None:
-        self.view, self.shown = makeView()
+        self.session, self.shown, self.clock = makeSession()
         self.transport = StringTransport()
 
-    def connect(
-        self, nick: str | None = None, room: str | None = None
-    ) -> ChatClientProtocol:
-        protocol = ChatClientFactory(self.view, nick, room).buildProtocol(None)
+    def connect(self, session: ClientSession | None = None) -> ChatClientProtocol:
+        protocol = ChatClientFactory(session or self.session).buildProtocol(None)
         protocol.makeConnection(self.transport)
         return protocol
 
     def test_nickAndRoomOnConnect(self) -> None:
         """The wished-for nick and room are asked for as soon as connected."""
-        self.connect("alice", "#dev")
+        session, _, _ = makeSession("alice", "#dev")
+        self.connect(session)
         self.assertEqual(self.transport.value(), b"/nick alice\r\n/join #dev\r\n")
+
+    def test_loginOnConnect(self) -> None:
+        """With a password, the client logs in instead of taking the nick."""
+        session, _, _ = makeSession("alice", password="s3cret-pass")
+        self.connect(session)
+        self.assertEqual(self.transport.value(), b"/login alice s3cret-pass\r\n")
 
     def test_nothingToAsk(self) -> None:
         """Without wishes, nothing is sent."""
         self.connect()
         self.assertEqual(self.transport.value(), b"")
 
-    def test_sendInput(self) -> None:
-        """Typed lines are sent as typed, UTF-8, CRLF."""
-        protocol = self.connect()
-        protocol.sendInput("/me waves ☃")
-        protocol.quit()
+    def test_typedLines(self) -> None:
+        """Typed lines are sent as typed, UTF-8, CRLF; the end of input quits."""
+        self.connect()
+        self.session.lineTyped("/me waves ☃")
+        self.session.inputEnded()
         self.assertEqual(self.transport.value(), "/me waves ☃\r\n/quit\r\n".encode())
 
     def test_linesShown(self) -> None:
@@ -66,7 +76,7 @@ class ClientProtocolTests(SynchronousTestCase):
         for byte in data:
             protocol.dataReceived(bytes([byte]))
         self.assertEqual(self.shown, ["-!- Hi bob", "18:20 #lobby <ann> yo"])
-        self.assertEqual(self.view.nick, "bob")
+        self.assertEqual(self.session.view.nick, "bob")
 
     def test_unparsedShown(self) -> None:
         """A line the client cannot read is shown raw, made safe."""
@@ -85,37 +95,88 @@ class ClientProtocolTests(SynchronousTestCase):
         self.assertEqual(self.shown[1], "-!- ok")
 
     def test_goodbyeThenClose(self) -> None:
-        """After BYE, the connection closing is the session's normal end."""
+        """After BYE quit, the connection closing ends the session."""
         protocol = self.connect()
         protocol.dataReceived(b"BYE quit :bye\r\n")
         protocol.connectionLost(Failure(ConnectionLost()))
-        self.assertIsNone(self.successResultOf(protocol.finished))
+        self.successResultOf(self.session.finished)
 
-    def test_closeWithoutGoodbye(self) -> None:
-        """A connection that ends without BYE is a lost connection."""
+    def test_kicked(self) -> None:
+        """Being kicked ends the session; the client does not come back."""
+        protocol = self.connect()
+        protocol.dataReceived(b"BYE kicked :Kicked by server: spam\r\n")
+        protocol.connectionLost(Failure(ConnectionLost()))
+        self.successResultOf(self.session.finished)
+
+    def test_lostWithoutGoodbye(self) -> None:
+        """A connection that ends without BYE is an outage, not the end."""
         protocol = self.connect()
         protocol.connectionLost(Failure(ConnectionLost("gone")))
-        failure = self.failureResultOf(protocol.finished, ConnectionLostError)
-        self.assertIn("gone", str(failure.value))
+        self.assertNoResult(self.session.finished)
+        (line,) = self.shown
+        self.assertIn("connection lost", line)
+        self.assertIn("gone", line)
+        self.assertTrue(line.endswith("reconnecting..."))
+
+    def test_serverRestarting(self) -> None:
+        """BYE shutdown is an outage too."""
+        protocol = self.connect()
+        protocol.dataReceived(b"BYE shutdown :Server shutting down\r\n")
+        protocol.connectionLost(Failure(ConnectionLost()))
+        self.assertNoResult(self.session.finished)
+        self.assertIn("the server is restarting", self.shown[-1])
+
+    def test_typedDuringOutage(self) -> None:
+        """A line typed while disconnected is not lost silently."""
+        protocol = self.connect()
+        protocol.connectionLost(Failure(ConnectionLost()))
+        self.session.lineTyped("hello?")
+        self.assertIn("not sent", self.shown[-1])
+
+    def test_endOfInputDuringOutage(self) -> None:
+        """Ending input while disconnected ends the session at once."""
+        protocol = self.connect()
+        protocol.connectionLost(Failure(ConnectionLost()))
+        self.session.inputEnded()
+        self.successResultOf(self.session.finished)
+
+
+class ServerAndClient:
+    """A real line server and a client session, paired in memory by iosim."""
+
+    def __init__(self, chat: ChatServer, clock: Clock, session: ClientSession) -> None:
+        self.serverFactory = LineChatFactory(chat, makeAccounts(chat, clock))
+        self.clientFactory = ChatClientFactory(session)
+        self.session = session
+        self.connect()
+
+    def connect(self) -> None:
+        self.client, self.server, self.pump = connectedServerAndClient(
+            lambda: self.serverFactory.buildProtocol(None),
+            lambda: self.clientFactory.buildProtocol(None),
+        )
+
+    def type(self, text: str) -> None:
+        self.session.lineTyped(text)
+        self.pump.flush()
+
+    def drop(self) -> None:
+        """The network goes away under both ends."""
+        pump: IOPump = self.pump
+        pump.clientIO.loseConnection()
+        pump.flush()
 
 
 class InMemoryChatTests(SynchronousTestCase):
-    """The client and the real server protocol, paired with iosim."""
+    """The client session and the real server protocol, paired with iosim."""
 
-    def test_sessionEndToEnd(self) -> None:
+    def test_session(self) -> None:
         """A client joins, talks, and leaves with bye; its view shows it all."""
-        chat, _clock = makeChat()
-        serverFactory = LineChatFactory(chat, makeAccounts(chat, _clock))
-        view, shown = makeView()
-        clientFactory = ChatClientFactory(view, "alice", "#dev")
-        client, _server, pump = connectedServerAndClient(
-            lambda: serverFactory.buildProtocol(None),
-            lambda: clientFactory.buildProtocol(None),
-        )
-        client.sendInput("hello")
-        pump.flush()
-        client.sendInput("bye")
-        pump.flush()
+        chat, clock = makeChat()
+        session, shown, _ = makeSession("alice", "#dev")
+        pair = ServerAndClient(chat, clock, session)
+        pair.type("hello")
+        pair.type("bye")
         self.assertEqual(
             shown,
             [
@@ -133,5 +194,52 @@ class InMemoryChatTests(SynchronousTestCase):
                 "-!- disconnected: bye",
             ],
         )
-        self.assertIsNone(self.successResultOf(client.finished))
-        self.assertEqual(serverFactory.openConnections, 0)
+        self.successResultOf(session.finished)
+        self.assertEqual(pair.serverFactory.openConnections, 0)
+
+    def test_resumeAfterOutage(self) -> None:
+        """
+        After an outage the session takes its nick back and resumes its rooms:
+        it shows exactly the messages it missed, once, and a summary.
+        """
+        chat, clock = makeChat()
+        session, shown, sessionClock = makeSession("alice")
+        pair = ServerAndClient(chat, clock, session)
+        pair.type("/join #dev")
+        pair.type("/join #lobby")
+        bob = ServerAndClient(chat, clock, makeSession("bob")[0])
+        bob.type("/join #dev")
+        bob.type("one")
+        pair.pump.flush()
+        pair.drop()
+        self.assertIn("reconnecting", shown[-1])
+        bob.type("/msg #dev two")
+        bob.type("/msg #dev three")
+        bob.type("/msg #lobby in the lobby")
+        shown.clear()
+        sessionClock.advance(2.5)
+        pair.connect()
+        pair.pump.flush()
+        self.assertEqual(
+            [line for line in shown if "<" in line or "--" in line],
+            [
+                "11-14 22:13 #lobby <bob> in the lobby",
+                "11-14 22:13 #dev <bob> two",
+                "11-14 22:13 #dev <bob> three",
+                "-- reconnected after 2.5 s; caught up 3 messages in 2 rooms",
+            ],
+        )
+        self.assertEqual(session.view.nick, "alice")
+        self.assertEqual(session.view.currentRoom, "#lobby")
+
+    def test_resumeLeavesTheLobbyIfLeft(self) -> None:
+        """A session that had left the lobby leaves it again after an outage."""
+        chat, clock = makeChat()
+        session, _, _ = makeSession("alice", "#dev")
+        pair = ServerAndClient(chat, clock, session)
+        pair.type("/part #lobby")
+        pair.drop()
+        pair.connect()
+        pair.pump.flush()
+        member = chat.memberNamed("alice")
+        self.assertEqual(list(member.rooms), ["#dev"])

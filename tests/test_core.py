@@ -95,8 +95,8 @@ class JoinPartTests(SynchronousTestCase):
                 Joined("#Dev", "bob", NOW),
                 TopicInfo("#Dev", None, None, ""),
                 MemberList("#Dev", ("alice", "bob")),
-                HistoryEnd("#Dev", 0, 0),
                 CurrentRoom("#Dev"),
+                HistoryEnd("#Dev", 0, 0, "join"),
             ],
         )
         self.assertEqual(aliceSees.events[-1], Joined("#Dev", "bob", NOW))

@@ -30,6 +30,14 @@ WAIT = 15.0
 """Seconds to wait for any one expected output before failing."""
 
 
+def freePort() -> int:
+    """A loopback port free now, for a server that must restart on it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def childEnvironment() -> dict[str, str]:
     environment = dict(os.environ)
     environment["PYTHONPATH"] = os.pathsep.join(
@@ -163,8 +171,11 @@ class EndToEndTests(TestCase):
         self.addCleanup(stop)
         return child
 
-    async def startServer(self, *options: str) -> tuple[Child, int]:
-        """Start twistd -n chat on a free loopback port; return it and the port."""
+    async def startServer(self, *options: str, port: int = 0) -> tuple[Child, int]:
+        """
+        Start twistd -n chat on loopback (a free port unless given), with its
+        database in the test's directory; return it and the port.
+        """
         server = self.spawn(
             "-c",
             "from twisted.scripts.twistd import run; run()",
@@ -173,7 +184,7 @@ class EndToEndTests(TestCase):
             "--logfile=-",
             "chat",
             "--listen",
-            "tcp:0:interface=127.0.0.1",
+            f"tcp:{port}:interface=127.0.0.1",
             *options,
         )
         match = await server.waitForOutput(r"LineChatFactory starting on (\d+)")
@@ -246,9 +257,7 @@ class EndToEndTests(TestCase):
 
     async def test_connectionRefused(self) -> None:
         """With no server, the client says so in one line and exits 1."""
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = freePort()
         client = self.startClient(port)
         self.assertEqual(await client.exited(), 1)
         self.assertEqual(client.errors.count("\n"), 1)
@@ -257,17 +266,38 @@ class EndToEndTests(TestCase):
         )
         self.assertIn("refused", client.errors)
 
-    async def test_serverKilled(self) -> None:
-        """A server that dies under a client: one line on stderr, exit 1."""
-        server, port = await self.startServer()
-        client = self.startClient(port)
-        await client.waitForOutput(r"now talking in #lobby")
+    async def test_killedServerRestarted(self) -> None:
+        """
+        kill -9 the server and start it again with the same command: the
+        real client reconnects by itself and misses nothing, history and
+        accounts are still there, and a newcomer sees the history.
+        """
+        port = freePort()
+        server, _ = await self.startServer(port=port)
+        alice = await self.connect(port, "alice")
+        alice.say("/register alice-password")
+        await alice.waitFor(r"^ACCOUNT alice ")
+        bob = self.startClient(port, "--nick", "bob", "--room", "#dev")
+        await bob.waitForOutput(r"now talking in #dev")
+        bob.type("before the crash\n")
+        await bob.waitForOutput(r"#dev <bob> before the crash")
         server.transport.signalProcess("KILL")
-        self.assertEqual(await client.exited(), 1)
-        self.assertIn(
-            f"twisted-chat: lost the connection to localhost:{port}", client.errors
-        )
-        self.assertEqual(client.errors.count("\n"), 1)
+        await server.exited()
+        await bob.waitForOutput(r"connection lost .*; reconnecting")
+        await self.startServer(port=port)
+        carol = await self.connect(port, "carol")
+        carol.say("/join #dev")
+        await carol.waitFor(r"^HISTORY #dev 1 \S+ bob :before the crash$")
+        carol.say("while bob was away")
+        carol.say("/nick alice")
+        await carol.waitFor(r"^ERROR nick-registered ")
+        await bob.waitForOutput(r"reconnected after [0-9.]+ s; caught up")
+        await bob.waitForOutput(r"#dev <carol> while bob was away")
+        bob.type("bye\n")
+        self.assertEqual(await bob.exited(), 0)
+        self.assertEqual(bob.output.count("<carol> while bob was away"), 1)
+        self.assertEqual(bob.output.count("<bob> before the crash"), 1)
+        self.assertEqual(bob.errors, "")
 
     async def test_portInUse(self) -> None:
         """A second server on a port in use stops at once, saying why."""
@@ -324,12 +354,13 @@ class EndToEndTests(TestCase):
         await server.waitForOutput(r"#lobby <alice> hi operator")
         server.type("bye\n")
         await alice.waitFor(r"^QUIT server \S+ :bye$")
-        await alice.waitFor(r"^BYE :Server shutting down$")
+        await alice.waitFor(r"^BYE shutdown :Server shutting down$")
         self.assertEqual(await server.exited(), 0)
 
     async def test_sigterm(self) -> None:
         """
-        SIGTERM: every client is told the server is going before it stops.
+        SIGTERM: every client is told the server is going before it stops,
+        and the real client waits to reconnect rather than exit.
 
         twistd then ends itself with the signal that stopped it, as daemons
         conventionally report it.
@@ -339,9 +370,10 @@ class EndToEndTests(TestCase):
         client = self.startClient(port)
         await client.waitForOutput(r"now talking in #lobby")
         server.transport.signalProcess(signal.SIGTERM)
-        await alice.waitFor(r"^BYE :Server shutting down$")
+        await alice.waitFor(r"^BYE shutdown :Server shutting down$")
         await server.exited()
         self.assertEqual(server.signal, signal.SIGTERM)
         self.assertIn("Server Shut Down", server.output)
+        await client.waitForOutput(r"connection lost \(the server is restarting\)")
+        client.endInput()
         self.assertEqual(await client.exited(), 0)
-        self.assertIn("disconnected: Server shutting down", client.output)

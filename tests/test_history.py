@@ -9,6 +9,7 @@ SQLite store's thread would.
 
 from twisted.trial.unittest import SynchronousTestCase
 
+from twisted_chat.commands import QuitCommand, Say
 from twisted_chat.core import ChatServer, Member
 from twisted_chat.errors import NickRegistered, NoSuchNick, StoreFailed
 from twisted_chat.events import (
@@ -23,9 +24,16 @@ from twisted_chat.events import (
     RoomMessage,
     TopicChanged,
 )
+from twisted_chat.interpreter import CommandInterpreter
 from twisted_chat.limits import LOBBY, RESUME_LIMIT
 
-from .helpers import ManualStore, RecordingParticipant, connectMember, makeChat
+from .helpers import (
+    ManualStore,
+    RecordingParticipant,
+    connectMember,
+    makeAccounts,
+    makeChat,
+)
 
 NOW = 1_700_000_000_000
 
@@ -123,7 +131,7 @@ class JoinHistoryTests(DurableTestCase):
         history = replays(bobSees.events)
         self.assertEqual(sequences(history), [3, 4, 5])
         self.assertTrue(all(e.history for e in history[:3]))  # type: ignore[attr-defined]
-        self.assertEqual(history[-1], HistoryEnd("#a", 3, 5))
+        self.assertEqual(history[-1], HistoryEnd("#a", 3, 5, "join"))
 
     def test_noGapNoDuplicateAcrossTheJoin(self) -> None:
         """
@@ -149,7 +157,7 @@ class JoinHistoryTests(DurableTestCase):
         bob, bobSees = connectMember(self.chat, "bob")
         self.chat.join(bob, "#a")
         self.store.flush()
-        self.assertEqual(replays(bobSees.events), [HistoryEnd("#a", 0, 3)])
+        self.assertEqual(replays(bobSees.events), [HistoryEnd("#a", 0, 3, "join")])
 
 
 class ResumeTests(DurableTestCase):
@@ -162,7 +170,7 @@ class ResumeTests(DurableTestCase):
         self.say(2)
         self.store.flush()
         self.assertEqual(sequences(bobSees.events), [7, 8, 9, 10, 11, 12])
-        self.assertIn(HistoryEnd("#a", 4, 10), bobSees.events)
+        self.assertIn(HistoryEnd("#a", 4, 10, "resume"), bobSees.events)
         self.assertNotIn(HistoryGap, [type(e) for e in bobSees.events])
 
     def test_resumeUpToDate(self) -> None:
@@ -172,7 +180,7 @@ class ResumeTests(DurableTestCase):
         bob, bobSees = connectMember(self.chat, "bob")
         self.chat.resume(bob, "#a", 3)
         self.store.flush()
-        self.assertEqual(replays(bobSees.events), [HistoryEnd("#a", 0, 3)])
+        self.assertEqual(replays(bobSees.events), [HistoryEnd("#a", 0, 3, "resume")])
 
     def test_gapWhenPruned(self) -> None:
         """Messages retention removed are announced as a gap, never skipped."""
@@ -248,7 +256,7 @@ class HistoryCommandTests(DurableTestCase):
         self.chat.history(self.alice, None, None, 3)
         self.store.flush()
         self.assertEqual(sequences(self.aliceSees.events), [8, 9, 10])
-        self.assertEqual(self.aliceSees.events[-1], HistoryEnd("#a", 3, 10))
+        self.assertEqual(self.aliceSees.events[-1], HistoryEnd("#a", 3, 10, "page"))
 
     def test_before(self) -> None:
         """/history before SEQ pages back from there."""
@@ -333,3 +341,21 @@ class AccountBindingTests(SynchronousTestCase):
         again, againSees = connectMember(self.chat)
         self.chat.bindAccount(again, "Bob")
         self.assertNotIn(PrivateMessage, [type(e) for e in againSees.events])
+
+
+class QuitOrderTests(DurableTestCase):
+    def test_quitWaitsForOwnMessages(self) -> None:
+        """A quit right after a message lets the message reach everyone first."""
+        interpreter = CommandInterpreter(
+            self.chat, self.alice, makeAccounts(self.chat, self.clock)
+        )
+        interpreter.execute(Say("last words"))
+        waiting = interpreter.execute(QuitCommand("bye"))
+        assert waiting is not None
+        self.assertNoResult(waiting)
+        self.assertTrue(self.alice.present)
+        self.store.flush()
+        self.successResultOf(waiting)
+        self.assertEqual(
+            [type(event) for event in self.aliceSees.events], [RoomMessage, Goodbye]
+        )

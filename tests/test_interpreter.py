@@ -67,7 +67,7 @@ class StartTests(SynchronousTestCase):
         member = chat.connect(participant)
         interpreter = CommandInterpreter(chat, member, makeAccounts(chat, clock))
         interpreter.start()
-        welcome, joined, topic, members, end, current = participant.events
+        welcome, joined, topic, members, current, end = participant.events
         self.assertIsInstance(welcome, Welcome)
         assert isinstance(welcome, Welcome)
         self.assertEqual(welcome.nick, "guest1")
@@ -75,7 +75,7 @@ class StartTests(SynchronousTestCase):
         self.assertEqual(joined, Joined(LOBBY, "guest1", NOW))
         self.assertEqual(topic, TopicInfo(LOBBY, None, None, ""))
         self.assertEqual(members, MemberList(LOBBY, ("guest1",)))
-        self.assertEqual(end, HistoryEnd(LOBBY, 0, 0))
+        self.assertEqual(end, HistoryEnd(LOBBY, 0, 0, "join"))
         self.assertEqual(current, CurrentRoom(LOBBY))
 
 

@@ -96,8 +96,8 @@ class ConnectionTests(LineServerTestCase):
                 "JOIN #lobby guest1 2023-11-14T22:13:20.000Z",
                 "TOPICINFO #lobby * * :",
                 "MEMBERS #lobby :guest1",
-                "ENDHISTORY #lobby 0 0",
                 "CURRENT #lobby",
+                "ENDHISTORY #lobby 0 0 join",
             ],
         )
 

@@ -197,7 +197,10 @@ class FormatEventTests(SynchronousTestCase):
                 f"HISTORYACTION #lobby 6 {stamp} a :nods",
             ),
             (events.HistoryGap("#lobby", 1, 4), "GAP #lobby 1 4"),
-            (events.HistoryEnd("#lobby", 2, 8), "ENDHISTORY #lobby 2 8"),
+            (
+                events.HistoryEnd("#lobby", 2, 8, "resume"),
+                "ENDHISTORY #lobby 2 8 resume",
+            ),
             (events.PrivateMessage("a", "b", T, "psst"), f"PRIVMSG a b {stamp} :psst"),
             (
                 events.PrivateMessage("a", "b", T, "later", offline=True),
@@ -274,7 +277,7 @@ EVENTS = st.one_of(
     ),
     st.builds(events.PrivateMessage, words, words, times, texts, st.booleans()),
     st.builds(events.HistoryGap, words, counts, counts),
-    st.builds(events.HistoryEnd, words, counts, counts),
+    st.builds(events.HistoryEnd, words, counts, counts, words),
     st.builds(events.AccountInfo, words, texts),
     st.builds(events.TopicChanged, words, times, words, texts),
     st.builds(events.TopicInfo, words, st.none() | words, st.none() | times, texts),

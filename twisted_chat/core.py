@@ -24,7 +24,7 @@ import itertools
 from collections.abc import Sequence
 from typing import Literal, TypeVar
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -348,10 +348,12 @@ class ChatServer:
         Joining a room one is already in only makes it current.
         """
         room = self._roomNamed(roomName, create=True)
-        if member not in room.members:
-            membership = self._enter(member, room)
-            self._replay(member, room, membership, "join", 0, self.historyOnJoin)
+        if member in room.members:
+            self._setCurrentRoom(member, room)
+            return room
+        membership = self._enter(member, room)
         self._setCurrentRoom(member, room)
+        self._replay(member, room, membership, "join", 0, self.historyOnJoin)
         return room
 
     def resume(self, member: Member, roomName: str, after: int) -> Room:
@@ -364,24 +366,17 @@ class ChatServer:
         """
         room = self._roomNamed(roomName, create=True)
         membership = room.members.get(member)
+        through = None
         if membership is None:
             membership = self._enter(member, room)
-            self._replay(member, room, membership, "resume", after, RESUME_LIMIT)
-        elif membership.replay is not None:
-            # The join's replay has not arrived yet: this one replaces it.
-            self._replay(member, room, membership, "resume", after, RESUME_LIMIT)
-        else:
-            # This connection has been sent everything from replayedFrom on.
-            self._replay(
-                member,
-                room,
-                membership,
-                "resume",
-                after,
-                RESUME_LIMIT,
-                through=membership.replayedFrom - 1,
-            )
+        elif membership.replay is None:
+            # This connection has been sent everything from replayedFrom on;
+            # a join replay still in flight is simply replaced by this one.
+            through = membership.replayedFrom - 1
         self._setCurrentRoom(member, room)
+        self._replay(
+            member, room, membership, "resume", after, RESUME_LIMIT, through=through
+        )
         return room
 
     def history(
@@ -631,13 +626,13 @@ class ChatServer:
             for message in messages:
                 self._deliverTo(member, message)
             end = membership.since if kind != "page" else through
-            self._deliverTo(member, HistoryEnd(room.name, len(messages), end))
+            self._deliverTo(member, HistoryEnd(room.name, len(messages), end, kind))
 
-        if through <= after or not limit:
-            read: Deferred[list[RoomMessage]] = succeed([])
-        else:
-            read = self._store.messagesBetween(room.name, after, through, limit)
-        read = self._durable(read)
+        # Even an empty replay goes through the store's queue, so that
+        # replays end in the order they were asked for.
+        read = self._durable(
+            self._store.messagesBetween(room.name, after, max(after, through), limit)
+        )
         read.addCallback(replayed)
         read.addErrback(self._reportTo, member)
 

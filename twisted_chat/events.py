@@ -113,14 +113,19 @@ class HistoryGap(Event):
 @dataclass(frozen=True, slots=True)
 class HistoryEnd(Event):
     """
-    The end of a replay of C{count} messages.  Together with the messages
-    that follow live, the person has now seen everything in the room up to
-    sequence number C{through}.
+    The end of a replay of C{count} messages.
+
+    @ivar through: for a C{join} or C{resume} replay, the sequence number up
+        to which the person has now been sent everything (by this replay or
+        before); messages after it come live.  For a C{page} (C{/history}),
+        the newest number the page could have held.
+    @ivar kind: C{join}, C{resume} or C{page}: what asked for the replay.
     """
 
     room: str
     count: int
     through: int
+    kind: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Coroutine
 from typing import Any
 
-from twisted.internet.defer import Deferred, ensureDeferred
+from twisted.internet.defer import Deferred, DeferredList, ensureDeferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -53,6 +53,9 @@ from .names import GUEST_PREFIX, fold, isRoomName
 ALLOWED_BEFORE_LOGIN = (SetNick, Login, Register, Help, QuitCommand)
 """What a guest may do on a server that requires login."""
 
+_WAITED_FOR = (Login, Register, ChangePassword, QuitCommand)
+"""Commands the next line waits for: they change who the member is."""
+
 _GUEST_NICK = re.compile(rf"{GUEST_PREFIX}[0-9]+", re.ASCII | re.IGNORECASE)
 
 
@@ -78,6 +81,7 @@ class CommandInterpreter:
         self.member = member
         self.accounts = accounts
         self.requireLogin = requireLogin and not member.privileged
+        self._inFlight: set[Deferred[Any]] = set()
 
     def start(self) -> None:
         """
@@ -101,7 +105,8 @@ class CommandInterpreter:
         Carry out C{command}; a L{ChatError} becomes an C{ERROR} reply.
 
         @return: a Deferred if the next command must wait for this one to
-            finish (logging in changes who the member is), else L{None}.
+            finish (logging in or quitting changes who the member is), else
+            L{None}.
         """
         try:
             outcome = self._dispatch(command)
@@ -111,9 +116,16 @@ class CommandInterpreter:
         if outcome is None:
             return None
         outcome.addErrback(self._failed)
-        return (
-            outcome if isinstance(command, (Login, Register, ChangePassword)) else None
-        )
+        if isinstance(command, _WAITED_FOR):
+            return outcome
+        # A message on its way to the store: a quit will wait for it.
+        self._inFlight.add(outcome)
+        outcome.addBoth(self._landed, outcome)
+        return None
+
+    def _landed(self, result: object, outcome: Deferred[Any]) -> object:
+        self._inFlight.discard(outcome)
+        return result
 
     def reportError(self, error: ChatError) -> None:
         """
@@ -175,6 +187,11 @@ class CommandInterpreter:
                 return self._run(self._login(nick, password))
             case ChangePassword(old, new):
                 return self._run(self._changePassword(old, new))
+            case QuitCommand(reason) if self._inFlight:
+                # Let the member's last messages reach everyone, itself
+                # included, before it goes.
+                waiting = DeferredList(list(self._inFlight), consumeErrors=True)
+                return waiting.addCallback(lambda _: chat.quit(member, reason))
             case QuitCommand(reason):
                 chat.quit(member, reason)
             case Kick(nick, reason):

@@ -1,20 +1,27 @@
 """
 The C{twisted-chat} command: the terminal client.
 
-L{main} runs under C{task.react}: it connects a
-L{twisted_chat.client.ChatClientProtocol} through a client factory and an
-endpoint, bridges the keyboard in with L{twisted_chat.keyboard.openTerminal},
-and ends when the server says goodbye (exit status 0) or the connection fails
-(one line on standard error, exit status 1).
+L{main} runs under C{task.react}: a C{ClientService} keeps a
+L{twisted_chat.client.ChatClientProtocol} connected through a client factory
+and an endpoint, reconnecting with backoff after an outage; the keyboard is
+bridged in with L{twisted_chat.keyboard.openTerminal}; a
+L{twisted_chat.session.ClientSession} carries the person's state across
+connections.  It ends when the person leaves or the server removes them (exit
+status 0), or when the server cannot be reached at all (one line on standard
+error, exit status 1).
 """
 
+import getpass
 import os
 import sys
+from collections.abc import Mapping
 from typing import Any, TextIO
 
+from twisted.application.internet import ClientService, backoffPolicy
 from twisted.internet import task
 from twisted.internet.endpoints import HostnameEndpoint
-from twisted.internet.error import ConnectError
+from twisted.internet.error import ConnectError, DNSLookupError
+from twisted.internet.task import deferLater
 from twisted.logger import (
     FilteringLogObserver,
     LogLevel,
@@ -25,12 +32,20 @@ from twisted.logger import (
 from twisted.python import usage
 
 from . import __version__
-from .client import ChatClientFactory, ChatClientProtocol, ConnectionLostError
+from .client import ChatClientFactory
 from .keyboard import isInteractive, openTerminal
 from .limits import DEFAULT_PORT
+from .session import ClientSession
 from .view import TerminalView, wantsColor
 
 COLOR_CHOICES = ("auto", "always", "never")
+
+PASSWORD_VARIABLE = "TWISTED_CHAT_PASSWORD"
+"""The environment variable a password may come from."""
+
+RECONNECT_FIRST_DELAY = 0.5
+RECONNECT_MAX_DELAY = 30.0
+"""Seconds before the first reconnection attempt, and at most between two."""
 
 
 class ClientOptions(usage.Options):
@@ -48,6 +63,20 @@ class ClientOptions(usage.Options):
         ["nick", "n", None, "The nick to take once connected."],
         ["room", "r", None, "A room to join once connected."],
         ["color", None, "auto", "Colour the output: auto, always or never."],
+        [
+            "password-file",
+            None,
+            None,
+            "Log in as --nick with the password on this file's first line.",
+        ],
+    ]
+    optFlags = [
+        [
+            "login",
+            None,
+            "Log in as --nick; the password comes from --password-file,"
+            f" ${PASSWORD_VARIABLE}, or a prompt.",
+        ],
     ]
 
     def opt_version(self) -> None:
@@ -64,20 +93,17 @@ class ClientOptions(usage.Options):
             )
 
 
-class ClientFailure(Exception):
-    """A known way for the client to fail, told in one line."""
-
-
 async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> None:
     """
     Run one chat session, as C{twisted-chat ARGV} does.
 
-    @raise SystemExit: with status 2 for bad options, 1 for a failed or lost
-        connection.
+    @raise SystemExit: with status 2 for bad options or no password, 1 when
+        the server cannot be reached at all.
     """
     options = ClientOptions()
     try:
         options.parseOptions(argv)
+        password = findPassword(options, os.environ)
     except usage.UsageError as error:
         stderr.write(f"twisted-chat: {error}\nTry twisted-chat --help.\n")
         raise SystemExit(2) from None
@@ -86,47 +112,76 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
         lambda line: None,
         color=wantsColor(options["color"], isTerminal=os.isatty(1), environ=os.environ),
     )
-    protocol: ChatClientProtocol | None = None
-
-    def lineTyped(text: str) -> None:
-        if protocol is not None:
-            protocol.sendInput(text)
-
-    def inputEnded() -> None:
-        if protocol is not None:
-            protocol.quit()
-
+    session = ClientSession(
+        view, reactor, nick=options["nick"], room=options["room"], password=password
+    )
     terminal = openTerminal(
-        reactor, lineTyped, inputEnded, interactive=isInteractive(), prompt=view.prompt
+        reactor,
+        session.lineTyped,
+        session.inputEnded,
+        interactive=isInteractive(),
+        prompt=view.prompt,
     )
     # Typed lines wait in the pipe or terminal until there is a server to send them to.
     terminal.pauseReading()
     view.output = terminal.show
     view.onPromptChange = terminal.setPrompt
-    failure: ClientFailure | None = None
+    connections = ClientService(
+        HostnameEndpoint(reactor, host, port),
+        ChatClientFactory(session),
+        retryPolicy=backoffPolicy(RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY),
+        clock=reactor,
+    )
+    connections.startService()
+    failure: str | None = None
     try:
-        endpoint = HostnameEndpoint(reactor, host, port)
-        factory = ChatClientFactory(view, options["nick"], options["room"])
-        try:
-            connected = await endpoint.connect(factory)
-        except ConnectError as error:
-            raise ClientFailure(f"cannot connect to {host}:{port}: {error}") from None
-        assert isinstance(connected, ChatClientProtocol)
-        protocol = connected
+        await connections.whenConnected(failAfterFailures=1)
+    except (ConnectError, DNSLookupError) as error:
+        failure = f"cannot connect to {host}:{port}: {error}"
+    else:
         terminal.resumeReading()
-        try:
-            await connected.finished
-        except ConnectionLostError as error:
-            raise ClientFailure(
-                f"lost the connection to {host}:{port}: {error}"
-            ) from None
-    except ClientFailure as error:
-        failure = error
+        await session.finished
     finally:
+        # We may be inside the connection service's own state change (a
+        # failed attempt, a closed connection): stop it from a fresh turn.
+        await deferLater(reactor, 0, lambda: None)
+        await connections.stopService()
         await terminal.close()
     if failure is not None:
         stderr.write(f"twisted-chat: {failure}\n")
         raise SystemExit(1)
+
+
+def findPassword(options: ClientOptions, environ: Mapping[str, str]) -> str | None:
+    """
+    Return the password to log in with, if the person wants to log in:
+    from C{--password-file}, else C{TWISTED_CHAT_PASSWORD}, else a prompt
+    with echo off (C{--login} on a terminal).  Never from an argument.
+
+    @raise usage.UsageError: if a login is wanted and no password can be had.
+    """
+    if options["password-file"]:
+        try:
+            with open(options["password-file"], encoding="utf-8") as passwordFile:
+                password = passwordFile.readline().rstrip("\r\n")
+        except OSError as error:
+            raise usage.UsageError(
+                f"cannot read --password-file: {error.strerror}"
+            ) from None
+    elif environ.get(PASSWORD_VARIABLE):
+        password = environ[PASSWORD_VARIABLE]
+    elif options["login"]:
+        if not sys.stdin.isatty():
+            raise usage.UsageError(
+                f"--login needs a terminal to ask for the password, --password-file,"
+                f" or {PASSWORD_VARIABLE}"
+            )
+        password = getpass.getpass(f"Password for {options['nick']}: ")
+    else:
+        return None
+    if not options["nick"]:
+        raise usage.UsageError("logging in needs --nick")
+    return password
 
 
 def run() -> None:

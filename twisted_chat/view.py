@@ -124,10 +124,17 @@ class TerminalView:
         """
         Note what C{event} says about you, then show it.
         """
-        self._track(event)
+        self.note(event)
         line = self.render(event)
         if line is not None:
             self.output(line)
+
+    def note(self, event: Event) -> None:
+        """
+        Note what C{event} says about you (your nick, your current room)
+        without showing it.
+        """
+        self._track(event)
 
     def showStatus(self, text: str) -> None:
         """

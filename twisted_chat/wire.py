@@ -484,7 +484,7 @@ LINE_TYPES: Final = {
         LineType(
             "ENDHISTORY",
             HistoryEnd,
-            (("room", WORD), ("count", COUNT), ("through", COUNT)),
+            (("room", WORD), ("count", COUNT), ("through", COUNT), ("kind", WORD)),
             None,
         ),
         LineType(

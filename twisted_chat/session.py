@@ -1,0 +1,272 @@
+"""
+The terminal client's session: what outlives a connection.
+
+A L{ClientSession} remembers who the person is (nick, and the password if
+they logged in), which rooms they are in and the last sequence number they
+saw in each, and whether they asked to leave.  Each new connection (the
+first, or one C{ClientService} makes after an outage) asks it what to send:
+on a reconnection that is a login, then C{/resume #room SEQ} for every room,
+so the server replays exactly what was missed.  It decides what to show: a
+replayed message already seen is not shown twice.  And it decides when the
+session is over: when the person quit, or the server removed them.
+"""
+
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+
+from . import wire
+from .commands import ChangePassword, History, Login, QuitCommand, Register
+from .errors import ChatError
+from .events import (
+    AccountInfo,
+    CurrentRoom,
+    Event,
+    Goodbye,
+    HistoryEnd,
+    Joined,
+    MemberList,
+    NickChanged,
+    Parted,
+    RoomMessage,
+    TopicInfo,
+    Welcome,
+)
+from .limits import LOBBY
+from .names import GUEST_PREFIX, fold
+from .view import TerminalView
+
+FINAL_GOODBYES: Final = frozenset({"quit", "kicked", "replaced"})
+"""Goodbyes after which the client does not reconnect."""
+
+_GUEST_NICK: Final = re.compile(rf"{GUEST_PREFIX}[0-9]+", re.ASCII | re.IGNORECASE)
+
+
+class Connection:
+    """What the session needs of a connection (a ChatClientProtocol)."""
+
+    def sendInput(self, text: str) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class _CatchUp:
+    """A reconnection in progress: when it began and what it brought back."""
+
+    began: float
+    lastRoom: str | None = None
+    messages: int = 0
+    rooms: set[str] = field(default_factory=set)
+
+
+class ClientSession:
+    """
+    One person's chat session across connections.
+
+    @ivar rooms: the rooms the person is in, by folded name: the room's name
+        and the last sequence number seen there.
+    @ivar finished: fires when the session is over: the person quit, or the
+        server removed them for good.
+    """
+
+    def __init__(
+        self,
+        view: TerminalView,
+        clock: IReactorTime,
+        *,
+        nick: str | None = None,
+        room: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        self.view = view
+        self._clock = clock
+        self._wantedNick = nick
+        self._wantedRoom = room
+        self._password = password
+        self.rooms: dict[str, tuple[str, int]] = {}
+        self._pages: dict[str, int] = {}
+        self._connection: Connection | None = None
+        self._everConnected = False
+        self._quitting = False
+        self._goodbye: str | None = None
+        self._catchUp: _CatchUp | None = None
+        self._lostAt: float | None = None
+        self.finished: Deferred[None] = Deferred()
+
+    # From the keyboard
+
+    def lineTyped(self, text: str) -> None:
+        """Send a line the person typed, noting what it means for the session."""
+        if self._connection is None:
+            self.view.showStatus("not connected (reconnecting); that line was not sent")
+            return
+        self._note(text)
+        self._connection.sendInput(text)
+
+    def inputEnded(self) -> None:
+        """The person has nothing more to say: leave."""
+        self._quitting = True
+        if self._connection is None:
+            self._finish()
+        else:
+            self._connection.sendInput("/quit")
+
+    def _note(self, text: str) -> None:
+        try:
+            command = wire.parseCommand(text.encode("utf-8"))
+        except ChatError:
+            return
+        match command:
+            case QuitCommand():
+                self._quitting = True
+            case Login(nick, password):
+                self._wantedNick, self._password = nick, password
+            case Register(password):
+                self._password = password
+            case ChangePassword(_, new):
+                self._password = new
+            case History(room, _, _):
+                key = fold(room or self.view.currentRoom or "")
+                self._pages[key] = self._pages.get(key, 0) + 1
+
+    # From the connection
+
+    def connected(self, connection: Connection) -> None:
+        """
+        A connection is made: ask for the nick and rooms the person had.
+        """
+        self._connection = connection
+        self._goodbye = None
+        for line in self._greeting():
+            connection.sendInput(line)
+        self._everConnected = True
+
+    def _greeting(self) -> list[str]:
+        nick = self._wantedNick or (self.view.nick if self._everConnected else None)
+        lines = []
+        if self._password is not None and nick:
+            lines.append(f"/login {nick} {self._password}")
+        elif nick and not _GUEST_NICK.fullmatch(nick):
+            lines.append(f"/nick {nick}")
+        if not self._everConnected:
+            if self._wantedRoom:
+                lines.append(f"/join {self._wantedRoom}")
+            return lines
+        # A reconnection: resume every room, the current one last.
+        current = fold(self.view.currentRoom or "")
+        order = sorted(self.rooms, key=lambda folded: folded == current)
+        for folded in order:
+            name, lastSeen = self.rooms[folded]
+            lines.append(f"/resume {name} {lastSeen}")
+        if fold(LOBBY) not in self.rooms:
+            lines.append(f"/part {LOBBY}")
+        if self._catchUp is not None:
+            self._catchUp.lastRoom = order[-1] if order else None
+            self._catchUp.rooms = set(order)
+            if not order:
+                self._reconnected()
+        return lines
+
+    def eventReceived(self, event: Event) -> None:
+        """
+        Note what an event says about the session, and show it unless it is
+        a replayed message already seen.
+        """
+        quiet = self._quietWhileCatchingUp(event)
+        match event:
+            case RoomMessage(room, sequence, history=True) if not self._pages.get(
+                fold(room)
+            ):
+                if sequence <= self._lastSeen(room):
+                    return
+                self._saw(room, sequence)
+                if self._catchUp is not None:
+                    self._catchUp.messages += 1
+            case RoomMessage(room, sequence):
+                self._saw(room, sequence)
+            case HistoryEnd(room, _, through, kind):
+                self._replayEnded(room, through, kind)
+            case Joined(room, nick, _) if self._isMe(nick):
+                self.rooms.setdefault(fold(room), (room, 0))
+            case Parted(room, nick, _, _) if self._isMe(nick):
+                self.rooms.pop(fold(room), None)
+            case AccountInfo(nick, _):
+                self._wantedNick = nick
+            case Goodbye(kind, _):
+                self._goodbye = kind
+        if quiet:
+            # Rejoining is the session's business; the person sees the summary.
+            self.view.note(event)
+        else:
+            self.view.show(event)
+
+    def _quietWhileCatchingUp(self, event: Event) -> bool:
+        if self._catchUp is None:
+            return False
+        match event:
+            case Joined(_, nick, _) | Parted(_, nick, _, _) | NickChanged(nick, _, _):
+                return self._isMe(nick)
+            case Welcome() | TopicInfo() | MemberList() | CurrentRoom() | HistoryEnd():
+                return True
+            case AccountInfo():
+                return True
+        return False
+
+    def showUnparsed(self, line: bytes) -> None:
+        self.view.showUnparsed(line)
+
+    def disconnected(self, reason: str) -> None:
+        """
+        The connection is gone: end the session, or wait for the next one.
+        """
+        self._connection = None
+        if self._quitting or self._goodbye in FINAL_GOODBYES:
+            self._finish()
+            return
+        self._lostAt = self._clock.seconds()
+        self._catchUp = _CatchUp(self._lostAt)
+        why = "the server is restarting" if self._goodbye == "shutdown" else reason
+        self.view.showStatus(f"connection lost ({why}); reconnecting...")
+
+    # Internals
+
+    def _isMe(self, nick: str) -> bool:
+        return self.view.nick is not None and fold(nick) == fold(self.view.nick)
+
+    def _lastSeen(self, room: str) -> int:
+        return self.rooms.get(fold(room), (room, 0))[1]
+
+    def _saw(self, room: str, sequence: int) -> None:
+        folded = fold(room)
+        if folded in self.rooms:
+            name, lastSeen = self.rooms[folded]
+            self.rooms[folded] = (name, max(lastSeen, sequence))
+
+    def _replayEnded(self, room: str, through: int, kind: str) -> None:
+        folded = fold(room)
+        if kind == "page":
+            if self._pages.get(folded):
+                self._pages[folded] -= 1
+            return
+        self._saw(room, through)
+        catchUp = self._catchUp
+        if catchUp is not None and kind == "resume" and folded == catchUp.lastRoom:
+            self._reconnected()
+
+    def _reconnected(self) -> None:
+        catchUp, self._catchUp = self._catchUp, None
+        assert catchUp is not None
+        outage = self._clock.seconds() - catchUp.began
+        count = catchUp.messages
+        caught = f"caught up {count} message{'s' * (count != 1)}"
+        if catchUp.rooms:
+            rooms = len(catchUp.rooms)
+            caught += f" in {rooms} room{'s' * (rooms != 1)}"
+        self.view.showStatus(f"reconnected after {outage:.1f} s; {caught}")
+
+    def _finish(self) -> None:
+        if not self.finished.called:
+            self.finished.callback(None)
