@@ -161,6 +161,15 @@ class LineEditorTests(SynchronousTestCase):
         screen.type(b"first\rsecond\r" + UP + UP + b"\r" + UP + DOWN + DOWN + b"new\r")
         self.assertEqual(screen.typist.lines, ["first", "second", "first", "new"])
 
+    def test_passwordsNotRemembered(self) -> None:
+        """Lines that carry a password are not kept in the history."""
+        screen = Screen()
+        screen.type(b"hello\r/login ann secret-pass\r/PASSWORD a b\r" + UP + b"\r")
+        self.assertEqual(
+            screen.typist.lines,
+            ["hello", "/login ann secret-pass", "/PASSWORD a b", "hello"],
+        )
+
     def test_controlKeys(self) -> None:
         """Ctrl-U clears the line; Ctrl-A and Ctrl-E go to its ends."""
         screen = Screen()

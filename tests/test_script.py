@@ -4,15 +4,18 @@ Tests for L{twisted_chat.script}: the twisted-chat command's options.
 Running it for real is in L{tests.test_endtoend}.
 """
 
+import sys
 from io import StringIO
 
 from twisted.internet.defer import ensureDeferred
 from twisted.internet.testing import MemoryReactor
+from twisted.python.filepath import FilePath
 from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
+from twisted_chat import script
 from twisted_chat.limits import DEFAULT_PORT
-from twisted_chat.script import ClientOptions, main
+from twisted_chat.script import PASSWORD_VARIABLE, ClientOptions, findPassword, main
 
 
 def parse(*argv: str) -> ClientOptions:
@@ -66,3 +69,62 @@ class MainTests(SynchronousTestCase):
             "twisted-chat: --color must be one of auto, always, never, not red\n"
             "Try twisted-chat --help.\n",
         )
+
+
+class PasswordTests(SynchronousTestCase):
+    def test_noLogin(self) -> None:
+        """Without --login, a file or the variable, there is no password."""
+        self.assertIsNone(findPassword(parse("--nick", "ann"), {}))
+
+    def test_fromFile(self) -> None:
+        """--password-file: the first line, without its line ending."""
+        path = FilePath(self.mktemp())
+        path.setContent(b"file-secret\nignored\n")
+        options = parse("--nick", "ann", "--password-file", path.path)
+        self.assertEqual(
+            findPassword(options, {PASSWORD_VARIABLE: "env-secret"}), "file-secret"
+        )
+
+    def test_unreadableFile(self) -> None:
+        """A missing password file is a usage error, named."""
+        options = parse("--nick", "ann", "--password-file", "/nonexistent/pw")
+        error = self.assertRaises(UsageError, findPassword, options, {})
+        self.assertIn("--password-file", str(error))
+
+    def test_fromEnvironment(self) -> None:
+        """TWISTED_CHAT_PASSWORD logs in without --login."""
+        self.assertEqual(
+            findPassword(parse("--nick", "ann"), {PASSWORD_VARIABLE: "env-secret"}),
+            "env-secret",
+        )
+
+    def test_promptNeedsTerminal(self) -> None:
+        """--login with nothing else asks; without a terminal that is an error."""
+        self.patch(sys.stdin, "isatty", lambda: False)
+        error = self.assertRaises(
+            UsageError, findPassword, parse("--nick", "ann", "--login"), {}
+        )
+        self.assertIn(PASSWORD_VARIABLE, str(error))
+
+    def test_prompt(self) -> None:
+        """On a terminal, --login prompts with echo off (getpass)."""
+        self.patch(sys.stdin, "isatty", lambda: True)
+        asked: list[str] = []
+
+        def getpass(prompt: str) -> str:
+            asked.append(prompt)
+            return "typed-secret"
+
+        self.patch(script.getpass, "getpass", getpass)
+        self.assertEqual(
+            findPassword(parse("--nick", "ann", "--login"), {}), "typed-secret"
+        )
+        self.assertEqual(asked, ["Password for ann: "])
+
+    def test_needsNick(self) -> None:
+        """Logging in needs a nick to log in as."""
+        self.assertRaises(UsageError, findPassword, parse(), {PASSWORD_VARIABLE: "x"})
+
+    def test_noPasswordOption(self) -> None:
+        """There is no option that takes a password itself."""
+        self.assertNotIn("password", parse())

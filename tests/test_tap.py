@@ -4,10 +4,12 @@ stopping of L{twisted_chat.service.ChatService}, and plugin discovery.
 """
 
 from twisted.application.service import IServiceMaker
+from twisted.internet.defer import Deferred, fail
 from twisted.internet.error import CannotListenError
 from twisted.internet.task import Clock
 from twisted.internet.testing import MemoryReactorClock
 from twisted.plugin import getPlugins
+from twisted.python.filepath import FilePath
 from twisted.python.usage import UsageError
 from twisted.scripts.twistd import ServerOptions
 from twisted.trial.unittest import SynchronousTestCase
@@ -17,7 +19,16 @@ from twisted_chat.core import ChatServer
 from twisted_chat.events import Goodbye
 from twisted_chat.limits import DEFAULT_LISTEN, MAX_LINE_LENGTH
 from twisted_chat.lineserver import LineChatFactory
-from twisted_chat.service import SHUTDOWN_GRACE, SHUTDOWN_REASON, ChatService
+from twisted_chat.service import (
+    RETENTION_INTERVAL,
+    SHUTDOWN_GRACE,
+    SHUTDOWN_REASON,
+    ChatService,
+    RetentionService,
+)
+from twisted_chat.store import StoreError
+from twisted_chat.store.memory import MemoryStore
+from twisted_chat.store.sqlite import SQLiteStore
 
 from .helpers import connectMember, makeAccounts, makeChat
 
@@ -179,3 +190,103 @@ class PluginTests(SynchronousTestCase):
         self.assertIn("chat", makers)
         self.assertIs(makers["chat"].options, tap.Options)
         self.assertIs(makers["chat"].makeService, tap.makeService)
+
+
+class StoreOptionsTests(SynchronousTestCase):
+    def test_defaults(self) -> None:
+        """History in chat.sqlite3, 50 on join, kept forever up to a cap."""
+        options = parse()
+        self.assertEqual(options["db"], "chat.sqlite3")
+        self.assertEqual(options["history-on-join"], 50)
+        self.assertEqual(options["retention-days"], 0)
+        self.assertEqual(options["room-history-cap"], 100_000)
+        self.assertFalse(options["require-login"])
+
+    def test_badValues(self) -> None:
+        """Negative settings and too much history on join are refused."""
+        for argv in [
+            ("--history-on-join", "-1"),
+            ("--history-on-join", "5000"),
+            ("--retention-days", "-2"),
+            ("--room-history-cap", "-5"),
+        ]:
+            self.assertRaises(UsageError, parse, *argv)
+
+    def test_sqliteStore(self) -> None:
+        """--db PATH makes a SQLite store there; :memory: a memory store."""
+        path = FilePath(self.mktemp())
+        path.makedirs()
+        database = path.child("chat.sqlite3").path
+        service = tap.makeService(parse("--db", database), MemoryReactorClock())
+        assert isinstance(service, ChatService)
+        self.assertIsInstance(service.chat.store, SQLiteStore)
+        self.assertTrue(FilePath(database).exists())
+        memory = tap.makeService(parse("--db", ":memory:"), MemoryReactorClock())
+        assert isinstance(memory, ChatService)
+        self.assertIsInstance(memory.chat.store, MemoryStore)
+
+    def test_settingsReachTheChat(self) -> None:
+        """History on join and login policy reach the core and the factory."""
+        service = tap.makeService(
+            parse("--db", ":memory:", "--history-on-join", "7", "--require-login"),
+            MemoryReactorClock(),
+        )
+        assert isinstance(service, ChatService)
+        self.assertEqual(service.chat.historyOnJoin, 7)
+        self.assertTrue(service.factory.requireLogin)
+
+
+class FailingStore(MemoryStore):
+    def prune(self, olderThan: int | None, perRoomCap: int | None) -> Deferred[int]:
+        return fail(StoreError("disk on fire"))
+
+
+class RetentionTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(100 * 86_400)
+
+    def test_appliedAtStartAndHourly(self) -> None:
+        """Retention runs when the service starts, then every hour."""
+        store = MemoryStore()
+        chat = ChatServer(self.clock, store)
+        calls: list[tuple[int | None, int | None]] = []
+        original = store.prune
+
+        def prune(olderThan: int | None, perRoomCap: int | None) -> Deferred[int]:
+            calls.append((olderThan, perRoomCap))
+            return original(olderThan, perRoomCap)
+
+        self.patch(store, "prune", prune)
+        service = RetentionService(chat, self.clock, 30, 1000)
+        service.startService()
+        self.addCleanup(service.stopService)
+        day = 86_400_000
+        self.assertEqual(calls, [(70 * day, 1000)])
+        self.clock.advance(RETENTION_INTERVAL)
+        self.assertEqual(len(calls), 2)
+
+    def test_deletesOldMessages(self) -> None:
+        """Messages older than the retention are gone after a step."""
+        store = MemoryStore()
+        chat = ChatServer(self.clock, store)
+        member, _ = connectMember(chat)
+        chat.join(member, "#a")
+        chat.say(member, None, "old")
+        self.clock.advance(2 * 86_400)
+        chat.say(member, None, "new")
+        self.successResultOf(
+            RetentionService(chat, self.clock, 1, None).applyRetention()
+        )
+        kept = self.successResultOf(store.messagesBetween("#a", 0, 10, 10))
+        self.assertEqual([m.text for m in kept], ["new"])
+
+    def test_failureLoggedAndLoopGoesOn(self) -> None:
+        """A failed step is logged; the next one still runs."""
+        chat = ChatServer(self.clock, FailingStore())
+        service = RetentionService(chat, self.clock, 1, None)
+        service.startService()
+        self.addCleanup(service.stopService)
+        self.assertEqual(len(self.flushLoggedErrors(StoreError)), 1)
+        self.clock.advance(RETENTION_INTERVAL)
+        self.assertEqual(len(self.flushLoggedErrors(StoreError)), 1)

@@ -8,10 +8,13 @@ from colorama import Fore, Style
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.events import (
+    AccountInfo,
     CurrentRoom,
     ErrorReply,
     Goodbye,
     HelpText,
+    HistoryEnd,
+    HistoryGap,
     Joined,
     MemberList,
     NickChanged,
@@ -181,3 +184,32 @@ class ColorTests(SynchronousTestCase):
             wantsColor("always", isTerminal=False, environ={"NO_COLOR": "1"})
         )
         self.assertFalse(wantsColor("never", isTerminal=True, environ={}))
+
+
+class ReplayRenderTests(SynchronousTestCase):
+    def test_replayLines(self) -> None:
+        """Replayed and waiting messages carry their date; gaps and ends are said."""
+        view, _ = makeView()
+        cases = [
+            (
+                RoomMessage("#a", 3, T, "ann", "old", history=True),
+                "11-25 18:20 #a <ann> old",
+            ),
+            (
+                PrivateMessage("ann", "me", T, "later", offline=True),
+                "11-25 18:20 *ann* later",
+            ),
+            (
+                HistoryGap("#a", 1, 9),
+                "-- #a: messages 1 to 9 are not replayed (/history #a before 10 pages back)",
+            ),
+            (HistoryEnd("#a", 2, 9, "join"), "-- #a: 2 earlier messages above"),
+            (HistoryEnd("#a", 1, 9, "page"), "-- #a: 1 earlier message above"),
+            (HistoryEnd("#a", 0, 9, "join"), None),
+            (
+                AccountInfo("me", "You are logged in as me."),
+                "-!- You are logged in as me.",
+            ),
+        ]
+        for event, line in cases:
+            self.assertEqual(view.render(event), line)

@@ -38,6 +38,7 @@ from twisted.internet.stdio import StandardIO
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from .commands import SECRET_COMMANDS
 from .framing import LineFramer
 
 LineCallback = Callable[[str], None]
@@ -170,7 +171,7 @@ class LineEditor(HistoricRecvLine):
 
     def handle_RETURN(self) -> None:
         line = b"".join(self.lineBuffer)
-        if line:
+        if line and not _isSecret(line):
             self.historyLines.append(line)
         self.historyPosition = len(self.historyLines)
         self._eraseInput()
@@ -219,6 +220,14 @@ class LineEditor(HistoricRecvLine):
         back = len(self.lineBuffer) - self.lineBufferIndex
         if back:
             self.terminal.cursorBackward(back)
+
+
+def _isSecret(line: bytes) -> bool:
+    """Whether a typed line carries a password, to be kept out of history."""
+    name = line.split(None, 1)[0] if line.strip() else b""
+    return name.startswith(b"/") and name[1:].decode("ascii", "replace").lower() in (
+        SECRET_COMMANDS
+    )
 
 
 class RawMode:
