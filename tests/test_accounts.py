@@ -121,9 +121,13 @@ class AccountsTests(SynchronousTestCase):
 
         hasher._verify = recording  # type: ignore[method-assign]
         accounts = Accounts(self.store, hasher, self.clock)
+        self.successResultOf(accounts.start())
+        hashed: list[str] = []
+        self.patch(hasher, "hash", lambda password: hashed.append(password))
         self.failureResultOf(accounts.login("zed", PASSWORD, "a"), LoginFailed)
         self.assertEqual(len(verified), 1)
         self.assertTrue(verified[0].startswith("$argon2id$"))
+        self.assertEqual(hashed, [], "the stand-in was made beforehand")
 
     def test_throttledPerAccount(self) -> None:
         """Too many failures for one account refuse even the right password."""

@@ -104,7 +104,7 @@ class MakeServiceTests(SynchronousTestCase):
             r"tcp:7002:interface=\:\:1",
         )
         service = tap.makeService(options, reactor)
-        service.startService()
+        service.privilegedStartService()
         self.assertEqual(
             [(port, interface) for port, _, _, interface in reactor.tcpServers],
             [(7001, ""), (7002, "::1")],

@@ -95,11 +95,20 @@ class PasswordHasher:
         self._run = runner
         self._standIn: str | None = None
 
+    def start(self) -> None:
+        """Start the hashing threads (the chat service does, as it starts)."""
+        if self._pool is not None and not self._pool.started:
+            self._pool.start()
+
+    def stop(self) -> None:
+        """Stop the hashing threads, so the process can exit."""
+        if self._pool is not None and self._pool.started and not self._pool.joined:
+            self._pool.stop()
+
     def _runInPool(self, function: Callable[..., T], *args: object) -> Deferred[T]:
         assert self._pool is not None
         if not self._pool.started:
-            self._pool.start()
-            self._reactor.addSystemEventTrigger("during", "shutdown", self._pool.stop)
+            raise RuntimeError("the password hasher is not started")
         return deferToThreadPool(self._reactor, self._pool, function, *args)
 
     def hash(self, password: str) -> Deferred[str]:
@@ -223,6 +232,18 @@ class Accounts:
         self.addressThrottle = LoginThrottle(
             clock, LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURE_WINDOW
         )
+
+    def start(self) -> Deferred[str]:
+        """
+        Start hashing, and make the stand-in hash now, so that even the first
+        login with an unknown nick takes no longer to refuse than a wrong
+        password.
+        """
+        self._hasher.start()
+        return ensureDeferred(self._hasher.standIn())
+
+    def stop(self) -> None:
+        self._hasher.stop()
 
     async def register(self, nick: str, password: str) -> None:
         """

@@ -54,6 +54,11 @@ class ChatService(MultiService):
 
     def startService(self) -> None:
         super().startService()
+        self.factory.accounts.start().addErrback(
+            lambda failure: self.log.failure(
+                "Preparing password checks failed", failure
+            )
+        )
         if self.console is not None:
             self.console.start()
 
@@ -73,6 +78,7 @@ class ChatService(MultiService):
             )
         if self.console is not None:
             await self.console.stop()
+        self.factory.accounts.stop()
         await self.chat.store.close()
 
 
