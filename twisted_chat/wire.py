@@ -13,7 +13,7 @@ lines whose type it does not know, so later versions may add both.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -407,7 +407,7 @@ class LineType:
     event: type[Event]
     params: tuple[tuple[str, Codec], ...]
     text: tuple[str, Codec] | None
-    constants: dict[str, object] = field(default_factory=dict)
+    constants: Mapping[str, object] = field(default_factory=dict)
 
     def format(self, event: Event) -> bytes:
         parts = [self.name]
@@ -433,6 +433,14 @@ class LineType:
         return self.event(**values, **self.constants)
 
 
+_ROOM_MESSAGE: Final = (
+    ("room", WORD),
+    ("sequence", COUNT),
+    ("time", TIME),
+    ("sender", WORD),
+)
+_PRIVATE_MESSAGE: Final = (("sender", WORD), ("recipient", WORD), ("time", TIME))
+
 LINE_TYPES: Final = {
     lineType.name: lineType
     for lineType in [
@@ -450,33 +458,14 @@ LINE_TYPES: Final = {
             ("reason", TEXT),
         ),
         LineType("QUIT", Quit, (("nick", WORD), ("time", TIME)), ("reason", TEXT)),
-        LineType(
-            "MSG",
-            RoomMessage,
-            (("room", WORD), ("sequence", COUNT), ("time", TIME), ("sender", WORD)),
-            ("text", TEXT),
-            {"action": False, "history": False},
-        ),
-        LineType(
-            "ACTION",
-            RoomMessage,
-            (("room", WORD), ("sequence", COUNT), ("time", TIME), ("sender", WORD)),
-            ("text", TEXT),
-            {"action": True, "history": False},
-        ),
-        LineType(
-            "HISTORY",
-            RoomMessage,
-            (("room", WORD), ("sequence", COUNT), ("time", TIME), ("sender", WORD)),
-            ("text", TEXT),
-            {"action": False, "history": True},
-        ),
-        LineType(
-            "HISTORYACTION",
-            RoomMessage,
-            (("room", WORD), ("sequence", COUNT), ("time", TIME), ("sender", WORD)),
-            ("text", TEXT),
-            {"action": True, "history": True},
+        *(
+            LineType(name, RoomMessage, _ROOM_MESSAGE, ("text", TEXT), variant)
+            for name, variant in [
+                ("MSG", {"action": False, "history": False}),
+                ("ACTION", {"action": True, "history": False}),
+                ("HISTORY", {"action": False, "history": True}),
+                ("HISTORYACTION", {"action": True, "history": True}),
+            ]
         ),
         LineType(
             "GAP", HistoryGap, (("room", WORD), ("first", COUNT), ("last", COUNT)), None
@@ -487,19 +476,12 @@ LINE_TYPES: Final = {
             (("room", WORD), ("count", COUNT), ("through", COUNT), ("kind", WORD)),
             None,
         ),
-        LineType(
-            "PRIVMSG",
-            PrivateMessage,
-            (("sender", WORD), ("recipient", WORD), ("time", TIME)),
-            ("text", TEXT),
-            {"offline": False},
-        ),
-        LineType(
-            "OFFLINEMSG",
-            PrivateMessage,
-            (("sender", WORD), ("recipient", WORD), ("time", TIME)),
-            ("text", TEXT),
-            {"offline": True},
+        *(
+            LineType(name, PrivateMessage, _PRIVATE_MESSAGE, ("text", TEXT), variant)
+            for name, variant in [
+                ("PRIVMSG", {"offline": False}),
+                ("OFFLINEMSG", {"offline": True}),
+            ]
         ),
         LineType(
             "TOPIC",
