@@ -13,6 +13,7 @@ from twisted_chat.events import (
     Goodbye,
     HistoryEnd,
     Joined,
+    NickChanged,
     Parted,
     RoomMessage,
     Welcome,
@@ -75,6 +76,12 @@ class SessionTests(SynchronousTestCase):
         self.assertEqual(
             connection.sent, ["/nick ann", "/resume #lobby 4", "/resume #dev 2"]
         )
+
+    def test_reconnectKeepsTheNewNick(self) -> None:
+        """A nick changed during the session is the one taken back."""
+        self.session.eventReceived(NickChanged("ann", "anna", T))
+        connection = self.reconnect()
+        self.assertEqual(connection.sent[0], "/nick anna")
 
     def test_leftLobbyStaysLeft(self) -> None:
         """A room left before the outage is left again after it."""

@@ -649,7 +649,7 @@ class ChatServer:
         return written.addErrback(failed)
 
     def _reportTo(self, failure: Failure, member: Member) -> None:
-        error = failure.check(ChatError) and failure.value
+        error = failure.value
         if isinstance(error, ChatError):
             self._deliverTo(member, ErrorReply(error.code, error.message))
         else:
@@ -664,12 +664,14 @@ class ChatServer:
         del self._members[fold(member.nick)]
 
     def _sendOff(self, member: Member, kind: str, reason: str) -> None:
-        member.present = False
-        member.participant.deliver(Goodbye(kind, reason))
+        """
+        Say goodbye to a member already taken out of the chat, and close it.
+        """
         try:
+            member.participant.deliver(Goodbye(kind, reason))
             member.participant.close()
         except Exception:
-            self.log.failure("Closing {nick} failed", nick=member.nick)
+            self.log.failure("Sending {nick} off failed", nick=member.nick)
 
     def _removeFromRoom(self, member: Member, room: Room) -> None:
         folded = fold(room.name)

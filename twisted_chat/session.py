@@ -93,7 +93,6 @@ class ClientSession:
         self._quitting = False
         self._goodbye: str | None = None
         self._catchUp: _CatchUp | None = None
-        self._lostAt: float | None = None
         self.finished: Deferred[None] = Deferred()
 
     # From the keyboard
@@ -145,7 +144,11 @@ class ClientSession:
         self._everConnected = True
 
     def _greeting(self) -> list[str]:
-        nick = self._wantedNick or (self.view.nick if self._everConnected else None)
+        # The nick asked for at first; after that, the one the person had
+        # (the account's, when logged in).
+        nick = self.view.nick if self._everConnected else self._wantedNick
+        if self._password is not None and self._wantedNick:
+            nick = self._wantedNick
         lines = []
         if self._password is not None and nick:
             lines.append(f"/login {nick} {self._password}")
@@ -226,8 +229,7 @@ class ClientSession:
         if self._quitting or self._goodbye in FINAL_GOODBYES:
             self._finish()
             return
-        self._lostAt = self._clock.seconds()
-        self._catchUp = _CatchUp(self._lostAt)
+        self._catchUp = _CatchUp(self._clock.seconds())
         why = "the server is restarting" if self._goodbye == "shutdown" else reason
         self.view.showStatus(f"connection lost ({why}); reconnecting...")
 
