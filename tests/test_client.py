@@ -145,7 +145,8 @@ class ServerAndClient:
     """A real line server and a client session, paired in memory by iosim."""
 
     def __init__(self, chat: ChatServer, clock: Clock, session: ClientSession) -> None:
-        self.serverFactory = LineChatFactory(chat, makeAccounts(chat, clock))
+        self.clock = clock
+        self.serverFactory = LineChatFactory(chat, makeAccounts(chat, clock), clock)
         self.clientFactory = ChatClientFactory(session)
         self.session = session
         self.connect()
@@ -154,6 +155,7 @@ class ServerAndClient:
         self.client, self.server, self.pump = connectedServerAndClient(
             lambda: self.serverFactory.buildProtocol(None),
             lambda: self.clientFactory.buildProtocol(None),
+            clock=self.clock,
         )
 
     def type(self, text: str) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import ITCPTransport
 from twisted.internet.protocol import connectionDone
+from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.logger import LogEvent, globalLogPublisher
 from twisted.python.failure import Failure
@@ -29,6 +30,11 @@ class TCPStringTransport(StringTransport):
     """A StringTransport that says it is TCP and records TCP_NODELAY."""
 
     noDelay = False
+    writes = 0
+
+    def write(self, data: bytes) -> None:
+        self.writes += 1
+        super().write(data)
 
     def setTcpNoDelay(self, enabled: bool) -> None:
         self.noDelay = enabled
@@ -38,9 +44,15 @@ class TCPStringTransport(StringTransport):
 
 
 class Client:
-    """One connection to a line server, over a StringTransport."""
+    """
+    One connection to a line server, over a StringTransport.
 
-    def __init__(self, factory: LineChatFactory) -> None:
+    The server writes at the end of each reactor turn; C{clock} is the
+    factory's, and reading the lines lets that turn end.
+    """
+
+    def __init__(self, factory: LineChatFactory, clock: Clock) -> None:
+        self.clock = clock
         self.transport = TCPStringTransport()
         self.protocol = factory.buildProtocol(None)
         self.protocol.makeConnection(self.transport)
@@ -50,6 +62,7 @@ class Client:
 
     def lines(self) -> list[str]:
         """The lines received since last asked, CRLF removed."""
+        self.clock.advance(0)
         data = self.transport.value()
         self.transport.clear()
         self.assertCrlf(data)
@@ -74,10 +87,10 @@ class LineServerTestCase(SynchronousTestCase):
         self.chat: ChatServer
         self.chat, self.clock = makeChat()
         self.accounts = makeAccounts(self.chat, self.clock)
-        self.factory = LineChatFactory(self.chat, self.accounts)
+        self.factory = LineChatFactory(self.chat, self.accounts, self.clock)
 
     def connect(self, nick: str | None = None) -> Client:
-        client = Client(self.factory)
+        client = Client(self.factory, self.clock)
         if nick is not None:
             client.send(f"/nick {nick}\n".encode())
         client.lines()
@@ -87,7 +100,7 @@ class LineServerTestCase(SynchronousTestCase):
 class ConnectionTests(LineServerTestCase):
     def test_greeting(self) -> None:
         """A new connection is told its guest nick, then joins the lobby."""
-        client = Client(self.factory)
+        client = Client(self.factory, self.clock)
         self.assertEqual(
             client.lines(),
             [
@@ -137,6 +150,18 @@ class ConnectionTests(LineServerTestCase):
         clients[0].send(b"to all\n")
         self.assertEqual(len(formatted), 1)
         self.assertEqual(len({client.transport.value() for client in clients}), 1)
+
+    def test_oneWritePerTurn(self) -> None:
+        """However many lines a reactor turn brings, each connection gets one write."""
+        alice = self.connect("alice")
+        bob = self.connect("bob")
+        alice.lines()
+        bob.lines()
+        bob.transport.writes = 0
+        alice.send(b"one\ntwo\nthree\n/me four\n")
+        self.assertEqual(bob.transport.writes, 0)
+        self.assertEqual(len(bob.lines()), 4)
+        self.assertEqual(bob.transport.writes, 1)
 
     def test_bye(self) -> None:
         """A line bye says goodbye, closes, and tells the others."""
@@ -262,8 +287,10 @@ class BadInputTests(LineServerTestCase):
 
     def test_limitIsConfigurable(self) -> None:
         """The factory's maxLineLength is the limit."""
-        factory = LineChatFactory(self.chat, self.accounts, maxLineLength=600)
-        client = Client(factory)
+        factory = LineChatFactory(
+            self.chat, self.accounts, self.clock, maxLineLength=600
+        )
+        client = Client(factory, self.clock)
         client.lines()
         client.send(b"z" * 601 + b"\n" + b"z" * 600 + b"\n")
         self.assertEqual([line.split()[0] for line in client.lines()], ["ERROR", "MSG"])
@@ -367,12 +394,12 @@ class LoginOrderTests(LineServerTestCase):
         accounts = Accounts(
             self.chat.store, PasswordHasher(self.clock, FAST_ARGON2, runner), self.clock
         )
-        factory = LineChatFactory(self.chat, accounts)
-        alice = Client(factory)
+        factory = LineChatFactory(self.chat, accounts, self.clock)
+        alice = Client(factory, self.clock)
         alice.send(b"/nick alice\n/register long-enough\n")
         runner.runAll()
         alice.send(b"bye\n")
-        client = Client(factory)
+        client = Client(factory, self.clock)
         client.lines()
         client.send(b"/login alice long-enough\nhello\n")
         self.assertEqual(client.transport.producerState, "paused")

@@ -149,7 +149,8 @@ class ShutdownTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.chat: ChatServer
         self.chat, _ = makeChat()
-        self.factory = LineChatFactory(self.chat, makeAccounts(self.chat, Clock()))
+        clock = Clock()
+        self.factory = LineChatFactory(self.chat, makeAccounts(self.chat, clock), clock)
         self.clock = Clock()
         self.service = ChatService(self.chat, self.factory, self.clock)
         self.service.startService()

@@ -174,6 +174,7 @@ class FormatEventTests(SynchronousTestCase):
         stamp = "2025-11-25T18:20:03.456Z"
         cases: list[tuple[events.Event, str]] = [
             (events.Welcome("guest1", "Hi!"), "WELCOME guest1 :Hi!"),
+            (events.Notice("trailing space "), "NOTICE :trailing space "),
             (events.NickChanged("a", "b", T), f"NICK a b {stamp}"),
             (events.Joined("#lobby", "a", T), f"JOIN #lobby a {stamp}"),
             (events.Parted("#lobby", "a", T, ""), f"PART #lobby a {stamp} :"),
@@ -217,7 +218,7 @@ class FormatEventTests(SynchronousTestCase):
             (events.CurrentRoom("#x"), "CURRENT #x"),
             (events.CurrentRoom(None), "CURRENT *"),
             (events.HelpText("  /x"), "HELP :  /x"),
-            (events.Notice("n"), "NOTICE :n"),
+            (events.Notice(""), "NOTICE :"),
             (events.ErrorReply("bad-nick", "No."), "ERROR bad-nick :No."),
             (events.Goodbye("quit", "bye"), "BYE quit :bye"),
             (events.Goodbye("shutdown", "later"), "BYE shutdown :later"),
@@ -300,6 +301,34 @@ class ParseEventTests(SynchronousTestCase):
         self.assertTrue(line.endswith(b"\r\n"))
         self.assertEqual(line.count(b"\n"), 1)
         self.assertEqual(wire.parseEvent(line[:-2]), event)
+
+    @given(
+        st.builds(
+            events.RoomMessage,
+            words,
+            counts,
+            times,
+            words,
+            texts,
+            st.booleans(),
+            st.booleans(),
+        )
+    )
+    def test_roomMessagesWrittenByHand(self, message: events.RoomMessage) -> None:
+        """The hand-written room message formatter agrees with the table."""
+        self.assertEqual(
+            wire.formatEvent(message), wire._lineTypeOf(message).format(message)
+        )
+
+    def test_roomMessageChecked(self) -> None:
+        """The hand-written formatter refuses what the table refuses."""
+        for message in [
+            events.RoomMessage("#a b", 1, T, "n", "t"),
+            events.RoomMessage("#a", 1, T, ":n", "t"),
+            events.RoomMessage("#a", 1, T, "", "t"),
+            events.RoomMessage("#a", 1, T, "n", "t\r\nQUIT x"),
+        ]:
+            self.assertRaises(wire.MalformedLine, wire.formatEvent, message)
 
     @given(st.binary(max_size=200))
     def test_anyBytes(self, line: bytes) -> None:

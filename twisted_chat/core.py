@@ -21,8 +21,8 @@ L{twisted.internet.task.Clock}; the store is injected too.
 """
 
 import itertools
-from collections.abc import Sequence
-from typing import Literal, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Literal, NoReturn, TypeVar
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
@@ -91,6 +91,22 @@ class IParticipant(Interface):
         """
 
 
+class IOutbox(Interface):
+    """
+    What delivers events to many participants of one kind at once (the line
+    server's factory is one): fan-out hands it each event once, with all the
+    participants it serves, so it can encode the event once and queue the
+    same bytes for each.  A participant names its outbox in an C{outbox}
+    attribute; one without is delivered to one by one.
+    """
+
+    def post(event: Event, participants: list[IParticipant]) -> None:
+        """
+        Deliver C{event} to each of C{participants}.  It must not call back
+        into the L{ChatServer}.
+        """
+
+
 class Member:
     """
     One person connected to the chat.
@@ -101,6 +117,7 @@ class Member:
     @ivar currentRoom: where the member's plain lines go, for front ends that
         have that notion; always one of C{rooms}, or L{None}.
     @ivar present: false once the member has quit.
+    @ivar outbox: the participant's L{IOutbox}, or L{None}.
     """
 
     __slots__ = (
@@ -108,6 +125,7 @@ class Member:
         "address",
         "currentRoom",
         "nick",
+        "outbox",
         "participant",
         "present",
         "privileged",
@@ -119,6 +137,7 @@ class Member:
     ) -> None:
         self.nick = nick
         self.participant = participant
+        self.outbox: IOutbox | None = getattr(participant, "outbox", None)
         self.privileged = privileged
         self.address = address
         self.account: str | None = None
@@ -150,6 +169,19 @@ class Membership:
         self.replay: object | None = None
 
 
+Groups = dict[IOutbox | None, list[IParticipant]]
+"""Participants by the outbox that delivers to them (L{None}: one by one)."""
+
+
+def groupByOutbox(members: Iterable[Member]) -> Groups:
+    """Group present members' participants by their outbox, keeping order."""
+    groups: Groups = {}
+    for member in members:
+        if member.present:
+            groups.setdefault(member.outbox, []).append(member.participant)
+    return groups
+
+
 class Room:
     """
     A named room and who is in it.
@@ -158,13 +190,38 @@ class Room:
     @ivar lastSequence: the sequence number given to the room's latest message.
     """
 
-    __slots__ = ("lastSequence", "members", "name", "topic")
+    __slots__ = ("_groups", "_newestSince", "lastSequence", "members", "name", "topic")
 
     def __init__(self, name: str, lastSequence: int, topic: TopicInfo | None = None):
         self.name = name
         self.members: dict[Member, Membership] = {}
         self.topic = topic or TopicInfo(name, None, None, "")
         self.lastSequence = lastSequence
+        self._groups: Groups | None = None
+        self._newestSince = 0
+
+    def membershipChanged(self) -> None:
+        """Forget the delivery groups; the next message works them out again."""
+        self._groups = None
+
+    def recipientsOf(self, sequence: int) -> Groups:
+        """
+        The participants, grouped by outbox, who get room message
+        C{sequence} live: those who were in the room when it was said.
+
+        Almost always that is everyone, and the groups are kept from one
+        message to the next until someone joins or leaves.
+        """
+        if self._groups is None:
+            self._groups = groupByOutbox(self.members)
+            self._newestSince = max(
+                (place.since for place in self.members.values()), default=0
+            )
+        if sequence > self._newestSince:
+            return self._groups
+        return groupByOutbox(
+            m for m, place in self.members.items() if place.since < sequence
+        )
 
     def __repr__(self) -> str:
         return f"<Room {self.name} ({len(self.members)} members)>"
@@ -442,14 +499,12 @@ class ChatServer:
         )
 
         def committed(_: object) -> RoomMessage:
-            sequence = message.sequence
-            self._fanOut(
-                message,
-                [m for m, place in room.members.items() if place.since < sequence],
-            )
+            self._post(message, room.recipientsOf(message.sequence))
             return message
 
-        return self._durable(self._store.appendMessage(message)).addCallback(committed)
+        return self._store.appendMessage(message).addCallbacks(
+            committed, self._storeFailed
+        )
 
     def sendPrivate(self, member: Member, nick: str, text: str) -> Deferred[None]:
         """
@@ -576,6 +631,7 @@ class ChatServer:
     def _enter(self, member: Member, room: Room) -> Membership:
         membership = Membership(room.lastSequence)
         room.members[member] = membership
+        room.membershipChanged()
         member.rooms[fold(room.name)] = room
         self._fanOut(Joined(room.name, member.nick, self.now()), list(room.members))
         self._deliverTo(member, room.topic)
@@ -640,13 +696,12 @@ class ChatServer:
         """
         Turn a store failure into a L{StoreFailed} the member can be told.
         """
+        return written.addErrback(self._storeFailed)
 
-        def failed(failure: Failure) -> T:
-            failure.trap(StoreError)
-            self.log.failure("The store failed", failure)
-            raise StoreFailed("The server could not save or read that; please retry.")
-
-        return written.addErrback(failed)
+    def _storeFailed(self, failure: Failure) -> NoReturn:
+        failure.trap(StoreError)
+        self.log.failure("The store failed", failure)
+        raise StoreFailed("The server could not save or read that; please retry.")
 
     def _reportTo(self, failure: Failure, member: Member) -> None:
         error = failure.value
@@ -676,6 +731,7 @@ class ChatServer:
     def _removeFromRoom(self, member: Member, room: Room) -> None:
         folded = fold(room.name)
         del room.members[member]
+        room.membershipChanged()
         del member.rooms[folded]
         if (
             not room.members
@@ -707,20 +763,31 @@ class ChatServer:
 
     def _fanOut(self, event: Event, recipients: Sequence[Member]) -> None:
         """
-        Hand C{event} to each present recipient's participant, so that one
-        failing delivery never stops the others.
+        Hand C{event} to each present recipient.
 
         C{recipients} must be a sequence of the caller's own, not a live view
         of a room: a delivery may not change the room, but a bug might.
         """
-        for member in recipients:
-            if not member.present:
+        self._post(event, groupByOutbox(recipients))
+
+    def _post(self, event: Event, groups: Groups) -> None:
+        """
+        Hand C{event} to each outbox once, with all its participants, so that
+        it is encoded once; one failing delivery never stops the others.
+        """
+        for outbox, participants in groups.items():
+            if outbox is not None:
+                try:
+                    outbox.post(event, participants)
+                except Exception:
+                    self.log.failure("Delivering {event!r} failed", event=event)
                 continue
-            try:
-                member.participant.deliver(event)
-            except Exception:
-                self.log.failure(
-                    "Delivering {event!r} to {nick} failed",
-                    event=event,
-                    nick=member.nick,
-                )
+            for participant in participants:
+                try:
+                    participant.deliver(event)
+                except Exception:
+                    self.log.failure(
+                        "Delivering {event!r} to {participant!r} failed",
+                        event=event,
+                        participant=participant,
+                    )

@@ -12,7 +12,7 @@ import re
 from collections.abc import Coroutine
 from typing import Any
 
-from twisted.internet.defer import Deferred, DeferredList, ensureDeferred
+from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -81,7 +81,7 @@ class CommandInterpreter:
         self.member = member
         self.accounts = accounts
         self.requireLogin = requireLogin and not member.privileged
-        self._inFlight: set[Deferred[Any]] = set()
+        self._lastWrite: Deferred[Any] | None = None
 
     def start(self) -> None:
         """
@@ -118,14 +118,10 @@ class CommandInterpreter:
         outcome.addErrback(self._failed)
         if isinstance(command, _WAITED_FOR):
             return outcome
-        # A message on its way to the store: a quit will wait for it.
-        self._inFlight.add(outcome)
-        outcome.addBoth(self._landed, outcome)
+        # On its way to the store, which keeps order: a quit waits for the
+        # last one, and so for all.
+        self._lastWrite = outcome
         return None
-
-    def _landed(self, result: object, outcome: Deferred[Any]) -> object:
-        self._inFlight.discard(outcome)
-        return result
 
     def reportError(self, error: ChatError) -> None:
         """
@@ -187,11 +183,10 @@ class CommandInterpreter:
                 return self._run(self._login(nick, password))
             case ChangePassword(old, new):
                 return self._run(self._changePassword(old, new))
-            case QuitCommand(reason) if self._inFlight:
+            case QuitCommand(reason) if self._lastWrite and not self._lastWrite.called:
                 # Let the member's last messages reach everyone, itself
                 # included, before it goes.
-                waiting = DeferredList(list(self._inFlight), consumeErrors=True)
-                return waiting.addCallback(lambda _: chat.quit(member, reason))
+                return self._lastWrite.addBoth(lambda _: chat.quit(member, reason))
             case QuitCommand(reason):
                 chat.quit(member, reason)
             case Kick(nick, reason):

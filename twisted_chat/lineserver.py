@@ -6,8 +6,10 @@ into commands (L{twisted_chat.wire}) and hands them to its member's
 L{twisted_chat.interpreter.CommandInterpreter}; in the other direction it
 writes each event it is given as one line.  It decides nothing about the chat.
 
-L{LineChatFactory} holds the chat core, not a list of transports, and encodes
-each event once however many members it is delivered to.
+L{LineChatFactory} holds the chat core, not a list of transports; it is the
+outbox the core fans events out through: each event is encoded once, queued
+for every connection it goes to, and each connection gets one write per
+reactor turn.
 """
 
 from collections import deque
@@ -18,6 +20,7 @@ from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import (
     IAddress,
     IPushProducer,
+    IReactorTime,
     ITCPTransport,
     ITransport,
 )
@@ -28,12 +31,13 @@ from zope.interface import implementer
 
 from . import wire
 from .accounts import Accounts
-from .core import ChatServer, IParticipant, Member
+from .core import ChatServer, IOutbox, IParticipant, Member
 from .errors import ChatError, LineTooLong
 from .events import Event
 from .framing import LineFramer
 from .interpreter import CommandInterpreter
 from .limits import MAX_LINE_LENGTH
+from .writenow import writeNow
 
 
 @implementer(IParticipant)
@@ -43,6 +47,8 @@ class LineChatProtocol(Protocol):
 
     @ivar member: the chat member this connection speaks for, from
         C{connectionMade} on.
+    @ivar outbox: the factory, which delivers to all its connections at once.
+    @ivar pending: lines queued for the next write.
     """
 
     log = Logger()
@@ -52,6 +58,8 @@ class LineChatProtocol(Protocol):
 
     def __init__(self, factory: "LineChatFactory") -> None:
         self.factory = factory
+        self.outbox = factory
+        self.pending: list[bytes] = []
 
     def connectionMade(self) -> None:
         if ITCPTransport.providedBy(self.transport):
@@ -156,15 +164,28 @@ class LineChatProtocol(Protocol):
     # IParticipant
 
     def deliver(self, event: Event) -> None:
-        self.transport.write(self.factory.encode(event))
+        self.factory.post(event, [self])
 
     def close(self) -> None:
+        self.flush()
         self.transport.loseConnection()
 
+    def flush(self) -> None:
+        """Write everything queued for this connection, in one write."""
+        if self.pending:
+            data = b"".join(self.pending)
+            self.pending.clear()
+            writeNow(self.transport, data)
 
+
+@implementer(IOutbox)
 class LineChatFactory(Factory):
     """
     Makes a L{LineChatProtocol} for each connection to one chat.
+
+    It is the connections' L{twisted_chat.core.IOutbox}: an event for many
+    of them is encoded once, queued for each, and written once per
+    connection per reactor turn, however many events the turn brought.
 
     @ivar chat: the chat core every connection joins.
     @ivar accounts: what checks logins.
@@ -176,6 +197,7 @@ class LineChatFactory(Factory):
         self,
         chat: ChatServer,
         accounts: Accounts,
+        clock: IReactorTime,
         *,
         maxLineLength: int = MAX_LINE_LENGTH,
         requireLogin: bool = False,
@@ -184,25 +206,39 @@ class LineChatFactory(Factory):
         self.accounts = accounts
         self.maxLineLength = maxLineLength
         self.requireLogin = requireLogin
-        self._lastEvent: Event | None = None
-        self._lastLine = b""
+        self._clock = clock
+        self._dirty: list[LineChatProtocol] = []
+        self._flushing = False
         self.openConnections = 0
         self._whenAllClosed: list[Deferred[None]] = []
 
     def buildProtocol(self, addr: IAddress | None) -> LineChatProtocol:
         return LineChatProtocol(self)
 
-    def encode(self, event: Event) -> bytes:
-        """
-        Return the line for C{event}, encoding it only once per fan-out.
+    # IOutbox
 
-        The core hands the same event object to every recipient in turn, so
-        remembering the last one is enough.
+    def post(self, event: Event, participants: list[IParticipant]) -> None:
         """
-        if event is not self._lastEvent:
-            self._lastLine = wire.formatEvent(event)
-            self._lastEvent = event
-        return self._lastLine
+        Encode C{event} once and queue the same bytes for each connection;
+        each gets one write of all its queued lines at the end of this
+        reactor turn.
+        """
+        line = wire.formatEvent(event)
+        dirty = self._dirty
+        for protocol in cast(list[LineChatProtocol], participants):
+            pending = protocol.pending
+            if not pending:
+                dirty.append(protocol)
+            pending.append(line)
+        if not self._flushing:
+            self._flushing = True
+            self._clock.callLater(0, self._flush)
+
+    def _flush(self) -> None:
+        self._flushing = False
+        dirty, self._dirty = self._dirty, []
+        for protocol in dirty:
+            protocol.flush()
 
     def connectionOpened(self) -> None:
         self.openConnections += 1

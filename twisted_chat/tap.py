@@ -154,6 +154,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     factory = LineChatFactory(
         chat,
         accounts,
+        reactor,
         maxLineLength=config["max-line-length"],
         requireLogin=config["require-login"],
     )

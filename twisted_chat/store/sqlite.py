@@ -16,6 +16,7 @@ delivers a message only then, so nothing anyone saw can be lost in a crash.
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final, TypeVar
 
 from twisted.internet.defer import Deferred, fail
@@ -31,7 +32,17 @@ from . import AccountRecord, IChatStore, StoredRoom, StoredState, StoreError
 from .schema import migrate
 
 T = TypeVar("T")
-Work = Callable[[sqlite3.Connection], Any]
+Work = Callable[[sqlite3.Connection], Any] | RoomMessage
+"""What an operation does: a function run on the connection, or a message to insert."""
+
+_ROWS_PER_INSERT: Final = 1000
+"""Rows per INSERT statement: 6000 parameters, under SQLite's 32766."""
+
+
+@lru_cache(maxsize=16)
+def _insertStatement(rows: int) -> str:
+    return "INSERT INTO messages VALUES " + ",".join(["(?, ?, ?, ?, ?, ?)"] * rows)
+
 
 SYNCHRONOUS_MODES: Final = ("FULL", "NORMAL")
 """
@@ -187,7 +198,17 @@ class SQLiteStore:
                 return
             try:
                 connection.execute("BEGIN IMMEDIATE")
-                results = [operations[index][0](connection) for index in pending]
+                messages: list[RoomMessage] = []
+                results: list[Any] = []
+                for index in pending:
+                    work = operations[index][0]
+                    if isinstance(work, RoomMessage):
+                        messages.append(work)
+                        results.append(None)
+                    else:
+                        results.append(work(connection))
+                if messages:
+                    self._insertMessages(connection, messages)
                 connection.execute("COMMIT")
             except Exception as error:
                 if connection.in_transaction:
@@ -205,6 +226,7 @@ class SQLiteStore:
                 pending.append(index)
                 continue
             commitPending()
+            assert not isinstance(work, RoomMessage)
             try:
                 outcomes[index] = (True, work(connection))
             except Exception as error:
@@ -225,21 +247,36 @@ class SQLiteStore:
     # IChatStore
 
     def appendMessage(self, message: RoomMessage) -> Deferred[None]:
-        def write(connection: sqlite3.Connection) -> None:
-            room = self._ensureRoom(connection, message.room)
-            connection.execute(
-                "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    room,
+        # Carried as itself: a group inserts all its messages at once.
+        return self._submit(message, writes=True)
+
+    def _insertMessages(
+        self, connection: sqlite3.Connection, messages: list[RoomMessage]
+    ) -> None:
+        """
+        Insert a group's messages with as few statements as SQLite allows.
+
+        One multi-row INSERT per chunk, not one per message: each statement
+        lets go of the GIL and takes it back, and with the reactor thread
+        busy every take-back is a switch between threads.
+        """
+        rooms = {
+            message.room: self._ensureRoom(connection, message.room)
+            for message in messages
+        }
+        for start in range(0, len(messages), _ROWS_PER_INSERT):
+            chunk = messages[start : start + _ROWS_PER_INSERT]
+            values: list[object] = []
+            for message in chunk:
+                values += (
+                    rooms[message.room],
                     message.sequence,
                     message.time,
                     message.sender,
                     message.text,
                     message.action,
-                ),
-            )
-
-        return self._submit(write, writes=True)
+                )
+            connection.execute(_insertStatement(len(chunk)), values)
 
     def saveTopic(self, topic: TopicInfo) -> Deferred[None]:
         def write(connection: sqlite3.Connection) -> None:

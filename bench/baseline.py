@@ -1,0 +1,82 @@
+"""
+The ceiling of a Python fan-out on this machine: a minimal Twisted broadcast
+server, written only for the benchmark.
+
+Every line a connection sends is framed once as C{MSG <sender> :<line>} and
+queued to every connection, the sender included; once per reactor turn each
+connection gets one C{transport.write} of all that was queued for it.  It
+has no rooms, no commands, no limits and no store: what twisted_chat adds
+costs the difference between the two.
+
+    python bench/baseline.py --port 7700
+"""
+
+import argparse
+import sys
+
+from twisted.internet import reactor
+from twisted.internet.endpoints import TCP4ServerEndpoint
+from twisted.internet.protocol import Factory, Protocol
+
+
+class Broadcaster(Protocol):
+    def __init__(self, hub: "Hub", name: bytes) -> None:
+        self.hub = hub
+        self.name = name
+        self.buffer = b""
+        self.pending: list[bytes] = []
+
+    def connectionMade(self) -> None:
+        self.transport.setTcpNoDelay(True)  # type: ignore[union-attr]
+        self.hub.members.add(self)
+
+    def connectionLost(self, reason: object = None) -> None:
+        self.hub.members.discard(self)
+
+    def dataReceived(self, data: bytes) -> None:
+        *lines, self.buffer = (self.buffer + data).split(b"\n")
+        for line in lines:
+            self.hub.broadcast(
+                b"MSG " + self.name + b" :" + line.rstrip(b"\r") + b"\r\n"
+            )
+
+
+class Hub(Factory):
+    def __init__(self) -> None:
+        self.members: set[Broadcaster] = set()
+        self.dirty: list[Broadcaster] = []
+        self.count = 0
+
+    def buildProtocol(self, addr: object) -> Broadcaster:
+        self.count += 1
+        return Broadcaster(self, b"c%d" % self.count)
+
+    def broadcast(self, line: bytes) -> None:
+        if not self.dirty:
+            reactor.callLater(0, self.flush)  # type: ignore[attr-defined]
+        for member in self.members:
+            if not member.pending:
+                self.dirty.append(member)
+            member.pending.append(line)
+
+    def flush(self) -> None:
+        dirty, self.dirty = self.dirty, []
+        for member in dirty:
+            pending, member.pending = member.pending, []
+            if member.transport is not None:
+                member.transport.write(b"".join(pending))
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description="minimal broadcast baseline")
+    parser.add_argument("--port", type=int, required=True)
+    options = parser.parse_args(argv)
+    endpoint = TCP4ServerEndpoint(reactor, options.port, interface="127.0.0.1")
+    endpoint.listen(Hub()).addCallback(
+        lambda port: print(f"baseline listening on {options.port}", flush=True)
+    )
+    reactor.run()  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,281 @@
+"""
+The load generator: many chat connections in one process, cheap enough per
+line that it is not what limits the server being measured.
+
+It speaks three dialects: C{line} (twisted_chat's line protocol), C{irc}
+(for ngIRCd), and C{raw} (the minimal broadcast baseline, which relays every
+line as it is).  Every benchmark message carries one C{%} and nothing else
+the servers send does, so a receiver counts deliveries with C{bytes.count}
+on each chunk, without splitting lines in Python.
+
+It runs under C{bench/run.py}, which starts it on its own core and talks to
+it over standard input and output: the generator connects and prints one
+JSON line C{{"ready": ...}}, waits for a line C{go}, runs, and prints one
+JSON line with its results.  Modes:
+
+- C{throughput}: S senders keep W messages each in flight; a message is
+  done when member 0 (the observer, not a sender) has received it.  After
+  the timed window the senders stop, everything in flight is drained, and
+  every member's count is checked against what was sent.
+- C{latency}: one sender sends R messages a second stamped with the send
+  time; ten members spread over the room, the last to join among them,
+  record when each arrives.
+- C{idle}: connections that connect, are greeted, and then do nothing; the
+  orchestrator reads the server's memory while they are held.
+"""
+
+import argparse
+import asyncio
+import json
+import resource
+import sys
+import time
+from typing import Any
+
+try:
+    import uvloop
+except ImportError:  # pragma: no cover - the bench installs it
+    uvloop = None
+
+ROOM = "#bench"
+MARK = b"%"
+PAD = b"x" * 60
+
+
+def raiseFileLimit() -> int:
+    """Raise the open-file limit to its hard limit; return the new limit."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+class Member(asyncio.Protocol):
+    """One connection: greets, joins, then counts the benchmark lines it gets."""
+
+    def __init__(self, index: int, dialect: str, join: bool) -> None:
+        self.index = index
+        self.dialect = dialect
+        self.join = join
+        self.count = 0
+        self.ready = asyncio.get_running_loop().create_future()
+        self.closed = asyncio.get_running_loop().create_future()
+        self.setup = b""
+        self.onData: Any = None
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        nick = f"m{self.index}"
+        if self.dialect == "line":
+            greeting = f"/nick {nick}\r\n"
+            if self.join:
+                greeting += f"/join {ROOM}\r\n"
+            transport.write(greeting.encode())
+        elif self.dialect == "irc":
+            greeting = f"NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n"
+            if self.join:
+                greeting += f"JOIN {ROOM}\r\n"
+            transport.write(greeting.encode())
+        else:
+            self.ready.set_result(None)
+
+    def data_received(self, data: bytes) -> None:
+        if not self.ready.done():
+            self.setup += data
+            if self._greeted():
+                self.setup = b""
+                self.ready.set_result(None)
+            return
+        self.count += data.count(MARK)
+        if self.onData is not None:
+            self.onData(data)
+
+    def _greeted(self) -> bool:
+        if self.dialect == "line":
+            marker = f"ENDHISTORY {ROOM} " if self.join else "WELCOME "
+            return marker.encode() in self.setup and self.setup.endswith(b"\n")
+        marker = f" 366 m{self.index} {ROOM} " if self.join else " 376 "
+        return marker.encode() in self.setup or (
+            not self.join and b" 422 " in self.setup
+        )
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.ready.done():
+            self.ready.set_exception(
+                ConnectionError(f"member {self.index} lost: {exc}")
+            )
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def send(self, data: bytes) -> None:
+        assert self.transport is not None
+        self.transport.write(data)
+
+
+def message(dialect: str, body: bytes) -> bytes:
+    if dialect == "irc":
+        return b"PRIVMSG " + ROOM.encode() + b" :" + body + b"\r\n"
+    return body + b"\r\n"
+
+
+async def connectAll(
+    host: str, port: int, count: int, dialect: str, join: bool
+) -> tuple[list[Member], float]:
+    """Connect C{count} members, each greeted (and joined) before the next."""
+    loop = asyncio.get_running_loop()
+    members = []
+    began = time.perf_counter()
+    for index in range(count):
+        member = Member(index, dialect, join)
+        await loop.create_connection(lambda m=member: m, host, port)
+        await asyncio.wait_for(member.ready, 60)
+        members.append(member)
+    return members, time.perf_counter() - began
+
+
+async def throughput(options: Any, members: list[Member]) -> dict[str, Any]:
+    observer = members[0]
+    senders = members[1 : 1 + options.senders]
+    perMessage = len(members) - (1 if options.dialect == "irc" else 0)
+    lines = {
+        sender.index: message(options.dialect, MARK + b"s%d:" % sender.index + PAD)
+        for sender in senders
+    }
+    tags = {sender.index: b"%%s%d:" % sender.index for sender in senders}
+    sent = dict.fromkeys(lines, 0)
+    seen = dict.fromkeys(lines, 0)
+    state = {"sending": True}
+
+    def credit(data: bytes) -> None:
+        for sender in senders:
+            landed = data.count(tags[sender.index])
+            if landed:
+                seen[sender.index] += landed
+                if state["sending"]:
+                    sender.send(lines[sender.index] * landed)
+                    sent[sender.index] += landed
+
+    observer.onData = credit
+    print(json.dumps({"ready": len(members)}), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    began = time.perf_counter()
+    before = sum(member.count for member in members)
+    for sender in senders:
+        sender.send(lines[sender.index] * options.window)
+        sent[sender.index] += options.window
+    await asyncio.sleep(options.seconds)
+    delivered = sum(member.count for member in members) - before
+    elapsed = time.perf_counter() - began
+    state["sending"] = False
+    # Drain: everything sent must reach everyone.
+    deadline = time.perf_counter() + 60
+    while seen != sent and time.perf_counter() < deadline:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)
+    messages = sum(sent.values())
+    expected = messages * perMessage
+    counted = sum(member.count for member in members)
+    return {
+        "deliveries": delivered,
+        "seconds": elapsed,
+        "deliveriesPerSecond": delivered / elapsed,
+        "messagesSent": messages,
+        "deliveriesExpected": expected,
+        "deliveriesCounted": counted,
+        "lost": expected - counted,
+    }
+
+
+async def latency(options: Any, members: list[Member]) -> dict[str, Any]:
+    sender = members[1]
+    step = max(1, len(members) // 10)
+    watchers = [*members[::step][1:], members[-1]]
+    samples: list[float] = []
+
+    def watch(data: bytes) -> None:
+        now = time.perf_counter_ns()
+        for piece in data.split(MARK)[1:]:
+            stamp = piece.split(b":", 1)[0]
+            if stamp.isdigit():
+                samples.append((now - int(stamp)) / 1e6)
+
+    for watcher in watchers:
+        watcher.onData = watch
+    print(json.dumps({"ready": len(members)}), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    interval = 1 / options.rate
+    count = int(options.seconds * options.rate)
+    began = time.perf_counter()
+    for n in range(count):
+        target = began + n * interval
+        delay = target - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        body = MARK + b"%d:" % time.perf_counter_ns() + PAD
+        sender.send(message(options.dialect, body))
+    await asyncio.sleep(1.0)
+    samples.sort()
+
+    def percentile(fraction: float) -> float:
+        return samples[min(len(samples) - 1, int(fraction * len(samples)))]
+
+    expected = count * len(watchers)
+    return {
+        "messagesSent": count,
+        "samples": len(samples),
+        "samplesExpected": expected,
+        "p50": percentile(0.50),
+        "p90": percentile(0.90),
+        "p99": percentile(0.99),
+        "max": samples[-1],
+    }
+
+
+async def idle(options: Any, members: list[Member], seconds: float) -> dict[str, Any]:
+    print(json.dumps({"ready": len(members), "connectSeconds": seconds}), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    return {"held": len(members), "acceptsPerSecond": len(members) / seconds}
+
+
+async def main(options: Any) -> None:
+    limit = raiseFileLimit()
+    join = options.mode != "idle"
+    members, seconds = await connectAll(
+        options.host, options.port, options.members, options.dialect, join
+    )
+    if options.mode == "throughput":
+        result = await throughput(options, members)
+    elif options.mode == "latency":
+        result = await latency(options, members)
+    else:
+        result = await idle(options, members, seconds)
+    result["fileLimit"] = limit
+    result["loop"] = "uvloop" if uvloop else "asyncio"
+    print(json.dumps({"done": result}), flush=True)
+    for member in members:
+        if member.transport is not None:
+            member.transport.close()
+
+
+def parse(argv: list[str]) -> Any:
+    parser = argparse.ArgumentParser(description="chat load generator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--dialect", choices=["line", "irc", "raw"], required=True)
+    parser.add_argument(
+        "--mode", choices=["throughput", "latency", "idle"], required=True
+    )
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--senders", type=int, default=10)
+    parser.add_argument("--window", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rate", type=float, default=100.0)
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    options = parse(sys.argv[1:])
+    if uvloop is not None:
+        uvloop.run(main(options))
+    else:
+        asyncio.run(main(options))
