@@ -165,6 +165,22 @@ def rssKiB(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
+def settledRss(pid: int) -> int:
+    """
+    The server's memory once start-up work is over (twisted_chat makes an
+    argon2 hash at start, which briefly takes 64 MiB): read until two
+    readings half a second apart agree within 64 KiB.
+    """
+    previous = rssKiB(pid)
+    for _ in range(20):
+        time.sleep(0.5)
+        current = rssKiB(pid)
+        if abs(current - previous) < 64:
+            return current
+        previous = current
+    return previous
+
+
 def readJson(process: subprocess.Popen[str], timeout: float) -> dict[str, Any]:
     assert process.stdout is not None
     deadline = time.monotonic() + timeout
@@ -222,7 +238,7 @@ def _measure(
             if serverProcess.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{server.name} did not start")
             time.sleep(0.1)
-        emptyRss = rssKiB(serverProcess.pid)
+        emptyRss = settledRss(serverProcess.pid)
         load = subprocess.Popen(
             loadArgv,
             stdin=subprocess.PIPE,

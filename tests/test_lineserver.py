@@ -20,7 +20,7 @@ from twisted_chat.accounts import Accounts, PasswordHasher
 from twisted_chat.core import ChatServer
 from twisted_chat.events import Event
 from twisted_chat.limits import MAX_LINE_LENGTH
-from twisted_chat.lineserver import LineChatFactory, LineChatProtocol
+from twisted_chat.lineserver import FLUSH_BATCH, LineChatFactory, LineChatProtocol
 
 from .helpers import FAST_ARGON2, makeAccounts, makeChat
 
@@ -162,6 +162,28 @@ class ConnectionTests(LineServerTestCase):
         self.assertEqual(bob.transport.writes, 0)
         self.assertEqual(len(bob.lines()), 4)
         self.assertEqual(bob.transport.writes, 1)
+
+    def test_flushSpreadOverTurns(self) -> None:
+        """
+        A fan-out to more than FLUSH_BATCH connections is written over
+        several turns; lines arriving meanwhile join the waiting queues.
+        """
+        clients = [self.connect() for _ in range(FLUSH_BATCH + 10)]
+        for client in clients:
+            client.lines()
+            client.transport.writes = 0
+        clients[0].send(b"one\n")
+        # One reactor turn's worth (a fake clock runs every turn at once).
+        self.factory._flush()
+        written = [client.transport.writes for client in clients]
+        self.assertEqual(written.count(1), FLUSH_BATCH)
+        clients[0].send(b"two\n")
+        for client in clients:
+            self.assertEqual(
+                [line.split(":")[-1] for line in client.lines()][-1], "two"
+            )
+        self.assertEqual(max(client.transport.writes for client in clients), 2)
+        self.assertEqual(clients[-1].transport.writes, 1, "one and two in one write")
 
     def test_bye(self) -> None:
         """A line bye says goodbye, closes, and tells the others."""

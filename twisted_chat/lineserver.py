@@ -37,7 +37,7 @@ from .events import Event
 from .framing import LineFramer
 from .interpreter import CommandInterpreter
 from .limits import MAX_LINE_LENGTH
-from .writenow import writeNow
+from .writenow import writerFor
 
 
 @implementer(IParticipant)
@@ -65,6 +65,7 @@ class LineChatProtocol(Protocol):
         if ITCPTransport.providedBy(self.transport):
             # Chat lines are small and wanted now: do not wait for Nagle.
             self.transport.setTcpNoDelay(True)
+        self._write = writerFor(self.transport)
         self._framer = LineFramer(self.factory.maxLineLength)
         self._lines: deque[bytes | None] = deque()
         self._waiting = False
@@ -175,7 +176,11 @@ class LineChatProtocol(Protocol):
         if self.pending:
             data = b"".join(self.pending)
             self.pending.clear()
-            writeNow(self.transport, data)
+            self._write(data)
+
+
+FLUSH_BATCH = 64
+"""Connections written to per reactor turn; see L{LineChatFactory._flush}."""
 
 
 @implementer(IOutbox)
@@ -235,10 +240,23 @@ class LineChatFactory(Factory):
             self._clock.callLater(0, self._flush)
 
     def _flush(self) -> None:
-        self._flushing = False
-        dirty, self._dirty = self._dirty, []
-        for protocol in dirty:
+        """
+        Write to the connections with queued lines, L{FLUSH_BATCH} per
+        reactor turn, the rest on the next turns.
+
+        In between, the reactor reads and commits new messages, which join
+        the queues of connections not written to yet: one big room's
+        fan-out never holds everything else up, and under load it sends
+        more lines per write.
+        """
+        dirty = self._dirty
+        now, self._dirty = dirty[:FLUSH_BATCH], dirty[FLUSH_BATCH:]
+        for protocol in now:
             protocol.flush()
+        if self._dirty:
+            self._clock.callLater(0, self._flush)
+        else:
+            self._flushing = False
 
     def connectionOpened(self) -> None:
         self.openConnections += 1

@@ -9,41 +9,72 @@ the extra event per write cost more than the send itself: measured with
 C{bench/run.py}, sending at once when nothing is buffered nearly doubles the
 deliveries per server CPU-second.
 
-L{writeNow} does that, and only when it is safe: the transport is a Twisted
-file descriptor (plain TCP or Unix) with nothing buffered, so that bytes
-cannot overtake earlier ones.  Whatever is not sent at once, and anything
-written to any other transport (TLS, test transports), goes through
-C{transport.write} as usual.  If Twisted's internals ever change shape, the
-checks fail closed and every write takes the ordinary path.
+L{writerFor} gives a connection's write function.  For a Twisted file
+descriptor (plain TCP or Unix) it sends at once, on the socket from
+C{getHandle()}, whenever the transport has nothing buffered, so that bytes
+can never overtake earlier ones; whatever the socket does not take goes
+through C{transport.write} as usual.  Any other transport (TLS, test
+transports) gets C{transport.write} itself.  If Twisted's internals ever
+change shape, the checks fail closed and every write takes the ordinary path.
 """
+
+from collections.abc import Callable
 
 from twisted.internet.abstract import FileDescriptor
 from twisted.internet.interfaces import ITransport
 
+Writer = Callable[[bytes], None]
+
+
+def writerFor(transport: ITransport) -> Writer:
+    """
+    Return the function that writes to C{transport}, sending at once where
+    that is safe.
+    """
+    if isinstance(transport, FileDescriptor) and _looksAsExpected(transport):
+        return _ImmediateWriter(transport).write
+    return transport.write
+
 
 def writeNow(transport: ITransport, data: bytes) -> None:
     """
-    Write C{data} to C{transport}, sending as much as the socket takes at
-    once when the transport has nothing buffered.
+    Write C{data} to C{transport}, sending at once where that is safe.
     """
-    if _canSendNow(transport):
-        assert isinstance(transport, FileDescriptor)
-        sent = transport.writeSomeData(data)
-        if isinstance(sent, int) and sent > 0:
-            data = data[sent:]
-        # A lost connection is left for the reactor to notice, as it would.
-    if data:
-        transport.write(data)
+    writerFor(transport)(data)
 
 
-def _canSendNow(transport: ITransport) -> bool:
-    if not isinstance(transport, FileDescriptor):
-        return False
-    buffered = getattr(transport, "_tempDataBuffer", None)
-    return bool(
-        buffered == []
-        and not getattr(transport, "dataBuffer", True)
-        and transport.connected
-        and not transport.disconnecting
-        and not getattr(transport, "_writeDisconnected", True)
+def _looksAsExpected(transport: FileDescriptor) -> bool:
+    return (
+        isinstance(getattr(transport, "_tempDataBuffer", None), list)
+        and isinstance(getattr(transport, "dataBuffer", None), bytes)
+        and isinstance(getattr(transport, "_writeDisconnected", None), bool)
+        and callable(getattr(transport, "getHandle", None))
     )
+
+
+class _ImmediateWriter:
+    __slots__ = ("_socket", "_transport")
+
+    def __init__(self, transport: FileDescriptor) -> None:
+        self._transport = transport
+        self._socket = transport.getHandle()  # type: ignore[attr-defined]
+
+    def write(self, data: bytes) -> None:
+        transport = self._transport
+        if (
+            not transport._tempDataBuffer
+            and not transport.dataBuffer
+            and transport.connected
+            and not transport.disconnecting
+            and not transport._writeDisconnected
+        ):
+            try:
+                sent = self._socket.send(data)
+            except OSError:
+                # Full, interrupted or broken: Twisted's own write path
+                # buffers it, or finds the connection lost, as it would.
+                sent = 0
+            if sent == len(data):
+                return
+            data = data[sent:]
+        transport.write(data)
