@@ -3,7 +3,7 @@ The benchmark, in one command: twisted_chat side by side with the minimal
 Python broadcast baseline (C{bench/baseline.py}) and ngIRCd (the C IRC server
 from Debian), on the same loads, in the same run.
 
-    python bench/run.py                      # everything, about ten minutes
+    python bench/run.py                      # everything, about forty minutes
     python bench/run.py --only throughput --members 200 --seconds 3
 
 Each server runs pinned to core 0 and the load generator (C{bench/loadgen.py},
@@ -23,11 +23,13 @@ import select
 import shlex
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -273,8 +275,24 @@ def _measure(
         except subprocess.TimeoutExpired:
             serverProcess.kill()
             serverProcess.wait()
+        if scenario == "durability" and run.result:
+            countStored(run, directory / "chat.sqlite3")
         shutil.rmtree(directory, ignore_errors=True)
     return run
+
+
+def countStored(run: Run, database: Path) -> None:
+    """
+    After a durability run, count the messages the store holds: every one
+    the load generator sent must be there (a server without a file store
+    has nothing to count).
+    """
+    if not database.exists():
+        return
+    with closing(sqlite3.connect(database)) as connection:
+        (stored,) = connection.execute("SELECT count(*) FROM messages").fetchone()
+    run.result["messagesStored"] = stored
+    run.result["notStored"] = run.result["messagesSent"] - stored
 
 
 def repeated(
@@ -419,13 +437,20 @@ def table(runs: list[Run]) -> str:
         out.append(
             "Durability: messages committed (and delivered to 11 members) per second"
         )
-        out.append(f"{'server':22} {'msgs/s':>8} {'msgs/cpu-s':>10} {'lost':>5}")
+        out.append(
+            f"{'server':22} {'msgs/s':>8} {'msgs/cpu-s':>10} {'lost':>5} {'stored':>8}"
+        )
         for run in durability:
             r = run.result
             messages = r["deliveries"] / 11
+            stored = (
+                f"{r['messagesStored']}/{r['messagesSent']}"
+                if "messagesStored" in r
+                else "-"
+            )
             out.append(
                 f"{run.server:22} {messages / r['seconds']:>8.0f}"
-                f" {messages / r['serverCpuSeconds']:>10.0f} {r['lost']:>5}"
+                f" {messages / r['serverCpuSeconds']:>10.0f} {r['lost']:>5} {stored:>8}"
             )
     return "\n".join(out)
 

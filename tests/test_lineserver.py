@@ -185,6 +185,42 @@ class ConnectionTests(LineServerTestCase):
         self.assertEqual(max(client.transport.writes for client in clients), 2)
         self.assertEqual(clients[-1].transport.writes, 1, "one and two in one write")
 
+    def test_sharedBatchKeepsOrder(self) -> None:
+        """
+        Room lines queued as one shared batch still reach each member in
+        order with what was queued for it alone in between.
+        """
+        alice = self.connect("alice")
+        bob = self.connect("bob")
+        carol = self.connect("carol")
+        alice.lines()
+        bob.lines()
+        alice.send(b"one\n/msg bob psst\ntwo\nthree\n")
+        texts = [line.split(" :", 1)[1] for line in bob.lines()]
+        self.assertEqual(texts, ["one", "psst", "two", "three"])
+        self.assertEqual(
+            [line.split(" :", 1)[1] for line in carol.lines()], ["one", "two", "three"]
+        )
+
+    def test_sharedBatchSealedByWrite(self) -> None:
+        """
+        Once any connection has been written to, later lines go into a new
+        batch: none is lost for the connection already written to, and none
+        doubled for the others.
+        """
+        alice = self.connect("alice")
+        bob = self.connect("bob")
+        alice.lines()
+        alice.send(b"one\n")
+        bob.protocol.flush()
+        alice.send(b"two\n")
+        self.assertEqual(
+            [line.split(" :", 1)[1] for line in bob.lines()], ["one", "two"]
+        )
+        self.assertEqual(
+            [line.split(" :", 1)[1] for line in alice.lines()], ["one", "two"]
+        )
+
     def test_bye(self) -> None:
         """A line bye says goodbye, closes, and tells the others."""
         alice = self.connect("alice")

@@ -104,6 +104,10 @@ class IOutbox(Interface):
         """
         Deliver C{event} to each of C{participants}.  It must not call back
         into the L{ChatServer}.
+
+        The list is the outbox's to keep and is never changed afterwards: a
+        room hands the same list for message after message while its
+        members stay the same, and an outbox may rely on that.
         """
 
 

@@ -13,6 +13,7 @@ reactor turn.
 """
 
 from collections import deque
+from itertools import chain
 from typing import cast
 
 from twisted.internet.defer import Deferred, succeed
@@ -48,7 +49,9 @@ class LineChatProtocol(Protocol):
     @ivar member: the chat member this connection speaks for, from
         C{connectionMade} on.
     @ivar outbox: the factory, which delivers to all its connections at once.
-    @ivar pending: lines queued for the next write.
+    @ivar pending: batches of lines queued for the next write, in order;
+        a batch may be shared with other connections (see
+        L{LineChatFactory.post}).
     """
 
     log = Logger()
@@ -59,7 +62,7 @@ class LineChatProtocol(Protocol):
     def __init__(self, factory: "LineChatFactory") -> None:
         self.factory = factory
         self.outbox = factory
-        self.pending: list[bytes] = []
+        self.pending: list[list[bytes]] = []
 
     def connectionMade(self) -> None:
         if ITCPTransport.providedBy(self.transport):
@@ -174,7 +177,8 @@ class LineChatProtocol(Protocol):
     def flush(self) -> None:
         """Write everything queued for this connection, in one write."""
         if self.pending:
-            data = b"".join(self.pending)
+            self.factory.sealBatch()
+            data = b"".join(chain.from_iterable(self.pending))
             self.pending.clear()
             self._write(data)
 
@@ -214,6 +218,8 @@ class LineChatFactory(Factory):
         self._clock = clock
         self._dirty: list[LineChatProtocol] = []
         self._flushing = False
+        self._batchFor: list[IParticipant] | None = None
+        self._batch: list[bytes] = []
         self.openConnections = 0
         self._whenAllClosed: list[Deferred[None]] = []
 
@@ -227,17 +233,38 @@ class LineChatFactory(Factory):
         Encode C{event} once and queue the same bytes for each connection;
         each gets one write of all its queued lines at the end of this
         reactor turn.
+
+        A room hands the same participants list for each message while its
+        members stay the same, and a committed group of messages arrives in
+        one turn.  So the lines go into a batch that every one of the
+        participants has queued: the next event for the very same list is
+        one append to that batch, not one per member.  The batch is sealed
+        (see L{sealBatch}) as soon as anything else is queued or any
+        connection is written to, so each connection still gets every line
+        once, in order.
         """
         line = wire.formatEvent(event)
+        if participants is self._batchFor:
+            self._batch.append(line)
+            return
+        batch = [line]
+        self._batchFor, self._batch = participants, batch
         dirty = self._dirty
         for protocol in cast(list[LineChatProtocol], participants):
             pending = protocol.pending
             if not pending:
                 dirty.append(protocol)
-            pending.append(line)
+            pending.append(batch)
         if not self._flushing:
             self._flushing = True
             self._clock.callLater(0, self._flush)
+
+    def sealBatch(self) -> None:
+        """
+        Let no more lines into the batch being filled: a connection that has
+        it queued is about to be written to.
+        """
+        self._batchFor = None
 
     def _flush(self) -> None:
         """
