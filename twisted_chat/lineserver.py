@@ -176,10 +176,14 @@ class LineChatProtocol(Protocol):
 
     def flush(self) -> None:
         """Write everything queued for this connection, in one write."""
-        if self.pending:
+        pending = self.pending
+        if pending:
             self.factory.sealBatch()
-            data = b"".join(chain.from_iterable(self.pending))
-            self.pending.clear()
+            if len(pending) == 1:
+                data = b"".join(pending[0])
+            else:
+                data = b"".join(chain.from_iterable(pending))
+            pending.clear()
             self._write(data)
 
 
