@@ -13,7 +13,6 @@ reactor turn.
 """
 
 from collections import deque
-from itertools import chain
 from typing import cast
 
 from twisted.internet.defer import Deferred, succeed
@@ -62,7 +61,7 @@ class LineChatProtocol(Protocol):
     def __init__(self, factory: "LineChatFactory") -> None:
         self.factory = factory
         self.outbox = factory
-        self.pending: list[list[bytes]] = []
+        self.pending: list[Batch] = []
 
     def connectionMade(self) -> None:
         if ITCPTransport.providedBy(self.transport):
@@ -176,19 +175,46 @@ class LineChatProtocol(Protocol):
 
     def flush(self) -> None:
         """Write everything queued for this connection, in one write."""
+        self.factory.sealBatch()
+        self.writePending()
+
+    def writePending(self) -> None:
+        """
+        Write everything queued for this connection, in one write; the
+        factory's batch must have been sealed first.
+        """
         pending = self.pending
         if pending:
-            self.factory.sealBatch()
             if len(pending) == 1:
-                data = b"".join(pending[0])
+                data = pending[0].data()
             else:
-                data = b"".join(chain.from_iterable(pending))
+                data = b"".join([batch.data() for batch in pending])
             pending.clear()
             self._write(data)
 
 
 FLUSH_BATCH = 64
 """Connections written to per reactor turn; see L{LineChatFactory._flush}."""
+
+
+class Batch:
+    """
+    Lines queued, in order, for one or many connections.
+
+    Lines are added until the batch is sealed (before anything is written);
+    after that its bytes are joined once, for every connection it goes to.
+    """
+
+    __slots__ = ("_data", "lines")
+
+    def __init__(self, line: bytes) -> None:
+        self.lines = [line]
+        self._data: bytes | None = None
+
+    def data(self) -> bytes:
+        if self._data is None:
+            self._data = b"".join(self.lines)
+        return self._data
 
 
 @implementer(IOutbox)
@@ -223,7 +249,7 @@ class LineChatFactory(Factory):
         self._dirty: list[LineChatProtocol] = []
         self._flushing = False
         self._batchFor: list[IParticipant] | None = None
-        self._batch: list[bytes] = []
+        self._batch = Batch(b"")
         self.openConnections = 0
         self._whenAllClosed: list[Deferred[None]] = []
 
@@ -249,9 +275,9 @@ class LineChatFactory(Factory):
         """
         line = wire.formatEvent(event)
         if participants is self._batchFor:
-            self._batch.append(line)
+            self._batch.lines.append(line)
             return
-        batch = [line]
+        batch = Batch(line)
         self._batchFor, self._batch = participants, batch
         dirty = self._dirty
         for protocol in cast(list[LineChatProtocol], participants):
@@ -280,10 +306,11 @@ class LineChatFactory(Factory):
         fan-out never holds everything else up, and under load it sends
         more lines per write.
         """
+        self.sealBatch()
         dirty = self._dirty
         now, self._dirty = dirty[:FLUSH_BATCH], dirty[FLUSH_BATCH:]
         for protocol in now:
-            protocol.flush()
+            protocol.writePending()
         if self._dirty:
             self._clock.callLater(0, self._flush)
         else:
