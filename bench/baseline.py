@@ -1,15 +1,19 @@
 """
-The ceiling of a Python fan-out on this machine: a minimal Twisted broadcast
-server, written only for the benchmark.
+The minimal Twisted broadcast server the benchmark measures twisted_chat
+against, written only for the benchmark.
 
 Every line a connection sends is framed once as C{MSG <sender> :<line>} and
 queued to every connection, the sender included; once per reactor turn each
 connection gets one write of all that was queued for it, sent at once when
-the socket takes it (the same C{writeNow} twisted_chat uses).  It has no
+the socket takes it (the same C{writerFor} twisted_chat uses).  It has no
 rooms, no commands, no limits and no store: what twisted_chat adds costs the
 difference between the two.
 
-    python bench/baseline.py --port 7700
+With C{--shared}, since everyone gets every line, a turn's lines are joined
+once and the same bytes written to each connection: no Python work per
+delivery but the write itself, the true ceiling of a Python fan-out.
+
+    python bench/baseline.py --port 7700 [--shared]
 """
 
 import argparse
@@ -71,12 +75,35 @@ class Hub(Factory):
                 member.write(b"".join(pending))
 
 
+class SharedHub(Hub):
+    """A hub whose connections all get the same bytes each turn."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[bytes] = []
+
+    def broadcast(self, line: bytes) -> None:
+        if not self.lines:
+            reactor.callLater(0, self.flush)  # type: ignore[attr-defined]
+        self.lines.append(line)
+
+    def flush(self) -> None:
+        data = b"".join(self.lines)
+        self.lines = []
+        for member in list(self.members):
+            if member.transport is not None:
+                member.write(data)
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description="minimal broadcast baseline")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument(
+        "--shared", action="store_true", help="one batch of bytes for everyone"
+    )
     options = parser.parse_args(argv)
     endpoint = TCP4ServerEndpoint(reactor, options.port, interface="127.0.0.1")
-    endpoint.listen(Hub()).addCallback(
+    endpoint.listen(SharedHub() if options.shared else Hub()).addCallback(
         lambda port: print(f"baseline listening on {options.port}", flush=True)
     )
     reactor.run()  # type: ignore[attr-defined]

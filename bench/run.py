@@ -3,7 +3,7 @@ The benchmark, in one command: twisted_chat side by side with the minimal
 Python broadcast baseline (C{bench/baseline.py}) and ngIRCd (the C IRC server
 from Debian), on the same loads, in the same run.
 
-    python bench/run.py                      # everything, about twenty minutes
+    python bench/run.py                      # everything, about thirty minutes
     python bench/run.py --only throughput --members 200 --seconds 3
 
 Each server runs pinned to core 0 and the load generator (C{bench/loadgen.py},
@@ -113,8 +113,11 @@ def twistedChat(store: str, *extra: str) -> Callable[[int, Path], list[str]]:
     return command
 
 
-def baseline(port: int, directory: Path) -> list[str]:
-    return [sys.executable, str(BENCH / "baseline.py"), "--port", str(port)]
+def baseline(*extra: str) -> Callable[[int, Path], list[str]]:
+    def command(port: int, directory: Path) -> list[str]:
+        return [sys.executable, str(BENCH / "baseline.py"), "--port", str(port), *extra]
+
+    return command
 
 
 def ngircd(port: int, directory: Path) -> list[str]:
@@ -139,7 +142,14 @@ SERVERS = {
         accepts,
         notes="--require-login: connections wait greeted, in no room",
     ),
-    "baseline": Server("baseline", "raw", baseline, accepts),
+    "baseline": Server("baseline", "raw", baseline(), accepts),
+    "baseline-shared": Server(
+        "baseline-shared",
+        "raw",
+        baseline("--shared"),
+        accepts,
+        notes="one joined batch written to everyone each turn",
+    ),
     "ngircd": Server("ngircd", "irc", ngircd, accepts),
 }
 
@@ -463,7 +473,8 @@ def main(argv: list[str]) -> None:
         action="append",
     )
     parser.add_argument(
-        "--servers", default="twisted_chat,twisted_chat-memory,baseline,ngircd"
+        "--servers",
+        default="twisted_chat,twisted_chat-memory,baseline,baseline-shared,ngircd",
     )
     parser.add_argument("--members", type=int, nargs="+", default=[50, 200, 1000])
     parser.add_argument("--latency-members", type=int, nargs="+", default=[200, 1000])
@@ -491,11 +502,12 @@ def main(argv: list[str]) -> None:
     if "latency" in scenarios:
         runs += latencyRuns(options, servers)
     if "idle" in scenarios:
-        # Idle connections hold no messages: the store makes no difference.
+        # Idle connections hold no messages: neither the store nor the way
+        # lines are batched makes a difference.
         idleServers = [
             "twisted_chat-guests" if name == "twisted_chat" else name
             for name in servers
-            if name != "twisted_chat-memory"
+            if name not in ("twisted_chat-memory", "baseline-shared")
         ]
         runs += idleRuns(options, idleServers)
     if "durability" in scenarios:
