@@ -274,9 +274,11 @@ def _measure(
         run.result["serverCpuSeconds"] = cpu
         run.result["serverRssKiB"] = rss
         run.result["emptyServerRssKiB"] = emptyRss
-        if "deliveries" in done:
+        if "deliveriesCounted" in done:
+            # The CPU time runs from "go" until everything in flight has
+            # arrived, so it is set against every delivery, the drain's too.
             run.result["deliveriesPerCpuSecond"] = (
-                done["deliveries"] / cpu if cpu else 0
+                done["deliveriesCounted"] / cpu if cpu else 0
             )
     finally:
         serverProcess.terminate()
@@ -460,7 +462,8 @@ def table(runs: list[Run]) -> str:
             )
             out.append(
                 f"{run.server:22} {messages / r['seconds']:>8.0f}"
-                f" {messages / r['serverCpuSeconds']:>10.0f} {r['lost']:>5} {stored:>8}"
+                f" {r['messagesSent'] / r['serverCpuSeconds']:>10.0f}"
+                f" {r['lost']:>5} {stored:>8}"
             )
     return "\n".join(out)
 
