@@ -3,7 +3,7 @@ The benchmark, in one command: twisted_chat side by side with the minimal
 Python broadcast baseline (C{bench/baseline.py}) and ngIRCd (the C IRC server
 from Debian), on the same loads, in the same run.
 
-    python bench/run.py                      # everything, about thirty minutes
+    python bench/run.py                      # everything, about twenty minutes
     python bench/run.py --only throughput --members 200 --seconds 3
 
 Each server runs pinned to core 0 and the load generator (C{bench/loadgen.py},
