@@ -15,13 +15,14 @@ from twisted.application.service import MultiService
 from twisted.internet.defer import Deferred, TimeoutError, ensureDeferred
 from twisted.internet.endpoints import serverFromString
 from twisted.internet.error import CannotListenError
-from twisted.internet.interfaces import IProtocolFactory
+from twisted.internet.interfaces import IProtocolFactory, IReactorCore
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from .console import Console
 from .core import ChatServer
 from .lineserver import LineChatFactory
+from .stopsignals import installStopHandlers
 
 SHUTDOWN_GRACE = 3.0
 """Seconds a stopping server waits for clients to take their goodbye."""
@@ -54,6 +55,9 @@ class ChatService(MultiService):
 
     def startService(self) -> None:
         super().startService()
+        if IReactorCore.providedBy(self._clock):
+            # A real reactor (tests pass a Clock): stop on signals our way.
+            self._clock.callWhenRunning(installStopHandlers, self._clock)
         self.factory.accounts.start().addErrback(
             lambda failure: self.log.failure(
                 "Preparing password checks failed", failure
