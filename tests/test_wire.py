@@ -260,22 +260,24 @@ texts = st.text(
 times = st.integers(min_value=0, max_value=253_402_300_799_999)
 counts = st.integers(min_value=0, max_value=2**63 - 1)
 
+roomMessages = st.builds(
+    events.RoomMessage,
+    words,
+    counts,
+    times,
+    words,
+    texts,
+    st.booleans(),
+    st.booleans(),
+)
+
 EVENTS = st.one_of(
     st.builds(events.Welcome, words, texts),
     st.builds(events.NickChanged, words, words, times),
     st.builds(events.Joined, words, words, times),
     st.builds(events.Parted, words, words, times, texts),
     st.builds(events.Quit, words, times, texts),
-    st.builds(
-        events.RoomMessage,
-        words,
-        counts,
-        times,
-        words,
-        texts,
-        st.booleans(),
-        st.booleans(),
-    ),
+    roomMessages,
     st.builds(events.PrivateMessage, words, words, times, texts, st.booleans()),
     st.builds(events.HistoryGap, words, counts, counts),
     st.builds(events.HistoryEnd, words, counts, counts, words),
@@ -302,18 +304,7 @@ class ParseEventTests(SynchronousTestCase):
         self.assertEqual(line.count(b"\n"), 1)
         self.assertEqual(wire.parseEvent(line[:-2]), event)
 
-    @given(
-        st.builds(
-            events.RoomMessage,
-            words,
-            counts,
-            times,
-            words,
-            texts,
-            st.booleans(),
-            st.booleans(),
-        )
-    )
+    @given(roomMessages)
     def test_roomMessagesWrittenByHand(self, message: events.RoomMessage) -> None:
         """The hand-written room message formatter agrees with the table."""
         self.assertEqual(
