@@ -370,9 +370,14 @@ def idleRuns(options: Any, servers: list[str]) -> list[Run]:
     return runs
 
 
+DURABILITY_MEMBERS = 11
+"""Members in the durability run's room, ten of them senders."""
+
+
 def durabilityRuns(options: Any) -> list[Run]:
     arguments = [
-        "--mode", "throughput", "--members", "11", "--senders", "10",
+        "--mode", "throughput", "--members", str(DURABILITY_MEMBERS),
+        "--senders", str(DURABILITY_MEMBERS - 1),
         "--window", "32", "--seconds", str(options.seconds),
     ]  # fmt: skip
     return repeated(
@@ -387,85 +392,101 @@ def report(run: Run) -> None:
 
 
 def table(runs: list[Run]) -> str:
-    out: list[str] = []
+    """The figures of C{runs} as text tables, one per scenario measured."""
+    sections = [
+        section([run for run in runs if run.scenario == scenario])
+        for scenario, section in [
+            ("throughput", throughputTable),
+            ("latency", latencyTable),
+            ("idle", idleTable),
+            ("durability", durabilityTable),
+        ]
+    ]
+    return "\n\n".join("\n".join(lines) for lines in sections if lines)
 
-    def ratio(value: float, other: float | None) -> str:
-        return f"{value / other:.2f}" if other else "-"
 
-    throughput = [run for run in runs if run.scenario == "throughput"]
-    if throughput:
-        out.append(
-            "Fan-out: deliveries per second and per server CPU-second"
-            " (ratios of twisted_chat, with its store, to each)"
-        )
-        out.append(
-            f"{'N':>5} {'server':22} {'deliv/s':>10} {'cpu-s':>6}"
-            f" {'deliv/cpu-s':>12} {'ratio':>6} {'lost':>5}"
-        )
-        for members in sorted({int(r.parameters["--members"]) for r in throughput}):
-            group = [r for r in throughput if int(r.parameters["--members"]) == members]
-            ours = next((r for r in group if r.server == "twisted_chat"), None)
-            for run in group:
-                perCpu = run.result["deliveriesPerCpuSecond"]
-                mine = ours.result["deliveriesPerCpuSecond"] if ours else None
-                out.append(
-                    f"{members:>5} {run.server:22} {run.result['deliveriesPerSecond']:>10.0f}"
-                    f" {run.result['serverCpuSeconds']:>6.2f} {perCpu:>12.0f}"
-                    f" {ratio(mine, perCpu) if run is not ours and mine else '':>6}"
-                    f" {run.result['lost']:>5}"
-                )
-        out.append("")
-    latency = [run for run in runs if run.scenario == "latency"]
-    if latency:
-        out.append("Latency at a paced rate: milliseconds from send to delivery")
-        out.append(
-            f"{'N':>5} {'server':22} {'rate':>5} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7}"
-        )
-        for run in latency:
+def throughputTable(runs: list[Run]) -> list[str]:
+    if not runs:
+        return []
+    lines = [
+        "Fan-out: deliveries per second and per server CPU-second"
+        " (ratios of twisted_chat, with its store, to each)",
+        f"{'N':>5} {'server':22} {'deliv/s':>10} {'cpu-s':>6}"
+        f" {'deliv/cpu-s':>12} {'ratio':>6} {'lost':>5}",
+    ]
+    for members in sorted({int(r.parameters["--members"]) for r in runs}):
+        group = [r for r in runs if int(r.parameters["--members"]) == members]
+        ours = next((r for r in group if r.server == "twisted_chat"), None)
+        mine = ours.result["deliveriesPerCpuSecond"] if ours else None
+        for run in group:
             r = run.result
-            out.append(
-                f"{run.parameters['--members']:>5} {run.server:22} {run.parameters['--rate']:>5}"
-                f" {r['p50']:>7.2f} {r['p90']:>7.2f} {r['p99']:>7.2f} {r['max']:>7.2f}"
+            perCpu = r["deliveriesPerCpuSecond"]
+            ratio = (
+                f"{mine / perCpu:.2f}" if mine and perCpu and run is not ours else ""
             )
-        out.append("")
-    idle = [run for run in runs if run.scenario == "idle"]
-    if idle:
-        out.append(
-            "Idle connections: server memory and connections accepted per second"
-        )
-        out.append(
-            f"{'conns':>6} {'server':22} {'RSS MiB':>8} {'KiB/conn':>9} {'accepts/s':>10}"
-        )
-        for run in idle:
-            r = run.result
-            perConnection = (r["serverRssKiB"] - r["emptyServerRssKiB"]) / r["held"]
-            out.append(
-                f"{r['held']:>6} {run.server:22} {r['serverRssKiB'] / 1024:>8.1f}"
-                f" {perConnection:>9.2f} {r['acceptsPerSecond']:>10.0f}"
+            lines.append(
+                f"{members:>5} {run.server:22} {r['deliveriesPerSecond']:>10.0f}"
+                f" {r['serverCpuSeconds']:>6.2f} {perCpu:>12.0f}"
+                f" {ratio:>6} {r['lost']:>5}"
             )
-        out.append("")
-    durability = [run for run in runs if run.scenario == "durability"]
-    if durability:
-        out.append(
-            "Durability: messages committed (and delivered to 11 members) per second"
+    return lines
+
+
+def latencyTable(runs: list[Run]) -> list[str]:
+    if not runs:
+        return []
+    lines = [
+        "Latency at a paced rate: milliseconds from send to delivery",
+        f"{'N':>5} {'server':22} {'rate':>5} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7}",
+    ]
+    for run in runs:
+        r = run.result
+        lines.append(
+            f"{run.parameters['--members']:>5} {run.server:22} {run.parameters['--rate']:>5}"
+            f" {r['p50']:>7.2f} {r['p90']:>7.2f} {r['p99']:>7.2f} {r['max']:>7.2f}"
         )
-        out.append(
-            f"{'server':22} {'msgs/s':>8} {'msgs/cpu-s':>10} {'lost':>5} {'stored':>8}"
+    return lines
+
+
+def idleTable(runs: list[Run]) -> list[str]:
+    if not runs:
+        return []
+    lines = [
+        "Idle connections: server memory and connections accepted per second",
+        f"{'conns':>6} {'server':22} {'RSS MiB':>8} {'KiB/conn':>9} {'accepts/s':>10}",
+    ]
+    for run in runs:
+        r = run.result
+        perConnection = (r["serverRssKiB"] - r["emptyServerRssKiB"]) / r["held"]
+        lines.append(
+            f"{r['held']:>6} {run.server:22} {r['serverRssKiB'] / 1024:>8.1f}"
+            f" {perConnection:>9.2f} {r['acceptsPerSecond']:>10.0f}"
         )
-        for run in durability:
-            r = run.result
-            messages = r["deliveries"] / 11
-            stored = (
-                f"{r['messagesStored']}/{r['messagesSent']}"
-                if "messagesStored" in r
-                else "-"
-            )
-            out.append(
-                f"{run.server:22} {messages / r['seconds']:>8.0f}"
-                f" {r['messagesSent'] / r['serverCpuSeconds']:>10.0f}"
-                f" {r['lost']:>5} {stored:>8}"
-            )
-    return "\n".join(out)
+    return lines
+
+
+def durabilityTable(runs: list[Run]) -> list[str]:
+    if not runs:
+        return []
+    lines = [
+        "Durability: messages committed (and delivered to"
+        f" {DURABILITY_MEMBERS} members) per second",
+        f"{'server':22} {'msgs/s':>8} {'msgs/cpu-s':>10} {'lost':>5} {'stored':>8}",
+    ]
+    for run in runs:
+        r = run.result
+        messages = r["deliveries"] / DURABILITY_MEMBERS
+        stored = (
+            f"{r['messagesStored']}/{r['messagesSent']}"
+            if "messagesStored" in r
+            else "-"
+        )
+        lines.append(
+            f"{run.server:22} {messages / r['seconds']:>8.0f}"
+            f" {r['messagesSent'] / r['serverCpuSeconds']:>10.0f}"
+            f" {r['lost']:>5} {stored:>8}"
+        )
+    return lines
 
 
 def main(argv: list[str]) -> None:
