@@ -17,7 +17,7 @@ from twisted_chat.events import PrivateMessage, RoomMessage, TopicInfo
 from twisted_chat.store import AccountRecord, IChatStore, StoreError
 from twisted_chat.store.memory import MemoryStore
 from twisted_chat.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate
-from twisted_chat.store.sqlite import SQLiteStore
+from twisted_chat.store.sqlite import _ROWS_PER_INSERT, SQLiteStore
 
 T = 1_700_000_000_000
 
@@ -198,6 +198,27 @@ class SQLiteStoreTests(StoreContract, TestCase):
         await gatherResults([store.appendMessage(message(n)) for n in range(1, 201)])
         self.assertEqual(store.committedWrites, 200)
         self.assertLess(store.committedGroups, 10)
+        await store.close()
+
+    async def test_groupLargerThanOneInsert(self) -> None:
+        """
+        A group with more messages than one INSERT statement carries is
+        split over several statements in the same transaction, all stored.
+        """
+        store = self.makeStore()
+        count = 2 * _ROWS_PER_INSERT + 7
+        await gatherResults(
+            [store.appendMessage(message(n)) for n in range(1, count + 1)]
+        )
+        self.assertLess(store.committedGroups, 3, "most in one group")
+        other = sqlite3.connect(self.path.path)
+        self.addCleanup(other.close)
+        self.assertEqual(
+            other.execute(
+                "SELECT count(*), min(sequence), max(sequence) FROM messages"
+            ).fetchone(),
+            (count, 1, count),
+        )
         await store.close()
 
     async def test_committedWhenFired(self) -> None:
