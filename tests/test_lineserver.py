@@ -221,6 +221,30 @@ class ConnectionTests(LineServerTestCase):
             [line.split(" :", 1)[1] for line in alice.lines()], ["one", "two"]
         )
 
+    def test_brokenWriteIsolated(self) -> None:
+        """
+        A connection whose write fails unexpectedly is logged; the others
+        get the same lines, and later lines still flow.
+        """
+        alice = self.connect("alice")
+        bob = self.connect("bob")
+        carol = self.connect("carol")
+        alice.lines()
+        bob.lines()
+
+        def broken(data: bytes) -> None:
+            raise RuntimeError("broken transport")
+
+        bob.protocol._write = broken
+        alice.send(b"one\n")
+        self.clock.advance(0)
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        alice.send(b"two\n")
+        self.assertEqual(
+            [line.split(" :", 1)[1] for line in carol.lines()], ["one", "two"]
+        )
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+
     def test_bye(self) -> None:
         """A line bye says goodbye, closes, and tells the others."""
         alice = self.connect("alice")

@@ -232,6 +232,8 @@ class LineChatFactory(Factory):
     @ivar requireLogin: whether connections must log in before chatting.
     """
 
+    log = Logger()
+
     def __init__(
         self,
         chat: ChatServer,
@@ -310,7 +312,11 @@ class LineChatFactory(Factory):
         dirty = self._dirty
         now, self._dirty = dirty[:FLUSH_BATCH], dirty[FLUSH_BATCH:]
         for protocol in now:
-            protocol.writePending()
+            try:
+                protocol.writePending()
+            except Exception:
+                # One broken connection must not silence the others.
+                self.log.failure("Writing to {protocol!r} failed", protocol=protocol)
         if self._dirty:
             self._clock.callLater(0, self._flush)
         else:
