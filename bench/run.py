@@ -101,13 +101,22 @@ def accepts(port: int) -> bool:
         return False
 
 
-def twistedChat(store: str, *extra: str) -> Callable[[int, Path], list[str]]:
+def twistedChat(
+    store: str, *extra: str, limits: bool = False
+) -> Callable[[int, Path], list[str]]:
+    """
+    The real server from the installed plugin; its limits (flood control,
+    send queues, timeouts, connection caps) lifted with --no-limits unless
+    C{limits} asks for the defaults.
+    """
+
     def command(port: int, directory: Path) -> list[str]:
         database = str(directory / "chat.sqlite3") if store == "sqlite" else ":memory:"
+        lifted = [] if limits else ["--no-limits"]
         return [
             TWISTD, "-n", "--pidfile=", "--logfile=-", "chat",
             "--listen", f"tcp:{port}:interface=127.0.0.1",
-            "--db", database, "--history-on-join", "0", *extra,
+            "--db", database, "--history-on-join", "0", *lifted, *extra,
         ]  # fmt: skip
 
     return command

@@ -16,6 +16,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from twisted_chat.client import ChatClientFactory, ChatClientProtocol
 from twisted_chat.core import ChatServer
 from twisted_chat.limits import CLIENT_MAX_LINE_LENGTH
+from twisted_chat.limits import UNLIMITED
 from twisted_chat.lineserver import LineChatFactory
 from twisted_chat.session import ClientSession
 from twisted_chat.view import TerminalView
@@ -146,7 +147,11 @@ class ServerAndClient:
 
     def __init__(self, chat: ChatServer, clock: Clock, session: ClientSession) -> None:
         self.clock = clock
-        self.serverFactory = LineChatFactory(chat, makeAccounts(chat, clock), clock)
+        # Flood control is tested with the server; here it would only slow
+        # the conversation down to the server's clock.
+        self.serverFactory = LineChatFactory(
+            chat, makeAccounts(chat, clock), clock, rules=UNLIMITED
+        )
         self.clientFactory = ChatClientFactory(session)
         self.session = session
         self.connect()

@@ -92,6 +92,21 @@ class ProtocolDocumentTests(SynchronousTestCase):
             f" {limits.LOGIN_FAILURE_WINDOW / 60:g} minutes |",
             f"| {limits.LOGIN_FAILURES_PER_ADDRESS} in any"
             f" {limits.LOGIN_FAILURE_WINDOW / 60:g} minutes |",
+            f"| Lines a client may send at once | {limits.FLOOD_BURST} |",
+            f"| {limits.FLOOD_RATE:g} | `--flood-rate R`",
+            f"| {limits.MAX_QUEUED_LINES} lines or {limits.MAX_QUEUED_BYTES} bytes |",
+            f"| {limits.SEND_QUEUE_BYTES} bytes | `--send-queue BYTES`",
+            f"| {limits.SEND_QUEUE_TIMEOUT:g} seconds | `--send-queue-timeout S`",
+            f"| {limits.MAX_CONNECTIONS}, or the file-descriptor limit less"
+            f" {limits.FD_MARGIN} |",
+            f"| {limits.MAX_PER_ADDRESS} | `--max-per-address N`",
+            f"| {limits.NEW_PER_ADDRESS} in any"
+            f" {limits.NEW_PER_ADDRESS_WINDOW / 60:g} minutes |",
+            f"| {limits.PING_AFTER:g} seconds | `--ping-after S`",
+            f"| {limits.IDLE_TIMEOUT:g} seconds | `--idle-timeout S`",
+            f"| {limits.LOGIN_TIMEOUT:g} seconds | `--login-timeout S`",
+            f"| {limits.MAX_ROOMS_PER_MEMBER} | `--max-rooms N`",
+            f"| {limits.ROOM_LIST_MAX}; `ENDROOMS` counts them all |",
         ]:
             self.assertTrue(text in PROTOCOL, text)
 

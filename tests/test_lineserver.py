@@ -30,6 +30,7 @@ class TCPStringTransport(StringTransport):
     """A StringTransport that says it is TCP and records TCP_NODELAY."""
 
     noDelay = False
+    keepAlive = False
     writes = 0
 
     def write(self, data: bytes) -> None:
@@ -41,6 +42,12 @@ class TCPStringTransport(StringTransport):
 
     def getTcpNoDelay(self) -> bool:
         return self.noDelay
+
+    def setTcpKeepAlive(self, enabled: bool) -> None:
+        self.keepAlive = enabled
+
+    def getTcpKeepAlive(self) -> bool:
+        return self.keepAlive
 
 
 class Client:

@@ -20,6 +20,7 @@ from twisted_chat.commands import (
     ListRooms,
     Message,
     Part,
+    Pong,
     QuitCommand,
     Say,
     SetNick,
@@ -103,6 +104,8 @@ class ParseCommandTests(SynchronousTestCase):
             b"/quit see you": QuitCommand("see you"),
             b"/help": Help(None),
             b"/help /join": Help("/join"),
+            b"/pong": Pong(None),
+            b"/pong 1764094803": Pong("1764094803"),
             b"/kick bob": Kick("bob", ""),
             b"/kick bob be nice": Kick("bob", "be nice"),
         }
@@ -222,6 +225,7 @@ class FormatEventTests(SynchronousTestCase):
             (events.ErrorReply("bad-nick", "No."), "ERROR bad-nick :No."),
             (events.Goodbye("quit", "bye"), "BYE quit :bye"),
             (events.Goodbye("shutdown", "later"), "BYE shutdown :later"),
+            (events.Ping("1764094803"), "PING 1764094803"),
         ]
         for event, line in cases:
             self.assertEqual(wire.formatEvent(event), line.encode() + b"\r\n")
@@ -292,6 +296,7 @@ EVENTS = st.one_of(
     st.builds(events.Notice, texts),
     st.builds(events.ErrorReply, words, texts),
     st.builds(events.Goodbye, words, texts),
+    st.builds(events.Ping, words),
 )
 
 

@@ -85,6 +85,13 @@ class Help(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class Pong(Command):
+    """The answer to a C{PING}: proof the client is there; it does nothing."""
+
+    token: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Kick(Command):
     """Disconnect a nick; only the operator may."""
 
@@ -190,6 +197,9 @@ COMMANDS: Final = {
             "quit", "/quit [reason]", "Leave the server (so does a line 'bye')."
         ),
         CommandSpec("help", "/help [command]", "List the commands, or explain one."),
+        CommandSpec(
+            "pong", "/pong [token]", "Answer the server's PING (any line would do)."
+        ),
         CommandSpec(
             "kick",
             "/kick NICK [reason]",

@@ -40,6 +40,7 @@ from .errors import (
     NotInRoom,
     NotPermitted,
     StoreFailed,
+    TooManyRooms,
     TopicTooLong,
 )
 from .events import (
@@ -62,7 +63,13 @@ from .events import (
     TopicChanged,
     TopicInfo,
 )
-from .limits import HISTORY_ON_JOIN, LOBBY, RESUME_LIMIT, TOPIC_MAX_LENGTH
+from .limits import (
+    HISTORY_ON_JOIN,
+    LOBBY,
+    MAX_ROOMS_PER_MEMBER,
+    RESUME_LIMIT,
+    TOPIC_MAX_LENGTH,
+)
 from .names import GUEST_PREFIX, checkNick, checkRoomName, fold
 from .store import IChatStore, StoreError
 from .store.memory import MemoryStore
@@ -246,6 +253,7 @@ class ChatServer:
     @ivar lobbyName: the room that always exists and that new line-protocol
         connections join.
     @ivar historyOnJoin: how many messages are replayed to someone joining.
+    @ivar maxRoomsPerMember: how many rooms one member may be in at once.
     """
 
     log = Logger()
@@ -257,8 +265,10 @@ class ChatServer:
         *,
         lobbyName: str = LOBBY,
         historyOnJoin: int = HISTORY_ON_JOIN,
+        maxRoomsPerMember: int = MAX_ROOMS_PER_MEMBER,
     ) -> None:
         self._clock = clock
+        self.maxRoomsPerMember = maxRoomsPerMember
         self._store: IChatStore = store if store is not None else MemoryStore()
         state = self._store.load()
         self._members: dict[str, Member] = {}
@@ -408,6 +418,7 @@ class ChatServer:
         the topic and the members, and then sent the room's latest messages.
         Joining a room one is already in only makes it current.
         """
+        self._checkRoomAllowance(member, roomName)
         room = self._roomNamed(roomName, create=True)
         if member in room.members:
             self._setCurrentRoom(member, room)
@@ -425,6 +436,7 @@ class ChatServer:
         A client that reconnects sends this for each room it was in, with the
         last sequence number it saw there.
         """
+        self._checkRoomAllowance(member, roomName)
         room = self._roomNamed(roomName, create=True)
         membership = room.members.get(member)
         through = None
@@ -631,6 +643,21 @@ class ChatServer:
 
     def _existingRoom(self, roomName: str) -> Room:
         return self._roomNamed(roomName, create=False)
+
+    def _checkRoomAllowance(self, member: Member, roomName: str) -> None:
+        """
+        Refuse a new room to a member in as many as allowed, before the room
+        is made.
+        """
+        if (
+            len(member.rooms) >= self.maxRoomsPerMember
+            and fold(roomName) not in member.rooms
+            and not member.privileged
+        ):
+            raise TooManyRooms(
+                f"You are in {len(member.rooms)} rooms, the most allowed;"
+                " /part one first."
+            )
 
     def _enter(self, member: Member, room: Room) -> Membership:
         membership = Membership(room.lastSequence)

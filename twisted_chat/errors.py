@@ -110,6 +110,10 @@ class LoginThrottled(ChatError):
     code = "login-throttled"
 
 
+class TooManyRooms(ChatError):
+    code = "too-many-rooms"
+
+
 class LoginRequired(ChatError):
     code = "login-required"
 

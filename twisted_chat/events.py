@@ -226,16 +226,39 @@ class Goodbye(Event):
     The server is about to close your connection, and why.
 
     @ivar kind: one of L{GOODBYE_KINDS}; a client reconnects after
-        C{shutdown} and C{error}, not after the others.
+        C{shutdown}, C{error}, C{timeout} and C{slow}, not after the others.
     """
 
     kind: str
     reason: str
 
 
-GOODBYE_KINDS = ("quit", "kicked", "replaced", "shutdown", "error")
+GOODBYE_KINDS = (
+    "quit",
+    "kicked",
+    "replaced",
+    "refused",
+    "flood",
+    "shutdown",
+    "error",
+    "timeout",
+    "slow",
+)
 """
 Why a connection ends: you asked (C{quit}), the operator removed you
-(C{kicked}), you logged in elsewhere (C{replaced}), the server is stopping
-(C{shutdown}), or something went wrong on the server (C{error}).
+(C{kicked}), you logged in elsewhere (C{replaced}), the server would not take
+the connection (C{refused}: too many), you sent too much too fast (C{flood}),
+the server is stopping (C{shutdown}), something went wrong on the server
+(C{error}), you were silent too long or did not log in in time (C{timeout}),
+or you did not read what you were sent for too long (C{slow}).
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Ping(Event):
+    """
+    Are you there?  Any line answers it (C{/pong TOKEN} is the polite one);
+    a client silent for too long is disconnected.
+    """
+
+    token: str

@@ -30,6 +30,7 @@ from .commands import (
     Login,
     Message,
     Part,
+    Pong,
     QuitCommand,
     Register,
     Resume,
@@ -48,9 +49,10 @@ from .errors import (
     UnknownCommand,
 )
 from .events import ErrorReply, Event, HelpText, Notice, RoomListEnd, Welcome
+from .limits import ROOM_LIST_MAX
 from .names import GUEST_PREFIX, fold, isRoomName
 
-ALLOWED_BEFORE_LOGIN = (SetNick, Login, Register, Help, QuitCommand)
+ALLOWED_BEFORE_LOGIN = (SetNick, Login, Register, Help, Pong, QuitCommand)
 """What a guest may do on a server that requires login."""
 
 _WAITED_FOR = (Login, Register, ChangePassword, QuitCommand)
@@ -123,6 +125,10 @@ class CommandInterpreter:
         self._lastWrite = outcome
         return None
 
+    def tell(self, text: str) -> None:
+        """Tell the member something from the server, for it to read."""
+        self._reply(Notice(text))
+
     def reportError(self, error: ChatError) -> None:
         """
         Tell the member why its last line was refused.
@@ -170,7 +176,7 @@ class CommandInterpreter:
                 self._reply(chat.membersOf(self._roomName(room)))
             case ListRooms():
                 entries = chat.listRooms()
-                for entry in entries:
+                for entry in entries[:ROOM_LIST_MAX]:
                     self._reply(entry)
                 self._reply(RoomListEnd(len(entries)))
             case Topic(room, None):
@@ -193,6 +199,8 @@ class CommandInterpreter:
                 chat.kick(member, nick, reason)
             case Help(name):
                 self._help(name)
+            case Pong():
+                pass
             case _:
                 raise TypeError(f"no handler for {command!r}")
         return None

@@ -7,6 +7,7 @@ docs/PROTOCOL.md lists them all.  Keeping them in one module means the
 documentation test can check that none is left undocumented.
 """
 
+from dataclasses import dataclass
 from typing import Final
 
 DEFAULT_PORT: Final = 7632
@@ -73,3 +74,105 @@ many seconds; past that, logins are refused until the oldest failure ages out.
 
 PASSWORD_HASH_THREADS: Final = 2
 """Threads hashing passwords (argon2id, about 64 MiB and 0.1 s each)."""
+
+# Flood control, per connection (C{--flood-burst}, C{--flood-rate}).
+
+FLOOD_BURST: Final = 5
+FLOOD_RATE: Final = 2.0
+"""
+Lines a connection may send at once, then per second (a token bucket, as
+ngIRCd and Solanum do).  Lines beyond it are not dropped: the server stops
+reading that connection until the next token is due.  A rate of 0 turns
+flood control off.
+"""
+
+MAX_QUEUED_LINES: Final = 20
+MAX_QUEUED_BYTES: Final = 8192
+"""
+Input a connection may have waiting, read but not yet carried out
+(C{--max-queued-lines}, C{--max-queued-bytes}); past either the connection
+is closed with C{BYE flood}.
+"""
+
+# Slow consumers (C{--send-queue}, C{--send-queue-timeout}).
+
+SEND_QUEUE_BYTES: Final = 96 * 1024
+"""
+Output a connection may have waiting for a client that does not read; past
+it the client stops being sent room messages, and is sent a C{GAP} for them
+once it catches up.
+"""
+
+SEND_QUEUE_TIMEOUT: Final = 60.0
+"""Seconds a client may stay behind before it is disconnected."""
+
+# Connections (C{--max-connections}, C{--max-per-address},
+# C{--new-per-address}, C{--limit-loopback}).
+
+MAX_CONNECTIONS: Final = 1024
+"""Connections at once, or the file-descriptor limit less L{FD_MARGIN}."""
+
+FD_MARGIN: Final = 64
+"""File descriptors kept for the store, the log and listening sockets."""
+
+MAX_PER_ADDRESS: Final = 16
+"""Connections at once from one address (one /64 for IPv6)."""
+
+NEW_PER_ADDRESS: Final = 32
+NEW_PER_ADDRESS_WINDOW: Final = 600.0
+"""New connections from one address (one /64) in any window of this many seconds."""
+
+# Timeouts (C{--login-timeout}, C{--ping-after}, C{--idle-timeout}).
+
+LOGIN_TIMEOUT: Final = 30.0
+"""Seconds to log in when the server requires it."""
+
+PING_AFTER: Final = 90.0
+IDLE_TIMEOUT: Final = 150.0
+"""
+Seconds of silence from a client after which it is sent C{PING}, and after
+which it is disconnected.
+"""
+
+# Bounded state and replies.
+
+MAX_ROOMS_PER_MEMBER: Final = 20
+"""Rooms one member may be in at once (C{--max-rooms})."""
+
+ROOM_LIST_MAX: Final = 500
+"""Rooms one C{/rooms} answer lists; the end line counts them all."""
+
+
+@dataclass(frozen=True)
+class ConnectionRules:
+    """
+    The limits each client connection is held to, whatever protocol it
+    speaks; the defaults are the constants above.  A rate, size or time of
+    0 turns that limit off (the benchmarks do).
+    """
+
+    floodBurst: int = FLOOD_BURST
+    floodRate: float = FLOOD_RATE
+    maxQueuedLines: int = MAX_QUEUED_LINES
+    maxQueuedBytes: int = MAX_QUEUED_BYTES
+    sendQueueBytes: int = SEND_QUEUE_BYTES
+    sendQueueTimeout: float = SEND_QUEUE_TIMEOUT
+    loginTimeout: float = LOGIN_TIMEOUT
+    pingAfter: float = PING_AFTER
+    idleTimeout: float = IDLE_TIMEOUT
+
+
+DEFAULT_RULES: Final = ConnectionRules()
+"""The documented defaults."""
+
+UNLIMITED: Final = ConnectionRules(
+    floodRate=0,
+    maxQueuedLines=0,
+    maxQueuedBytes=0,
+    sendQueueBytes=0,
+    sendQueueTimeout=0,
+    loginTimeout=0,
+    pingAfter=0,
+    idleTimeout=0,
+)
+"""No per-connection limits at all: for tests of other things, and benchmarks."""

@@ -5,6 +5,7 @@ C{twistd -n chat} serves the line protocol on C{tcp:7632:interface=127.0.0.1};
 C{--listen} takes any Twisted server endpoint string and may be repeated.
 """
 
+import resource
 from contextlib import suppress
 from typing import Any, cast
 
@@ -14,15 +15,33 @@ from twisted.internet.error import ReactorNotRunning
 from twisted.python import usage
 
 from .accounts import Accounts, PasswordHasher
+from .admission import Admission, AdmissionRules
 from .console import Console
 from .core import ChatServer
 from .limits import (
     DEFAULT_LISTEN,
+    FD_MARGIN,
+    FLOOD_BURST,
+    FLOOD_RATE,
     HISTORY_ON_JOIN,
+    IDLE_TIMEOUT,
+    LOGIN_TIMEOUT,
+    MAX_CONNECTIONS,
     MAX_LINE_LENGTH,
+    MAX_PER_ADDRESS,
+    MAX_QUEUED_BYTES,
+    MAX_QUEUED_LINES,
+    MAX_ROOMS_PER_MEMBER,
     MIN_LINE_LENGTH_SETTING,
+    NEW_PER_ADDRESS,
+    NEW_PER_ADDRESS_WINDOW,
+    PING_AFTER,
     RESUME_LIMIT,
     ROOM_HISTORY_CAP,
+    SEND_QUEUE_BYTES,
+    SEND_QUEUE_TIMEOUT,
+    UNLIMITED,
+    ConnectionRules,
 )
 from .lineserver import LineChatFactory
 from .service import ChatListener, ChatService, RetentionService
@@ -56,6 +75,17 @@ class Options(usage.Options):
             "require-login",
             None,
             "Refuse guests: connections must /login or /register before chatting.",
+        ],
+        [
+            "limit-loopback",
+            None,
+            "Hold loopback and Unix-socket clients to the per-address limits too.",
+        ],
+        [
+            "no-limits",
+            None,
+            "Lift flood control, send queues, timeouts and connection limits"
+            " (as many connections as file descriptors): for benchmarks only.",
         ],
     ]
     optParameters = [
@@ -94,6 +124,94 @@ class Options(usage.Options):
             "Longest client line accepted, in bytes.",
             int,
         ],
+        ["flood-burst", None, FLOOD_BURST, "Lines a client may send at once.", int],
+        [
+            "flood-rate",
+            None,
+            FLOOD_RATE,
+            "Lines a client may send per second after its burst (0: no limit).",
+            float,
+        ],
+        [
+            "max-queued-lines",
+            None,
+            MAX_QUEUED_LINES,
+            "Lines waiting to be carried out before a client is closed for flooding.",
+            int,
+        ],
+        [
+            "max-queued-bytes",
+            None,
+            MAX_QUEUED_BYTES,
+            "Bytes of lines waiting before a client is closed for flooding.",
+            int,
+        ],
+        [
+            "send-queue",
+            None,
+            SEND_QUEUE_BYTES,
+            "Bytes held for a client that does not read before it falls behind"
+            " (0: no limit).",
+            int,
+        ],
+        [
+            "send-queue-timeout",
+            None,
+            SEND_QUEUE_TIMEOUT,
+            "Seconds a client may stay behind before it is disconnected.",
+            float,
+        ],
+        [
+            "max-connections",
+            None,
+            None,
+            f"Connections at once (default {MAX_CONNECTIONS}, or the"
+            f" file-descriptor limit less {FD_MARGIN}).",
+            int,
+        ],
+        [
+            "max-per-address",
+            None,
+            MAX_PER_ADDRESS,
+            "Connections at once from one address (IPv6: one /64).",
+            int,
+        ],
+        [
+            "new-per-address",
+            None,
+            NEW_PER_ADDRESS,
+            f"New connections from one address in any"
+            f" {NEW_PER_ADDRESS_WINDOW / 60:g} minutes.",
+            int,
+        ],
+        [
+            "ping-after",
+            None,
+            PING_AFTER,
+            "Seconds of silence before a client is sent PING (0: never).",
+            float,
+        ],
+        [
+            "idle-timeout",
+            None,
+            IDLE_TIMEOUT,
+            "Seconds of silence before a client is disconnected.",
+            float,
+        ],
+        [
+            "login-timeout",
+            None,
+            LOGIN_TIMEOUT,
+            "Seconds to log in, with --require-login.",
+            float,
+        ],
+        [
+            "max-rooms",
+            None,
+            MAX_ROOMS_PER_MEMBER,
+            "Rooms one member may be in at once.",
+            int,
+        ],
     ]
 
     def __init__(self) -> None:
@@ -117,9 +235,33 @@ class Options(usage.Options):
     def postOptions(self) -> None:
         if not self["listen"]:
             self["listen"] = [DEFAULT_LISTEN]
-        for name in ("history-on-join", "retention-days", "room-history-cap"):
+        for name in (
+            "history-on-join",
+            "retention-days",
+            "room-history-cap",
+            "flood-rate",
+            "max-queued-lines",
+            "max-queued-bytes",
+            "send-queue",
+            "send-queue-timeout",
+            "ping-after",
+            "idle-timeout",
+            "login-timeout",
+        ):
             if self[name] < 0:
                 raise usage.UsageError(f"--{name} must not be negative")
+        for name in (
+            "flood-burst",
+            "max-per-address",
+            "new-per-address",
+            "max-rooms",
+        ):
+            if self[name] < 1:
+                raise usage.UsageError(f"--{name} must be at least 1")
+        if self["max-connections"] is not None and self["max-connections"] < 1:
+            raise usage.UsageError("--max-connections must be at least 1")
+        if 0 < self["idle-timeout"] <= self["ping-after"]:
+            raise usage.UsageError("--idle-timeout must be longer than --ping-after")
         if self["history-on-join"] > RESUME_LIMIT:
             raise usage.UsageError(f"--history-on-join is at most {RESUME_LIMIT}")
         if self["max-line-length"] < MIN_LINE_LENGTH_SETTING:
@@ -137,6 +279,49 @@ class Options(usage.Options):
                 twistd["logfile"] = CONSOLE_LOG_FILE
 
 
+def connectionRules(config: Options) -> ConnectionRules:
+    """The limits each connection is held to, from the options."""
+    if config["no-limits"]:
+        return UNLIMITED
+    return ConnectionRules(
+        floodBurst=config["flood-burst"],
+        floodRate=config["flood-rate"],
+        maxQueuedLines=config["max-queued-lines"],
+        maxQueuedBytes=config["max-queued-bytes"],
+        sendQueueBytes=config["send-queue"],
+        sendQueueTimeout=config["send-queue-timeout"],
+        loginTimeout=config["login-timeout"],
+        pingAfter=config["ping-after"],
+        idleTimeout=config["idle-timeout"],
+    )
+
+
+def admissionRules(config: Options) -> AdmissionRules:
+    """Who may connect, from the options and the file-descriptor limit."""
+    available = fileDescriptorLimit() - FD_MARGIN
+    if config["no-limits"]:
+        return AdmissionRules(
+            maxConnections=available,
+            maxPerAddress=available,
+            newPerAddress=2**62,
+        )
+    maxConnections = config["max-connections"]
+    if maxConnections is None:
+        maxConnections = max(1, min(MAX_CONNECTIONS, available))
+    return AdmissionRules(
+        maxConnections=maxConnections,
+        maxPerAddress=config["max-per-address"],
+        newPerAddress=config["new-per-address"],
+        limitLoopback=config["limit-loopback"],
+    )
+
+
+def fileDescriptorLimit() -> int:
+    """How many files this process may have open (its soft limit)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return soft if soft != resource.RLIM_INFINITY else 2**20
+
+
 def makeService(config: Options, reactor: Any = None) -> IService:
     """
     Build the chat service: the store, the core, a listener per endpoint,
@@ -149,12 +334,19 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         if config["db"] == MEMORY_DATABASE
         else SQLiteStore(config["db"], reactor)
     )
-    chat = ChatServer(reactor, store, historyOnJoin=config["history-on-join"])
+    chat = ChatServer(
+        reactor,
+        store,
+        historyOnJoin=config["history-on-join"],
+        maxRoomsPerMember=config["max-rooms"],
+    )
     accounts = Accounts(store, PasswordHasher(reactor), reactor)
     factory = LineChatFactory(
         chat,
         accounts,
         reactor,
+        rules=connectionRules(config),
+        admission=Admission(reactor, admissionRules(config)),
         maxLineLength=config["max-line-length"],
         requireLogin=config["require-login"],
     )

@@ -31,6 +31,7 @@ from .commands import (
     Login,
     Message,
     Part,
+    Pong,
     QuitCommand,
     Register,
     Resume,
@@ -54,6 +55,7 @@ from .events import (
     NickChanged,
     Notice,
     Parted,
+    Ping,
     PrivateMessage,
     Quit,
     RoomListEnd,
@@ -240,6 +242,11 @@ def _parsePassword(name: str, rest: str) -> Command:
     return ChangePassword(*_words(name, rest, 2, 0))
 
 
+def _parsePong(name: str, rest: str) -> Command:
+    words = _words(name, rest, 0, 1)
+    return Pong(words[0] if words else None)
+
+
 def _parseKick(name: str, rest: str) -> Command:
     nick, _, reason = rest.partition(" ")
     if not nick:
@@ -263,6 +270,7 @@ _COMMAND_PARSERS: Final[dict[str, Callable[[str, str], Command]]] = {
     "password": _parsePassword,
     "quit": _parseQuit,
     "help": _parseHelp,
+    "pong": _parsePong,
     "kick": _parseKick,
 }
 
@@ -523,6 +531,7 @@ LINE_TYPES: Final = {
         LineType("ACCOUNT", AccountInfo, (("nick", WORD),), ("text", TEXT)),
         LineType("ERROR", ErrorReply, (("code", WORD),), ("text", TEXT)),
         LineType("BYE", Goodbye, (("kind", WORD),), ("reason", TEXT)),
+        LineType("PING", Ping, (("token", WORD),), None),
     ]
 }
 """Every server line type, by its type word."""

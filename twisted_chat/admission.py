@@ -1,0 +1,136 @@
+"""
+Who may open a connection: the server-wide and per-address limits.
+
+Every front end (the line server today, IRC beside it later) asks the same
+L{Admission} before it builds a protocol, so the limits hold across them.
+It knows addresses as strings and time only through the clock it is given.
+"""
+
+import ipaddress
+from collections import deque
+from dataclasses import dataclass
+
+from twisted.internet.interfaces import IReactorTime
+
+from .limits import (
+    MAX_CONNECTIONS,
+    MAX_PER_ADDRESS,
+    NEW_PER_ADDRESS,
+    NEW_PER_ADDRESS_WINDOW,
+)
+
+
+@dataclass(frozen=True)
+class AdmissionRules:
+    """
+    @ivar maxConnections: connections at once, from everywhere.
+    @ivar maxPerAddress: connections at once from one address (IPv6: /64).
+    @ivar newPerAddress: new connections from one address in any C{window}
+        seconds.
+    @ivar limitLoopback: whether loopback and Unix-socket clients count
+        against the per-address limits (they always count in the total).
+    """
+
+    maxConnections: int = MAX_CONNECTIONS
+    maxPerAddress: int = MAX_PER_ADDRESS
+    newPerAddress: int = NEW_PER_ADDRESS
+    window: float = NEW_PER_ADDRESS_WINDOW
+    limitLoopback: bool = False
+
+
+def addressKey(host: str) -> tuple[str, bool]:
+    """
+    Return what C{host} counts as for the per-address limits, and whether it
+    is local (loopback, or not an IP address at all: a Unix socket).
+
+    An IPv6 host counts as its /64, the block one customer usually holds;
+    an IPv4-mapped IPv6 address counts as the IPv4 address.
+    """
+    try:
+        address = ipaddress.ip_address(host.partition("%")[0])
+    except ValueError:
+        return host, True
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        else:
+            network = ipaddress.IPv6Network((address, 64), strict=False)
+            return str(network), address.is_loopback
+    return str(address), address.is_loopback
+
+
+class Admission:
+    """
+    Count open connections, in all and per address, and refuse those over
+    the limits with a reason a person can read.
+    """
+
+    def __init__(self, clock: IReactorTime, rules: AdmissionRules) -> None:
+        self.rules = rules
+        self._clock = clock
+        self.openConnections = 0
+        self._open: dict[str, int] = {}
+        self._recent: dict[str, deque[float]] = {}
+
+    def admit(self, host: str) -> str | None:
+        """
+        Count a new connection from C{host} and return L{None}, or return why
+        it is refused (and count nothing).  An admitted connection must be
+        L{release}d when it closes.
+        """
+        rules = self.rules
+        if self.openConnections >= rules.maxConnections:
+            return (
+                f"The server is full ({rules.maxConnections} connections);"
+                " try again later."
+            )
+        key, local = addressKey(host)
+        limited = rules.limitLoopback or not local
+        if limited:
+            if self._open.get(key, 0) >= rules.maxPerAddress:
+                return (
+                    f"Too many connections from your address"
+                    f" ({rules.maxPerAddress} at once)."
+                )
+            now = self._clock.seconds()
+            recent = self._recentFrom(key, now)
+            if len(recent) >= rules.newPerAddress:
+                wait = recent[0] + rules.window - now
+                return (
+                    f"Too many new connections from your address"
+                    f" ({rules.newPerAddress} in {rules.window / 60:g} minutes);"
+                    f" try again in {max(wait, 1):.0f} seconds."
+                )
+            recent.append(now)
+        self.openConnections += 1
+        self._open[key] = self._open.get(key, 0) + 1
+        return None
+
+    def release(self, host: str) -> None:
+        """A connection admitted from C{host} has closed."""
+        key, _ = addressKey(host)
+        self.openConnections -= 1
+        remaining = self._open.get(key, 0) - 1
+        if remaining > 0:
+            self._open[key] = remaining
+        else:
+            self._open.pop(key, None)
+
+    def _recentFrom(self, key: str, now: float) -> deque[float]:
+        """
+        The times of the connections from C{key} within the window, oldest
+        first; addresses with none are forgotten, so the table stays as
+        small as the window's traffic.
+        """
+        horizon = now - self.rules.window
+        if len(self._recent) > 4 * self.rules.maxConnections:
+            for other in list(self._recent):
+                times = self._recent[other]
+                while times and times[0] <= horizon:
+                    times.popleft()
+                if not times:
+                    del self._recent[other]
+        recent = self._recent.setdefault(key, deque())
+        while recent and recent[0] <= horizon:
+            recent.popleft()
+        return recent
