@@ -15,8 +15,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.client import ChatClientFactory, ChatClientProtocol
 from twisted_chat.core import ChatServer
-from twisted_chat.limits import CLIENT_MAX_LINE_LENGTH
-from twisted_chat.limits import UNLIMITED
+from twisted_chat.limits import CLIENT_MAX_LINE_LENGTH, UNLIMITED
 from twisted_chat.lineserver import LineChatFactory
 from twisted_chat.session import ClientSession
 from twisted_chat.view import TerminalView
