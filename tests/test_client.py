@@ -67,6 +67,57 @@ class ClientProtocolTests(SynchronousTestCase):
         self.session.inputEnded()
         self.assertEqual(self.transport.value(), "/me waves ☃\r\n/quit\r\n".encode())
 
+    def test_pasteIsPaced(self) -> None:
+        """
+        A pasted page goes out at the server's default flood rate: 5 lines
+        at once, then 2 a second, none lost and in order.
+        """
+        self.connect()
+        for n in range(12):
+            self.session.lineTyped(f"line {n}")
+        self.assertEqual(self.transport.value().count(b"\r\n"), 5)
+        self.clock.advance(1)
+        self.assertEqual(self.transport.value().count(b"\r\n"), 7)
+        self.clock.advance(2.5)
+        self.assertEqual(
+            self.transport.value(),
+            b"".join(b"line %d\r\n" % n for n in range(12)),
+        )
+
+    def test_unsentLinesReported(self) -> None:
+        """Lines still waiting when the connection drops are reported."""
+        protocol = self.connect()
+        for n in range(8):
+            self.session.lineTyped(f"line {n}")
+        protocol.connectionLost(Failure(ConnectionLost()))
+        self.assertIn("-- 3 lines you typed could not be sent", self.shown)
+        self.clock.advance(10)
+        self.assertEqual(self.transport.value().count(b"\r\n"), 5)
+
+    def test_pingAnswered(self) -> None:
+        """A PING is answered with /pong and not shown."""
+        protocol = self.connect()
+        protocol.dataReceived(b"PING 1764094803\r\n")
+        self.assertEqual(self.transport.value(), b"/pong 1764094803\r\n")
+        self.assertEqual(self.shown, [])
+
+    def test_liveGapFilled(self) -> None:
+        """
+        A GAP that comes live (the client fell behind) is filled from
+        history: the client asks for the page, and shows it.
+        """
+        protocol = self.connect()
+        protocol.dataReceived(
+            b"WELCOME bob :Hi\r\nJOIN #dev bob 2025-11-25T18:20:03.456Z\r\n"
+            b"GAP #dev 3 900\r\n"
+        )
+        self.assertEqual(self.transport.value(), b"/history #dev before 901 500\r\n")
+        protocol.dataReceived(
+            b"HISTORY #dev 900 2025-11-25T18:20:03.456Z ann :missed\r\n"
+            b"ENDHISTORY #dev 1 900 page\r\n"
+        )
+        self.assertIn("11-25 18:20 #dev <ann> missed", self.shown)
+
     def test_linesShown(self) -> None:
         """Server lines, split anywhere, are shown as events."""
         protocol = self.connect()
@@ -213,7 +264,8 @@ class InMemoryChatTests(SynchronousTestCase):
         pair = ServerAndClient(chat, clock, session)
         pair.type("/join #dev")
         pair.type("/join #lobby")
-        bob = ServerAndClient(chat, clock, makeSession("bob")[0])
+        bobSession, _, bobClock = makeSession("bob")
+        bob = ServerAndClient(chat, clock, bobSession)
         bob.type("/join #dev")
         bob.type("one")
         pair.pump.flush()
@@ -222,6 +274,9 @@ class InMemoryChatTests(SynchronousTestCase):
         bob.type("/msg #dev two")
         bob.type("/msg #dev three")
         bob.type("/msg #lobby in the lobby")
+        # bob's client paces what it sends; give it time to send it all.
+        bobClock.advance(5)
+        bob.pump.flush()
         shown.clear()
         sessionClock.advance(2.5)
         pair.connect()

@@ -7,17 +7,31 @@ event to a L{twisted_chat.session.ClientSession}, which shows it through the
 view and decides what the next connection sends.  One protocol serves one
 connection; C{ClientService} makes a new one through L{ChatClientFactory}
 after an outage.
+
+It sends no faster than the server's default flood control allows (a burst
+of 5 lines, then 2 a second): a pasted page, or the resumes of many rooms
+after a reconnection, go out paced instead of being held up, or cut off,
+by the server.
 """
 
+from collections import deque
+
 from twisted.internet.error import ConnectionDone
-from twisted.internet.interfaces import IAddress, ITCPTransport, ITransport
+from twisted.internet.interfaces import (
+    IAddress,
+    IDelayedCall,
+    IReactorTime,
+    ITCPTransport,
+    ITransport,
+)
 from twisted.internet.protocol import ClientFactory, Protocol, connectionDone
 from twisted.python.failure import Failure
 
 from . import wire
 from .framing import LineFramer
-from .limits import CLIENT_MAX_LINE_LENGTH
+from .limits import CLIENT_MAX_LINE_LENGTH, FLOOD_BURST, FLOOD_RATE
 from .session import ClientSession, Connection
+from .throttle import TokenBucket
 
 
 class ChatClientProtocol(Protocol, Connection):
@@ -27,9 +41,13 @@ class ChatClientProtocol(Protocol, Connection):
 
     transport: ITransport
 
-    def __init__(self, session: ClientSession) -> None:
+    def __init__(self, session: ClientSession, clock: IReactorTime) -> None:
         self.session = session
+        self._clock = clock
         self._framer = LineFramer(CLIENT_MAX_LINE_LENGTH)
+        self._outgoing: deque[bytes] = deque()
+        self._bucket = TokenBucket(FLOOD_BURST, FLOOD_RATE, clock)
+        self._nextSend: IDelayedCall | None = None
 
     def connectionMade(self) -> None:
         if ITCPTransport.providedBy(self.transport):
@@ -55,13 +73,29 @@ class ChatClientProtocol(Protocol, Connection):
 
     def sendInput(self, text: str) -> None:
         """
-        Send one line the person typed; the server decides what it means.
+        Send one line the person typed, as soon as the pace allows; the
+        server decides what it means.
         """
-        self.transport.write(wire.encodeInput(text))
+        self._outgoing.append(wire.encodeInput(text))
+        self._sendPaced()
+
+    def _sendPaced(self) -> None:
+        self._nextSend = None
+        while self._outgoing and self._bucket.take():
+            self.transport.write(self._outgoing.popleft())
+        if self._outgoing:
+            self._nextSend = self._clock.callLater(
+                self._bucket.delay(), self._sendPaced
+            )
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
+        if self._nextSend is not None:
+            self._nextSend.cancel()
+            self._nextSend = None
+        unsent = len(self._outgoing)
+        self._outgoing.clear()
         why = "closed" if reason.check(ConnectionDone) else reason.getErrorMessage()
-        self.session.disconnected(why)
+        self.session.disconnected(why, unsent=unsent)
 
 
 class ChatClientFactory(ClientFactory):
@@ -73,6 +107,6 @@ class ChatClientFactory(ClientFactory):
         self.session = session
 
     def buildProtocol(self, addr: IAddress | None) -> ChatClientProtocol:
-        protocol = ChatClientProtocol(self.session)
+        protocol = ChatClientProtocol(self.session, self.session.clock)
         protocol.factory = self
         return protocol

@@ -27,19 +27,21 @@ from .events import (
     Event,
     Goodbye,
     HistoryEnd,
+    HistoryGap,
     Joined,
     MemberList,
     NickChanged,
     Parted,
+    Ping,
     RoomMessage,
     TopicInfo,
     Welcome,
 )
-from .limits import LOBBY
+from .limits import HISTORY_PAGE_MAX, LOBBY
 from .names import GUEST_PREFIX, fold
 from .view import TerminalView
 
-FINAL_GOODBYES: Final = frozenset({"quit", "kicked", "replaced"})
+FINAL_GOODBYES: Final = frozenset({"quit", "kicked", "replaced", "refused", "flood"})
 """Goodbyes after which the client does not reconnect."""
 
 _GUEST_NICK: Final = re.compile(rf"{GUEST_PREFIX}[0-9]+", re.ASCII | re.IGNORECASE)
@@ -82,7 +84,7 @@ class ClientSession:
         password: str | None = None,
     ) -> None:
         self.view = view
-        self._clock = clock
+        self.clock = clock
         self._wantedNick = nick
         self._wantedRoom = room
         self._password = password
@@ -200,6 +202,11 @@ class ClientSession:
                 self._wantedNick = nick
             case Goodbye(kind, _):
                 self._goodbye = kind
+            case Ping(token):
+                self._send(f"/pong {token}")
+                return
+            case HistoryGap(room, first, last) if self._isLive(room):
+                self._fillGap(room, first, last)
         if quiet:
             # Rejoining is the session's business; the person sees the summary.
             self.view.note(event)
@@ -221,19 +228,41 @@ class ClientSession:
     def showUnparsed(self, line: bytes) -> None:
         self.view.showUnparsed(line)
 
-    def disconnected(self, reason: str) -> None:
+    def disconnected(self, reason: str, unsent: int = 0) -> None:
         """
-        The connection is gone: end the session, or wait for the next one.
+        The connection is gone, with C{unsent} typed lines still waiting to
+        be sent: end the session, or wait for the next one.
         """
         self._connection = None
         if self._quitting or self._goodbye in FINAL_GOODBYES:
             self._finish()
             return
-        self._catchUp = _CatchUp(self._clock.seconds())
+        if unsent:
+            self.view.showStatus(
+                f"{unsent} line{'s' * (unsent != 1)} you typed could not be sent"
+            )
+        self._catchUp = _CatchUp(self.clock.seconds())
         why = "the server is restarting" if self._goodbye == "shutdown" else reason
         self.view.showStatus(f"connection lost ({why}); reconnecting...")
 
     # Internals
+
+    def _send(self, text: str) -> None:
+        if self._connection is not None:
+            self._connection.sendInput(text)
+
+    def _isLive(self, room: str) -> bool:
+        """
+        Whether a C{GAP} for C{room} came live (the server left messages out
+        while this client read too slowly), not as part of a replay.
+        """
+        return self._catchUp is None and not self._pages.get(fold(room))
+
+    def _fillGap(self, room: str, first: int, last: int) -> None:
+        """Ask for the messages of a live gap, newest first, as a page."""
+        count = min(last - first + 1, HISTORY_PAGE_MAX)
+        self._pages[fold(room)] = self._pages.get(fold(room), 0) + 1
+        self._send(f"/history {room} before {last + 1} {count}")
 
     def _isMe(self, nick: str) -> bool:
         return self.view.nick is not None and fold(nick) == fold(self.view.nick)
@@ -261,7 +290,7 @@ class ClientSession:
     def _reconnected(self) -> None:
         catchUp, self._catchUp = self._catchUp, None
         assert catchUp is not None
-        outage = self._clock.seconds() - catchUp.began
+        outage = self.clock.seconds() - catchUp.began
         count = catchUp.messages
         caught = f"caught up {count} message{'s' * (count != 1)}"
         if catchUp.rooms:
