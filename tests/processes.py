@@ -160,7 +160,11 @@ class ProcessTestCase(TestCase):
             child,
             sys.executable,
             [sys.executable, *arguments],
-            env=childEnvironment(),
+            # The client's pins go in the test's directory, not the user's.
+            env={
+                **childEnvironment(),
+                "XDG_CONFIG_HOME": self.directory.child("config").path,
+            },
             path=self.directory.path,
         )
 

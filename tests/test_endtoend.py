@@ -5,7 +5,9 @@ piped standard input, as a person would use them.
 """
 
 import signal
+from pathlib import Path
 
+from .certificates import issue
 from .processes import ProcessTestCase, freePort
 
 
@@ -62,6 +64,43 @@ class EndToEndTests(ProcessTestCase):
         await alice.waitFor(r"^MSG #lobby \d+ \S+ bob :last line without newline$")
         await alice.waitFor(r"^QUIT bob \S+ :Leaving$")
         self.assertIn("<bob> last line without newline", bob.output)
+
+    async def test_tls(self) -> None:
+        """
+        twistd chat --listen ssl:... and twisted-chat --tls --ca: the real
+        client talks over TLS to a raw client on plain TCP, and leaves.
+        """
+        directory = Path(self.directory.path)
+        authority = issue(directory, "ca", "Test CA", isAuthority=True)
+        certificate = issue(directory, "server", "localhost", authority)
+        tlsPort = freePort()
+        _, port = await self.startServer("--listen", certificate.listen(tlsPort))
+        alice = await self.connect(port, "alice")
+        bob = self.startClient(
+            tlsPort, "--tls", "--ca", str(authority.certPath), "--nick", "bob"
+        )
+        await bob.waitForOutput(r"you are now bob")
+        bob.type("hello over tls\n")
+        await alice.waitFor(r"^MSG #lobby \d+ \S+ bob :hello over tls$")
+        alice.say("hi bob")
+        await bob.waitForOutput(r"<alice> hi bob")
+        bob.type("bye\n")
+        self.assertEqual(await bob.exited(), 0)
+        self.assertEqual(bob.errors, "")
+
+    async def test_tlsUntrusted(self) -> None:
+        """
+        A self-signed server and no terminal to ask: the client refuses it
+        in one line that gives the fingerprint, and exits 1.
+        """
+        directory = Path(self.directory.path)
+        certificate = issue(directory, "lan", "chat.lan")
+        tlsPort = freePort()
+        await self.startServer("--listen", certificate.listen(tlsPort))
+        client = self.startClient(tlsPort, "--tls")
+        self.assertEqual(await client.exited(), 1)
+        self.assertIn(certificate.fingerprint, client.errors)
+        self.assertIn("not trusted", client.errors)
 
     async def test_connectionRefused(self) -> None:
         """With no server, the client says so in one line and exits 1."""

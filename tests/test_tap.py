@@ -66,6 +66,23 @@ class OptionsTests(SynchronousTestCase):
             error = self.assertRaises(UsageError, parse, "--listen", bad)
             self.assertIn(bad, str(error))
 
+    def test_noWeakTls(self) -> None:
+        """An ssl endpoint may not choose its own (older) TLS method."""
+        error = self.assertRaises(
+            UsageError,
+            parse,
+            "--listen",
+            "ssl:7633:privateKey=key.pem:sslmethod=TLSv1_METHOD",
+        )
+        self.assertIn("TLS 1.2", str(error))
+
+    def test_missingCertificate(self) -> None:
+        """A certificate file that cannot be read stops start-up at once."""
+        error = self.assertRaises(
+            UsageError, parse, "--listen", "ssl:7633:privateKey=/nonexistent.pem"
+        )
+        self.assertIn("/nonexistent.pem", str(error))
+
     def test_maxLineLength(self) -> None:
         """The line limit may be raised, but not set below what commands need."""
         self.assertEqual(parse("--max-line-length", "8192")["max-line-length"], 8192)

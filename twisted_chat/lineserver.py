@@ -308,12 +308,14 @@ class LineChatProtocol(Protocol):
 
     def pauseProducing(self) -> None:
         """
-        The client is not reading as fast as it is written to: hold its
-        lines, and read nothing more from it, until it catches up.
+        The client is not reading as fast as it is written to (or, over
+        TLS, the handshake is not done yet): hold its lines until it is.
+
+        Its own lines are still read: a TLS handshake needs that, and they
+        are bounded by flood control anyway.
         """
         if self._backlog is None:
             self._backlog = Backlog(self.rules.sendQueueBytes)
-            self._pauseReading("output")
 
     def resumeProducing(self) -> None:
         """
@@ -329,8 +331,6 @@ class LineChatProtocol(Protocol):
         data = backlog.release()
         if data:
             self._write(data)
-        if self._backlog is None:
-            self._resumeReading("output")
 
     def stopProducing(self) -> None:
         """The connection is going; connectionLost does the rest."""

@@ -19,8 +19,10 @@ from typing import Any, TextIO
 
 from twisted.application.internet import ClientService, backoffPolicy
 from twisted.internet import task
-from twisted.internet.endpoints import HostnameEndpoint
+from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.endpoints import HostnameEndpoint, wrapClientTLS
 from twisted.internet.error import ConnectError, DNSLookupError
+from twisted.internet.interfaces import IStreamClientEndpoint
 from twisted.internet.task import deferLater
 from twisted.logger import (
     FilteringLogObserver,
@@ -36,6 +38,15 @@ from .client import ChatClientFactory
 from .keyboard import isInteractive, openTerminal
 from .limits import DEFAULT_PORT
 from .session import ClientSession
+from .tlstrust import (
+    REFUSED,
+    KnownServers,
+    PinnedCertificate,
+    TrustFailure,
+    changedMessage,
+    chooseTrust,
+    knownServersPath,
+)
 from .view import TerminalView, wantsColor
 
 COLOR_CHOICES = ("auto", "always", "never")
@@ -69,8 +80,21 @@ class ClientOptions(usage.Options):
             None,
             "Log in as --nick with the password on this file's first line.",
         ],
+        [
+            "ca",
+            None,
+            None,
+            "With --tls: trust the server only if this PEM authority signed its"
+            " certificate.",
+        ],
     ]
     optFlags = [
+        [
+            "tls",
+            None,
+            "Connect with TLS; the server's certificate is checked against the"
+            " system's authorities (or --ca), else trusted on first use and pinned.",
+        ],
         [
             "login",
             None,
@@ -85,6 +109,8 @@ class ClientOptions(usage.Options):
         raise SystemExit(0)
 
     def postOptions(self) -> None:
+        if self["ca"] and not self["tls"]:
+            raise usage.UsageError("--ca needs --tls")
         if not 0 < self["port"] < 65536:
             raise usage.UsageError(f"--port must be 1 to 65535, not {self['port']}")
         if self["color"] not in COLOR_CHOICES:
@@ -108,6 +134,27 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
         stderr.write(f"twisted-chat: {error}\nTry twisted-chat --help.\n")
         raise SystemExit(2) from None
     host, port = options["host"], options["port"]
+    endpoint: IStreamClientEndpoint = HostnameEndpoint(reactor, host, port)
+    pinned: PinnedCertificate | None = None
+    if options["tls"]:
+        try:
+            creator = await chooseTrust(
+                reactor,
+                host,
+                port,
+                caFile=options["ca"],
+                known=KnownServers(knownServersPath(os.environ)),
+                ask=askYesOrNo if isInteractive() else None,
+            )
+        except (ConnectError, DNSLookupError) as error:
+            stderr.write(f"twisted-chat: cannot connect to {host}:{port}: {error}\n")
+            raise SystemExit(1) from None
+        except (TrustFailure, *REFUSED, OSError) as error:
+            stderr.write(f"twisted-chat: TLS with {host}:{port} failed: {error}\n")
+            raise SystemExit(1) from None
+        if isinstance(creator, PinnedCertificate):
+            pinned = creator
+        endpoint = wrapClientTLS(creator, endpoint)
     view = TerminalView(
         lambda line: None,
         color=wantsColor(options["color"], isTerminal=os.isatty(1), environ=os.environ),
@@ -127,7 +174,7 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
     view.output = terminal.show
     view.onPromptChange = terminal.setPrompt
     connections = ClientService(
-        HostnameEndpoint(reactor, host, port),
+        endpoint,
         ChatClientFactory(session),
         retryPolicy=backoffPolicy(RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY),
         clock=reactor,
@@ -140,7 +187,15 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
         failure = f"cannot connect to {host}:{port}: {error}"
     else:
         terminal.resumeReading()
-        await session.finished
+        ended: list[Deferred[Any]] = [session.finished]
+        if pinned is not None:
+            # A certificate that changes between reconnections ends it all.
+            ended.append(pinned.changed)
+        finished, _ = await DeferredList(ended, fireOnOneCallback=True)
+        if not session.finished.called:
+            failure = changedMessage(
+                f"{host}:{port}", str(pinned and pinned.pin), str(finished), known()
+            )
     finally:
         # We may be inside the connection service's own state change (a
         # failed attempt, a closed connection): stop it from a fresh turn.
@@ -150,6 +205,19 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
     if failure is not None:
         stderr.write(f"twisted-chat: {failure}\n")
         raise SystemExit(1)
+
+
+def askYesOrNo(question: str) -> bool:
+    """Ask the person on the terminal; only a yes is a yes."""
+    try:
+        answer = input(question)
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def known() -> KnownServers:
+    return KnownServers(knownServersPath(os.environ))
 
 
 def findPassword(options: ClientOptions, environ: Mapping[str, str]) -> str | None:

@@ -220,9 +220,16 @@ class Options(usage.Options):
 
     def opt_listen(self, description: str) -> None:
         """
-        Listen on a Twisted server endpoint, e.g. tcp:7632:interface=0.0.0.0
-        or unix:/run/chat.sock (repeatable; default tcp:7632:interface=127.0.0.1).
+        Listen on a Twisted server endpoint, e.g. tcp:7632:interface=0.0.0.0,
+        ssl:7633:privateKey=key.pem:certKey=cert.pem or unix:/run/chat.sock
+        (repeatable; default tcp:7632:interface=127.0.0.1).
         """
+        if "sslmethod=" in description:
+            # Twisted's default is TLS 1.2 at least; a method could lower it.
+            raise usage.UsageError(
+                f"bad endpoint {description!r}: sslmethod is not accepted;"
+                " TLS 1.2 and later are always used"
+            )
         try:
             # Parsing needs no reactor; it checks the type and arguments only.
             serverFromString(cast(Any, None), description)

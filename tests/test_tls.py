@@ -1,0 +1,208 @@
+"""
+Tests of TLS: the server's listener, and whom the client trusts (an
+authority with the host name checked, or a pin taken on first use), over
+real loopback connections in this process.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from OpenSSL import SSL
+from twisted.internet import reactor
+from twisted.internet.endpoints import SSL4ServerEndpoint, serverFromString
+from twisted.internet.interfaces import IOpenSSLClientConnectionCreator
+from twisted.internet.ssl import (
+    Certificate,
+    CertificateOptions,
+    PrivateCertificate,
+    TLSVersion,
+    optionsForClientTLS,
+)
+from twisted.trial.unittest import TestCase
+from zope.interface import implementer
+
+from twisted_chat.core import ChatServer
+from twisted_chat.lineserver import LineChatFactory
+from twisted_chat.tlstrust import (
+    REFUSED,
+    KnownServers,
+    PinnedCertificate,
+    TrustFailure,
+    chooseTrust,
+    shakeHands,
+)
+
+from .certificates import Issued, issue
+from .helpers import makeAccounts
+
+
+@implementer(IOpenSSLClientConnectionCreator)
+class OldClient:
+    """A client that speaks TLS 1.1 at most, with ciphers to match."""
+
+    def __init__(self) -> None:
+        options = CertificateOptions(
+            insecurelyLowerMinimumTo=TLSVersion.TLSv1_0,
+            lowerMaximumSecurityTo=TLSVersion.TLSv1_1,
+        )
+        self.context = options.getContext()
+        self.context.set_cipher_list(b"DEFAULT:@SECLEVEL=0")
+
+    def clientConnectionForTLS(self, tlsProtocol: Any) -> SSL.Connection:
+        connection = SSL.Connection(self.context, None)
+        connection.set_app_data(tlsProtocol)
+        connection.set_connect_state()
+        return connection
+
+
+class TLSTestCase(TestCase):
+    def setUp(self) -> None:
+        directory = Path(self.mktemp())
+        directory.mkdir()
+        self.directory = directory
+        self.authority = issue(directory, "ca", "Test CA", isAuthority=True)
+        self.signed = issue(directory, "server", "localhost", self.authority)
+        self.selfSigned = issue(directory, "lan", "chat.lan")
+        self.replaced = issue(directory, "lan2", "chat.lan")
+        self.known = KnownServers(directory / "config" / "known_servers")
+
+    async def serve(self, issued: Issued) -> int:
+        """Serve the chat with TLS on loopback, as --listen ssl:... does."""
+        return await self.listen(serverFromString(reactor, issued.listen()))
+
+    async def listen(self, endpoint: Any) -> int:
+        chat = ChatServer(reactor)
+        factory = LineChatFactory(chat, makeAccounts(chat, reactor), reactor)
+        port = await endpoint.listen(factory)
+
+        async def stop() -> None:
+            await port.stopListening()
+            await factory.allClosed()
+
+        self.addCleanup(stop)
+        return int(port.getHost().port)
+
+    async def trust(self, port: int, **kwargs: Any) -> Any:
+        options: dict[str, Any] = {"caFile": None, "known": self.known, "ask": None}
+        options.update(kwargs)
+        return await chooseTrust(reactor, "localhost", port, **options)
+
+
+class ServerTests(TLSTestCase):
+    async def test_tls11Refused(self) -> None:
+        """
+        A client that speaks TLS 1.1 at most is refused; the same client
+        gets through to a server that allows TLS 1.1, so the refusal is the
+        server's.
+        """
+        port = await self.serve(self.signed)
+        with self.assertRaises(REFUSED):
+            await shakeHands(reactor, "127.0.0.1", port, OldClient())
+        private = PrivateCertificate.loadPEM(
+            self.signed.certPath.read_bytes() + self.signed.keyPath.read_bytes()
+        )
+        permissive = CertificateOptions(
+            privateKey=private.privateKey.original,
+            certificate=private.original,
+            insecurelyLowerMinimumTo=TLSVersion.TLSv1_0,
+        )
+        permissive.getContext().set_cipher_list(b"DEFAULT:@SECLEVEL=0")
+        oldPort = await self.listen(
+            SSL4ServerEndpoint(reactor, 0, permissive, interface="127.0.0.1")
+        )
+        try:
+            await shakeHands(reactor, "127.0.0.1", oldPort, OldClient())
+        except REFUSED:
+            raise self.skipTest("this OpenSSL cannot speak TLS 1.1 at all") from None
+
+    async def test_chatOverTls(self) -> None:
+        """A client trusting the authority gets the greeting over TLS."""
+        port = await self.serve(self.signed)
+        creator = await self.trust(port, caFile=str(self.authority.certPath))
+        await shakeHands(reactor, "localhost", port, creator)
+
+
+class AuthorityTests(TLSTestCase):
+    async def test_wrongHostNameRefused(self) -> None:
+        """
+        A certificate signed by the trusted authority, but for another name,
+        is refused; for the right name it is accepted.
+        """
+        port = await self.serve(self.signed)
+        authority = Certificate.loadPEM(self.authority.certPath.read_bytes())
+        wrong = optionsForClientTLS("chat.example", trustRoot=authority)
+        with self.assertRaises(REFUSED):
+            await shakeHands(reactor, "localhost", port, wrong)
+        right = optionsForClientTLS("localhost", trustRoot=authority)
+        await shakeHands(reactor, "localhost", port, right)
+
+    async def test_otherAuthorityRefused(self) -> None:
+        """With --ca, a certificate the authority did not sign is refused."""
+        port = await self.serve(self.selfSigned)
+        creator = await self.trust(port, caFile=str(self.authority.certPath))
+        with self.assertRaises(REFUSED):
+            await shakeHands(reactor, "localhost", port, creator)
+
+
+class TrustOnFirstUseTests(TLSTestCase):
+    async def test_askedThenPinned(self) -> None:
+        """
+        A self-signed certificate: the person is shown its fingerprint and
+        asked; a yes pins it, and the next time nobody is asked.
+        """
+        port = await self.serve(self.selfSigned)
+        questions: list[str] = []
+
+        def ask(question: str) -> bool:
+            questions.append(question)
+            return True
+
+        creator = await self.trust(port, ask=ask)
+        self.assertIsInstance(creator, PinnedCertificate)
+        self.assertIn(self.selfSigned.fingerprint, questions[0])
+        self.assertEqual(
+            self.known.pinFor(f"localhost:{port}"), self.selfSigned.fingerprint
+        )
+        await shakeHands(reactor, "localhost", port, creator)
+        again = await self.trust(port, ask=lambda question: self.fail(question))
+        await shakeHands(reactor, "localhost", port, again)
+
+    async def test_noSaysNo(self) -> None:
+        """Refusing, or nobody to ask, is a failure that gives the fingerprint."""
+        port = await self.serve(self.selfSigned)
+        for ask in [None, lambda question: False]:
+            with self.assertRaises(TrustFailure) as caught:
+                await self.trust(port, ask=ask)
+            self.assertIn(self.selfSigned.fingerprint, str(caught.exception))
+        self.assertIsNone(self.known.pinFor(f"localhost:{port}"))
+
+    async def test_changedCertificateRefused(self) -> None:
+        """
+        Under a pin, another certificate (even one for the same name) is a
+        hard failure that says so and shows both fingerprints.
+        """
+        port = await self.serve(self.replaced)
+        self.known.remember(f"localhost:{port}", self.selfSigned.fingerprint)
+        with self.assertRaises(TrustFailure) as caught:
+            await self.trust(port, ask=lambda question: True)
+        message = str(caught.exception)
+        self.assertIn("CHANGED", message)
+        self.assertIn(self.selfSigned.fingerprint, message)
+        self.assertIn(self.replaced.fingerprint, message)
+
+    async def test_changeLaterIsNoticed(self) -> None:
+        """A pinned creator reports a changed certificate when it meets one."""
+        port = await self.serve(self.replaced)
+        pinned = PinnedCertificate("localhost", self.selfSigned.fingerprint)
+        with self.assertRaises(REFUSED):
+            await shakeHands(reactor, "localhost", port, pinned)
+        self.assertEqual(
+            self.successResultOf(pinned.changed), self.replaced.fingerprint
+        )
+
+    def test_pinsFilePrivate(self) -> None:
+        """The pins file is the user's alone."""
+        self.known.remember("chat.lan:7633", "AB:CD")
+        self.assertEqual(self.known.path.stat().st_mode & 0o777, 0o600)
+        self.assertEqual(self.known.pinFor("chat.lan:7633"), "AB:CD")
+        self.assertIsNone(self.known.pinFor("chat.lan:7632"))

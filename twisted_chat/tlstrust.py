@@ -1,0 +1,244 @@
+"""
+Whom the client trusts over TLS.
+
+Three ways, in this order:
+
+ 1. C{--ca FILE}: the server's certificate must be signed by that authority
+    and name the host; Twisted's C{optionsForClientTLS} checks both (with
+    C{service_identity}).
+ 2. A pin: the server was trusted on first use, and the SHA-256 fingerprint
+    of its certificate is in the known-servers file.  Then exactly that
+    certificate is accepted, whoever signed it, and a changed one is a hard
+    failure, as SSH does with its known hosts.
+ 3. Otherwise the system's authorities, with the host name checked.  If
+    they do not vouch for the server (a self-signed certificate on a LAN),
+    the person is shown the fingerprint and asked whether to trust it; if
+    they say yes, it is pinned.
+
+TLS 1.2 is the least either side speaks (Twisted's default).
+"""
+
+import hmac
+import os
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from OpenSSL import SSL, crypto
+from service_identity import VerificationError
+from twisted.internet.abstract import isIPAddress, isIPv6Address
+from twisted.internet.defer import Deferred
+from twisted.internet.endpoints import HostnameEndpoint, wrapClientTLS
+from twisted.internet.interfaces import (
+    IHandshakeListener,
+    IOpenSSLClientConnectionCreator,
+    ITransport,
+)
+from twisted.internet.protocol import Factory, Protocol, connectionDone
+from twisted.internet.ssl import Certificate, CertificateOptions, optionsForClientTLS
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+KNOWN_SERVERS = "known_servers"
+"""The file of pinned certificates, in the client's configuration directory."""
+
+
+REFUSED = (SSL.Error, VerificationError)
+"""What a refused handshake raises: OpenSSL's refusal, or a wrong host name."""
+
+
+class TrustFailure(Exception):
+    """The server could not be trusted; the message says why and what to do."""
+
+
+def fingerprint(certificate: crypto.X509) -> str:
+    """The SHA-256 fingerprint of a certificate, as C{AB:CD:...}."""
+    return certificate.digest("sha256").decode("ascii")
+
+
+def knownServersPath(environ: Mapping[str, str]) -> Path:
+    """Where pins are kept: C{$XDG_CONFIG_HOME/twisted-chat/known_servers}."""
+    base = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "twisted-chat" / KNOWN_SERVERS
+
+
+class KnownServers:
+    """
+    The pinned certificates: one C{host:port FINGERPRINT} line per server.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def pinFor(self, server: str) -> str | None:
+        """The fingerprint pinned for C{server} (C{host:port}), if any."""
+        try:
+            text = self.path.read_text("utf-8")
+        except FileNotFoundError:
+            return None
+        for line in text.splitlines():
+            words = line.split()
+            if len(words) == 2 and words[0] == server:
+                return words[1]
+        return None
+
+    def remember(self, server: str, pin: str) -> None:
+        """Pin C{pin} for C{server}; the file is readable by its owner only."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(descriptor, "a", encoding="utf-8") as file:
+            file.write(f"{server} {pin}\n")
+
+
+@implementer(IOpenSSLClientConnectionCreator)
+class PinnedCertificate:
+    """
+    Accept exactly the certificate with fingerprint C{pin}, whoever signed
+    it; with no pin, accept none but note what was offered.
+
+    @ivar seen: the fingerprint of the certificate the server last offered.
+    @ivar changed: fires with it if a server ever offers another.
+    """
+
+    def __init__(self, hostname: str, pin: str | None) -> None:
+        self.hostname = hostname
+        self.pin = pin
+        self.seen: str | None = None
+        self.changed: Deferred[str] = Deferred()
+        self._context = CertificateOptions().getContext()
+        self._context.set_verify(
+            SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT, self._verify
+        )
+
+    def _verify(
+        self,
+        connection: SSL.Connection,
+        certificate: crypto.X509,
+        errno: int,
+        depth: int,
+        ok: int,
+    ) -> bool:
+        if depth != 0:
+            # Who signed it does not matter: the pin names the certificate.
+            return True
+        self.seen = fingerprint(certificate)
+        if self.pin is None:
+            return False
+        if hmac.compare_digest(self.seen, self.pin):
+            return True
+        if not self.changed.called:
+            self.changed.callback(self.seen)
+        return False
+
+    def clientConnectionForTLS(self, tlsProtocol: Any) -> SSL.Connection:
+        connection = SSL.Connection(self._context, None)
+        connection.set_app_data(tlsProtocol)
+        connection.set_connect_state()
+        if not (isIPAddress(self.hostname) or isIPv6Address(self.hostname)):
+            connection.set_tlsext_host_name(self.hostname.encode("idna"))
+        return connection
+
+
+@implementer(IHandshakeListener)
+class _Handshake(Protocol):
+    """Connect, complete the TLS handshake, and hang up."""
+
+    transport: ITransport
+
+    def __init__(self) -> None:
+        self.done: Deferred[None] = Deferred()
+
+    def handshakeCompleted(self) -> None:
+        self.done.callback(None)
+        self.transport.loseConnection()
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        if not self.done.called:
+            self.done.errback(reason)
+
+
+async def shakeHands(
+    reactor: Any, host: str, port: int, creator: IOpenSSLClientConnectionCreator
+) -> None:
+    """
+    Complete one TLS handshake with C{host:port} as C{creator} says.
+
+    @raise SSL.Error: if the handshake fails (the certificate refused).
+    @raise VerificationError: if the certificate is for another host name.
+    """
+    handshake = _Handshake()
+    endpoint = wrapClientTLS(creator, HostnameEndpoint(reactor, host, port))
+    await endpoint.connect(Factory.forProtocol(lambda: handshake))
+    await handshake.done
+
+
+async def chooseTrust(
+    reactor: Any,
+    host: str,
+    port: int,
+    *,
+    caFile: str | None,
+    known: KnownServers,
+    ask: Callable[[str], bool] | None,
+) -> IOpenSSLClientConnectionCreator:
+    """
+    Decide how to trust C{host:port}, asking the person if need be, and
+    return what makes each TLS connection to it.
+
+    @param ask: shows a question and returns the person's yes or no;
+        L{None} when there is nobody to ask.
+    @raise TrustFailure: if the server cannot be trusted.
+    """
+    if caFile is not None:
+        authority = Certificate.loadPEM(Path(caFile).read_bytes())
+        return optionsForClientTLS(host, trustRoot=authority)
+    server = f"{host}:{port}"
+    pin = known.pinFor(server)
+    if pin is not None:
+        pinned = PinnedCertificate(host, pin)
+        try:
+            await shakeHands(reactor, host, port, pinned)
+        except REFUSED:
+            if pinned.seen is not None and pinned.seen != pin:
+                message = changedMessage(server, pin, pinned.seen, known)
+                raise TrustFailure(message) from None
+            raise
+        return pinned
+    authorities = optionsForClientTLS(host)
+    try:
+        await shakeHands(reactor, host, port, authorities)
+    except REFUSED:
+        pass
+    else:
+        return authorities
+    probe = PinnedCertificate(host, None)
+    with suppress(*REFUSED):
+        # It refuses every certificate, after noting the one offered.
+        await shakeHands(reactor, host, port, probe)
+    if probe.seen is None:
+        raise TrustFailure(f"{server} did not complete a TLS handshake.")
+    question = (
+        f"The certificate of {server} is not signed by an authority this"
+        f" machine trusts for that name.\nIts SHA-256 fingerprint is\n"
+        f"  {probe.seen}\nCompare it with the one the server's operator gives"
+        " you. Trust it, and remember it for this server? [y/N] "
+    )
+    if ask is None or not ask(question):
+        raise TrustFailure(
+            f"{server} is not trusted: its certificate (SHA-256 {probe.seen}) is"
+            f" not signed by a known authority. Use --ca FILE, or run"
+            f" twisted-chat --tls on a terminal once to trust it."
+        )
+    known.remember(server, probe.seen)
+    return PinnedCertificate(host, probe.seen)
+
+
+def changedMessage(server: str, pin: str, seen: str, known: KnownServers) -> str:
+    return (
+        f"The certificate of {server} has CHANGED since you trusted it.\n"
+        f"  trusted: {pin}\n  now:     {seen}\n"
+        "Someone may be intercepting the connection. If the server's operator"
+        " replaced the certificate on purpose, remove the line for"
+        f" {server} from {known.path} and connect again."
+    )
