@@ -203,7 +203,9 @@ async def drain(sockets: list[Any]) -> None:
 
 
 async def latency(options: Any, members: list[Member]) -> dict[str, Any]:
-    sender = members[1]
+    # Message n comes from sender n % S: one sender, or many at a pace each
+    # that flood control lets through.
+    senders = members[1 : 1 + options.latency_senders]
     step = max(1, len(members) // 10)
     watchers = [*members[::step][1:], members[-1]]
     samples: list[float] = []
@@ -237,7 +239,7 @@ async def latency(options: Any, members: list[Member]) -> dict[str, Any]:
         if delay > 0:
             await asyncio.sleep(delay)
         body = MARK + b"%d:" % time.perf_counter_ns() + PAD
-        sender.send(message(options.dialect, body))
+        senders[n % len(senders)].send(message(options.dialect, body))
     await asyncio.sleep(1.0)
     draining.cancel()
     samples.sort()
@@ -296,6 +298,7 @@ def parse(argv: list[str]) -> Any:
     parser.add_argument("--window", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--latency-senders", type=int, default=1)
     return parser.parse_args(argv)
 
 

@@ -151,6 +151,13 @@ SERVERS = {
         accepts,
         notes="--require-login: connections wait greeted, in no room",
     ),
+    "twisted_chat-limits": Server(
+        "twisted_chat-limits",
+        "line",
+        twistedChat("sqlite", limits=True),
+        accepts,
+        notes="the default limits: flood control, send queues, timeouts, caps",
+    ),
     "baseline": Server("baseline", "raw", baseline(), accepts),
     "baseline-shared": Server(
         "baseline-shared",
@@ -336,6 +343,7 @@ MEDIAN_OF = {
     "throughput": "deliveriesPerCpuSecond",
     "durability": "deliveriesPerCpuSecond",
     "latency": "p99",
+    "limits": "p99",
     "idle": "serverRssKiB",
 }
 """The figure whose median picks the run kept, per scenario."""
@@ -379,6 +387,25 @@ def idleRuns(options: Any, servers: list[str]) -> list[Run]:
     return runs
 
 
+LIMITS_SENDERS = 100
+"""
+Senders in the default-limits run: the paced rate spread over them, each
+well under the default flood rate (2 lines a second), as people would.
+"""
+
+
+def limitsRuns(options: Any) -> list[Run]:
+    """The same paced load with the limits lifted and at their defaults."""
+    arguments = [
+        "--mode", "latency", "--members", str(options.limits_members),
+        "--rate", str(options.rate), "--seconds", str(options.latency_seconds),
+        "--latency-senders", str(LIMITS_SENDERS),
+    ]  # fmt: skip
+    return repeated(
+        options, "limits", ["twisted_chat", "twisted_chat-limits"], arguments
+    )
+
+
 DURABILITY_MEMBERS = 11
 """Members in the durability run's room, ten of them senders."""
 
@@ -407,6 +434,7 @@ def table(runs: list[Run]) -> str:
         for scenario, section in [
             ("throughput", throughputTable),
             ("latency", latencyTable),
+            ("limits", limitsTable),
             ("idle", idleTable),
             ("durability", durabilityTable),
         ]
@@ -457,6 +485,25 @@ def latencyTable(runs: list[Run]) -> list[str]:
     return lines
 
 
+def limitsTable(runs: list[Run]) -> list[str]:
+    if not runs:
+        return []
+    lines = [
+        f"The cost of the default limits: {LIMITS_SENDERS} senders sharing a paced"
+        " rate; milliseconds from send to delivery, server CPU per message",
+        f"{'N':>5} {'server':22} {'rate':>5} {'p50':>7} {'p99':>7} {'max':>7}"
+        f" {'CPU ms/msg':>10}",
+    ]
+    for run in runs:
+        r = run.result
+        lines.append(
+            f"{run.parameters['--members']:>5} {run.server:22} {run.parameters['--rate']:>5}"
+            f" {r['p50']:>7.2f} {r['p99']:>7.2f} {r['max']:>7.2f}"
+            f" {1000 * r['serverCpuSeconds'] / r['messagesSent']:>10.2f}"
+        )
+    return lines
+
+
 def idleTable(runs: list[Run]) -> list[str]:
     if not runs:
         return []
@@ -502,7 +549,7 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--only",
-        choices=["throughput", "latency", "idle", "durability"],
+        choices=["throughput", "latency", "limits", "idle", "durability"],
         action="append",
     )
     parser.add_argument(
@@ -511,6 +558,7 @@ def main(argv: list[str]) -> None:
     )
     parser.add_argument("--members", type=int, nargs="+", default=[50, 200, 1000])
     parser.add_argument("--latency-members", type=int, nargs="+", default=[200, 1000])
+    parser.add_argument("--limits-members", type=int, default=200)
     parser.add_argument("--idle", type=int, nargs="+", default=[1000, 5000, 10000])
     parser.add_argument("--senders", type=int, default=10)
     parser.add_argument("--window", type=int, default=50)
@@ -522,7 +570,13 @@ def main(argv: list[str]) -> None:
     )
     parser.add_argument("--json", default=str(BENCH / "results.json"))
     options = parser.parse_args(argv)
-    scenarios = options.only or ["throughput", "latency", "idle", "durability"]
+    scenarios = options.only or [
+        "throughput",
+        "latency",
+        "limits",
+        "idle",
+        "durability",
+    ]
     servers = options.servers.split(",")
     if not shutil.which("ngircd") and "ngircd" in servers:
         print("ngircd is not installed (apt-get install ngircd); leaving it out")
@@ -534,6 +588,8 @@ def main(argv: list[str]) -> None:
         runs += throughputRuns(options, servers)
     if "latency" in scenarios:
         runs += latencyRuns(options, servers)
+    if "limits" in scenarios:
+        runs += limitsRuns(options)
     if "idle" in scenarios:
         # Idle connections hold no messages: neither the store nor the way
         # lines are batched makes a difference.

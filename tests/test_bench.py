@@ -34,7 +34,8 @@ class BenchTests(ProcessTestCase):
         child = self.spawn(
             RUN.path,
             "--servers", "twisted_chat,baseline",
-            "--members", "20", "--latency-members", "20", "--idle", "50",
+            "--members", "20", "--latency-members", "20", "--limits-members", "20",
+            "--idle", "50",
             "--senders", "2", "--window", "5", "--seconds", "0.5",
             "--rate", "50", "--latency-seconds", "0.5", "--repeat", "1",
             "--json", results.path,
@@ -49,6 +50,9 @@ class BenchTests(ProcessTestCase):
             self.assertGreater(throughput["deliveriesPerCpuSecond"], 0)
             latency = runs["latency", server]["result"]
             self.assertEqual(latency["samples"], latency["samplesExpected"])
+        for server in ("twisted_chat", "twisted_chat-limits"):
+            limited = runs["limits", server]["result"]
+            self.assertEqual(limited["samples"], limited["samplesExpected"])
         self.assertEqual(runs["idle", "twisted_chat-guests"]["result"]["held"], 50)
         durable = runs["durability", "twisted_chat"]["result"]
         self.assertEqual(durable["notStored"], 0)
