@@ -105,6 +105,7 @@ class ProtocolDocumentTests(SynchronousTestCase):
             f"| {limits.PING_AFTER:g} seconds | `--ping-after S`",
             f"| {limits.IDLE_TIMEOUT:g} seconds | `--idle-timeout S`",
             f"| {limits.LOGIN_TIMEOUT:g} seconds | `--login-timeout S`",
+            f"| Time to complete a TLS handshake | {limits.HANDSHAKE_TIMEOUT:g} seconds |",
             f"| {limits.MAX_ROOMS_PER_MEMBER} | `--max-rooms N`",
             f"| {limits.ROOM_LIST_MAX}; `ENDROOMS` counts them all |",
         ]:

@@ -5,14 +5,16 @@ caps and rooms per member.  Over StringTransport, with time from a Clock.
 """
 
 from twisted.internet.address import IPv4Address
+from twisted.internet.interfaces import INegotiated
 from twisted.internet.testing import StringTransport
+from zope.interface import implementer
 
 from twisted_chat import interpreter
 from twisted_chat.admission import Admission, AdmissionRules
 from twisted_chat.limits import DEFAULT_RULES, UNLIMITED, ConnectionRules
-from twisted_chat.lineserver import LineChatFactory, Refusal
+from twisted_chat.lineserver import LineChatFactory, LineChatProtocol, Refusal
 
-from .test_lineserver import Client, LineServerTestCase
+from .test_lineserver import Client, LineServerTestCase, TCPStringTransport
 
 
 class FloodTests(LineServerTestCase):
@@ -175,6 +177,43 @@ class SilenceTests(LineServerTestCase):
     def test_keepAlive(self) -> None:
         """TCP keepalive is on, for peers that vanish without a word."""
         self.assertTrue(self.connect().transport.keepAlive)
+
+
+@implementer(INegotiated)
+class TLSStringTransport(TCPStringTransport):
+    """A StringTransport that says it is TLS: its handshake comes later."""
+
+    negotiatedProtocol = None
+
+
+class HandshakeTests(LineServerTestCase):
+    def connectTLS(self) -> tuple[StringTransport, LineChatProtocol]:
+        protocol = self.factory.buildProtocol(None)
+        transport = TLSStringTransport()
+        protocol.makeConnection(transport)
+        self.clock.advance(0)
+        return transport, protocol
+
+    def test_memberAfterHandshake(self) -> None:
+        """Over TLS, the client becomes a member once the handshake is done."""
+        transport, protocol = self.connectTLS()
+        self.assertEqual(transport.value(), b"")
+        self.assertEqual(self.factory.openConnections, 0)
+        protocol.handshakeCompleted()
+        self.clock.advance(0)
+        self.assertTrue(transport.value().startswith(b"WELCOME guest1 "))
+        self.clock.advance(60)
+        self.assertFalse(transport.disconnecting)
+
+    def test_handshakeTimeout(self) -> None:
+        """A TLS client that never finishes its handshake is aborted at 30 s."""
+        transport, protocol = self.connectTLS()
+        self.clock.advance(29)
+        self.assertFalse(transport.disconnecting)
+        self.clock.advance(1)
+        self.assertTrue(transport.disconnected)
+        protocol.connectionLost()
+        self.assertEqual(self.factory.openConnections, 0)
 
 
 class LoginTimeoutTests(LineServerTestCase):

@@ -9,6 +9,7 @@ from typing import Any
 
 from OpenSSL import SSL
 from twisted.internet import reactor
+from twisted.internet.defer import Deferred, gatherResults
 from twisted.internet.endpoints import SSL4ServerEndpoint, serverFromString
 from twisted.internet.interfaces import IOpenSSLClientConnectionCreator
 from twisted.internet.ssl import (
@@ -18,10 +19,12 @@ from twisted.internet.ssl import (
     TLSVersion,
     optionsForClientTLS,
 )
+from twisted.protocols.policies import WrappingFactory
 from twisted.trial.unittest import TestCase
 from zope.interface import implementer
 
 from twisted_chat.core import ChatServer
+from twisted_chat.events import Joined
 from twisted_chat.lineserver import LineChatFactory
 from twisted_chat.tlstrust import (
     REFUSED,
@@ -33,7 +36,7 @@ from twisted_chat.tlstrust import (
 )
 
 from .certificates import Issued, issue
-from .helpers import makeAccounts
+from .helpers import connectMember, makeAccounts
 
 
 @implementer(IOpenSSLClientConnectionCreator)
@@ -55,6 +58,27 @@ class OldClient:
         return connection
 
 
+class ClosingFactory(WrappingFactory):
+    """Wraps a server factory; C{closed} has a Deferred per connection."""
+
+    def __init__(self, wrapped: Any) -> None:
+        super().__init__(wrapped)
+        self.closed: list[Deferred[None]] = []
+
+    def buildProtocol(self, addr: Any) -> Any:
+        protocol = super().buildProtocol(addr)
+        closed: Deferred[None] = Deferred()
+        self.closed.append(closed)
+        lost = protocol.connectionLost
+
+        def connectionLost(reason: Any) -> None:
+            lost(reason)
+            closed.callback(None)
+
+        protocol.connectionLost = connectionLost
+        return protocol
+
+
 class TLSTestCase(TestCase):
     def setUp(self) -> None:
         directory = Path(self.mktemp())
@@ -71,13 +95,14 @@ class TLSTestCase(TestCase):
         return await self.listen(serverFromString(reactor, issued.listen()))
 
     async def listen(self, endpoint: Any) -> int:
-        chat = ChatServer(reactor)
-        factory = LineChatFactory(chat, makeAccounts(chat, reactor), reactor)
-        port = await endpoint.listen(factory)
+        self.chat = ChatServer(reactor)
+        factory = LineChatFactory(self.chat, makeAccounts(self.chat, reactor), reactor)
+        tracking = ClosingFactory(factory)
+        port = await endpoint.listen(tracking)
 
         async def stop() -> None:
             await port.stopListening()
-            await factory.allClosed()
+            await gatherResults(tracking.closed)
 
         self.addCleanup(stop)
         return int(port.getHost().port)
@@ -120,6 +145,36 @@ class ServerTests(TLSTestCase):
         port = await self.serve(self.signed)
         creator = await self.trust(port, caFile=str(self.authority.certPath))
         await shakeHands(reactor, "localhost", port, creator)
+
+
+class UnseenTests(TLSTestCase):
+    async def test_refusedHandshakeIsNoMember(self) -> None:
+        """
+        A client that refuses the certificate (or is refused) never joins:
+        the room sees nobody come and go.
+        """
+        port = await self.serve(self.selfSigned)
+        _, watcher = connectMember(self.chat, "watcher")
+        self.chat.join(self.chat.memberNamed("watcher"), "#lobby")
+        watcher.take()
+        authority = Certificate.loadPEM(self.authority.certPath.read_bytes())
+        with self.assertRaises(REFUSED):
+            await shakeHands(
+                reactor, "localhost", port, optionsForClientTLS("chat.lan", authority)
+            )
+        with self.assertRaises(REFUSED):
+            await shakeHands(reactor, "127.0.0.1", port, OldClient())
+        self.assertEqual(watcher.eventsOfType(Joined), [])
+
+    async def test_inspectionUnseen(self) -> None:
+        """Deciding whom to trust makes no member come and go either."""
+        port = await self.serve(self.selfSigned)
+        _, watcher = connectMember(self.chat, "watcher")
+        self.chat.join(self.chat.memberNamed("watcher"), "#lobby")
+        watcher.take()
+        await self.trust(port, ask=lambda question: True)
+        await self.trust(port, ask=None)
+        self.assertEqual(watcher.eventsOfType(Joined), [])
 
 
 class AuthorityTests(TLSTestCase):

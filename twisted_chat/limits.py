@@ -134,6 +134,9 @@ Seconds of silence from a client after which it is sent C{PING}, and after
 which it is disconnected.
 """
 
+HANDSHAKE_TIMEOUT: Final = 30.0
+"""Seconds a TLS client has to complete its handshake."""
+
 # Bounded state and replies.
 
 MAX_ROOMS_PER_MEMBER: Final = 20
@@ -160,6 +163,7 @@ class ConnectionRules:
     loginTimeout: float = LOGIN_TIMEOUT
     pingAfter: float = PING_AFTER
     idleTimeout: float = IDLE_TIMEOUT
+    handshakeTimeout: float = HANDSHAKE_TIMEOUT
 
 
 DEFAULT_RULES: Final = ConnectionRules()
@@ -174,5 +178,6 @@ UNLIMITED: Final = ConnectionRules(
     loginTimeout=0,
     pingAfter=0,
     idleTimeout=0,
+    handshakeTimeout=0,
 )
 """No per-connection limits at all: for tests of other things, and benchmarks."""

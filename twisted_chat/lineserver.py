@@ -22,6 +22,8 @@ from twisted.internet.interfaces import (
     IAddress,
     IConsumer,
     IDelayedCall,
+    IHandshakeListener,
+    INegotiated,
     IPushProducer,
     IReactorTime,
     ITCPTransport,
@@ -46,7 +48,7 @@ from .throttle import TokenBucket
 from .writenow import writerFor
 
 
-@implementer(IParticipant, IPushProducer)
+@implementer(IParticipant, IPushProducer, IHandshakeListener)
 class LineChatProtocol(Protocol):
     """
     One client connection speaking the line protocol.
@@ -87,8 +89,31 @@ class LineChatProtocol(Protocol):
             # Chat lines are small and wanted now: do not wait for Nagle.
             transport.setTcpNoDelay(True)
             transport.setTcpKeepAlive(True)
-        rules, clock = self.rules, self.factory.clock
-        self._clock = clock
+        self._clock = self.factory.clock
+        if INegotiated.providedBy(transport):
+            # TLS: someone who cannot complete the handshake (a scanner, a
+            # client refusing the certificate) never becomes a member.
+            timeout = self.rules.handshakeTimeout
+            if timeout > 0:
+                self._startTimer("handshake", timeout, self._handshakeTooSlow)
+            return
+        self._begin()
+
+    def handshakeCompleted(self) -> None:
+        """The TLS handshake is done: now the client joins the chat."""
+        timer = self._timers.pop("handshake", None)
+        if timer is not None and timer.active():
+            timer.cancel()
+        self._begin()
+
+    def _handshakeTooSlow(self) -> None:
+        del self._timers["handshake"]
+        self.transport.abortConnection()  # type: ignore[attr-defined]
+
+    def _begin(self) -> None:
+        """Make the member and greet it."""
+        transport = self.transport
+        rules, clock = self.rules, self._clock
         self._write = writerFor(transport)
         self._framer = LineFramer(self.factory.maxLineLength)
         self._lines: deque[bytes | None] = deque()
@@ -291,6 +316,8 @@ class LineChatProtocol(Protocol):
                 timer.cancel()
         self._timers.clear()
         if member is None:
+            # It never joined: a TLS handshake that did not finish.
+            self.factory.admissionEnded(self.admittedAs)
             return
         self.factory.connectionClosed(self.admittedAs)
         cleanly = reason.check(ConnectionDone) is not None
@@ -565,10 +592,14 @@ class LineChatFactory(Factory):
     def connectionOpened(self) -> None:
         self.openConnections += 1
 
-    def connectionClosed(self, admittedAs: str | None = None) -> None:
-        """A connection has closed; it was admitted as from C{admittedAs}."""
+    def admissionEnded(self, admittedAs: str | None) -> None:
+        """A connection admitted as from C{admittedAs} is gone."""
         if admittedAs is not None and self.admission is not None:
             self.admission.release(admittedAs)
+
+    def connectionClosed(self, admittedAs: str | None = None) -> None:
+        """A member's connection has closed."""
+        self.admissionEnded(admittedAs)
         self.openConnections -= 1
         if not self.openConnections:
             waiting, self._whenAllClosed = self._whenAllClosed, []

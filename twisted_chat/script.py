@@ -193,8 +193,9 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
             ended.append(pinned.changed)
         finished, _ = await DeferredList(ended, fireOnOneCallback=True)
         if not session.finished.called:
+            assert pinned is not None
             failure = changedMessage(
-                f"{host}:{port}", str(pinned and pinned.pin), str(finished), known()
+                f"{host}:{port}", pinned.pin, str(finished), known()
             )
     finally:
         # We may be inside the connection service's own state change (a

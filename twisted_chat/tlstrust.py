@@ -15,6 +15,10 @@ Three ways, in this order:
     the person is shown the fingerprint and asked whether to trust it; if
     they say yes, it is pinned.
 
+Before the first connection the client looks at the certificate in a
+handshake it aborts (L{Inspection}), so that the server never sees a member
+come and go.
+
 TLS 1.2 is the least either side speaks (Twisted's default).
 """
 
@@ -26,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from OpenSSL import SSL, crypto
-from service_identity import VerificationError
+from service_identity import CertificateError, VerificationError
+from service_identity.hazmat import DNS_ID, IPAddress_ID, verify_service_identity
+from service_identity.pyopenssl import extract_patterns
 from twisted.internet.abstract import isIPAddress, isIPv6Address
 from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import HostnameEndpoint, wrapClientTLS
@@ -36,7 +42,12 @@ from twisted.internet.interfaces import (
     ITransport,
 )
 from twisted.internet.protocol import Factory, Protocol, connectionDone
-from twisted.internet.ssl import Certificate, CertificateOptions, optionsForClientTLS
+from twisted.internet.ssl import (
+    Certificate,
+    CertificateOptions,
+    optionsForClientTLS,
+    platformTrust,
+)
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
@@ -95,13 +106,13 @@ class KnownServers:
 class PinnedCertificate:
     """
     Accept exactly the certificate with fingerprint C{pin}, whoever signed
-    it; with no pin, accept none but note what was offered.
+    it.
 
     @ivar seen: the fingerprint of the certificate the server last offered.
     @ivar changed: fires with it if a server ever offers another.
     """
 
-    def __init__(self, hostname: str, pin: str | None) -> None:
+    def __init__(self, hostname: str, pin: str) -> None:
         self.hostname = hostname
         self.pin = pin
         self.seen: str | None = None
@@ -123,8 +134,6 @@ class PinnedCertificate:
             # Who signed it does not matter: the pin names the certificate.
             return True
         self.seen = fingerprint(certificate)
-        if self.pin is None:
-            return False
         if hmac.compare_digest(self.seen, self.pin):
             return True
         if not self.changed.called:
@@ -132,12 +141,19 @@ class PinnedCertificate:
         return False
 
     def clientConnectionForTLS(self, tlsProtocol: Any) -> SSL.Connection:
-        connection = SSL.Connection(self._context, None)
-        connection.set_app_data(tlsProtocol)
-        connection.set_connect_state()
-        if not (isIPAddress(self.hostname) or isIPv6Address(self.hostname)):
-            connection.set_tlsext_host_name(self.hostname.encode("idna"))
-        return connection
+        return _connectionFor(self._context, tlsProtocol, self.hostname)
+
+
+def _connectionFor(
+    context: SSL.Context, tlsProtocol: Any, hostname: str
+) -> SSL.Connection:
+    """A client-side OpenSSL connection, naming the host (SNI) if it has one."""
+    connection = SSL.Connection(context, None)
+    connection.set_app_data(tlsProtocol)
+    connection.set_connect_state()
+    if not (isIPAddress(hostname) or isIPv6Address(hostname)):
+        connection.set_tlsext_host_name(hostname.encode("idna"))
+    return connection
 
 
 @implementer(IHandshakeListener)
@@ -148,6 +164,7 @@ class _Handshake(Protocol):
 
     def __init__(self) -> None:
         self.done: Deferred[None] = Deferred()
+        self.closed: Deferred[None] = Deferred()
 
     def handshakeCompleted(self) -> None:
         self.done.callback(None)
@@ -156,6 +173,7 @@ class _Handshake(Protocol):
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         if not self.done.called:
             self.done.errback(reason)
+        self.closed.callback(None)
 
 
 async def shakeHands(
@@ -170,7 +188,75 @@ async def shakeHands(
     handshake = _Handshake()
     endpoint = wrapClientTLS(creator, HostnameEndpoint(reactor, host, port))
     await endpoint.connect(Factory.forProtocol(lambda: handshake))
-    await handshake.done
+    try:
+        await handshake.done
+    finally:
+        await handshake.closed
+
+
+@implementer(IOpenSSLClientConnectionCreator)
+class Inspection:
+    """
+    Look at the server's certificate during a handshake, then abort it.
+
+    The server never completes the handshake, so it never greets a member:
+    nobody in the chat sees a client come and go while it decides whom to
+    trust.
+
+    @ivar fingerprint: the SHA-256 fingerprint of the server's certificate.
+    @ivar trusted: whether the system's authorities vouch for its chain.
+    @ivar nameMatches: whether it is made out to the host name asked for.
+    """
+
+    def __init__(self, hostname: str) -> None:
+        self.hostname = hostname
+        self.fingerprint: str | None = None
+        self.trusted = True
+        self.nameMatches = False
+        self._context = CertificateOptions(trustRoot=platformTrust()).getContext()
+        self._context.set_verify(SSL.VERIFY_PEER, self._verify)
+
+    def _verify(
+        self,
+        connection: SSL.Connection,
+        certificate: crypto.X509,
+        errno: int,
+        depth: int,
+        ok: int,
+    ) -> bool:
+        self.trusted = self.trusted and bool(ok)
+        if depth != 0:
+            return True
+        self.fingerprint = fingerprint(certificate)
+        identity = (
+            IPAddress_ID(self.hostname)
+            if isIPAddress(self.hostname) or isIPv6Address(self.hostname)
+            else DNS_ID(self.hostname)
+        )
+        try:
+            verify_service_identity(extract_patterns(certificate), [identity], [])
+        except (VerificationError, CertificateError):
+            pass
+        else:
+            self.nameMatches = True
+        return False
+
+    def clientConnectionForTLS(self, tlsProtocol: Any) -> SSL.Connection:
+        return _connectionFor(self._context, tlsProtocol, self.hostname)
+
+
+async def inspect(reactor: Any, host: str, port: int) -> Inspection:
+    """
+    Read the certificate C{host:port} offers, without completing a handshake.
+
+    @raise TrustFailure: if it offers none.
+    """
+    inspection = Inspection(host)
+    with suppress(*REFUSED):
+        await shakeHands(reactor, host, port, inspection)
+    if inspection.fingerprint is None:
+        raise TrustFailure(f"{host}:{port} offered no certificate.")
+    return inspection
 
 
 async def chooseTrust(
@@ -194,44 +280,30 @@ async def chooseTrust(
         authority = Certificate.loadPEM(Path(caFile).read_bytes())
         return optionsForClientTLS(host, trustRoot=authority)
     server = f"{host}:{port}"
+    offered = await inspect(reactor, host, port)
+    seen = offered.fingerprint
+    assert seen is not None
     pin = known.pinFor(server)
     if pin is not None:
-        pinned = PinnedCertificate(host, pin)
-        try:
-            await shakeHands(reactor, host, port, pinned)
-        except REFUSED:
-            if pinned.seen is not None and pinned.seen != pin:
-                message = changedMessage(server, pin, pinned.seen, known)
-                raise TrustFailure(message) from None
-            raise
-        return pinned
-    authorities = optionsForClientTLS(host)
-    try:
-        await shakeHands(reactor, host, port, authorities)
-    except REFUSED:
-        pass
-    else:
-        return authorities
-    probe = PinnedCertificate(host, None)
-    with suppress(*REFUSED):
-        # It refuses every certificate, after noting the one offered.
-        await shakeHands(reactor, host, port, probe)
-    if probe.seen is None:
-        raise TrustFailure(f"{server} did not complete a TLS handshake.")
+        if not hmac.compare_digest(seen, pin):
+            raise TrustFailure(changedMessage(server, pin, seen, known))
+        return PinnedCertificate(host, pin)
+    if offered.trusted and offered.nameMatches:
+        return optionsForClientTLS(host)
     question = (
         f"The certificate of {server} is not signed by an authority this"
         f" machine trusts for that name.\nIts SHA-256 fingerprint is\n"
-        f"  {probe.seen}\nCompare it with the one the server's operator gives"
+        f"  {seen}\nCompare it with the one the server's operator gives"
         " you. Trust it, and remember it for this server? [y/N] "
     )
     if ask is None or not ask(question):
         raise TrustFailure(
-            f"{server} is not trusted: its certificate (SHA-256 {probe.seen}) is"
-            f" not signed by a known authority. Use --ca FILE, or run"
-            f" twisted-chat --tls on a terminal once to trust it."
+            f"{server} is not trusted: its certificate (SHA-256 {seen}) is"
+            f" not signed by a known authority for that name. Use --ca FILE,"
+            f" or run twisted-chat --tls on a terminal once to trust it."
         )
-    known.remember(server, probe.seen)
-    return PinnedCertificate(host, probe.seen)
+    known.remember(server, seen)
+    return PinnedCertificate(host, seen)
 
 
 def changedMessage(server: str, pin: str, seen: str, known: KnownServers) -> str:
