@@ -17,7 +17,12 @@ from twisted.trial.unittest import SynchronousTestCase
 from twisted_chat import tap
 from twisted_chat.core import ChatServer
 from twisted_chat.events import Goodbye
-from twisted_chat.limits import DEFAULT_LISTEN, MAX_LINE_LENGTH
+from twisted_chat.limits import (
+    DEFAULT_LISTEN,
+    DEFAULT_RULES,
+    MAX_LINE_LENGTH,
+    UNLIMITED,
+)
 from twisted_chat.lineserver import LineChatFactory
 from twisted_chat.service import (
     RETENTION_INTERVAL,
@@ -82,6 +87,44 @@ class OptionsTests(SynchronousTestCase):
             UsageError, parse, "--listen", "ssl:7633:privateKey=/nonexistent.pem"
         )
         self.assertIn("/nonexistent.pem", str(error))
+
+    def test_limitOptions(self) -> None:
+        """Each limit reaches the connection rules; nonsense is refused."""
+        rules = tap.connectionRules(
+            parse("--flood-burst", "10", "--flood-rate", "0.5", "--send-queue", "0")
+        )
+        self.assertEqual((rules.floodBurst, rules.floodRate), (10, 0.5))
+        self.assertEqual(rules.sendQueueBytes, 0)
+        self.assertEqual(tap.connectionRules(parse()), DEFAULT_RULES)
+        self.assertEqual(tap.connectionRules(parse("--no-limits")), UNLIMITED)
+        for bad in [
+            ("--flood-rate", "-1"),
+            ("--flood-burst", "0"),
+            ("--max-connections", "0"),
+            ("--max-per-address", "0"),
+            ("--idle-timeout", "60"),
+        ]:
+            self.assertRaises(UsageError, parse, *bad)
+
+    def test_admissionOptions(self) -> None:
+        """
+        The connection caps: 1024 by default, or what the file-descriptor
+        limit allows; lifted (to that limit) by --no-limits.
+        """
+        self.patch(tap, "fileDescriptorLimit", lambda: 20_000)
+        rules = tap.admissionRules(parse())
+        self.assertEqual((rules.maxConnections, rules.maxPerAddress), (1024, 16))
+        self.assertFalse(rules.limitLoopback)
+        self.patch(tap, "fileDescriptorLimit", lambda: 500)
+        self.assertEqual(tap.admissionRules(parse()).maxConnections, 436)
+        self.assertEqual(
+            tap.admissionRules(parse("--max-connections", "5000")).maxConnections,
+            5000,
+        )
+        lifted = tap.admissionRules(parse("--no-limits", "--limit-loopback"))
+        self.assertEqual(lifted.maxConnections, 436)
+        self.assertEqual(lifted.maxPerAddress, 436)
+        self.assertTrue(tap.admissionRules(parse("--limit-loopback")).limitLoopback)
 
     def test_maxLineLength(self) -> None:
         """The line limit may be raised, but not set below what commands need."""
