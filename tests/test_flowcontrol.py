@@ -256,7 +256,7 @@ class SlowConsumerTests(LineServerTestCase):
 
     def test_registeredAsProducer(self) -> None:
         """The transport can tell the connection its buffer is full."""
-        self.assertIs(self.alice.transport.producer, self.alice.protocol)
+        self.assertIs(self.alice.transport.producer, self.alice.protocol.guard)
         self.assertTrue(self.alice.transport.streaming)
 
     def test_heldWhileFull(self) -> None:
@@ -264,10 +264,10 @@ class SlowConsumerTests(LineServerTestCase):
         While the transport is full nothing more is written; once it
         drains, what was held follows in order.
         """
-        self.alice.protocol.pauseProducing()
+        self.alice.protocol.guard.pauseProducing()
         self.bob.send(b"one\ntwo\n")
         self.assertEqual(self.alice.lines(), [])
-        self.alice.protocol.resumeProducing()
+        self.alice.protocol.guard.resumeProducing()
         self.assertEqual(
             [line.split(":")[-1] for line in self.alice.lines()], ["one", "two"]
         )
@@ -277,12 +277,12 @@ class SlowConsumerTests(LineServerTestCase):
         Past the send queue, room messages are left out and the client gets
         a GAP for them when it drains; bob, meanwhile, gets everything.
         """
-        self.alice.protocol.pauseProducing()
+        self.alice.protocol.guard.pauseProducing()
         for n in range(1, 41):
             self.bob.send(b"message %d %s\n" % (n, b"x" * 60))
         self.bob.send(b"/msg alice psst\n")
         self.assertEqual(len(self.bob.lines()), 41)
-        self.alice.protocol.resumeProducing()
+        self.alice.protocol.guard.resumeProducing()
         lines = self.alice.lines()
         self.assertTrue(lines[-1].startswith("GAP #lobby "), lines)
         _, _, first, last = lines[-1].split()
@@ -294,7 +294,7 @@ class SlowConsumerTests(LineServerTestCase):
 
     def test_behindTooLong(self) -> None:
         """A client still behind after 60 s is aborted with BYE slow."""
-        self.alice.protocol.pauseProducing()
+        self.alice.protocol.guard.pauseProducing()
         for _n in range(40):
             self.bob.send(b"%s\n" % (b"x" * 80))
         self.clock.advance(0)
@@ -306,11 +306,11 @@ class SlowConsumerTests(LineServerTestCase):
 
     def test_drainedInTime(self) -> None:
         """A client that catches up in time is not dropped later."""
-        self.alice.protocol.pauseProducing()
+        self.alice.protocol.guard.pauseProducing()
         for _n in range(40):
             self.bob.send(b"%s\n" % (b"x" * 80))
         self.clock.advance(30)
-        self.alice.protocol.resumeProducing()
+        self.alice.protocol.guard.resumeProducing()
         self.clock.advance(60)
         self.assertFalse(self.alice.transport.disconnecting)
 
@@ -319,7 +319,7 @@ class SlowConsumerTests(LineServerTestCase):
         Behind, with more than the queue of lines that cannot be left out
         (private messages), the client is aborted at once.
         """
-        self.alice.protocol.pauseProducing()
+        self.alice.protocol.guard.pauseProducing()
         self.bob.send(b"%s\n" % (b"x" * 2100))
         for _n in range(30):
             self.clock.advance(1)
@@ -332,7 +332,7 @@ class SlowConsumerTests(LineServerTestCase):
         Closing a client that is not reading aborts it: a graceful close
         would wait forever for it to read.
         """
-        self.alice.protocol.pauseProducing()
+        self.alice.protocol.guard.pauseProducing()
         self.chat.quit(self.chat.memberNamed("alice"), "gone")
         self.assertTrue(self.alice.transport.disconnected)
 

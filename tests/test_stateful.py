@@ -106,11 +106,11 @@ class ChatMachine(RuleBasedStateMachine):
 
     @rule(client=clients)
     def stopReading(self, client: Client) -> None:
-        client.protocol.pauseProducing()
+        client.protocol.guard.pauseProducing()
 
     @rule(client=clients)
     def startReading(self, client: Client) -> None:
-        client.protocol.resumeProducing()
+        client.protocol.guard.resumeProducing()
 
     @rule(seconds=st.sampled_from([0, 0.2, 1, 5, 31, 95]))
     def wait(self, seconds: float) -> None:

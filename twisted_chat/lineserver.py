@@ -12,19 +12,14 @@ for every connection it goes to, and each connection gets one write per
 reactor turn.
 """
 
-from collections import deque
-from collections.abc import Callable
 from typing import cast
 
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import (
     IAddress,
-    IConsumer,
-    IDelayedCall,
     IHandshakeListener,
     INegotiated,
-    IPushProducer,
     IReactorTime,
     ITCPTransport,
     ITransport,
@@ -37,50 +32,44 @@ from zope.interface import implementer
 from . import wire
 from .accounts import Accounts
 from .admission import Admission
-from .backlog import Backlog
 from .core import ChatServer, IOutbox, IParticipant, Member
 from .errors import ChatError, LineTooLong
 from .events import Event, Goodbye, Ping
 from .framing import LineFramer
+from .guard import ConnectionGuard
 from .interpreter import CommandInterpreter
 from .limits import DEFAULT_RULES, MAX_LINE_LENGTH, ConnectionRules
-from .throttle import TokenBucket
 from .writenow import writerFor
 
 
-@implementer(IParticipant, IPushProducer, IHandshakeListener)
+@implementer(IParticipant, IHandshakeListener)
 class LineChatProtocol(Protocol):
     """
     One client connection speaking the line protocol.
 
-    It holds the connection to the factory's L{ConnectionRules}: lines beyond
-    the flood rate wait (the connection is not read meanwhile), too much
-    waiting input closes it, a client that does not read is held to a send
-    queue (L{twisted_chat.backlog}), and a silent one is pinged, then
-    dropped.
+    Its L{ConnectionGuard} holds it to the factory's L{ConnectionRules}
+    (flood control, waiting input, silence, login and handshake time, the
+    send queue) and says when each line is carried out.
 
     @ivar member: the chat member this connection speaks for, from
-        C{connectionMade} on.
+        C{connectionMade} on (over TLS, once the handshake is done).
     @ivar outbox: the factory, which delivers to all its connections at once.
     @ivar pending: batches of lines queued for the next write, in order;
         a batch may be shared with other connections (see
         L{LineChatFactory.post}).
+    @ivar guard: the limits of this connection.
     """
 
     log = Logger()
     transport: ITransport
     member: Member
     interpreter: CommandInterpreter
+    guard: ConnectionGuard
 
     def __init__(self, factory: "LineChatFactory") -> None:
         self.factory = factory
         self.outbox = factory
-        self.rules = factory.rules
         self.pending: list[Batch] = []
-        self._backlog: Backlog | None = None
-        self._pausedFor: set[str] = set()
-        self._timers: dict[str, IDelayedCall] = {}
-        self._aborting = False
         self.admittedAs: str | None = None
 
     def connectionMade(self) -> None:
@@ -89,136 +78,67 @@ class LineChatProtocol(Protocol):
             # Chat lines are small and wanted now: do not wait for Nagle.
             transport.setTcpNoDelay(True)
             transport.setTcpKeepAlive(True)
-        self._clock = self.factory.clock
+        factory = self.factory
+        self.guard = ConnectionGuard(self, transport, factory.rules, factory.clock)
         if INegotiated.providedBy(transport):
             # TLS: someone who cannot complete the handshake (a scanner, a
             # client refusing the certificate) never becomes a member.
-            timeout = self.rules.handshakeTimeout
-            if timeout > 0:
-                self._startTimer("handshake", timeout, self._handshakeTooSlow)
+            self.guard.expectHandshake()
             return
         self._begin()
 
     def handshakeCompleted(self) -> None:
         """The TLS handshake is done: now the client joins the chat."""
-        timer = self._timers.pop("handshake", None)
-        if timer is not None and timer.active():
-            timer.cancel()
         self._begin()
-
-    def _handshakeTooSlow(self) -> None:
-        del self._timers["handshake"]
-        self.transport.abortConnection()  # type: ignore[attr-defined]
 
     def _begin(self) -> None:
         """Make the member and greet it."""
-        transport = self.transport
-        rules, clock = self.rules, self._clock
+        factory, transport = self.factory, self.transport
         self._write = writerFor(transport)
-        self._framer = LineFramer(self.factory.maxLineLength)
-        self._lines: deque[bytes | None] = deque()
-        self._waiting = False
-        self._bucket = (
-            TokenBucket(rules.floodBurst, rules.floodRate, clock)
-            if rules.floodRate > 0
-            else None
-        )
-        self._toldSlowed = False
-        if rules.sendQueueBytes > 0:
-            # The transport says when its buffer is full and when it drains.
-            cast(IConsumer, transport).registerProducer(self, True)
-        self.factory.connectionOpened()
-        chat = self.factory.chat
+        self._framer = LineFramer(factory.maxLineLength)
+        factory.connectionOpened()
         peer = transport.getPeer()
-        self.member = chat.connect(self, address=getattr(peer, "host", str(peer)))
+        self.member = factory.chat.connect(
+            self, address=getattr(peer, "host", str(peer))
+        )
         self.interpreter = CommandInterpreter(
-            chat,
+            factory.chat,
             self.member,
-            self.factory.accounts,
-            requireLogin=self.factory.requireLogin,
+            factory.accounts,
+            requireLogin=factory.requireLogin,
         )
         self.log.info("{nick} connected from {peer}", nick=self.member.nick, peer=peer)
-        self._lastHeard = clock.seconds()
-        if rules.pingAfter > 0:
-            self._startTimer("idle", rules.pingAfter, self._checkIdle)
-        if self.factory.requireLogin and rules.loginTimeout > 0:
-            self._startTimer("login", rules.loginTimeout, self._checkLoggedIn)
+        self.guard.start(requireLogin=factory.requireLogin)
         self.interpreter.start()
 
     def dataReceived(self, data: bytes) -> None:
-        self._lastHeard = self._clock.seconds()
-        self._lines.extend(self._framer.feed(data))
-        self._handleLines()
-        if self._lines:
-            self._checkQueuedInput()
+        self.guard.received(self._framer.feed(data))
 
-    def _handleLines(self) -> None:
-        """
-        Carry out the lines received so far, in order, as fast as the flood
-        rate allows, stopping while a command that changes who the member is
-        (a login) is in progress.
-        """
-        bucket = self._bucket
-        while self._lines and not self._waiting:
-            if not self.member.present:
-                # Lines after a quit are not carried out.
-                self._lines.clear()
-                return
-            if bucket is not None and not bucket.take():
-                self._slowDown(bucket.delay())
-                return
-            line = self._lines.popleft()
-            if line is None:
-                self.lineLengthExceeded()
-            else:
-                self.lineReceived(line)
+    # Guarded
 
-    def _slowDown(self, delay: float) -> None:
-        """
-        Stop reading until the flood rate allows the next line; say so once.
-        """
-        if "flood" in self._timers:
-            return
-        self._pauseReading("flood")
-        self._startTimer("flood", delay, self._speedUp)
-        if not self._toldSlowed:
-            self._toldSlowed = True
-            rate = self.rules.floodRate
-            self.interpreter.tell(
-                f"You are sending lines faster than {rate:g} a second;"
-                " they are being delayed, not lost."
-            )
+    @property
+    def name(self) -> str:
+        return self.member.nick
 
-    def _speedUp(self) -> None:
-        del self._timers["flood"]
-        self._resumeReading("flood")
-        self._handleLines()
+    @property
+    def present(self) -> bool:
+        return self.member.present
 
-    def _checkQueuedInput(self) -> None:
-        """
-        Close a connection that has more input waiting than the rules allow.
-        """
-        rules = self.rules
-        tooMany = 0 < rules.maxQueuedLines < len(self._lines)
-        queuedBytes = sum(len(line) for line in self._lines if line is not None)
-        if tooMany or 0 < rules.maxQueuedBytes < queuedBytes:
-            self._lines.clear()
-            self.log.info("{nick} flooded; closing", nick=self.member.nick)
-            self.factory.chat.quit(
-                self.member,
-                f"Excess flood (more than {rules.maxQueuedLines} lines or"
-                f" {rules.maxQueuedBytes} bytes waiting)",
-                "flood",
-            )
+    @property
+    def loggedIn(self) -> bool:
+        return self.member.account is not None
 
-    def lineReceived(self, line: bytes) -> None:
+    def carryOut(self, line: bytes | None) -> Deferred[None] | None:
         """
         Carry out one line; a mistake is answered, a bug drops this
         connection only.
         """
+        if line is None:
+            self.lineLengthExceeded()
+            return None
         try:
             command = wire.parseCommand(line)
-            waitFor = self.interpreter.execute(command) if command else None
+            return self.interpreter.execute(command) if command else None
         except ChatError as error:
             self.interpreter.reportError(error)
         except Exception:
@@ -226,33 +146,22 @@ class LineChatProtocol(Protocol):
                 "Unexpected error handling a line from {nick}", nick=self.member.nick
             )
             self.factory.chat.quit(self.member, "Internal server error", "error")
-        else:
-            if waitFor is not None and not waitFor.called:
-                self._waitFor(waitFor)
+        return None
 
-    def _waitFor(self, outcome: Deferred[None]) -> None:
-        self._waiting = True
-        self._pauseReading("command")
+    def ping(self, token: str) -> None:
+        self.deliver(Ping(token))
 
-        def finished(result: object) -> None:
-            self._waiting = False
-            if self.member.present:
-                self._resumeReading("command")
-                self._handleLines()
+    def tell(self, text: str) -> None:
+        self.interpreter.tell(text)
 
-        outcome.addBoth(finished)
+    def drop(self, reason: str, kind: str) -> None:
+        self.log.info(
+            "{nick}: {reason}; dropping", nick=self.member.nick, reason=reason
+        )
+        self.factory.chat.quit(self.member, reason, kind)
 
-    def _pauseReading(self, reason: str) -> None:
-        if not self._pausedFor:
-            # Stream transports are push producers of what they read.
-            cast(IPushProducer, self.transport).pauseProducing()
-        self._pausedFor.add(reason)
-
-    def _resumeReading(self, reason: str) -> None:
-        if reason in self._pausedFor:
-            self._pausedFor.discard(reason)
-            if not self._pausedFor and self.member.present:
-                cast(IPushProducer, self.transport).resumeProducing()
+    def write(self, data: bytes) -> None:
+        self._write(data)
 
     def lineLengthExceeded(self) -> None:
         """
@@ -265,56 +174,9 @@ class LineChatProtocol(Protocol):
             )
         )
 
-    # Timers
-
-    def _startTimer(self, name: str, delay: float, action: Callable[[], None]) -> None:
-        self._timers[name] = self._clock.callLater(delay, action)
-
-    def _checkIdle(self) -> None:
-        """
-        Ping a client silent for C{pingAfter} seconds; drop one silent for
-        C{idleTimeout}.
-        """
-        del self._timers["idle"]
-        if not self.member.present:
-            return
-        rules = self.rules
-        silence = self._clock.seconds() - self._lastHeard
-        if silence < rules.pingAfter:
-            self._startTimer("idle", rules.pingAfter - silence, self._checkIdle)
-        elif rules.idleTimeout > 0 and silence >= rules.idleTimeout:
-            self._dropFor(f"No reply to PING for {silence:.0f} seconds", "timeout")
-        else:
-            self.deliver(Ping(str(int(self._clock.seconds()))))
-            if rules.idleTimeout > 0:
-                self._startTimer("idle", rules.idleTimeout - silence, self._checkIdle)
-
-    def _checkLoggedIn(self) -> None:
-        del self._timers["login"]
-        if self.member.present and self.member.account is None:
-            self.factory.chat.quit(
-                self.member,
-                f"Not logged in within {self.rules.loginTimeout:g} seconds",
-                "timeout",
-            )
-
-    def _dropFor(self, reason: str, kind: str) -> None:
-        """
-        Remove a member whose client cannot be reached, without waiting for
-        it to read its goodbye.
-        """
-        self.log.info(
-            "{nick}: {reason}; dropping", nick=self.member.nick, reason=reason
-        )
-        self._aborting = True
-        self.factory.chat.quit(self.member, reason, kind)
-
     def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self.guard.stop()
         member = getattr(self, "member", None)
-        for timer in self._timers.values():
-            if timer.active():
-                timer.cancel()
-        self._timers.clear()
         if member is None:
             # It never joined: a TLS handshake that did not finish.
             self.factory.admissionEnded(self.admittedAs)
@@ -329,38 +191,6 @@ class LineChatProtocol(Protocol):
         self.factory.chat.quit(
             member, "Connection closed" if cleanly else "Connection lost"
         )
-        self._lines.clear()
-
-    # IPushProducer: the transport's buffer is full (pause) or empty (resume).
-
-    def pauseProducing(self) -> None:
-        """
-        The client is not reading as fast as it is written to (or, over
-        TLS, the handshake is not done yet): hold its lines until it is.
-
-        Its own lines are still read: a TLS handshake needs that, and they
-        are bounded by flood control anyway.
-        """
-        if self._backlog is None:
-            self._backlog = Backlog(self.rules.sendQueueBytes)
-
-    def resumeProducing(self) -> None:
-        """
-        The client has read everything written: send what was held, with a
-        C{GAP} for any room messages left out.
-        """
-        backlog, self._backlog = self._backlog, None
-        if backlog is None:
-            return
-        timer = self._timers.pop("behind", None)
-        if timer is not None and timer.active():
-            timer.cancel()
-        data = backlog.release()
-        if data:
-            self._write(data)
-
-    def stopProducing(self) -> None:
-        """The connection is going; connectionLost does the rest."""
 
     # IParticipant
 
@@ -369,14 +199,7 @@ class LineChatProtocol(Protocol):
 
     def close(self) -> None:
         self.flush()
-        transport = self.transport
-        if self._aborting or self._backlog is not None:
-            # A client that is not reading would never let a close finish.
-            transport.abortConnection()  # type: ignore[attr-defined]
-            return
-        if self.rules.sendQueueBytes > 0:
-            cast(IConsumer, transport).unregisterProducer()
-        transport.loseConnection()
+        self.guard.closeTransport()
 
     def flush(self) -> None:
         """Write everything queued for this connection, in one write."""
@@ -385,18 +208,16 @@ class LineChatProtocol(Protocol):
 
     def writePending(self) -> None:
         """
-        Write everything queued for this connection, in one write, or hold
-        it while the client is behind; the factory's batch must have been
-        sealed first.
+        Write everything queued for this connection, in one write, or hand
+        it to the guard to hold while the client is not reading; the
+        factory's batch must have been sealed first.
         """
         pending = self.pending
         if not pending:
             return
-        backlog = self._backlog
-        if backlog is not None:
-            whole = all([backlog.hold(batch.lines) for batch in pending])
+        if self.guard.holding:
+            self.guard.hold([batch.lines for batch in pending])
             pending.clear()
-            self._fellBehind(backlog, whole)
             # Dropping the client posts its quit: seal that batch too.
             self.factory.sealBatch()
             return
@@ -406,34 +227,6 @@ class LineChatProtocol(Protocol):
             data = b"".join([batch.data() for batch in pending])
         pending.clear()
         self._write(data)
-
-    def _fellBehind(self, backlog: Backlog, saveable: bool) -> None:
-        """
-        React to the backlog: drop a client beyond saving, and give one that
-        has fallen behind the send-queue timeout to catch up.
-        """
-        if not self.member.present:
-            return
-        if not saveable:
-            self._dropFor(
-                f"Send queue over {backlog.cap} bytes even without room messages",
-                "slow",
-            )
-        elif backlog.behind and "behind" not in self._timers:
-            timeout = self.rules.sendQueueTimeout
-            self.log.info(
-                "{nick} fell behind; room messages are left out",
-                nick=self.member.nick,
-            )
-            if timeout > 0:
-                self._startTimer("behind", timeout, self._tooSlow)
-
-    def _tooSlow(self) -> None:
-        del self._timers["behind"]
-        if self.member.present:
-            self._dropFor(
-                f"Did not read for {self.rules.sendQueueTimeout:g} seconds", "slow"
-            )
 
 
 FLUSH_BATCH = 64
