@@ -1,0 +1,190 @@
+"""
+IRC lines as pure functions: one line in, one L{IRCMessage}; one message out,
+one line.  The groundwork of the IRC listener (issue 6), which will be an
+adapter beside the line server, on the same chat core.
+
+The grammar is the client protocol as modern clients use it ("Modern IRC",
+RFC 1459/2812 and IRCv3 message tags): an optional C{@tags} section, an
+optional C{:source}, a command (letters, or a three-digit numeric), and up to
+15 parameters, the last of which may contain spaces after a C{:}.  Lines are
+bounded as the specifications bound them: 512 bytes for the message itself,
+CRLF included, and 8191 for the tags.  Text is UTF-8; a client that sends
+something else has it shown with replacement characters rather than refused,
+as most servers do.
+"""
+
+from dataclasses import dataclass
+from typing import Final
+
+MAX_MESSAGE_BYTES: Final = 512
+"""The most a message may take, CRLF included, tags excluded."""
+
+MAX_TAGS_BYTES: Final = 8191
+"""The most the tags section may take, its C{@} and trailing space included."""
+
+MAX_PARAMS: Final = 15
+
+_TAG_ESCAPES: Final = {";": "\\:", " ": "\\s", "\\": "\\\\", "\r": "\\r", "\n": "\\n"}
+_TAG_UNESCAPES: Final = {":": ";", "s": " ", "\\": "\\", "r": "\r", "n": "\n"}
+
+
+class MalformedMessage(ValueError):
+    """A line that is not an IRC message, or is longer than the bounds."""
+
+
+@dataclass(frozen=True, slots=True)
+class IRCMessage:
+    """
+    One IRC message.
+
+    @ivar command: upper-cased, or a three-digit numeric.
+    @ivar params: the parameters, the trailing one included, without its C{:}.
+    @ivar source: who it is from (C{nick!user@host} or a server name).
+    @ivar tags: IRCv3 tags, unescaped, in order; a tag without a value has
+        an empty one.
+    """
+
+    command: str
+    params: tuple[str, ...] = ()
+    source: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+
+
+def escapeTagValue(value: str) -> str:
+    """Escape a tag value for the wire (IRCv3 message-tags)."""
+    return "".join(_TAG_ESCAPES.get(character, character) for character in value)
+
+
+def unescapeTagValue(value: str) -> str:
+    """Undo L{escapeTagValue}; an unknown escape stands for its character."""
+    out = []
+    characters = iter(value)
+    for character in characters:
+        if character == "\\":
+            following = next(characters, "")
+            out.append(_TAG_UNESCAPES.get(following, following))
+        else:
+            out.append(character)
+    return "".join(out)
+
+
+def parseMessage(line: bytes) -> IRCMessage:
+    """
+    Read one line (without its line ending) as an IRC message.
+
+    @raise MalformedMessage: if it is not one, or is over the bounds.
+    """
+    if b"\0" in line or b"\r" in line or b"\n" in line:
+        raise MalformedMessage("control character in a message")
+    tags: tuple[tuple[str, str], ...] = ()
+    if line.startswith(b"@"):
+        tagSection, _, line = line.partition(b" ")
+        if len(tagSection) + 1 > MAX_TAGS_BYTES:
+            raise MalformedMessage("tags too long")
+        tags = _parseTags(tagSection[1:].decode("utf-8", "replace"))
+        line = line.lstrip(b" ")
+    if len(line) + 2 > MAX_MESSAGE_BYTES:
+        raise MalformedMessage("message too long")
+    text = line.decode("utf-8", "replace")
+    source = None
+    if text.startswith(":"):
+        prefix, _, text = text.partition(" ")
+        source = prefix[1:]
+        if not source:
+            raise MalformedMessage("empty source")
+        text = text.lstrip(" ")
+    commandWord, _, rest = text.partition(" ")
+    if not (commandWord.isascii() and commandWord.isalpha()) and not (
+        len(commandWord) == 3 and commandWord.isascii() and commandWord.isdigit()
+    ):
+        raise MalformedMessage(f"no command in {text[:20]!r}")
+    return IRCMessage(commandWord.upper(), _parseParams(rest), source, tags)
+
+
+def _parseTags(section: str) -> tuple[tuple[str, str], ...]:
+    tags = []
+    for item in section.split(";"):
+        if not item:
+            continue
+        key, _, value = item.partition("=")
+        if not key:
+            raise MalformedMessage("tag without a name")
+        tags.append((key, unescapeTagValue(value)))
+    return tuple(tags)
+
+
+def _parseParams(rest: str) -> tuple[str, ...]:
+    params: list[str] = []
+    while rest:
+        rest = rest.lstrip(" ")
+        if not rest:
+            break
+        if rest.startswith(":") or len(params) == MAX_PARAMS - 1:
+            params.append(rest.removeprefix(":"))
+            break
+        word, _, rest = rest.partition(" ")
+        params.append(word)
+    return tuple(params)
+
+
+def formatMessage(message: IRCMessage) -> bytes:
+    """
+    Write C{message} as one line, CRLF included.
+
+    @raise ValueError: if a parameter could not be sent as given (a line
+        break or NUL, a space or C{:} start in a parameter that is not the
+        last, an empty middle parameter) or the message is over the bounds.
+    """
+    parts = []
+    if message.tags:
+        parts.append(
+            "@"
+            + ";".join(
+                f"{key}={escapeTagValue(value)}" if value else key
+                for key, value in message.tags
+            )
+        )
+    tagBytes = len(parts[0].encode("utf-8")) + 1 if parts else 0
+    if tagBytes > MAX_TAGS_BYTES:
+        raise ValueError("tags too long")
+    body = []
+    if message.source is not None:
+        body.append(f":{message.source}")
+    body.append(message.command)
+    params = message.params
+    for index, param in enumerate(params):
+        if "\r" in param or "\n" in param or "\0" in param:
+            raise ValueError(f"line break or NUL in a parameter: {param!r}")
+        last = index == len(params) - 1
+        if last and (not param or " " in param or param.startswith(":")):
+            body.append(f":{param}")
+        elif not param or " " in param or param.startswith(":"):
+            raise ValueError(f"parameter {param!r} can only be the last")
+        else:
+            body.append(param)
+    encoded = " ".join(body).encode("utf-8")
+    if len(encoded) + 2 > MAX_MESSAGE_BYTES:
+        raise ValueError("message too long")
+    head = (parts[0] + " ").encode("utf-8") if parts else b""
+    return head + encoded + b"\r\n"
+
+
+def splitText(text: str, room: int) -> list[str]:
+    """
+    Cut C{text} into pieces of at most C{room} UTF-8 bytes each, at spaces
+    where possible and never inside a character, so that a long message from
+    the line protocol reaches an IRC client as several lines.
+    """
+    if room < 4:
+        raise ValueError("no room for even one character")
+    pieces = []
+    while len(text.encode("utf-8")) > room:
+        cut = len(text.encode("utf-8")[:room].decode("utf-8", "ignore"))
+        # A space just after the piece is as good a place as one within it.
+        space = text.rfind(" ", 0, cut + 1)
+        if space > 0:
+            cut = space
+        pieces.append(text[:cut])
+        text = text[cut:].removeprefix(" ") if space > 0 else text[cut:]
+    pieces.append(text)
+    return pieces
