@@ -18,6 +18,7 @@ from .accounts import Accounts, PasswordHasher
 from .admission import Admission, AdmissionRules
 from .console import Console
 from .core import ChatServer
+from .ircserver import IRCChatFactory
 from .limits import (
     DEFAULT_LISTEN,
     FD_MARGIN,
@@ -58,8 +59,29 @@ CONSOLE_LOG_FILE = "twistd.log"
 """Where twistd logs with C{--console}, so the log does not scribble on it."""
 
 
+def checkedEndpoint(description: str) -> str:
+    """
+    Return a server endpoint string once it is known to parse, or raise a
+    usage error saying why not.
+    """
+    if "sslmethod=" in description:
+        # Twisted's default is TLS 1.2 at least; a method could lower it.
+        raise usage.UsageError(
+            f"bad endpoint {description!r}: sslmethod is not accepted;"
+            " TLS 1.2 and later are always used"
+        )
+    try:
+        # Parsing needs no reactor; it checks the type and arguments only.
+        serverFromString(cast(Any, None), description)
+    except (ValueError, KeyError, TypeError, OSError) as error:
+        raise usage.UsageError(f"bad endpoint {description!r}: {error}") from None
+    return description
+
+
 class Options(usage.Options):
-    synopsis = "[--listen ENDPOINT]... [--db PATH] [--console] [options]"
+    synopsis = (
+        "[--listen ENDPOINT]... [--irc ENDPOINT]... [--db PATH] [--console] [options]"
+    )
     longdesc = (
         "A many-user chat server speaking a line protocol that plain nc or"
         " telnet can use. Clients: twisted-chat, nc, telnet."
@@ -217,6 +239,7 @@ class Options(usage.Options):
     def __init__(self) -> None:
         super().__init__()
         self["listen"] = []
+        self["irc"] = []
 
     def opt_listen(self, description: str) -> None:
         """
@@ -224,20 +247,16 @@ class Options(usage.Options):
         ssl:7633:privateKey=key.pem:certKey=cert.pem or unix:/run/chat.sock
         (repeatable; default tcp:7632:interface=127.0.0.1).
         """
-        if "sslmethod=" in description:
-            # Twisted's default is TLS 1.2 at least; a method could lower it.
-            raise usage.UsageError(
-                f"bad endpoint {description!r}: sslmethod is not accepted;"
-                " TLS 1.2 and later are always used"
-            )
-        try:
-            # Parsing needs no reactor; it checks the type and arguments only.
-            serverFromString(cast(Any, None), description)
-        except (ValueError, KeyError, TypeError, OSError) as error:
-            raise usage.UsageError(f"bad endpoint {description!r}: {error}") from None
-        self["listen"].append(description)
+        self["listen"].append(checkedEndpoint(description))
 
     opt_l = opt_listen
+
+    def opt_irc(self, description: str) -> None:
+        """
+        Also serve IRC clients on this endpoint, e.g.
+        tcp:6667:interface=127.0.0.1 (repeatable; off unless given).
+        """
+        self["irc"].append(checkedEndpoint(description))
 
     def postOptions(self) -> None:
         if not self["listen"]:
@@ -374,4 +393,14 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     ).setServiceParent(service)
     for description in config["listen"]:
         ChatListener(reactor, description, factory).setServiceParent(service)
+    if config["irc"]:
+        ircFactory = IRCChatFactory(
+            chat,
+            reactor,
+            rules=factory.rules,
+            admission=factory.admission,
+            requireLogin=config["require-login"],
+        )
+        for description in config["irc"]:
+            ChatListener(reactor, description, ircFactory).setServiceParent(service)
     return service

@@ -1,0 +1,313 @@
+"""
+Tests for L{twisted_chat.ircserver}: the IRC listener over StringTransport,
+side by side with line-protocol members in the same rooms.
+"""
+
+from twisted.internet.address import IPv4Address
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
+from twisted.trial.unittest import SynchronousTestCase
+
+from twisted_chat.admission import Admission, AdmissionRules
+from twisted_chat.core import ChatServer
+from twisted_chat.ircserver import IRCChatFactory, IRCChatProtocol, serverTime
+from twisted_chat.ircwire import IRCMessage, parseMessage
+from twisted_chat.limits import DEFAULT_RULES, UNLIMITED
+from twisted_chat.lineserver import LineChatFactory
+
+from .helpers import makeAccounts, makeChat
+from .test_lineserver import Client as LineClient
+from .test_lineserver import TCPStringTransport
+
+
+class IRCClient:
+    """One IRC connection over a StringTransport."""
+
+    def __init__(self, factory: IRCChatFactory, clock: Clock) -> None:
+        self.clock = clock
+        self.transport = TCPStringTransport()
+        protocol = factory.buildProtocol(IPv4Address("TCP", "192.0.2.9", 5000))
+        assert isinstance(protocol, IRCChatProtocol)
+        self.protocol = protocol
+        protocol.makeConnection(self.transport)
+
+    def send(self, *lines: str) -> None:
+        self.protocol.dataReceived(
+            b"".join(line.encode("utf-8") + b"\r\n" for line in lines)
+        )
+
+    def messages(self) -> list[IRCMessage]:
+        self.clock.advance(0)
+        data = self.transport.value()
+        self.transport.clear()
+        assert data.count(b"\n") == data.count(b"\r\n"), data
+        return [parseMessage(line) for line in data.split(b"\r\n")[:-1]]
+
+    def commands(self) -> list[str]:
+        return [message.command for message in self.messages()]
+
+
+class IRCTestCase(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.chat: ChatServer
+        self.chat, self.clock = makeChat()
+        # Flood control has its own test; elsewhere it would only slow the
+        # conversation down to the clock.
+        self.factory = IRCChatFactory(self.chat, self.clock, rules=UNLIMITED)
+        self.lines = LineChatFactory(
+            self.chat, makeAccounts(self.chat, self.clock), self.clock, rules=UNLIMITED
+        )
+
+    def register(self, nick: str, *caps: str) -> IRCClient:
+        client = IRCClient(self.factory, self.clock)
+        if caps:
+            client.send("CAP LS 302", f"CAP REQ :{' '.join(caps)}")
+        client.send(f"NICK {nick}", f"USER {nick} 0 * :{nick.title()}")
+        if caps:
+            client.send("CAP END")
+        client.messages()
+        return client
+
+    def lineMember(self, nick: str) -> LineClient:
+        client = LineClient(self.lines, self.clock)
+        client.send(f"/nick {nick}\n".encode())
+        client.lines()
+        return client
+
+
+class RegistrationTests(IRCTestCase):
+    def test_welcomeBurst(self) -> None:
+        """NICK and USER: 001 to 005, then the MOTD; no room joined."""
+        client = IRCClient(self.factory, self.clock)
+        client.send("NICK alice", "USER alice 0 * :Alice")
+        messages = client.messages()
+        self.assertEqual(
+            [m.command for m in messages],
+            ["001", "002", "003", "004", "005", "375", "372", "372", "376"],
+        )
+        self.assertEqual(messages[0].params[0], "alice")
+        isupport = messages[4].params
+        for token in ["CASEMAPPING=ascii", "CHANTYPES=#", "NICKLEN=30",
+                      "CHANNELLEN=50", "TOPICLEN=300", "LINELEN=512"]:  # fmt: skip
+            self.assertIn(token, isupport)
+        self.assertEqual(self.chat.memberNamed("alice").rooms, {})
+
+    def test_capNegotiation(self) -> None:
+        """CAP LS holds registration until CAP END; REQ is ACKed or NAKed."""
+        client = IRCClient(self.factory, self.clock)
+        client.send("CAP LS 302", "NICK alice", "USER alice 0 * :A")
+        (ls,) = client.messages()
+        self.assertEqual(ls.command, "CAP")
+        self.assertIn("server-time", ls.params[2].split())
+        client.send("CAP REQ :server-time echo-message", "CAP REQ :sasl-please")
+        ack, nak = client.messages()
+        self.assertEqual(ack.params[1:], ("ACK", "server-time echo-message"))
+        self.assertEqual(nak.params[1], "NAK")
+        client.send("CAP END")
+        self.assertEqual(client.commands()[0], "001")
+        self.assertEqual(client.protocol.capabilities, {"server-time", "echo-message"})
+
+    def test_nickInUse(self) -> None:
+        """A taken nick (in any case, by either protocol) is 433; another works."""
+        self.lineMember("alice")
+        client = IRCClient(self.factory, self.clock)
+        client.send("NICK Alice", "USER a 0 * :A")
+        (refused,) = client.messages()
+        self.assertEqual(refused.command, "433")
+        self.assertEqual(refused.params[:2], ("*", "Alice"))
+        client.send("NICK alice2")
+        self.assertEqual(client.commands()[0], "001")
+
+    def test_badAndReservedNicks(self) -> None:
+        client = IRCClient(self.factory, self.clock)
+        client.send("USER a 0 * :A", "NICK 9lives", "NICK server", "NICK")
+        self.assertEqual(client.commands(), ["432", "432", "431"])
+
+    def test_notRegistered(self) -> None:
+        """Before registering only registration commands are taken."""
+        client = IRCClient(self.factory, self.clock)
+        client.send("JOIN #a", "PING x")
+        messages = client.messages()
+        self.assertEqual([m.command for m in messages], ["451", "PONG"])
+
+    def test_registrationTimeout(self) -> None:
+        """A connection that does not register in 30 s is closed."""
+        self.factory.rules = DEFAULT_RULES
+        client = IRCClient(self.factory, self.clock)
+        client.send("NICK slow")
+        self.clock.advance(30)
+        self.assertEqual(client.messages()[-1].command, "ERROR")
+        self.assertTrue(client.transport.disconnecting)
+
+    def test_unknownAndMalformed(self) -> None:
+        client = self.register("alice")
+        client.send("FROBNICATE x", ":", "")
+        self.assertEqual(client.commands(), ["421"])
+
+    def test_tooLong(self) -> None:
+        """An over-long line is 417, and the connection goes on."""
+        client = self.register("alice")
+        client.protocol.dataReceived(b"PRIVMSG #a :" + b"x" * 9000 + b"\r\nPING t\r\n")
+        self.assertEqual(client.commands(), ["417", "PONG"])
+
+    def test_refusedConnection(self) -> None:
+        """Over the connection limits, one ERROR line and the connection closes."""
+        self.factory.admission = Admission(self.clock, AdmissionRules(maxPerAddress=1))
+        IRCClient(self.factory, self.clock)
+        transport = StringTransport()
+        protocol = self.factory.buildProtocol(IPv4Address("TCP", "192.0.2.9", 1))
+        assert protocol is not None
+        protocol.makeConnection(transport)
+        self.assertEqual(
+            transport.value(),
+            b"ERROR :Closing Link: Too many connections from your address"
+            b" (1 at once).\r\n",
+        )
+
+
+class RoomTests(IRCTestCase):
+    def test_joinShared(self) -> None:
+        """
+        An IRC user joining #lobby: JOIN, the names with the line-protocol
+        users, and the room's recent history with its original time.
+        """
+        bob = self.lineMember("bob")
+        bob.send(b"before you came\n")
+        self.clock.advance(5)
+        alice = self.register("alice", "server-time")
+        alice.send("JOIN #lobby,#dev")
+        messages = alice.messages()
+        commands = [m.command for m in messages]
+        self.assertEqual(commands[0], "JOIN")
+        self.assertEqual(messages[0].source, "alice!alice@chat")
+        names = messages[commands.index("353")]
+        self.assertEqual(names.params[1:], ("=", "#lobby", "bob alice"))
+        history = messages[commands.index("PRIVMSG")]
+        self.assertEqual(history.params, ("#lobby", "before you came"))
+        self.assertEqual(history.source, "bob!bob@chat")
+        self.assertEqual(history.tags, (("time", "2023-11-14T22:13:20.000Z"),))
+        self.assertIn("JOIN #lobby alice", " ".join(bob.lines()))
+        self.assertEqual(commands.count("JOIN"), 2)
+
+    def test_talkBothWays(self) -> None:
+        """Room messages and actions cross between the two protocols."""
+        bob = self.lineMember("bob")
+        alice = self.register("alice")
+        alice.send("JOIN #lobby")
+        alice.messages()
+        bob.lines()
+        alice.send(
+            "PRIVMSG #lobby :hello from irc", "PRIVMSG #lobby :\x01ACTION waves\x01"
+        )
+        said = bob.lines()
+        self.assertTrue(said[0].endswith("alice :hello from irc"))
+        self.assertTrue(said[1].startswith("ACTION #lobby "))
+        self.assertTrue(said[1].endswith("alice :waves"))
+        self.assertEqual(alice.messages(), [])  # no echo without echo-message
+        bob.send(b"hi alice\n/me bows\n")
+        heard = alice.messages()
+        self.assertEqual(
+            [(m.source, m.params) for m in heard],
+            [
+                ("bob!bob@chat", ("#lobby", "hi alice")),
+                ("bob!bob@chat", ("#lobby", "\x01ACTION bows\x01")),
+            ],
+        )
+
+    def test_echoMessage(self) -> None:
+        """With echo-message, the sender gets its own message back."""
+        alice = self.register("alice", "echo-message")
+        alice.send("JOIN #lobby")
+        alice.messages()
+        alice.send("PRIVMSG #lobby :mine")
+        (echo,) = alice.messages()
+        self.assertEqual(
+            (echo.source, echo.params), ("alice!alice@chat", ("#lobby", "mine"))
+        )
+
+    def test_privateBothWays(self) -> None:
+        bob = self.lineMember("bob")
+        alice = self.register("alice")
+        alice.send("PRIVMSG bob :psst")
+        self.assertIn("PRIVMSG alice bob", bob.lines()[0])
+        bob.send(b"/msg alice back\n")
+        (private,) = alice.messages()
+        self.assertEqual(
+            (private.source, private.params), ("bob!bob@chat", ("alice", "back"))
+        )
+
+    def test_errors(self) -> None:
+        """Refusals are the right numerics; NOTICE gets none."""
+        alice = self.register("alice")
+        alice.send(
+            "PRIVMSG nobody :x", "PRIVMSG #nowhere :x", "NOTICE nobody :x",
+            "PRIVMSG", "PRIVMSG bob", "JOIN lobby", "PART #lobby", "JOIN",
+        )  # fmt: skip
+        self.assertEqual(
+            alice.commands(), ["401", "442", "411", "412", "403", "442", "461"]
+        )
+
+    def test_longMessageSplit(self) -> None:
+        """A 4000-byte line-protocol message reaches IRC as several lines."""
+        bob = self.lineMember("bob")
+        alice = self.register("alice")
+        alice.send("JOIN #lobby")
+        alice.messages()
+        text = " ".join(["word"] * 800)
+        bob.send(text.encode() + b"\n")
+        pieces = alice.messages()
+        self.assertGreater(len(pieces), 5)
+        self.assertEqual(" ".join(m.params[1] for m in pieces), text)
+
+    def test_partQuitNickTopic(self) -> None:
+        """What line-protocol users do is seen by IRC users, and the reverse."""
+        bob = self.lineMember("bob")
+        alice = self.register("alice")
+        alice.send("JOIN #lobby")
+        alice.messages()
+        bob.lines()
+        bob.send(b"/topic #lobby plans\n/nick robert\n")
+        topic, nick = alice.messages()
+        self.assertEqual((topic.command, topic.params), ("TOPIC", ("#lobby", "plans")))
+        self.assertEqual((nick.source, nick.params), ("bob!bob@chat", ("robert",)))
+        alice.send("TOPIC #lobby", "NICK alicia")
+        replies = alice.messages()
+        self.assertEqual([m.command for m in replies], ["332", "333", "NICK"])
+        self.assertIn("NICK alice alicia", " ".join(bob.lines()))
+        alice.send("PART #lobby :bye all")
+        self.assertIn("PART #lobby alicia", bob.lines()[0])
+        alice.send("JOIN #lobby", "QUIT :gone")
+        self.assertTrue(bob.lines()[-1].endswith(":gone"))
+        self.assertEqual(alice.messages()[-1].command, "ERROR")
+        self.assertTrue(alice.transport.disconnecting)
+
+    def test_queries(self) -> None:
+        """NAMES, WHO, WHOIS, LIST, MODE, AWAY, USERHOST, ISON, PING."""
+        self.lineMember("bob")
+        alice = self.register("alice")
+        alice.send("JOIN #lobby")
+        alice.messages()
+        alice.send(
+            "NAMES #lobby", "WHO #lobby", "WHOIS bob", "WHOIS nobody", "LIST",
+            "MODE #lobby", "MODE #lobby b", "MODE #lobby +o bob", "MODE alice",
+            "AWAY :lunch", "AWAY", "USERHOST bob nobody", "ISON bob nobody", "PING :t1",
+        )  # fmt: skip
+        self.assertEqual(
+            alice.commands(),
+            ["353", "366", "352", "352", "315", "311", "319", "312", "318", "401",
+             "318", "321", "322", "323", "324", "368", "482", "221", "306", "305",
+             "302", "303", "PONG"],
+        )  # fmt: skip
+
+    def test_serverTime(self) -> None:
+        self.assertEqual(serverTime(1_764_094_803_456), "2025-11-25T18:20:03.456Z")
+
+    def test_floodControl(self) -> None:
+        """IRC clients are held to the same flood control."""
+        self.factory.rules = DEFAULT_RULES
+        alice = self.register("alice")
+        self.clock.advance(60)
+        alice.send(*["PING x"] * 8)
+        self.assertEqual(alice.commands().count("PONG"), 5)
+        self.clock.advance(1.5)
+        self.assertEqual(alice.commands().count("PONG"), 3)

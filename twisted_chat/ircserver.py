@@ -1,0 +1,786 @@
+"""
+The IRC listener: an adapter between IRC clients and the chat core, beside
+the line server (issue 6).  irssi, WeeChat, HexChat and bots join the same
+rooms as C{twisted-chat} users and see them as ordinary members.
+
+L{IRCChatProtocol} turns IRC messages (L{twisted_chat.ircwire}) into calls
+on the core, and the core's events into IRC messages, for one client; it
+decides nothing about the chat.  Its input is bounded here, not by
+C{twisted.words}: lines by the framer (512 bytes plus tags), the pace and
+the waiting lines, silence and registration time by the connection's
+L{ConnectionGuard}, as for the line protocol.
+
+What is covered so far: CAP (C{server-time}, C{message-tags},
+C{echo-message}, C{multi-prefix}), NICK, USER, PASS (ignored), the welcome
+burst with ISUPPORT and a MOTD, PING/PONG, JOIN (several channels), PART,
+PRIVMSG and NOTICE to channels and nicks with CTCP ACTION as actions, TOPIC,
+NAMES, WHO, WHOIS, LIST, MODE (enough for clients), AWAY, USERHOST, ISON,
+QUIT, and history on join with its original times.  Not yet: SASL, CHATHISTORY.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Final
+
+from twisted.internet.defer import Deferred
+from twisted.internet.error import ConnectionDone
+from twisted.internet.interfaces import (
+    IAddress,
+    IHandshakeListener,
+    INegotiated,
+    IReactorTime,
+    ITCPTransport,
+    ITransport,
+)
+from twisted.internet.protocol import Factory, Protocol, connectionDone
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from . import __version__
+from .admission import Admission
+from .core import ChatServer, IParticipant, Member
+from .errors import ChatError
+from .events import (
+    AccountInfo,
+    ErrorReply,
+    Event,
+    Goodbye,
+    HelpText,
+    HistoryGap,
+    Joined,
+    MemberList,
+    NickChanged,
+    Notice,
+    Parted,
+    Ping,
+    PrivateMessage,
+    Quit,
+    RoomListEnd,
+    RoomListEntry,
+    RoomMessage,
+    TopicChanged,
+    TopicInfo,
+)
+from .framing import LineFramer
+from .guard import ConnectionGuard
+from .ircwire import (
+    MAX_MESSAGE_BYTES,
+    MAX_TAGS_BYTES,
+    IRCMessage,
+    MalformedMessage,
+    formatMessage,
+    parseMessage,
+    splitText,
+)
+from .limits import (
+    DEFAULT_RULES,
+    NICK_MAX_LENGTH,
+    ROOM_NAME_MAX_LENGTH,
+    TOPIC_MAX_LENGTH,
+    ConnectionRules,
+)
+from .names import fold
+
+SERVER_NAME: Final = "twisted-chat"
+"""How the server names itself to IRC clients."""
+
+USER_HOST: Final = "chat"
+"""
+The host shown in everyone's C{nick!user@host}: addresses are not shown to
+other users.
+"""
+
+CAPABILITIES: Final = ("echo-message", "message-tags", "multi-prefix", "server-time")
+"""The IRCv3 capabilities offered."""
+
+MAX_IRC_LINE: Final = MAX_MESSAGE_BYTES + MAX_TAGS_BYTES
+"""The longest line read from an IRC client, tags included."""
+
+MOTD: Final = (
+    "This is twisted_chat: IRC users and twisted-chat users share its rooms.",
+    "Join #lobby to find everyone.",
+)
+
+ERROR_NUMERICS: Final = {
+    "nick-in-use": "433",
+    "nick-registered": "433",
+    "bad-nick": "432",
+    "reserved-nick": "432",
+    "no-such-nick": "401",
+    "no-such-room": "403",
+    "bad-room": "403",
+    "not-in-room": "442",
+    "too-many-rooms": "405",
+    "not-permitted": "482",
+    "topic-too-long": "417",
+}
+"""The IRC numeric for each of the core's refusals that has one."""
+
+
+def mask(nick: str) -> str:
+    """The source an IRC client sees for C{nick}."""
+    return f"{nick}!{nick}@{USER_HOST}"
+
+
+def serverTime(milliseconds: int) -> str:
+    """An IRCv3 C{server-time} tag value."""
+    stamp = datetime.fromtimestamp(milliseconds / 1000, UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{milliseconds % 1000:03d}Z"
+
+
+@implementer(IParticipant, IHandshakeListener)
+class IRCChatProtocol(Protocol):
+    """
+    One IRC client connection.
+
+    @ivar member: the chat member, once the client has registered.
+    @ivar capabilities: the IRCv3 capabilities the client asked for.
+    """
+
+    log = Logger()
+    transport: ITransport
+    guard: ConnectionGuard
+
+    def __init__(self, factory: "IRCChatFactory") -> None:
+        self.factory = factory
+        self.member: Member | None = None
+        self.capabilities: set[str] = set()
+        self.admittedAs: str | None = None
+        self._nick: str | None = None
+        self._user: str | None = None
+        self._negotiating = False
+        self._gone = False
+        self._away: str | None = None
+
+    # Connection
+
+    def connectionMade(self) -> None:
+        transport = self.transport
+        if ITCPTransport.providedBy(transport):
+            transport.setTcpNoDelay(True)
+            transport.setTcpKeepAlive(True)
+        factory = self.factory
+        self._framer = LineFramer(MAX_IRC_LINE)
+        self.guard = ConnectionGuard(self, transport, factory.rules, factory.clock)
+        if INegotiated.providedBy(transport):
+            self.guard.expectHandshake()
+            return
+        self.handshakeCompleted()
+
+    def handshakeCompleted(self) -> None:
+        # Registering is IRC's logging in: the guard gives it its time.
+        self.guard.start(requireLogin=True)
+
+    def dataReceived(self, data: bytes) -> None:
+        self.guard.received(self._framer.feed(data))
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self.guard.stop()
+        self._gone = True
+        self.factory.admissionEnded(self.admittedAs)
+        if self.member is not None:
+            cleanly = reason.check(ConnectionDone) is not None
+            self.factory.chat.quit(
+                self.member, "Connection closed" if cleanly else "Connection lost"
+            )
+
+    # Guarded
+
+    @property
+    def name(self) -> str:
+        """The client's nick, or C{*} before it has registered (as numerics say)."""
+        return self.member.nick if self.member is not None else "*"
+
+    @property
+    def present(self) -> bool:
+        if self.member is not None:
+            return self.member.present
+        return not self._gone
+
+    @property
+    def loggedIn(self) -> bool:
+        return self.member is not None
+
+    def carryOut(self, line: bytes | None) -> Deferred[None] | None:
+        if line is None:
+            self._numeric("417", "Input line was too long")
+            return None
+        try:
+            message = parseMessage(line)
+        except MalformedMessage:
+            return None
+        handler = self._handlers.get(message.command)
+        try:
+            if handler is None:
+                self._numeric("421", message.command, "Unknown command")
+            elif self.member is None and message.command not in _BEFORE_REGISTRATION:
+                self._numeric("451", "You have not registered")
+            else:
+                handler(self, message.params)
+        except Exception:
+            self.log.failure("Unexpected error handling {line!r}", line=line)
+            self.drop("Internal server error", "error")
+        return None
+
+    def ping(self, token: str) -> None:
+        self._send(IRCMessage("PING", (token,)))
+
+    def tell(self, text: str) -> None:
+        self._send(IRCMessage("NOTICE", (self.name, text), SERVER_NAME))
+
+    def drop(self, reason: str, kind: str) -> None:
+        self.log.info("{nick}: {reason}; dropping", nick=self.name, reason=reason)
+        if self.member is not None:
+            self.factory.chat.quit(self.member, reason, kind)
+        else:
+            self._send(IRCMessage("ERROR", (f"Closing Link: {reason}",)))
+            self.close()
+
+    def write(self, data: bytes) -> None:
+        self.transport.write(data)
+
+    # IParticipant
+
+    def deliver(self, event: Event) -> None:
+        for message in self._render(event):
+            self._send(message)
+
+    def close(self) -> None:
+        self.guard.closeTransport()
+
+    # Sending
+
+    def _send(self, message: IRCMessage) -> None:
+        if self.guard.holding:
+            self.guard.hold([[formatMessage(message)]])
+        else:
+            self.transport.write(formatMessage(message))
+
+    def _numeric(self, code: str, *params: str) -> None:
+        self._send(IRCMessage(code, (self.name, *params), SERVER_NAME))
+
+    def _refuse(self, error: ChatError, subject: str) -> None:
+        numeric = ERROR_NUMERICS.get(error.code)
+        if numeric is None:
+            self.tell(error.message)
+        else:
+            self._numeric(numeric, subject, error.message)
+
+    def _tagged(self, time: int) -> tuple[tuple[str, str], ...]:
+        if "server-time" in self.capabilities:
+            return (("time", serverTime(time)),)
+        return ()
+
+    def _isMe(self, nick: str) -> bool:
+        return self.member is not None and fold(nick) == fold(self.member.nick)
+
+    def _texts(self, command: str, target: str, source: str, text: str) -> list[str]:
+        """C{text} cut so that each message fits in 512 bytes."""
+        overhead = len(f":{source} {command} {target} :\r\n".encode())
+        return splitText(text, MAX_MESSAGE_BYTES - overhead - 12)
+
+    def _render(self, event: Event) -> list[IRCMessage]:
+        """The messages that tell this client of C{event}."""
+        match event:
+            case Joined(room, nick, time):
+                return [IRCMessage("JOIN", (room,), mask(nick), self._tagged(time))]
+            case Parted(room, nick, time, reason):
+                params = (room, reason) if reason else (room,)
+                return [IRCMessage("PART", params, mask(nick), self._tagged(time))]
+            case Quit(nick, time, reason):
+                return [IRCMessage("QUIT", (reason,), mask(nick), self._tagged(time))]
+            case NickChanged(old, new, time):
+                return [IRCMessage("NICK", (new,), mask(old), self._tagged(time))]
+            case RoomMessage(room, _, time, sender, text, action, history):
+                echo = "echo-message" in self.capabilities
+                if self._isMe(sender) and not history and not echo:
+                    return []
+                return self._privmsgs(room, sender, time, text, action)
+            case PrivateMessage(sender, recipient, time, text, _):
+                copy = self._isMe(sender) and not self._isMe(recipient)
+                if copy and "echo-message" not in self.capabilities:
+                    return []
+                return self._privmsgs(recipient, sender, time, text, False)
+            case TopicChanged(room, time, nick, text):
+                return [
+                    IRCMessage("TOPIC", (room, text), mask(nick), self._tagged(time))
+                ]
+            case TopicInfo(room, nick, time, text):
+                return self._topicReplies(event, asked=False)
+            case MemberList(room, nicks):
+                return self._namesReplies(room, nicks)
+            case RoomListEntry(room, count, topic):
+                return [self._reply("322", room, str(count), topic)]
+            case RoomListEnd():
+                return [self._reply("323", "End of /LIST")]
+            case Notice(text) | HelpText(text) | AccountInfo(_, text):
+                return [IRCMessage("NOTICE", (self.name, text), SERVER_NAME)]
+            case ErrorReply(_, text):
+                return [IRCMessage("NOTICE", (self.name, text), SERVER_NAME)]
+            case HistoryGap(room, first, last):
+                text = f"Messages {first} to {last} of {room} are not replayed."
+                return [IRCMessage("NOTICE", (room, text), SERVER_NAME)]
+            case Goodbye(_, reason):
+                return [IRCMessage("ERROR", (f"Closing Link: {reason}",))]
+            case Ping(token):
+                return [IRCMessage("PING", (token,))]
+        # WELCOME, CURRENT, ENDHISTORY: the line protocol's business.
+        return []
+
+    def _reply(self, code: str, *params: str) -> IRCMessage:
+        return IRCMessage(code, (self.name, *params), SERVER_NAME)
+
+    def _privmsgs(
+        self, target: str, sender: str, time: int, text: str, action: bool
+    ) -> list[IRCMessage]:
+        source = mask(sender)
+        messages = []
+        for piece in self._texts("PRIVMSG", target, source, text):
+            body = f"\x01ACTION {piece}\x01" if action else piece
+            messages.append(
+                IRCMessage("PRIVMSG", (target, body), source, self._tagged(time))
+            )
+        return messages
+
+    def _topicReplies(self, topic: TopicInfo, asked: bool) -> list[IRCMessage]:
+        if topic.nick is None or topic.time is None:
+            return [self._reply("331", topic.room, "No topic is set")] if asked else []
+        return [
+            self._reply("332", topic.room, topic.text),
+            self._reply("333", topic.room, topic.nick, str(topic.time // 1000)),
+        ]
+
+    def _namesReplies(self, room: str, nicks: tuple[str, ...]) -> list[IRCMessage]:
+        replies = []
+        line: list[str] = []
+        for nick in nicks:
+            line.append(nick)
+            if len(" ".join(line)) > 380:
+                replies.append(self._reply("353", "=", room, " ".join(line)))
+                line = []
+        if line:
+            replies.append(self._reply("353", "=", room, " ".join(line)))
+        replies.append(self._reply("366", room, "End of /NAMES list"))
+        return replies
+
+    # Registration
+
+    def _cap(self, params: tuple[str, ...]) -> None:
+        subcommand = params[0].upper() if params else ""
+        if subcommand == "LS":
+            if self.member is None:
+                self._negotiating = True
+            self._send(
+                IRCMessage(
+                    "CAP", (self.name, "LS", " ".join(CAPABILITIES)), SERVER_NAME
+                )
+            )
+        elif subcommand == "LIST":
+            listed = " ".join(sorted(self.capabilities))
+            self._send(IRCMessage("CAP", (self.name, "LIST", listed), SERVER_NAME))
+        elif subcommand == "REQ" and len(params) > 1:
+            if self.member is None:
+                self._negotiating = True
+            asked = params[1].split()
+            wanted = {cap.lstrip("-") for cap in asked}
+            if wanted <= set(CAPABILITIES):
+                for cap in asked:
+                    if cap.startswith("-"):
+                        self.capabilities.discard(cap[1:])
+                    else:
+                        self.capabilities.add(cap)
+                reply = "ACK"
+            else:
+                reply = "NAK"
+            self._send(IRCMessage("CAP", (self.name, reply, params[1]), SERVER_NAME))
+        elif subcommand == "END":
+            self._negotiating = False
+            self._register()
+        else:
+            self._numeric("410", subcommand or "*", "Invalid CAP command")
+
+    def _nickCommand(self, params: tuple[str, ...]) -> None:
+        if not params or not params[0]:
+            self._numeric("431", "No nickname given")
+            return
+        nick = params[0]
+        if self.member is None:
+            self._nick = nick
+            self._register()
+            return
+        try:
+            self.factory.chat.changeNick(self.member, nick)
+        except ChatError as error:
+            self._refuse(error, nick)
+
+    def _userCommand(self, params: tuple[str, ...]) -> None:
+        if self.member is not None:
+            self._numeric("462", "You may not reregister")
+        elif len(params) < 4:
+            self._numeric("461", "USER", "Not enough parameters")
+        else:
+            self._user = params[0]
+            self._register()
+
+    def _register(self) -> None:
+        """Make the member once NICK, USER and any CAP negotiation are done."""
+        if self.member is not None or self._negotiating:
+            return
+        if self._nick is None or self._user is None:
+            return
+        if self.factory.requireLogin:
+            self.drop(
+                "This server requires an account, and IRC login is not there yet",
+                "error",
+            )
+            return
+        peer = self.transport.getPeer()
+        try:
+            self.member = self.factory.chat.connect(
+                self, nick=self._nick, address=getattr(peer, "host", str(peer))
+            )
+        except ChatError as error:
+            self._refuse(error, self._nick)
+            self._nick = None
+            return
+        self.log.info(
+            "{nick} registered over IRC from {peer}", nick=self._nick, peer=peer
+        )
+        self._welcome()
+
+    def _welcome(self) -> None:
+        nick = self.name
+        self._numeric("001", f"Welcome to twisted_chat, {nick}")
+        self._numeric(
+            "002", f"Your host is {SERVER_NAME}, running twisted_chat {__version__}"
+        )
+        self._numeric("003", "This server speaks IRC beside its own line protocol")
+        self._numeric("004", SERVER_NAME, __version__, "i", "nt")
+        self._numeric(
+            "005",
+            "CASEMAPPING=ascii",
+            "CHANTYPES=#",
+            f"NICKLEN={NICK_MAX_LENGTH}",
+            f"CHANNELLEN={ROOM_NAME_MAX_LENGTH}",
+            f"TOPICLEN={TOPIC_MAX_LENGTH}",
+            f"LINELEN={MAX_MESSAGE_BYTES}",
+            f"CHANLIMIT=#:{self.factory.chat.maxRoomsPerMember}",
+            "PREFIX=()",
+            "CHANMODES=,,,nt",
+            "NETWORK=twisted_chat",
+            "are supported by this server",
+        )
+        self._numeric("375", f"- {SERVER_NAME} Message of the day -")
+        for text in MOTD:
+            self._numeric("372", f"- {text}")
+        self._numeric("376", "End of /MOTD command")
+
+    def _pass(self, params: tuple[str, ...]) -> None:
+        """Accepted and ignored: accounts over IRC will come with SASL."""
+
+    def _ping(self, params: tuple[str, ...]) -> None:
+        token = params[0] if params else ""
+        self._send(IRCMessage("PONG", (SERVER_NAME, token), SERVER_NAME))
+
+    def _pong(self, params: tuple[str, ...]) -> None:
+        """Any line shows the client is there; the guard has noted it."""
+
+    def _quit(self, params: tuple[str, ...]) -> None:
+        reason = params[0] if params and params[0] else "Leaving"
+        if self.member is not None:
+            self.factory.chat.quit(self.member, reason)
+        else:
+            self._send(IRCMessage("ERROR", (f"Closing Link: {reason}",)))
+            self.close()
+
+    # Rooms and messages
+
+    def _join(self, params: tuple[str, ...]) -> None:
+        if not params:
+            self._numeric("461", "JOIN", "Not enough parameters")
+            return
+        assert self.member is not None
+        for room in params[0].split(","):
+            if room == "0":
+                for joined in list(self.member.rooms.values()):
+                    self.factory.chat.part(
+                        self.member, joined.name, "Left all channels"
+                    )
+                continue
+            if not room.startswith("#"):
+                self._numeric("403", room, "No such channel")
+                continue
+            try:
+                self.factory.chat.join(self.member, room)
+            except ChatError as error:
+                self._refuse(error, room)
+
+    def _part(self, params: tuple[str, ...]) -> None:
+        if not params:
+            self._numeric("461", "PART", "Not enough parameters")
+            return
+        assert self.member is not None
+        reason = params[1] if len(params) > 1 else ""
+        for room in params[0].split(","):
+            try:
+                self.factory.chat.part(self.member, room, reason)
+            except ChatError as error:
+                self._refuse(error, room)
+
+    def _privmsg(self, params: tuple[str, ...], notice: bool = False) -> None:
+        if not params:
+            if not notice:
+                self._numeric("411", "No recipient given (PRIVMSG)")
+            return
+        if len(params) < 2 or not params[1]:
+            if not notice:
+                self._numeric("412", "No text to send")
+            return
+        assert self.member is not None
+        text, action = params[1], False
+        if text.startswith("\x01"):
+            inner = text.strip("\x01")
+            if not inner.upper().startswith("ACTION "):
+                return  # other CTCP requests are not passed on
+            text, action = inner[7:], True
+        for target in params[0].split(","):
+            try:
+                if target.startswith("#"):
+                    sent = self.factory.chat.say(
+                        self.member, target, text, action=action
+                    )
+                else:
+                    if action:
+                        text = f"* {self.member.nick} {text}"
+                    sent = self.factory.chat.sendPrivate(self.member, target, text)
+            except ChatError as error:
+                if not notice:
+                    self._refuse(error, target)
+                continue
+            sent.addErrback(self._failedLater, notice)
+
+    def _failedLater(self, failure: Failure, notice: bool) -> None:
+        """A message refused after the fact (the store failed)."""
+        if isinstance(failure.value, ChatError):
+            if not notice:
+                self.tell(failure.value.message)
+        else:
+            self.log.failure("Sending a message failed", failure)
+
+    def _notice(self, params: tuple[str, ...]) -> None:
+        self._privmsg(params, notice=True)
+
+    def _topic(self, params: tuple[str, ...]) -> None:
+        if not params:
+            self._numeric("461", "TOPIC", "Not enough parameters")
+            return
+        assert self.member is not None
+        room = params[0]
+        try:
+            if len(params) == 1:
+                for reply in self._topicReplies(
+                    self.factory.chat.topicOf(room), asked=True
+                ):
+                    self._send(reply)
+            else:
+                self.factory.chat.setTopic(self.member, room, params[1]).addErrback(
+                    self._failedLater, False
+                )
+        except ChatError as error:
+            self._refuse(error, room)
+
+    def _names(self, params: tuple[str, ...]) -> None:
+        assert self.member is not None
+        rooms = (
+            params[0].split(",")
+            if params
+            else [r.name for r in self.member.rooms.values()]
+        )
+        for room in rooms:
+            try:
+                members = self.factory.chat.membersOf(room)
+            except ChatError:
+                self._numeric("366", room, "End of /NAMES list")
+                continue
+            for reply in self._namesReplies(members.room, members.nicks):
+                self._send(reply)
+
+    def _who(self, params: tuple[str, ...]) -> None:
+        mask_ = params[0] if params else "*"
+        chat = self.factory.chat
+        try:
+            if mask_.startswith("#"):
+                nicks = chat.membersOf(mask_).nicks
+            else:
+                nicks = (chat.memberNamed(mask_).nick,)
+        except ChatError:
+            nicks = ()
+        for nick in nicks:
+            self._numeric(
+                "352", mask_ if mask_.startswith("#") else "*", nick, USER_HOST,
+                SERVER_NAME, nick, "H", f"0 {nick}",
+            )  # fmt: skip
+        self._numeric("315", mask_, "End of /WHO list")
+
+    def _whois(self, params: tuple[str, ...]) -> None:
+        if not params:
+            self._numeric("431", "No nickname given")
+            return
+        nick = params[-1]
+        try:
+            member = self.factory.chat.memberNamed(nick)
+        except ChatError as error:
+            self._refuse(error, nick)
+        else:
+            self._numeric("311", member.nick, member.nick, USER_HOST, "*", member.nick)
+            rooms = " ".join(room.name for room in member.rooms.values())
+            if rooms:
+                self._numeric("319", member.nick, rooms)
+            self._numeric("312", member.nick, SERVER_NAME, "twisted_chat")
+        self._numeric("318", nick, "End of /WHOIS list")
+
+    def _list(self, params: tuple[str, ...]) -> None:
+        self._numeric("321", "Channel", "Users  Name")
+        for entry in self.factory.chat.listRooms():
+            self._numeric("322", entry.room, str(entry.memberCount), entry.topic)
+        self._numeric("323", "End of /LIST")
+
+    def _mode(self, params: tuple[str, ...]) -> None:
+        if not params:
+            self._numeric("461", "MODE", "Not enough parameters")
+            return
+        target = params[0]
+        if target.startswith("#"):
+            try:
+                self.factory.chat.membersOf(target)
+            except ChatError:
+                self._numeric("403", target, "No such channel")
+                return
+            if len(params) == 1:
+                self._numeric("324", target, "+")
+            elif params[1].lstrip("+-") == "b":
+                self._numeric("368", target, "End of channel ban list")
+            else:
+                self._numeric("482", target, "Channel modes cannot be changed here")
+        elif self._isMe(target):
+            if len(params) == 1:
+                self._numeric("221", "+")
+        else:
+            self._numeric("502", "Cannot change mode for other users")
+
+    def _awayCommand(self, params: tuple[str, ...]) -> None:
+        if params and params[0]:
+            self._away = params[0]
+            self._numeric("306", "You have been marked as being away")
+        else:
+            self._away = None
+            self._numeric("305", "You are no longer marked as being away")
+
+    def _userhost(self, params: tuple[str, ...]) -> None:
+        found = []
+        for nick in params[:5]:
+            try:
+                member = self.factory.chat.memberNamed(nick)
+            except ChatError:
+                continue
+            found.append(f"{member.nick}=+{member.nick}@{USER_HOST}")
+        self._numeric("302", " ".join(found))
+
+    def _ison(self, params: tuple[str, ...]) -> None:
+        present = []
+        for nick in " ".join(params).split():
+            try:
+                present.append(self.factory.chat.memberNamed(nick).nick)
+            except ChatError:
+                continue
+        self._numeric("303", " ".join(present))
+
+    _handlers: Final[
+        dict[str, Callable[["IRCChatProtocol", tuple[str, ...]], None]]
+    ] = {
+        "CAP": _cap,
+        "NICK": _nickCommand,
+        "USER": _userCommand,
+        "PASS": _pass,
+        "PING": _ping,
+        "PONG": _pong,
+        "QUIT": _quit,
+        "JOIN": _join,
+        "PART": _part,
+        "PRIVMSG": _privmsg,
+        "NOTICE": _notice,
+        "TOPIC": _topic,
+        "NAMES": _names,
+        "WHO": _who,
+        "WHOIS": _whois,
+        "LIST": _list,
+        "MODE": _mode,
+        "AWAY": _awayCommand,
+        "USERHOST": _userhost,
+        "ISON": _ison,
+    }
+
+
+_BEFORE_REGISTRATION: Final = frozenset(
+    {"CAP", "NICK", "USER", "PASS", "PING", "PONG", "QUIT"}
+)
+
+
+class IRCChatFactory(Factory):
+    """
+    Makes an L{IRCChatProtocol} for each connection to one chat.
+
+    @ivar admission: who may connect, shared with the line server.
+    """
+
+    log = Logger()
+
+    def __init__(
+        self,
+        chat: ChatServer,
+        clock: IReactorTime,
+        *,
+        rules: ConnectionRules = DEFAULT_RULES,
+        admission: Admission | None = None,
+        requireLogin: bool = False,
+    ) -> None:
+        self.chat = chat
+        self.clock = clock
+        self.rules = rules
+        self.admission = admission
+        self.requireLogin = requireLogin
+
+    def buildProtocol(self, addr: IAddress | None) -> Protocol | None:
+        protocol = IRCChatProtocol(self)
+        if self.admission is not None:
+            host = str(getattr(addr, "host", None) or "local")
+            refusal = self.admission.admit(host)
+            if refusal is not None:
+                self.log.info(
+                    "Refused an IRC connection from {host}: {why}",
+                    host=host,
+                    why=refusal,
+                )
+                return _IRCRefusal(refusal)
+            protocol.admittedAs = host
+        return protocol
+
+    def admissionEnded(self, admittedAs: str | None) -> None:
+        if admittedAs is not None and self.admission is not None:
+            self.admission.release(admittedAs)
+
+
+class _IRCRefusal(Protocol):
+    """Say why in one IRC C{ERROR} line, and close."""
+
+    transport: ITransport
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def connectionMade(self) -> None:
+        self.transport.write(
+            formatMessage(IRCMessage("ERROR", (f"Closing Link: {self.reason}",)))
+        )
+        self.transport.loseConnection()
