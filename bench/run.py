@@ -122,6 +122,17 @@ def twistedChat(
     return command
 
 
+def twistedChatIRC(port: int, directory: Path) -> list[str]:
+    """The real server with its store, spoken to over its IRC listener."""
+    return [
+        TWISTD, "-n", "--pidfile=", "--logfile=-", "chat",
+        "--listen", f"unix:{directory / 'line.sock'}",
+        "--irc", f"tcp:{port}:interface=127.0.0.1",
+        "--db", str(directory / "chat.sqlite3"), "--history-on-join", "0",
+        "--no-limits",
+    ]  # fmt: skip
+
+
 def baseline(*extra: str) -> Callable[[int, Path], list[str]]:
     def command(port: int, directory: Path) -> list[str]:
         return [sys.executable, str(BENCH / "baseline.py"), "--port", str(port), *extra]
@@ -157,6 +168,13 @@ SERVERS = {
         twistedChat("sqlite", limits=True),
         accepts,
         notes="the default limits: flood control, send queues, timeouts, caps",
+    ),
+    "twisted_chat-irc": Server(
+        "twisted_chat-irc",
+        "irc",
+        twistedChatIRC,
+        accepts,
+        notes="the same server, its IRC listener (--irc), spoken to as IRC",
     ),
     "baseline": Server("baseline", "raw", baseline(), accepts),
     "baseline-shared": Server(
@@ -596,7 +614,8 @@ def main(argv: list[str]) -> None:
         idleServers = [
             "twisted_chat-guests" if name == "twisted_chat" else name
             for name in servers
-            if name not in ("twisted_chat-memory", "baseline-shared")
+            if name
+            not in ("twisted_chat-memory", "twisted_chat-irc", "baseline-shared")
         ]
         runs += idleRuns(options, idleServers)
     if "durability" in scenarios:

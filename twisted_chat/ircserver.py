@@ -20,7 +20,7 @@ QUIT, and history on join with its original times.  Not yet: SASL, CHATHISTORY.
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Final
+from typing import Final, cast
 
 from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionDone
@@ -39,7 +39,7 @@ from zope.interface import implementer
 
 from . import __version__
 from .admission import Admission
-from .core import ChatServer, IParticipant, Member
+from .core import ChatServer, IOutbox, IParticipant, Member
 from .errors import ChatError
 from .events import (
     AccountInfo,
@@ -81,6 +81,7 @@ from .limits import (
     ConnectionRules,
 )
 from .names import fold
+from .writenow import writerFor
 
 SERVER_NAME: Final = "twisted-chat"
 """How the server names itself to IRC clients."""
@@ -144,6 +145,8 @@ class IRCChatProtocol(Protocol):
 
     def __init__(self, factory: "IRCChatFactory") -> None:
         self.factory = factory
+        self.outbox = factory
+        self.pending: list[bytes] = []
         self.member: Member | None = None
         self.capabilities: set[str] = set()
         self.admittedAs: str | None = None
@@ -161,6 +164,7 @@ class IRCChatProtocol(Protocol):
             transport.setTcpNoDelay(True)
             transport.setTcpKeepAlive(True)
         factory = self.factory
+        self._write = writerFor(transport)
         self._framer = LineFramer(MAX_IRC_LINE)
         self.guard = ConnectionGuard(self, transport, factory.rules, factory.clock)
         if INegotiated.providedBy(transport):
@@ -238,24 +242,62 @@ class IRCChatProtocol(Protocol):
             self.close()
 
     def write(self, data: bytes) -> None:
-        self.transport.write(data)
+        self._write(data)
 
     # IParticipant
 
     def deliver(self, event: Event) -> None:
-        for message in self._render(event):
-            self._send(message)
+        self.factory.post(event, [self])
+
+    def viewOf(self, event: Event) -> tuple[bool, bool] | None:
+        """
+        What this client's rendering of C{event} depends on, when it is the
+        same for every client with the same answer: whether it has times
+        tagged, and whether this is its own message it is not to be shown.
+        L{None}: the rendering is this client's own (numerics name it).
+        """
+        timeTagged = "server-time" in self.capabilities
+        match event:
+            case RoomMessage(_, _, _, sender, _, _, history):
+                hidden = (
+                    self._isMe(sender)
+                    and not history
+                    and "echo-message" not in self.capabilities
+                )
+                return timeTagged, hidden
+            case Joined() | Parted() | Quit() | NickChanged() | TopicChanged():
+                return timeTagged, False
+        return None
+
+    def render(self, event: Event) -> bytes:
+        """The bytes that tell this client of C{event}."""
+        return b"".join(formatMessage(message) for message in self._render(event))
+
+    def queue(self, data: bytes) -> None:
+        """Queue C{data} for this reactor turn's one write to this client."""
+        if data:
+            if not self.pending:
+                self.factory.dirty(self)
+            self.pending.append(data)
+
+    def writePending(self) -> None:
+        """Write what was queued this turn, or let the guard hold it."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        if self.guard.holding:
+            self.guard.hold([pending])
+        else:
+            self._write(b"".join(pending))
 
     def close(self) -> None:
+        self.writePending()
         self.guard.closeTransport()
 
     # Sending
 
     def _send(self, message: IRCMessage) -> None:
-        if self.guard.holding:
-            self.guard.hold([[formatMessage(message)]])
-        else:
-            self.transport.write(formatMessage(message))
+        self.queue(formatMessage(message))
 
     def _numeric(self, code: str, *params: str) -> None:
         self._send(IRCMessage(code, (self.name, *params), SERVER_NAME))
@@ -727,9 +769,13 @@ _BEFORE_REGISTRATION: Final = frozenset(
 )
 
 
+@implementer(IOutbox)
 class IRCChatFactory(Factory):
     """
-    Makes an L{IRCChatProtocol} for each connection to one chat.
+    Makes an L{IRCChatProtocol} for each connection to one chat, and is
+    their L{IOutbox}: an event for many IRC clients is formatted once for
+    each way of seeing it (with or without times; one's own message or
+    another's), not once per client.
 
     @ivar admission: who may connect, shared with the line server.
     """
@@ -750,6 +796,7 @@ class IRCChatFactory(Factory):
         self.rules = rules
         self.admission = admission
         self.requireLogin = requireLogin
+        self._dirty: list[IRCChatProtocol] = []
 
     def buildProtocol(self, addr: IAddress | None) -> Protocol | None:
         protocol = IRCChatProtocol(self)
@@ -765,6 +812,38 @@ class IRCChatFactory(Factory):
                 return _IRCRefusal(refusal)
             protocol.admittedAs = host
         return protocol
+
+    def post(self, event: Event, participants: list[IParticipant]) -> None:
+        rendered: dict[tuple[bool, bool], bytes] = {}
+        for participant in participants:
+            protocol = cast(IRCChatProtocol, participant)
+            try:
+                view = protocol.viewOf(event)
+                if view is None:
+                    data = protocol.render(event)
+                else:
+                    cached = rendered.get(view)
+                    if cached is None:
+                        cached = rendered[view] = protocol.render(event)
+                    data = cached
+                protocol.queue(data)
+            except Exception:
+                # One broken connection must not silence the others.
+                self.log.failure("Delivering {event!r} failed", event=event)
+
+    def dirty(self, protocol: IRCChatProtocol) -> None:
+        """C{protocol} has lines queued: write them at the end of this turn."""
+        if not self._dirty:
+            self.clock.callLater(0, self._flush)
+        self._dirty.append(protocol)
+
+    def _flush(self) -> None:
+        dirty, self._dirty = self._dirty, []
+        for protocol in dirty:
+            try:
+                protocol.writePending()
+            except Exception:
+                self.log.failure("Writing to {protocol!r} failed", protocol=protocol)
 
     def admissionEnded(self, admittedAs: str | None) -> None:
         if admittedAs is not None and self.admission is not None:
