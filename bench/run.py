@@ -572,7 +572,10 @@ def main(argv: list[str]) -> None:
     )
     parser.add_argument(
         "--servers",
-        default="twisted_chat,twisted_chat-memory,baseline,baseline-shared,ngircd",
+        default=(
+            "twisted_chat,twisted_chat-memory,twisted_chat-irc,"
+            "baseline,baseline-shared,ngircd"
+        ),
     )
     parser.add_argument("--members", type=int, nargs="+", default=[50, 200, 1000])
     parser.add_argument("--latency-members", type=int, nargs="+", default=[200, 1000])

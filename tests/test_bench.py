@@ -33,7 +33,7 @@ class BenchTests(ProcessTestCase):
         results = self.directory.child("results.json")
         child = self.spawn(
             RUN.path,
-            "--servers", "twisted_chat,baseline",
+            "--servers", "twisted_chat,twisted_chat-irc,baseline",
             "--members", "20", "--latency-members", "20", "--limits-members", "20",
             "--idle", "50",
             "--senders", "2", "--window", "5", "--seconds", "0.5",
@@ -44,7 +44,7 @@ class BenchTests(ProcessTestCase):
         self.assertEqual(child.exitCode, 0, child.output + child.errors)
         report = json.loads(results.getContent())
         runs = {(run["scenario"], run["server"]): run for run in report["runs"]}
-        for server in ("twisted_chat", "baseline"):
+        for server in ("twisted_chat", "twisted_chat-irc", "baseline"):
             throughput = runs["throughput", server]["result"]
             self.assertEqual(throughput["lost"], 0)
             self.assertGreater(throughput["deliveriesPerCpuSecond"], 0)
