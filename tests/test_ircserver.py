@@ -3,6 +3,8 @@ Tests for L{twisted_chat.ircserver}: the IRC listener over StringTransport,
 side by side with line-protocol members in the same rooms.
 """
 
+import base64
+
 from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
@@ -53,9 +55,12 @@ class IRCTestCase(SynchronousTestCase):
         self.chat, self.clock = makeChat()
         # Flood control has its own test; elsewhere it would only slow the
         # conversation down to the clock.
-        self.factory = IRCChatFactory(self.chat, self.clock, rules=UNLIMITED)
+        self.accounts = makeAccounts(self.chat, self.clock)
+        self.factory = IRCChatFactory(
+            self.chat, self.accounts, self.clock, rules=UNLIMITED
+        )
         self.lines = LineChatFactory(
-            self.chat, makeAccounts(self.chat, self.clock), self.clock, rules=UNLIMITED
+            self.chat, self.accounts, self.clock, rules=UNLIMITED
         )
 
     def register(self, nick: str, *caps: str) -> IRCClient:
@@ -311,3 +316,61 @@ class RoomTests(IRCTestCase):
         self.assertEqual(alice.commands().count("PONG"), 5)
         self.clock.advance(1.5)
         self.assertEqual(alice.commands().count("PONG"), 3)
+
+
+class SASLTests(IRCTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.successResultOf(self.accounts.register("alice", "correct-horse"))
+        self.chat.registered("alice")
+
+    def authenticate(self, client: IRCClient, nick: str, password: str) -> list[str]:
+        payload = base64.b64encode(f"\0{nick}\0{password}".encode()).decode()
+        client.send("CAP LS 302", "CAP REQ :sasl", "NICK alice", "USER a 0 * :A")
+        client.messages()
+        client.send("AUTHENTICATE PLAIN")
+        self.assertEqual(client.messages(), [IRCMessage("AUTHENTICATE", ("+",))])
+        client.send(f"AUTHENTICATE {payload}", "CAP END")
+        return client.commands()
+
+    def test_loginAsAccount(self) -> None:
+        """SASL PLAIN with the account's password: 900, 903, then welcome."""
+        self.lineMember("bob").send(b"/msg alice while you were out\n")
+        client = IRCClient(self.factory, self.clock)
+        commands = self.authenticate(client, "alice", "correct-horse")
+        self.assertEqual(commands[:3], ["900", "903", "001"])
+        self.assertEqual(commands[-1], "PRIVMSG")
+        member = self.chat.memberNamed("alice")
+        self.assertEqual(member.account, "alice")
+        self.assertIs(member.participant, client.protocol)
+
+    def test_wrongPassword(self) -> None:
+        """A wrong password is 904, and the registered nick stays refused."""
+        client = IRCClient(self.factory, self.clock)
+        commands = self.authenticate(client, "alice", "wrong-horse")
+        self.assertEqual(commands, ["904", "433"])
+
+    def test_registeredNickNeedsLogin(self) -> None:
+        """Without SASL, a registered nick is refused (433)."""
+        client = IRCClient(self.factory, self.clock)
+        client.send("NICK alice", "USER a 0 * :A")
+        self.assertEqual(client.commands(), ["433"])
+
+    def test_requireLogin(self) -> None:
+        """With --require-login, an IRC client without SASL is turned away."""
+        self.factory.requireLogin = True
+        client = IRCClient(self.factory, self.clock)
+        client.send("NICK carol", "USER c 0 * :C")
+        self.assertEqual(client.messages()[-1].command, "ERROR")
+        self.assertTrue(client.transport.disconnecting)
+        other = IRCClient(self.factory, self.clock)
+        self.assertIn("001", self.authenticate(other, "alice", "correct-horse"))
+
+    def test_badPayloadAndAbort(self) -> None:
+        client = IRCClient(self.factory, self.clock)
+        client.send("CAP REQ :sasl", "AUTHENTICATE PLAIN")
+        client.messages()
+        client.send("AUTHENTICATE !!notbase64", "AUTHENTICATE PLAIN", "AUTHENTICATE *")
+        self.assertEqual(client.commands(), ["904", "AUTHENTICATE", "906"])
+        client.send("AUTHENTICATE SCRAM-SHA-256")
+        self.assertEqual(client.commands(), ["908", "904"])

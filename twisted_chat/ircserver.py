@@ -15,14 +15,17 @@ C{echo-message}, C{multi-prefix}), NICK, USER, PASS (ignored), the welcome
 burst with ISUPPORT and a MOTD, PING/PONG, JOIN (several channels), PART,
 PRIVMSG and NOTICE to channels and nicks with CTCP ACTION as actions, TOPIC,
 NAMES, WHO, WHOIS, LIST, MODE (enough for clients), AWAY, USERHOST, ISON,
-QUIT, and history on join with its original times.  Not yet: SASL, CHATHISTORY.
+QUIT, SASL PLAIN against the same accounts as C{/login}, and history on
+join with its original times.  Not yet: CHATHISTORY.
 """
 
+import base64
+import binascii
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Final, cast
+from typing import Any, Final, cast
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import (
     IAddress,
@@ -38,6 +41,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from . import __version__
+from .accounts import Accounts
 from .admission import Admission
 from .core import ChatServer, IOutbox, IParticipant, Member
 from .errors import ChatError
@@ -92,8 +96,17 @@ The host shown in everyone's C{nick!user@host}: addresses are not shown to
 other users.
 """
 
-CAPABILITIES: Final = ("echo-message", "message-tags", "multi-prefix", "server-time")
-"""The IRCv3 capabilities offered."""
+CAPABILITIES: Final = (
+    "echo-message",
+    "message-tags",
+    "multi-prefix",
+    "sasl",
+    "server-time",
+)
+"""The IRCv3 capabilities offered; C{sasl} is PLAIN, against the accounts."""
+
+SASL_CHUNK: Final = 400
+"""AUTHENTICATE carries base64 in pieces of this many bytes (IRCv3 SASL)."""
 
 MAX_IRC_LINE: Final = MAX_MESSAGE_BYTES + MAX_TAGS_BYTES
 """The longest line read from an IRC client, tags included."""
@@ -155,6 +168,10 @@ class IRCChatProtocol(Protocol):
         self._negotiating = False
         self._gone = False
         self._away: str | None = None
+        self._account: str | None = None
+        self._sasl: list[str] | None = None
+        self._binding = False
+        self._early: list[bytes] = []
 
     # Connection
 
@@ -175,6 +192,11 @@ class IRCChatProtocol(Protocol):
     def handshakeCompleted(self) -> None:
         # Registering is IRC's logging in: the guard gives it its time.
         self.guard.start(requireLogin=True)
+
+    @property
+    def _host(self) -> str:
+        peer = self.transport.getPeer()
+        return str(getattr(peer, "host", peer))
 
     def dataReceived(self, data: bytes) -> None:
         self.guard.received(self._framer.feed(data))
@@ -221,7 +243,8 @@ class IRCChatProtocol(Protocol):
             elif self.member is None and message.command not in _BEFORE_REGISTRATION:
                 self._numeric("451", "You have not registered")
             else:
-                handler(self, message.params)
+                # A SASL check answers later; the lines after it wait.
+                return handler(self, message.params)
         except Exception:
             self.log.failure("Unexpected error handling {line!r}", line=line)
             self.drop("Internal server error", "error")
@@ -275,6 +298,12 @@ class IRCChatProtocol(Protocol):
 
     def queue(self, data: bytes) -> None:
         """Queue C{data} for this reactor turn's one write to this client."""
+        if self._binding:
+            # Binding the account before the welcome: what it sends (the
+            # private messages that waited) follows the welcome.
+            if data:
+                self._early.append(data)
+            return
         if data:
             if not self.pending:
                 self.factory.dirty(self)
@@ -333,6 +362,8 @@ class IRCChatProtocol(Protocol):
             case Quit(nick, time, reason):
                 return [IRCMessage("QUIT", (reason,), mask(nick), self._tagged(time))]
             case NickChanged(old, new, time):
+                if self._binding and self._isMe(new):
+                    return []  # the guest nick it had for a moment
                 return [IRCMessage("NICK", (new,), mask(old), self._tagged(time))]
             case RoomMessage(room, _, time, sender, text, action, history):
                 echo = "echo-message" in self.capabilities
@@ -356,6 +387,8 @@ class IRCChatProtocol(Protocol):
                 return [self._reply("322", room, str(count), topic)]
             case RoomListEnd():
                 return [self._reply("323", "End of /LIST")]
+            case AccountInfo() if self._binding:
+                return []  # 900 and 903 said so already
             case Notice(text) | HelpText(text) | AccountInfo(_, text):
                 return [IRCMessage("NOTICE", (self.name, text), SERVER_NAME)]
             case ErrorReply(_, text):
@@ -471,25 +504,41 @@ class IRCChatProtocol(Protocol):
             return
         if self._nick is None or self._user is None:
             return
-        if self.factory.requireLogin:
+        if self._account is None and self.factory.requireLogin:
             self.drop(
-                "This server requires an account, and IRC login is not there yet",
-                "error",
+                "This server requires an account: log in with SASL PLAIN", "error"
             )
             return
-        peer = self.transport.getPeer()
+        chat = self.factory.chat
         try:
-            self.member = self.factory.chat.connect(
-                self, nick=self._nick, address=getattr(peer, "host", str(peer))
-            )
+            if self._account is not None:
+                # A guest for a moment, until the account's nick is bound.
+                self.member = chat.connect(self, address=self._host)
+            else:
+                self.member = chat.connect(self, nick=self._nick, address=self._host)
         except ChatError as error:
             self._refuse(error, self._nick)
             self._nick = None
             return
         self.log.info(
-            "{nick} registered over IRC from {peer}", nick=self._nick, peer=peer
+            "{nick} registered over IRC from {peer}", nick=self._nick, peer=self._host
         )
-        self._welcome()
+        if self._account is None:
+            self._welcome()
+            return
+        self._binding = True
+        bound = chat.bindAccount(self.member, self._account)
+
+        def welcome(result: object) -> object:
+            self._binding = False
+            if self.member is not None and self.member.present:
+                self._welcome()
+                early, self._early = self._early, []
+                for data in early:
+                    self.queue(data)
+            return result
+
+        bound.addBoth(welcome).addErrback(self._failedLater, False)
 
     def _welcome(self) -> None:
         nick = self.name
@@ -517,6 +566,67 @@ class IRCChatProtocol(Protocol):
         for text in MOTD:
             self._numeric("372", f"- {text}")
         self._numeric("376", "End of /MOTD command")
+
+    def _authenticate(self, params: tuple[str, ...]) -> Deferred[None] | None:
+        """
+        SASL PLAIN (IRCv3 sasl 3.1): C{AUTHENTICATE PLAIN}, then the base64
+        of C{authzid NUL authcid NUL password} in pieces of 400 bytes.
+        """
+        if "sasl" not in self.capabilities or self.member is not None:
+            self._numeric("904", "SASL authentication failed")
+            return None
+        if self._account is not None:
+            self._numeric("907", "You have already authenticated using SASL")
+            return None
+        argument = params[0] if params else ""
+        if argument == "*":
+            self._sasl = None
+            self._numeric("906", "SASL authentication aborted")
+        elif self._sasl is None:
+            if argument.upper() != "PLAIN":
+                self._numeric("908", "PLAIN", "are available SASL mechanisms")
+                self._numeric("904", "SASL authentication failed")
+                return None
+            self._sasl = []
+            self._send(IRCMessage("AUTHENTICATE", ("+",)))
+        else:
+            if argument != "+":
+                self._sasl.append(argument)
+            if len(argument) == SASL_CHUNK:
+                return None  # more to come
+            if sum(map(len, self._sasl)) > 4 * SASL_CHUNK:
+                self._sasl = None
+                self._numeric("904", "SASL authentication failed")
+                return None
+            payload, self._sasl = "".join(self._sasl), None
+            return self._checkPlain(payload)
+        return None
+
+    def _checkPlain(self, payload: str) -> Deferred[None] | None:
+        try:
+            _, nick, password = (
+                base64.b64decode(payload, validate=True).decode("utf-8").split("\0")
+            )
+        except (ValueError, UnicodeDecodeError, binascii.Error):
+            self._numeric("904", "SASL authentication failed")
+            return None
+        checking = ensureDeferred(
+            self.factory.accounts.login(nick, password, self._host)
+        )
+
+        def loggedIn(account: Any) -> None:
+            self._account = account.nick
+            self._numeric(
+                "900", mask(account.nick), account.nick,
+                f"You are now logged in as {account.nick}",
+            )  # fmt: skip
+            self._numeric("903", "SASL authentication successful")
+
+        def failed(failure: Failure) -> None:
+            failure.trap(ChatError)
+            self._numeric("904", f"SASL authentication failed: {failure.value}")
+
+        return checking.addCallbacks(loggedIn, failed)
 
     def _pass(self, params: tuple[str, ...]) -> None:
         """Accepted and ignored: accounts over IRC will come with SASL."""
@@ -739,12 +849,16 @@ class IRCChatProtocol(Protocol):
         self._numeric("303", " ".join(present))
 
     _handlers: Final[
-        dict[str, Callable[["IRCChatProtocol", tuple[str, ...]], None]]
+        dict[
+            str,
+            Callable[["IRCChatProtocol", tuple[str, ...]], Deferred[None] | None],
+        ]
     ] = {
         "CAP": _cap,
         "NICK": _nickCommand,
         "USER": _userCommand,
         "PASS": _pass,
+        "AUTHENTICATE": _authenticate,
         "PING": _ping,
         "PONG": _pong,
         "QUIT": _quit,
@@ -765,7 +879,7 @@ class IRCChatProtocol(Protocol):
 
 
 _BEFORE_REGISTRATION: Final = frozenset(
-    {"CAP", "NICK", "USER", "PASS", "PING", "PONG", "QUIT"}
+    {"AUTHENTICATE", "CAP", "NICK", "USER", "PASS", "PING", "PONG", "QUIT"}
 )
 
 
@@ -785,6 +899,7 @@ class IRCChatFactory(Factory):
     def __init__(
         self,
         chat: ChatServer,
+        accounts: Accounts,
         clock: IReactorTime,
         *,
         rules: ConnectionRules = DEFAULT_RULES,
@@ -792,6 +907,7 @@ class IRCChatFactory(Factory):
         requireLogin: bool = False,
     ) -> None:
         self.chat = chat
+        self.accounts = accounts
         self.clock = clock
         self.rules = rules
         self.admission = admission

@@ -396,6 +396,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     if config["irc"]:
         ircFactory = IRCChatFactory(
             chat,
+            accounts,
             reactor,
             rules=factory.rules,
             admission=factory.admission,
