@@ -14,7 +14,7 @@ from twisted_chat.admission import Admission, AdmissionRules
 from twisted_chat.core import ChatServer
 from twisted_chat.ircserver import IRCChatFactory, IRCChatProtocol, serverTime
 from twisted_chat.ircwire import IRCMessage, parseMessage
-from twisted_chat.limits import DEFAULT_RULES, UNLIMITED
+from twisted_chat.limits import DEFAULT_RULES, UNLIMITED, ConnectionRules
 from twisted_chat.lineserver import LineChatFactory
 
 from .helpers import makeAccounts, makeChat
@@ -306,6 +306,24 @@ class RoomTests(IRCTestCase):
 
     def test_serverTime(self) -> None:
         self.assertEqual(serverTime(1_764_094_803_456), "2025-11-25T18:20:03.456Z")
+
+    def test_slowConsumerDropped(self) -> None:
+        """
+        An IRC client that does not read is held to the send queue and then
+        disconnected (IRC has no way to tell it what it missed); the others
+        go on.
+        """
+        self.factory.rules = ConnectionRules(floodRate=0, sendQueueBytes=2000)
+        alice = self.register("alice")
+        alice.send("JOIN #lobby")
+        alice.messages()
+        bob = self.lineMember("bob")
+        alice.protocol.guard.pauseProducing()
+        for n in range(40):
+            bob.send(b"line %d %s\n" % (n, b"x" * 80))
+            self.clock.advance(0)
+        self.assertTrue(alice.transport.disconnected)
+        self.assertIn("QUIT alice", " ".join(bob.lines()))
 
     def test_floodControl(self) -> None:
         """IRC clients are held to the same flood control."""
