@@ -138,7 +138,9 @@ class ConnectionGuard:
         """
         Close the connection: abort it if its client is not reading (a
         graceful close would wait for it forever), else close it cleanly.
+        Nothing more is read or timed from then on.
         """
+        self.stop()
         transport = self._transport
         if self.aborting or self._backlog is not None:
             transport.abortConnection()  # type: ignore[attr-defined]

@@ -320,6 +320,7 @@ class IRCChatProtocol(Protocol):
             self._write(b"".join(pending))
 
     def close(self) -> None:
+        self._gone = True
         self.writePending()
         self.guard.closeTransport()
 
