@@ -61,7 +61,10 @@ class RecordingIRCClient(IRCClient):
 class IRCEndToEndTests(ProcessTestCase):
     async def test_ircAndTwistedChatUsers(self) -> None:
         ircPort = freePort()
-        _, port = await self.startServer("--irc", f"tcp:{ircPort}:interface=127.0.0.1")
+        server, port = await self.startServer(
+            "--irc", f"tcp:{ircPort}:interface=127.0.0.1"
+        )
+        await server.waitForOutput(r"IRCChatFactory starting on")
         bob = self.startClient(port, "--nick", "bob")
         await bob.waitForOutput(r"you are now bob")
 
@@ -95,7 +98,10 @@ class IRCEndToEndTests(ProcessTestCase):
     async def test_theyAlsoSeeQuits(self) -> None:
         """The IRC user sees a twisted-chat user leave, with the reason."""
         ircPort = freePort()
-        _, port = await self.startServer("--irc", f"tcp:{ircPort}:interface=127.0.0.1")
+        server, port = await self.startServer(
+            "--irc", f"tcp:{ircPort}:interface=127.0.0.1"
+        )
+        await server.waitForOutput(r"IRCChatFactory starting on")
         alice = RecordingIRCClient()
         endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", ircPort)
         await endpoint.connect(Factory.forProtocol(lambda: alice))

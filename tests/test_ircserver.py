@@ -230,6 +230,36 @@ class RoomTests(IRCTestCase):
             (echo.source, echo.params), ("alice!alice@chat", ("#lobby", "mine"))
         )
 
+    def test_sharedAmongIRCClients(self) -> None:
+        """
+        Among several IRC clients, each sees a room message as its
+        capabilities say: with or without its time, and the sender not at
+        all without echo-message, message after message.
+        """
+        alice = self.register("alice")
+        bob = self.register("bob")
+        carol = self.register("carol", "server-time", "echo-message")
+        for client in (alice, bob, carol):
+            client.send("JOIN #lobby")
+        for client in (alice, bob, carol):
+            client.messages()
+        alice.send("PRIVMSG #lobby :one", "PRIVMSG #lobby :two")
+        bob.send("PRIVMSG #lobby :three")
+        self.assertEqual(
+            [(m.source, m.params[1]) for m in alice.messages()],
+            [("bob!bob@chat", "three")],
+        )
+        self.assertEqual(
+            [(m.source, m.params[1], m.tags) for m in bob.messages()],
+            [("alice!alice@chat", "one", ()), ("alice!alice@chat", "two", ())],
+        )
+        heard = carol.messages()
+        self.assertEqual([m.params[1] for m in heard], ["one", "two", "three"])
+        self.assertTrue(all(m.tags[0][0] == "time" for m in heard))
+        carol.send("PRIVMSG #lobby :mine")
+        self.assertEqual([m.params[1] for m in carol.messages()], ["mine"])
+        self.assertEqual([m.params[1] for m in alice.messages()], ["mine"])
+
     def test_privateBothWays(self) -> None:
         bob = self.lineMember("bob")
         alice = self.register("alice")

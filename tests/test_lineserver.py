@@ -17,10 +17,11 @@ from zope.interface import implementer
 
 from twisted_chat import wire
 from twisted_chat.accounts import Accounts, PasswordHasher
+from twisted_chat.batching import FLUSH_BATCH
 from twisted_chat.core import ChatServer
 from twisted_chat.events import Event
 from twisted_chat.limits import MAX_LINE_LENGTH
-from twisted_chat.lineserver import FLUSH_BATCH, LineChatFactory, LineChatProtocol
+from twisted_chat.lineserver import LineChatFactory, LineChatProtocol
 
 from .helpers import FAST_ARGON2, makeAccounts, makeChat
 
@@ -181,7 +182,7 @@ class ConnectionTests(LineServerTestCase):
             client.transport.writes = 0
         clients[0].send(b"one\n")
         # One reactor turn's worth (a fake clock runs every turn at once).
-        self.factory._flush()
+        self.factory._batcher._flush()
         written = [client.transport.writes for client in clients]
         self.assertEqual(written.count(1), FLUSH_BATCH)
         clients[0].send(b"two\n")

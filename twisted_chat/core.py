@@ -323,6 +323,10 @@ class ChatServer:
             raise NoSuchNick(f"Nobody is called {nick}.")
         return member
 
+    def memberIfPresent(self, nick: str) -> Member | None:
+        """The present member called C{nick}, or L{None}."""
+        return self._members.get(fold(nick))
+
     def changeNick(self, member: Member, nick: str) -> None:
         """
         Rename C{member} and tell it and everyone who shares a room with it.

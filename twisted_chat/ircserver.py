@@ -43,6 +43,7 @@ from zope.interface import implementer
 from . import __version__
 from .accounts import Accounts
 from .admission import Admission
+from .batching import Batch, Batcher, Queued
 from .core import ChatServer, IOutbox, IParticipant, Member
 from .errors import ChatError
 from .events import (
@@ -143,6 +144,53 @@ def serverTime(milliseconds: int) -> str:
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{milliseconds % 1000:03d}Z"
 
 
+def timeTags(time: int, tagged: bool) -> tuple[tuple[str, str], ...]:
+    """The tags of a message said at C{time}, for a client with server-time."""
+    return (("time", serverTime(time)),) if tagged else ()
+
+
+def privmsgs(
+    target: str, sender: str, time: int, text: str, action: bool, tagged: bool
+) -> list[IRCMessage]:
+    """C{text} as PRIVMSGs, cut at spaces so that each fits in 512 bytes."""
+    source = mask(sender)
+    overhead = len(f":{source} PRIVMSG {target} :\r\n".encode())
+    tags = timeTags(time, tagged)
+    messages = []
+    # 12 more bytes: room for the CTCP ACTION wrapping.
+    for piece in splitText(text, MAX_MESSAGE_BYTES - overhead - 12):
+        body = f"\x01ACTION {piece}\x01" if action else piece
+        messages.append(IRCMessage("PRIVMSG", (target, body), source, tags))
+    return messages
+
+
+SHARED_EVENTS: Final = (Joined, Parted, Quit, NickChanged, TopicChanged, RoomMessage)
+"""Events every IRC client in a room sees alike (times aside)."""
+
+
+def sharedMessages(event: Event, tagged: bool) -> list[IRCMessage]:
+    """
+    The messages for one of L{SHARED_EVENTS}, the same for every client
+    (with or without times).
+    """
+    match event:
+        case Joined(room, nick, time):
+            return [IRCMessage("JOIN", (room,), mask(nick), timeTags(time, tagged))]
+        case Parted(room, nick, time, reason):
+            params = (room, reason) if reason else (room,)
+            return [IRCMessage("PART", params, mask(nick), timeTags(time, tagged))]
+        case Quit(nick, time, reason):
+            return [IRCMessage("QUIT", (reason,), mask(nick), timeTags(time, tagged))]
+        case NickChanged(old, new, time):
+            return [IRCMessage("NICK", (new,), mask(old), timeTags(time, tagged))]
+        case TopicChanged(room, time, nick, text):
+            tags = timeTags(time, tagged)
+            return [IRCMessage("TOPIC", (room, text), mask(nick), tags)]
+        case RoomMessage(room, _, time, sender, text, action, _):
+            return privmsgs(room, sender, time, text, action, tagged)
+    raise TypeError(f"not a shared event: {event!r}")
+
+
 @implementer(IParticipant, IHandshakeListener)
 class IRCChatProtocol(Protocol):
     """
@@ -159,7 +207,8 @@ class IRCChatProtocol(Protocol):
     def __init__(self, factory: "IRCChatFactory") -> None:
         self.factory = factory
         self.outbox = factory
-        self.pending: list[bytes] = []
+        self.pending: list[Batch] = []
+        self._skipped: list[bytes] = []
         self.member: Member | None = None
         self.capabilities: set[str] = set()
         self.admittedAs: str | None = None
@@ -272,52 +321,56 @@ class IRCChatProtocol(Protocol):
     def deliver(self, event: Event) -> None:
         self.factory.post(event, [self])
 
-    def viewOf(self, event: Event) -> tuple[bool, bool] | None:
-        """
-        What this client's rendering of C{event} depends on, when it is the
-        same for every client with the same answer: whether it has times
-        tagged, and whether this is its own message it is not to be shown.
-        L{None}: the rendering is this client's own (numerics name it).
-        """
-        timeTagged = "server-time" in self.capabilities
-        match event:
-            case RoomMessage(_, _, _, sender, _, _, history):
-                hidden = (
-                    self._isMe(sender)
-                    and not history
-                    and "echo-message" not in self.capabilities
-                )
-                return timeTagged, hidden
-            case Joined() | Parted() | Quit() | NickChanged() | TopicChanged():
-                return timeTagged, False
-        return None
-
     def render(self, event: Event) -> bytes:
         """The bytes that tell this client of C{event}."""
         return b"".join(formatMessage(message) for message in self._render(event))
 
     def queue(self, data: bytes) -> None:
         """Queue C{data} for this reactor turn's one write to this client."""
+        if not data:
+            return
         if self._binding:
             # Binding the account before the welcome: what it sends (the
             # private messages that waited) follows the welcome.
-            if data:
-                self._early.append(data)
+            self._early.append(data)
             return
-        if data:
-            if not self.pending:
-                self.factory.dirty(self)
-            self.pending.append(data)
+        self.factory.batcher.queue(data, [self])
+
+    def skip(self, data: bytes) -> None:
+        """
+        Leave out C{data} (this very object) from what is queued: it is this
+        client's own message, in a batch shared with the room, and the client
+        did not ask for echo-message.
+        """
+        self._skipped.append(data)
 
     def writePending(self) -> None:
         """Write what was queued this turn, or let the guard hold it."""
-        pending, self.pending = self.pending, []
+        pending = self.pending
         if not pending:
             return
-        if self.guard.holding:
-            self.guard.hold([pending])
+        if self._skipped:
+            skipped, self._skipped = self._skipped, []
+            kept = [
+                line
+                for batch in pending
+                for line in batch.lines
+                if not any(line is own for own in skipped)
+            ]
+            batches = [kept]
+            data = b"".join(kept)
         else:
-            self._write(b"".join(pending))
+            batches = [batch.lines for batch in pending]
+            data = (
+                pending[0].data()
+                if len(pending) == 1
+                else b"".join([batch.data() for batch in pending])
+            )
+        pending.clear()
+        if self.guard.holding:
+            self.guard.hold(batches)
+        elif data:
+            self._write(data)
 
     def close(self) -> None:
         self._gone = True
@@ -339,48 +392,31 @@ class IRCChatProtocol(Protocol):
         else:
             self._numeric(numeric, subject, error.message)
 
-    def _tagged(self, time: int) -> tuple[tuple[str, str], ...]:
-        if "server-time" in self.capabilities:
-            return (("time", serverTime(time)),)
-        return ()
-
     def _isMe(self, nick: str) -> bool:
         return self.member is not None and fold(nick) == fold(self.member.nick)
 
-    def _texts(self, command: str, target: str, source: str, text: str) -> list[str]:
-        """C{text} cut so that each message fits in 512 bytes."""
-        overhead = len(f":{source} {command} {target} :\r\n".encode())
-        return splitText(text, MAX_MESSAGE_BYTES - overhead - 12)
-
     def _render(self, event: Event) -> list[IRCMessage]:
         """The messages that tell this client of C{event}."""
+        tagged = "server-time" in self.capabilities
         match event:
-            case Joined(room, nick, time):
-                return [IRCMessage("JOIN", (room,), mask(nick), self._tagged(time))]
-            case Parted(room, nick, time, reason):
-                params = (room, reason) if reason else (room,)
-                return [IRCMessage("PART", params, mask(nick), self._tagged(time))]
-            case Quit(nick, time, reason):
-                return [IRCMessage("QUIT", (reason,), mask(nick), self._tagged(time))]
-            case NickChanged(old, new, time):
-                if self._binding and self._isMe(new):
-                    return []  # the guest nick it had for a moment
-                return [IRCMessage("NICK", (new,), mask(old), self._tagged(time))]
-            case RoomMessage(room, _, time, sender, text, action, history):
-                echo = "echo-message" in self.capabilities
-                if self._isMe(sender) and not history and not echo:
-                    return []
-                return self._privmsgs(room, sender, time, text, action)
+            case NickChanged(_, new, _) if self._binding and self._isMe(new):
+                return []  # the guest nick it had for a moment
+            case RoomMessage(_, _, _, sender, _, _, history) if (
+                self._isMe(sender)
+                and not history
+                and "echo-message" not in self.capabilities
+            ):
+                return []
+            case Joined() | Parted() | Quit() | NickChanged() | TopicChanged():
+                return sharedMessages(event, tagged)
+            case RoomMessage():
+                return sharedMessages(event, tagged)
             case PrivateMessage(sender, recipient, time, text, _):
                 copy = self._isMe(sender) and not self._isMe(recipient)
                 if copy and "echo-message" not in self.capabilities:
                     return []
-                return self._privmsgs(recipient, sender, time, text, False)
-            case TopicChanged(room, time, nick, text):
-                return [
-                    IRCMessage("TOPIC", (room, text), mask(nick), self._tagged(time))
-                ]
-            case TopicInfo(room, nick, time, text):
+                return privmsgs(recipient, sender, time, text, False, tagged)
+            case TopicInfo():
                 return self._topicReplies(event, asked=False)
             case MemberList(room, nicks):
                 return self._namesReplies(room, nicks)
@@ -406,18 +442,6 @@ class IRCChatProtocol(Protocol):
 
     def _reply(self, code: str, *params: str) -> IRCMessage:
         return IRCMessage(code, (self.name, *params), SERVER_NAME)
-
-    def _privmsgs(
-        self, target: str, sender: str, time: int, text: str, action: bool
-    ) -> list[IRCMessage]:
-        source = mask(sender)
-        messages = []
-        for piece in self._texts("PRIVMSG", target, source, text):
-            body = f"\x01ACTION {piece}\x01" if action else piece
-            messages.append(
-                IRCMessage("PRIVMSG", (target, body), source, self._tagged(time))
-            )
-        return messages
 
     def _topicReplies(self, topic: TopicInfo, asked: bool) -> list[IRCMessage]:
         if topic.nick is None or topic.time is None:
@@ -466,6 +490,7 @@ class IRCChatProtocol(Protocol):
                         self.capabilities.discard(cap[1:])
                     else:
                         self.capabilities.add(cap)
+                self.factory.capabilitiesChanged += 1
                 reply = "ACK"
             else:
                 reply = "NAK"
@@ -913,7 +938,11 @@ class IRCChatFactory(Factory):
         self.rules = rules
         self.admission = admission
         self.requireLogin = requireLogin
-        self._dirty: list[IRCChatProtocol] = []
+        self.batcher = Batcher(clock)
+        self.capabilitiesChanged = 0
+        self._groups: dict[
+            int, tuple[list[IParticipant], int, dict[bool, list[Queued]]]
+        ] = {}
 
     def buildProtocol(self, addr: IAddress | None) -> Protocol | None:
         protocol = IRCChatProtocol(self)
@@ -931,36 +960,63 @@ class IRCChatFactory(Factory):
         return protocol
 
     def post(self, event: Event, participants: list[IParticipant]) -> None:
-        rendered: dict[tuple[bool, bool], bytes] = {}
+        """
+        Format C{event} once per way of seeing it and queue the same bytes
+        for every client that sees it that way, sharing batches as the line
+        server does.  Events for one client (replies, numerics) are its own.
+        """
+        if len(participants) == 1 or not isinstance(event, SHARED_EVENTS):
+            for participant in participants:
+                protocol = cast(IRCChatProtocol, participant)
+                try:
+                    protocol.queue(protocol.render(event))
+                except Exception:
+                    self.log.failure("Delivering {event!r} failed", event=event)
+            return
+        for tagged, group in self._groupsOf(participants).items():
+            data = b"".join(map(formatMessage, sharedMessages(event, tagged)))
+            self.batcher.queue(data, group)
+            if isinstance(event, RoomMessage) and not event.history:
+                self._skipOwn(event.sender, group, data)
+
+    def _skipOwn(self, sender: str, group: list[Queued], data: bytes) -> None:
+        """The sender, if it is in C{group} without echo-message, skips C{data}."""
+        member = self.chat.memberIfPresent(sender)
+        if member is None:
+            return
+        protocol = member.participant
+        if (
+            isinstance(protocol, IRCChatProtocol)
+            and "echo-message" not in protocol.capabilities
+            and protocol in group
+        ):
+            protocol.skip(data)
+
+    def _groupsOf(self, participants: list[IParticipant]) -> dict[bool, list[Queued]]:
+        """
+        The clients of C{participants} with and without server-time, as
+        lists kept while the participants list and everyone's capabilities
+        stay the same, so that their batches are shared from one message to
+        the next.
+        """
+        key = id(participants)
+        cached = self._groups.get(key)
+        if (
+            cached is not None
+            and cached[0] is participants
+            and cached[1] == self.capabilitiesChanged
+        ):
+            return cached[2]
+        groups: dict[bool, list[Queued]] = {}
         for participant in participants:
             protocol = cast(IRCChatProtocol, participant)
-            try:
-                view = protocol.viewOf(event)
-                if view is None:
-                    data = protocol.render(event)
-                else:
-                    cached = rendered.get(view)
-                    if cached is None:
-                        cached = rendered[view] = protocol.render(event)
-                    data = cached
-                protocol.queue(data)
-            except Exception:
-                # One broken connection must not silence the others.
-                self.log.failure("Delivering {event!r} failed", event=event)
-
-    def dirty(self, protocol: IRCChatProtocol) -> None:
-        """C{protocol} has lines queued: write them at the end of this turn."""
-        if not self._dirty:
-            self.clock.callLater(0, self._flush)
-        self._dirty.append(protocol)
-
-    def _flush(self) -> None:
-        dirty, self._dirty = self._dirty, []
-        for protocol in dirty:
-            try:
-                protocol.writePending()
-            except Exception:
-                self.log.failure("Writing to {protocol!r} failed", protocol=protocol)
+            groups.setdefault("server-time" in protocol.capabilities, []).append(
+                protocol
+            )
+        if len(self._groups) > 256:
+            self._groups.clear()
+        self._groups[key] = (participants, self.capabilitiesChanged, groups)
+        return groups
 
     def admissionEnded(self, admittedAs: str | None) -> None:
         if admittedAs is not None and self.admission is not None:

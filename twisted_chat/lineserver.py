@@ -32,6 +32,7 @@ from zope.interface import implementer
 from . import wire
 from .accounts import Accounts
 from .admission import Admission
+from .batching import Batch, Batcher, Queued
 from .core import ChatServer, IOutbox, IParticipant, Member
 from .errors import ChatError, LineTooLong
 from .events import Event, Goodbye, Ping
@@ -229,30 +230,6 @@ class LineChatProtocol(Protocol):
         self._write(data)
 
 
-FLUSH_BATCH = 64
-"""Connections written to per reactor turn; see L{LineChatFactory._flush}."""
-
-
-class Batch:
-    """
-    Lines queued, in order, for one or many connections.
-
-    Lines are added until the batch is sealed (before anything is written);
-    after that its bytes are joined once, for every connection it goes to.
-    """
-
-    __slots__ = ("_data", "lines")
-
-    def __init__(self, line: bytes) -> None:
-        self.lines = [line]
-        self._data: bytes | None = None
-
-    def data(self) -> bytes:
-        if self._data is None:
-            self._data = b"".join(self.lines)
-        return self._data
-
-
 @implementer(IOutbox)
 class LineChatFactory(Factory):
     """
@@ -292,11 +269,7 @@ class LineChatFactory(Factory):
         self.admission = admission
         self.maxLineLength = maxLineLength
         self.requireLogin = requireLogin
-        self._clock = clock
-        self._dirty: list[LineChatProtocol] = []
-        self._flushing = False
-        self._batchFor: list[IParticipant] | None = None
-        self._batch = Batch(b"")
+        self._batcher = Batcher(clock)
         self.openConnections = 0
         self._whenAllClosed: list[Deferred[None]] = []
 
@@ -335,52 +308,14 @@ class LineChatFactory(Factory):
         connection is written to, so each connection still gets every line
         once, in order.
         """
-        line = wire.formatEvent(event)
-        if participants is self._batchFor:
-            self._batch.lines.append(line)
-            return
-        batch = Batch(line)
-        self._batchFor, self._batch = participants, batch
-        dirty = self._dirty
-        for protocol in cast(list[LineChatProtocol], participants):
-            pending = protocol.pending
-            if not pending:
-                dirty.append(protocol)
-            pending.append(batch)
-        if not self._flushing:
-            self._flushing = True
-            self._clock.callLater(0, self._flush)
+        self._batcher.queue(wire.formatEvent(event), cast(list[Queued], participants))
 
     def sealBatch(self) -> None:
         """
         Let no more lines into the batch being filled: a connection that has
         it queued is about to be written to.
         """
-        self._batchFor = None
-
-    def _flush(self) -> None:
-        """
-        Write to the connections with queued lines, L{FLUSH_BATCH} per
-        reactor turn, the rest on the next turns.
-
-        In between, the reactor reads and commits new messages, which join
-        the queues of connections not written to yet: one big room's
-        fan-out never holds everything else up, and under load it sends
-        more lines per write.
-        """
-        self.sealBatch()
-        dirty = self._dirty
-        now, self._dirty = dirty[:FLUSH_BATCH], dirty[FLUSH_BATCH:]
-        for protocol in now:
-            try:
-                protocol.writePending()
-            except Exception:
-                # One broken connection must not silence the others.
-                self.log.failure("Writing to {protocol!r} failed", protocol=protocol)
-        if self._dirty:
-            self._clock.callLater(0, self._flush)
-        else:
-            self._flushing = False
+        self._batcher.seal()
 
     def connectionOpened(self) -> None:
         self.openConnections += 1

@@ -1,0 +1,122 @@
+"""
+One write per connection per reactor turn, with the bytes shared.
+
+A protocol adapter encodes an event once (or once per way its clients see
+it) and hands the bytes to a L{Batcher} with the connections they go to.
+Each connection queues L{Batch}es; at the end of the turn each is written
+once, however many events the turn brought.  The batches themselves are
+shared: the core hands the same participants list for message after message
+while a room's members stay the same, so the next line for the very same
+list is one append to the batch all of them have queued, not one per
+connection.
+"""
+
+from typing import Protocol
+
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+
+FLUSH_BATCH = 64
+"""Connections written to per reactor turn; see L{Batcher._flush}."""
+
+
+class Batch:
+    """
+    Lines queued, in order, for one or many connections.
+
+    Lines are added until the batch is sealed (before anything is written);
+    after that its bytes are joined once, for every connection it goes to.
+    """
+
+    __slots__ = ("_data", "lines")
+
+    def __init__(self, line: bytes) -> None:
+        self.lines = [line]
+        self._data: bytes | None = None
+
+    def data(self) -> bytes:
+        if self._data is None:
+            self._data = b"".join(self.lines)
+        return self._data
+
+
+class Queued(Protocol):
+    """A connection a L{Batcher} queues for."""
+
+    pending: list[Batch]
+
+    def writePending(self) -> None:
+        """Write (or hold) everything queued, the batcher's batch sealed."""
+
+
+class Batcher:
+    """
+    Queues lines for connections, shared where the connections are the
+    same, and writes each connection once per reactor turn.
+    """
+
+    log = Logger()
+
+    def __init__(self, clock: IReactorTime) -> None:
+        self._clock = clock
+        self._dirty: list[Queued] = []
+        self._flushing = False
+        self._batchFor: list[Queued] | None = None
+        self._batch = Batch(b"")
+
+    def queue(self, line: bytes, connections: list[Queued]) -> None:
+        """
+        Queue C{line} for each of C{connections}, which must not change
+        afterwards (the core's participants lists do not).
+
+        The batch is sealed (see L{seal}) as soon as anything else is queued
+        or any connection is written to, so each connection still gets every
+        line once, in order.
+        """
+        if connections is self._batchFor:
+            self._batch.lines.append(line)
+            return
+        batch = Batch(line)
+        self._batchFor, self._batch = connections, batch
+        dirty = self._dirty
+        for connection in connections:
+            pending = connection.pending
+            if not pending:
+                dirty.append(connection)
+            pending.append(batch)
+        if not self._flushing:
+            self._flushing = True
+            self._clock.callLater(0, self._flush)
+
+    def seal(self) -> None:
+        """
+        Let no more lines into the batch being filled: a connection that has
+        it queued is about to be written to.
+        """
+        self._batchFor = None
+
+    def _flush(self) -> None:
+        """
+        Write to the connections with queued lines, L{FLUSH_BATCH} per
+        reactor turn, the rest on the next turns.
+
+        In between, the reactor reads and commits new messages, which join
+        the queues of connections not written to yet: one big room's
+        fan-out never holds everything else up, and under load it sends
+        more lines per write.
+        """
+        self.seal()
+        dirty = self._dirty
+        now, self._dirty = dirty[:FLUSH_BATCH], dirty[FLUSH_BATCH:]
+        for connection in now:
+            try:
+                connection.writePending()
+            except Exception:
+                # One broken connection must not silence the others.
+                self.log.failure(
+                    "Writing to {connection!r} failed", connection=connection
+                )
+        if self._dirty:
+            self._clock.callLater(0, self._flush)
+        else:
+            self._flushing = False
