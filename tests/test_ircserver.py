@@ -334,6 +334,18 @@ class RoomTests(IRCTestCase):
              "302", "303", "PONG"],
         )  # fmt: skip
 
+    def test_awayTold(self) -> None:
+        """Writing to, or asking about, an away IRC user gets 301 and why."""
+        bob = self.register("bob")
+        bob.send("AWAY :at lunch")
+        bob.messages()
+        alice = self.register("alice")
+        alice.send("PRIVMSG bob :there?", "NOTICE bob :fyi", "WHOIS bob")
+        replies = alice.messages()
+        self.assertEqual(replies[0].command, "301")
+        self.assertEqual(replies[0].params[1:], ("bob", "at lunch"))
+        self.assertEqual([m.command for m in replies].count("301"), 2)
+
     def test_serverTime(self) -> None:
         self.assertEqual(serverTime(1_764_094_803_456), "2025-11-25T18:20:03.456Z")
 

@@ -198,6 +198,7 @@ class IRCChatProtocol(Protocol):
 
     @ivar member: the chat member, once the client has registered.
     @ivar capabilities: the IRCv3 capabilities the client asked for.
+    @ivar away: why the client is away (C{AWAY}), or L{None}.
     """
 
     log = Logger()
@@ -216,7 +217,7 @@ class IRCChatProtocol(Protocol):
         self._user: str | None = None
         self._negotiating = False
         self._gone = False
-        self._away: str | None = None
+        self.away: str | None = None
         self._account: str | None = None
         self._sasl: list[str] | None = None
         self._binding = False
@@ -732,11 +733,21 @@ class IRCChatProtocol(Protocol):
                     if action:
                         text = f"* {self.member.nick} {text}"
                     sent = self.factory.chat.sendPrivate(self.member, target, text)
+                    if not notice:
+                        self._tellAway(target)
             except ChatError as error:
                 if not notice:
                     self._refuse(error, target)
                 continue
             sent.addErrback(self._failedLater, notice)
+
+    def _tellAway(self, nick: str) -> None:
+        """301: the IRC user written to is marked away, and why."""
+        member = self.factory.chat.memberIfPresent(nick)
+        recipient = member.participant if member is not None else None
+        if isinstance(recipient, IRCChatProtocol) and recipient.away is not None:
+            assert member is not None
+            self._numeric("301", member.nick, recipient.away)
 
     def _failedLater(self, failure: Failure, notice: bool) -> None:
         """A message refused after the fact (the store failed)."""
@@ -816,6 +827,7 @@ class IRCChatProtocol(Protocol):
             if rooms:
                 self._numeric("319", member.nick, rooms)
             self._numeric("312", member.nick, SERVER_NAME, "twisted_chat")
+            self._tellAway(member.nick)
         self._numeric("318", nick, "End of /WHOIS list")
 
     def _list(self, params: tuple[str, ...]) -> None:
@@ -849,10 +861,10 @@ class IRCChatProtocol(Protocol):
 
     def _awayCommand(self, params: tuple[str, ...]) -> None:
         if params and params[0]:
-            self._away = params[0]
+            self.away = params[0]
             self._numeric("306", "You have been marked as being away")
         else:
-            self._away = None
+            self.away = None
             self._numeric("305", "You are no longer marked as being away")
 
     def _userhost(self, params: tuple[str, ...]) -> None:
