@@ -12,7 +12,8 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.admission import Admission, AdmissionRules
 from twisted_chat.core import ChatServer
-from twisted_chat.ircserver import IRCChatFactory, IRCChatProtocol, serverTime
+from twisted_chat.ircrender import serverTime
+from twisted_chat.ircserver import IRCChatFactory, IRCChatProtocol
 from twisted_chat.ircwire import IRCMessage, parseMessage
 from twisted_chat.limits import DEFAULT_RULES, UNLIMITED, ConnectionRules
 from twisted_chat.lineserver import LineChatFactory

@@ -22,7 +22,6 @@ join with its original times.  Not yet: CHATHISTORY.
 import base64
 import binascii
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, Final, cast
 
 from twisted.internet.defer import Deferred, ensureDeferred
@@ -69,6 +68,13 @@ from .events import (
 )
 from .framing import LineFramer
 from .guard import ConnectionGuard
+from .ircrender import (
+    SHARED_EVENTS,
+    USER_HOST,
+    mask,
+    privmsgs,
+    sharedMessages,
+)
 from .ircwire import (
     MAX_MESSAGE_BYTES,
     MAX_TAGS_BYTES,
@@ -76,7 +82,6 @@ from .ircwire import (
     MalformedMessage,
     formatMessage,
     parseMessage,
-    splitText,
 )
 from .limits import (
     DEFAULT_RULES,
@@ -90,12 +95,6 @@ from .writenow import writerFor
 
 SERVER_NAME: Final = "twisted-chat"
 """How the server names itself to IRC clients."""
-
-USER_HOST: Final = "chat"
-"""
-The host shown in everyone's C{nick!user@host}: addresses are not shown to
-other users.
-"""
 
 CAPABILITIES: Final = (
     "echo-message",
@@ -131,64 +130,6 @@ ERROR_NUMERICS: Final = {
     "topic-too-long": "417",
 }
 """The IRC numeric for each of the core's refusals that has one."""
-
-
-def mask(nick: str) -> str:
-    """The source an IRC client sees for C{nick}."""
-    return f"{nick}!{nick}@{USER_HOST}"
-
-
-def serverTime(milliseconds: int) -> str:
-    """An IRCv3 C{server-time} tag value."""
-    stamp = datetime.fromtimestamp(milliseconds / 1000, UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{milliseconds % 1000:03d}Z"
-
-
-def timeTags(time: int, tagged: bool) -> tuple[tuple[str, str], ...]:
-    """The tags of a message said at C{time}, for a client with server-time."""
-    return (("time", serverTime(time)),) if tagged else ()
-
-
-def privmsgs(
-    target: str, sender: str, time: int, text: str, action: bool, tagged: bool
-) -> list[IRCMessage]:
-    """C{text} as PRIVMSGs, cut at spaces so that each fits in 512 bytes."""
-    source = mask(sender)
-    overhead = len(f":{source} PRIVMSG {target} :\r\n".encode())
-    tags = timeTags(time, tagged)
-    messages = []
-    # 12 more bytes: room for the CTCP ACTION wrapping.
-    for piece in splitText(text, MAX_MESSAGE_BYTES - overhead - 12):
-        body = f"\x01ACTION {piece}\x01" if action else piece
-        messages.append(IRCMessage("PRIVMSG", (target, body), source, tags))
-    return messages
-
-
-SHARED_EVENTS: Final = (Joined, Parted, Quit, NickChanged, TopicChanged, RoomMessage)
-"""Events every IRC client in a room sees alike (times aside)."""
-
-
-def sharedMessages(event: Event, tagged: bool) -> list[IRCMessage]:
-    """
-    The messages for one of L{SHARED_EVENTS}, the same for every client
-    (with or without times).
-    """
-    match event:
-        case Joined(room, nick, time):
-            return [IRCMessage("JOIN", (room,), mask(nick), timeTags(time, tagged))]
-        case Parted(room, nick, time, reason):
-            params = (room, reason) if reason else (room,)
-            return [IRCMessage("PART", params, mask(nick), timeTags(time, tagged))]
-        case Quit(nick, time, reason):
-            return [IRCMessage("QUIT", (reason,), mask(nick), timeTags(time, tagged))]
-        case NickChanged(old, new, time):
-            return [IRCMessage("NICK", (new,), mask(old), timeTags(time, tagged))]
-        case TopicChanged(room, time, nick, text):
-            tags = timeTags(time, tagged)
-            return [IRCMessage("TOPIC", (room, text), mask(nick), tags)]
-        case RoomMessage(room, _, time, sender, text, action, _):
-            return privmsgs(room, sender, time, text, action, tagged)
-    raise TypeError(f"not a shared event: {event!r}")
 
 
 @implementer(IParticipant, IHandshakeListener)
