@@ -292,12 +292,14 @@ class IRCChatProtocol(Protocol):
         if not pending:
             return
         if self._skipped:
-            skipped, self._skipped = self._skipped, []
+            # By identity: the very objects queued (alive, so ids are unique).
+            skipped = {id(own) for own in self._skipped}
+            self._skipped = []
             kept = [
                 line
                 for batch in pending
                 for line in batch.lines
-                if not any(line is own for own in skipped)
+                if id(line) not in skipped
             ]
             batches = [kept]
             data = b"".join(kept)
