@@ -10,9 +10,9 @@ from twisted.internet.testing import StringTransport
 from zope.interface import implementer
 
 from twisted_chat import interpreter
-from twisted_chat.admission import Admission, AdmissionRules
+from twisted_chat.admission import Admission, AdmissionRules, Refusal
 from twisted_chat.limits import DEFAULT_RULES, UNLIMITED, ConnectionRules
-from twisted_chat.lineserver import LineChatFactory, LineChatProtocol, Refusal
+from twisted_chat.lineserver import LineChatFactory, LineChatProtocol
 
 from .test_lineserver import Client, LineServerTestCase, TCPStringTransport
 

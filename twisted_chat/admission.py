@@ -1,16 +1,23 @@
 """
 Who may open a connection: the server-wide and per-address limits.
 
-Every front end (the line server today, IRC beside it later) asks the same
-L{Admission} before it builds a protocol, so the limits hold across them.
-It knows addresses as strings and time only through the clock it is given.
+Every front end (the line server, the IRC listener) builds its protocols
+through L{admitOrRefuse} with the same L{Admission}, so the limits hold
+across them; a connection over them gets one line in its own protocol saying
+why.  The limits know addresses as strings and time only through the clock
+they are given.
 """
 
 import ipaddress
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol as Structural
+from typing import TypeVar
 
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IAddress, IReactorTime, ITransport
+from twisted.internet.protocol import Protocol
+from twisted.logger import Logger
 
 from .limits import (
     MAX_CONNECTIONS,
@@ -134,3 +141,60 @@ class Admission:
         while recent and recent[0] <= horizon:
             recent.popleft()
         return recent
+
+
+class Admitted(Structural):
+    """A protocol that remembers the host it was admitted as from."""
+
+    admittedAs: str | None
+
+
+AdmittedProtocol = TypeVar("AdmittedProtocol", bound=Admitted)
+
+log = Logger()
+
+
+def hostOf(address: IAddress | None) -> str:
+    """The host a connection comes from, for the per-address limits."""
+    return str(getattr(address, "host", None) or "local")
+
+
+def admitOrRefuse(
+    admission: Admission | None,
+    address: IAddress | None,
+    build: Callable[[], AdmittedProtocol],
+    refusalLine: Callable[[str], bytes],
+) -> AdmittedProtocol | "Refusal":
+    """
+    Build the protocol for a connection from C{address}, or, past the
+    limits, a L{Refusal} sending C{refusalLine(reason)}.  L{None} admits all.
+    """
+    if admission is None:
+        return build()
+    host = hostOf(address)
+    refusal = admission.admit(host)
+    if refusal is not None:
+        log.info("Refused a connection from {host}: {why}", host=host, why=refusal)
+        return Refusal(refusalLine(refusal))
+    protocol = build()
+    protocol.admittedAs = host
+    return protocol
+
+
+def release(admission: Admission | None, admittedAs: str | None) -> None:
+    """A connection built by L{admitOrRefuse} has closed."""
+    if admittedAs is not None and admission is not None:
+        admission.release(admittedAs)
+
+
+class Refusal(Protocol):
+    """Say why the connection is refused, in one line, and close it."""
+
+    transport: ITransport
+
+    def __init__(self, line: bytes) -> None:
+        self.line = line
+
+    def connectionMade(self) -> None:
+        self.transport.write(self.line)
+        self.transport.loseConnection()

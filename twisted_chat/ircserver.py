@@ -41,7 +41,7 @@ from zope.interface import implementer
 
 from . import __version__
 from .accounts import Accounts
-from .admission import Admission
+from .admission import Admission, admitOrRefuse, release
 from .batching import Batch, Batcher, Queued
 from .core import ChatServer, IOutbox, IParticipant, Member
 from .errors import ChatError
@@ -899,20 +899,13 @@ class IRCChatFactory(Factory):
             int, tuple[list[IParticipant], int, dict[bool, list[Queued]]]
         ] = {}
 
-    def buildProtocol(self, addr: IAddress | None) -> Protocol | None:
-        protocol = IRCChatProtocol(self)
-        if self.admission is not None:
-            host = str(getattr(addr, "host", None) or "local")
-            refusal = self.admission.admit(host)
-            if refusal is not None:
-                self.log.info(
-                    "Refused an IRC connection from {host}: {why}",
-                    host=host,
-                    why=refusal,
-                )
-                return _IRCRefusal(refusal)
-            protocol.admittedAs = host
-        return protocol
+    def buildProtocol(self, addr: IAddress | None) -> Protocol:
+        return admitOrRefuse(
+            self.admission,
+            addr,
+            lambda: IRCChatProtocol(self),
+            lambda why: formatMessage(IRCMessage("ERROR", (f"Closing Link: {why}",))),
+        )
 
     def post(self, event: Event, participants: list[IParticipant]) -> None:
         """
@@ -974,20 +967,4 @@ class IRCChatFactory(Factory):
         return groups
 
     def admissionEnded(self, admittedAs: str | None) -> None:
-        if admittedAs is not None and self.admission is not None:
-            self.admission.release(admittedAs)
-
-
-class _IRCRefusal(Protocol):
-    """Say why in one IRC C{ERROR} line, and close."""
-
-    transport: ITransport
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-    def connectionMade(self) -> None:
-        self.transport.write(
-            formatMessage(IRCMessage("ERROR", (f"Closing Link: {self.reason}",)))
-        )
-        self.transport.loseConnection()
+        release(self.admission, admittedAs)

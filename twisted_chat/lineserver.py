@@ -31,7 +31,7 @@ from zope.interface import implementer
 
 from . import wire
 from .accounts import Accounts
-from .admission import Admission
+from .admission import Admission, admitOrRefuse, release
 from .batching import Batch, Batcher, Queued
 from .core import ChatServer, IOutbox, IParticipant, Member
 from .errors import ChatError, LineTooLong
@@ -278,18 +278,12 @@ class LineChatFactory(Factory):
         Make the protocol for a new connection, or, past the connection
         limits, one that says why it is refused and closes.
         """
-        if self.admission is None:
-            return LineChatProtocol(self)
-        host = hostOf(addr)
-        refusal = self.admission.admit(host)
-        if refusal is not None:
-            self.log.info(
-                "Refused a connection from {host}: {why}", host=host, why=refusal
-            )
-            return Refusal(refusal)
-        protocol = LineChatProtocol(self)
-        protocol.admittedAs = host
-        return protocol
+        return admitOrRefuse(
+            self.admission,
+            addr,
+            lambda: LineChatProtocol(self),
+            lambda why: wire.formatEvent(Goodbye("refused", why)),
+        )
 
     # IOutbox
 
@@ -322,8 +316,7 @@ class LineChatFactory(Factory):
 
     def admissionEnded(self, admittedAs: str | None) -> None:
         """A connection admitted as from C{admittedAs} is gone."""
-        if admittedAs is not None and self.admission is not None:
-            self.admission.release(admittedAs)
+        release(self.admission, admittedAs)
 
     def connectionClosed(self, admittedAs: str | None = None) -> None:
         """A member's connection has closed."""
@@ -344,24 +337,3 @@ class LineChatFactory(Factory):
         waiter: Deferred[None] = Deferred()
         self._whenAllClosed.append(waiter)
         return waiter
-
-
-def hostOf(address: IAddress | None) -> str:
-    """The host a connection comes from, for the per-address limits."""
-    return str(getattr(address, "host", None) or "local")
-
-
-class Refusal(Protocol):
-    """
-    Tell a connection over the limits why, in one C{BYE refused} line, and
-    close it.
-    """
-
-    transport: ITransport
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-    def connectionMade(self) -> None:
-        self.transport.write(wire.formatEvent(Goodbye("refused", self.reason)))
-        self.transport.loseConnection()
