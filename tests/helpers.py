@@ -2,12 +2,14 @@
 Fakes shared by the tests: participants that record what they are given.
 """
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
 from argon2 import PasswordHasher as Argon2Hasher
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import Clock
+from twisted.logger import LogEvent, globalLogPublisher
 from zope.interface import implementer
 
 from twisted_chat.accounts import Accounts, PasswordHasher
@@ -157,3 +159,43 @@ class ManualStore:
             return self._write(operation) if writes else self._queued(operation)
 
         return queued
+
+
+def splitAt(data: bytes, cuts: list[int]) -> list[bytes]:
+    """C{data} cut at the given places (taken modulo its length), as TCP may."""
+    points = sorted({0, len(data), *(cut % (len(data) + 1) for cut in cuts)})
+    return [data[start:end] for start, end in itertools.pairwise(points)]
+
+
+class FailureLog:
+    """Every logged failure, from when it is started until it is stopped."""
+
+    def __init__(self) -> None:
+        self.failures: list[LogEvent] = []
+        globalLogPublisher.addObserver(self._observe)
+
+    def _observe(self, event: LogEvent) -> None:
+        if event.get("log_failure") is not None:
+            self.failures.append(event)
+
+    def stop(self) -> None:
+        globalLogPublisher.removeObserver(self._observe)
+
+
+def assertConsistent(chat: ChatServer) -> None:
+    """
+    The chat makes sense: every member is present, in the rooms it thinks
+    it is in, with a current room among them; everyone in a room is a
+    present member under its nick.
+    """
+    members = chat._members
+    for member in members.values():
+        assert member.present
+        current = member.currentRoom
+        assert current is None or current in member.rooms.values()
+        for room in member.rooms.values():
+            assert member in room.members
+    for room in chat._rooms.values():
+        for member in room.members:
+            assert member.present, member
+            assert members.get(member.nick.lower()) is member

@@ -6,14 +6,11 @@ lets time pass; after every step the chat must make sense and every line
 written to an IRC client must be a well-formed IRC message.
 """
 
-import itertools
-
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 from twisted.internet.address import IPv4Address
 from twisted.internet.error import ConnectionDone, ConnectionLost
-from twisted.logger import LogEvent, globalLogPublisher
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -22,7 +19,7 @@ from twisted_chat.ircwire import MAX_MESSAGE_BYTES, MAX_TAGS_BYTES, parseMessage
 from twisted_chat.limits import ConnectionRules
 from twisted_chat.lineserver import LineChatFactory
 
-from .helpers import makeAccounts, makeChat
+from .helpers import FailureLog, assertConsistent, makeAccounts, makeChat, splitAt
 from .test_lineserver import Client as LineClient
 from .test_lineserver import TCPStringTransport
 
@@ -95,17 +92,12 @@ class IRCMachine(RuleBasedStateMachine):
         rules = ConnectionRules(sendQueueBytes=4096, maxQueuedLines=10)
         self.irc = IRCChatFactory(self.chat, accounts, self.clock, rules=rules)
         self.line = LineChatFactory(self.chat, accounts, self.clock, rules=rules)
-        self.failures: list[LogEvent] = []
-        globalLogPublisher.addObserver(self.observe)
+        self.log = FailureLog()
         self.lineMember = LineClient(self.line, self.clock)
         self.lineMember.send(b"/join #a\n/join #b\n")
 
-    def observe(self, event: LogEvent) -> None:
-        if event.get("log_failure") is not None:
-            self.failures.append(event)
-
     def teardown(self) -> None:
-        globalLogPublisher.removeObserver(self.observe)
+        self.log.stop()
 
     @rule(target=clients)
     def connect(self) -> tuple[IRCChatProtocol, TCPStringTransport]:
@@ -121,9 +113,8 @@ class IRCMachine(RuleBasedStateMachine):
         protocol, transport = client
         if transport.disconnecting:
             return
-        points = sorted({0, len(data), *(cut % (len(data) + 1) for cut in cuts)})
-        for start, end in itertools.pairwise(points):
-            protocol.dataReceived(data[start:end])
+        for piece in splitAt(data, cuts):
+            protocol.dataReceived(piece)
 
     @rule(text=TEXT)
     def lineMemberSays(self, text: str) -> None:
@@ -154,19 +145,15 @@ class IRCMachine(RuleBasedStateMachine):
 
     @invariant()
     def nothingFailed(self) -> None:
-        assert not self.failures, self.failures
+        assert not self.log.failures, self.log.failures
 
     @invariant()
     def noGhosts(self) -> None:
-        members = self.chat._members
-        for member in members.values():
-            assert member.present
-            for room in member.rooms.values():
-                assert member in room.members
-        for room in self.chat._rooms.values():
-            for member in room.members:
-                assert member.present, member
-                assert members.get(member.nick.lower()) is member
+        """
+        Everyone in a room is a present member, and each member's current
+        room is one it is in.
+        """
+        assertConsistent(self.chat)
 
 
 class IRCStatefulTests(SynchronousTestCase):

@@ -4,8 +4,6 @@ with random commands, random bytes and random splits, closes them, and lets
 time pass; after every step the chat must make sense.
 """
 
-import itertools
-
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -16,14 +14,13 @@ from hypothesis.stateful import (
     rule,
 )
 from twisted.internet.error import ConnectionLost
-from twisted.logger import LogEvent, globalLogPublisher
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.limits import ConnectionRules
 from twisted_chat.lineserver import LineChatFactory
 
-from .helpers import makeAccounts, makeChat
+from .helpers import FailureLog, assertConsistent, makeAccounts, makeChat, splitAt
 from .test_lineserver import Client
 
 ROOMS = st.sampled_from(["#a", "#b", "#A", "#lobby", "c", "#"])
@@ -69,16 +66,11 @@ class ChatMachine(RuleBasedStateMachine):
         self.factory = LineChatFactory(
             self.chat, makeAccounts(self.chat, self.clock), self.clock, rules=rules
         )
-        self.failures: list[LogEvent] = []
-        globalLogPublisher.addObserver(self.observe)
+        self.log = FailureLog()
         self.seen: dict[int, dict[str, int]] = {}
 
-    def observe(self, event: LogEvent) -> None:
-        if event.get("log_failure") is not None:
-            self.failures.append(event)
-
     def teardown(self) -> None:
-        globalLogPublisher.removeObserver(self.observe)
+        self.log.stop()
 
     @rule(target=clients)
     def connect(self) -> Client:
@@ -93,9 +85,8 @@ class ChatMachine(RuleBasedStateMachine):
         """Send C{data}, split at random places, as TCP may deliver it."""
         if client.transport.disconnecting:
             return
-        points = sorted({0, len(data), *(cut % (len(data) + 1) for cut in cuts)})
-        for start, end in itertools.pairwise(points):
-            client.send(data[start:end])
+        for piece in splitAt(data, cuts):
+            client.send(piece)
 
     @rule(client=consumes(clients), cleanly=st.booleans())
     def disconnect(self, client: Client, cleanly: bool) -> None:
@@ -129,7 +120,7 @@ class ChatMachine(RuleBasedStateMachine):
 
     @invariant()
     def nothingFailed(self) -> None:
-        assert not self.failures, self.failures
+        assert not self.log.failures, self.log.failures
 
     @invariant()
     def noGhosts(self) -> None:
@@ -137,18 +128,7 @@ class ChatMachine(RuleBasedStateMachine):
         Everyone in a room is a present member, and each member's current
         room is one it is in.
         """
-        members = self.chat._members
-        for member in members.values():
-            assert member.present
-            assert member.currentRoom is None or member.currentRoom in (
-                member.rooms.values()
-            )
-            for room in member.rooms.values():
-                assert member in room.members
-        for room in self.chat._rooms.values():
-            for member in room.members:
-                assert member.present, member
-                assert members.get(member.nick.lower()) is member
+        assertConsistent(self.chat)
 
 
 class StatefulTests(SynchronousTestCase):
