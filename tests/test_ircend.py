@@ -59,20 +59,30 @@ class RecordingIRCClient(IRCClient):
 
 
 class IRCEndToEndTests(ProcessTestCase):
-    async def test_ircAndTwistedChatUsers(self) -> None:
+    async def startWithIRC(self) -> tuple[int, int]:
+        """Start twistd chat with an IRC listener; return both ports."""
         ircPort = freePort()
         server, port = await self.startServer(
             "--irc", f"tcp:{ircPort}:interface=127.0.0.1"
         )
         await server.waitForOutput(r"IRCChatFactory starting on")
-        bob = self.startClient(port, "--nick", "bob")
-        await bob.waitForOutput(r"you are now bob")
+        return port, ircPort
 
+    async def signOn(self, ircPort: int) -> RecordingIRCClient:
+        """Connect Twisted's IRC client as alice and wait until registered."""
         alice = RecordingIRCClient()
         endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", ircPort)
         await endpoint.connect(Factory.forProtocol(lambda: alice))
         self.addCleanup(lambda: alice.transport.abortConnection())
         await alice.signedOnDeferred
+        return alice
+
+    async def test_ircAndTwistedChatUsers(self) -> None:
+        port, ircPort = await self.startWithIRC()
+        bob = self.startClient(port, "--nick", "bob")
+        await bob.waitForOutput(r"you are now bob")
+
+        alice = await self.signOn(ircPort)
         alice.join("#lobby")
         await alice.waitFor(r"^NAMES #lobby bob alice$")
         await bob.waitForOutput(r"alice joined #lobby")
@@ -97,16 +107,8 @@ class IRCEndToEndTests(ProcessTestCase):
 
     async def test_theyAlsoSeeQuits(self) -> None:
         """The IRC user sees a twisted-chat user leave, with the reason."""
-        ircPort = freePort()
-        server, port = await self.startServer(
-            "--irc", f"tcp:{ircPort}:interface=127.0.0.1"
-        )
-        await server.waitForOutput(r"IRCChatFactory starting on")
-        alice = RecordingIRCClient()
-        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", ircPort)
-        await endpoint.connect(Factory.forProtocol(lambda: alice))
-        self.addCleanup(lambda: alice.transport.abortConnection())
-        await alice.signedOnDeferred
+        port, ircPort = await self.startWithIRC()
+        alice = await self.signOn(ircPort)
         alice.join("#lobby")
         await alice.waitFor(r"^joined #lobby$")
         bob = self.startClient(port, "--nick", "bob")
