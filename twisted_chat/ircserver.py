@@ -52,18 +52,14 @@ from .events import (
     Goodbye,
     HelpText,
     HistoryGap,
-    Joined,
     MemberList,
     NickChanged,
     Notice,
-    Parted,
     Ping,
     PrivateMessage,
-    Quit,
     RoomListEnd,
     RoomListEntry,
     RoomMessage,
-    TopicChanged,
     TopicInfo,
 )
 from .framing import LineFramer
@@ -339,21 +335,26 @@ class IRCChatProtocol(Protocol):
     def _isMe(self, nick: str) -> bool:
         return self.member is not None and fold(nick) == fold(self.member.nick)
 
+    def hides(self, message: RoomMessage) -> bool:
+        """
+        Whether this client is not shown C{message}: its own, said just
+        now, when it did not ask for echo-message.
+        """
+        return (
+            not message.history
+            and "echo-message" not in self.capabilities
+            and self._isMe(message.sender)
+        )
+
     def _render(self, event: Event) -> list[IRCMessage]:
         """The messages that tell this client of C{event}."""
         tagged = "server-time" in self.capabilities
         match event:
             case NickChanged(_, new, _) if self._binding and self._isMe(new):
                 return []  # the guest nick it had for a moment
-            case RoomMessage(_, _, _, sender, _, _, history) if (
-                self._isMe(sender)
-                and not history
-                and "echo-message" not in self.capabilities
-            ):
+            case RoomMessage() if self.hides(event):
                 return []
-            case Joined() | Parted() | Quit() | NickChanged() | TopicChanged():
-                return sharedMessages(event, tagged)
-            case RoomMessage():
+            case _ if isinstance(event, SHARED_EVENTS):
                 return sharedMessages(event, tagged)
             case PrivateMessage(sender, recipient, time, text, _):
                 copy = self._isMe(sender) and not self._isMe(recipient)
@@ -924,19 +925,23 @@ class IRCChatFactory(Factory):
         for tagged, group in self._groupsOf(participants).items():
             data = b"".join(map(formatMessage, sharedMessages(event, tagged)))
             self.batcher.queue(data, group)
-            if isinstance(event, RoomMessage) and not event.history:
-                self._skipOwn(event.sender, group, data)
+            if isinstance(event, RoomMessage):
+                self._skipOwn(event, tagged, data)
 
-    def _skipOwn(self, sender: str, group: list[Queued], data: bytes) -> None:
-        """The sender, if it is in C{group} without echo-message, skips C{data}."""
-        member = self.chat.memberIfPresent(sender)
-        if member is None:
+    def _skipOwn(self, message: RoomMessage, tagged: bool, data: bytes) -> None:
+        """
+        The sender of C{message}, if it is one of these clients, sees it with
+        times as C{tagged} says, and is not to be shown it, skips C{data}.
+        """
+        member = self.chat.memberIfPresent(message.sender)
+        if member is None or fold(message.room) not in member.rooms:
             return
         protocol = member.participant
         if (
             isinstance(protocol, IRCChatProtocol)
-            and "echo-message" not in protocol.capabilities
-            and protocol in group
+            and protocol.outbox is self
+            and ("server-time" in protocol.capabilities) == tagged
+            and protocol.hides(message)
         ):
             protocol.skip(data)
 
