@@ -18,7 +18,7 @@ from twisted_chat.ircwire import IRCMessage, parseMessage
 from twisted_chat.limits import DEFAULT_RULES, UNLIMITED, ConnectionRules
 from twisted_chat.lineserver import LineChatFactory
 
-from .helpers import makeAccounts, makeChat
+from .helpers import connectMember, makeAccounts, makeChat
 from .test_lineserver import Client as LineClient
 from .test_lineserver import TCPStringTransport
 
@@ -347,6 +347,22 @@ class RoomTests(IRCTestCase):
         self.assertEqual(replies[0].params[1:], ("bob", "at lunch"))
         self.assertEqual([m.command for m in replies].count("301"), 2)
 
+    def test_namesCutToFit(self) -> None:
+        """A long member list comes in several 353 lines, each within 512 bytes."""
+        for n in range(60):
+            connectMember(self.chat, f"member{n:02d}_long")
+            self.chat.join(self.chat.memberNamed(f"member{n:02d}_long"), "#lobby")
+        alice = self.register("alice")
+        alice.send("NAMES #lobby")
+        self.clock.advance(0)
+        data = alice.transport.value()
+        lines = data.split(b"\r\n")[:-1]
+        self.assertTrue(all(len(line) + 2 <= 512 for line in lines))
+        names = [parseMessage(line) for line in lines]
+        self.assertGreater([m.command for m in names].count("353"), 1)
+        nicks = " ".join(m.params[3] for m in names if m.command == "353").split()
+        self.assertEqual(len(nicks), 60)
+
     def test_serverTime(self) -> None:
         self.assertEqual(serverTime(1_764_094_803_456), "2025-11-25T18:20:03.456Z")
 
@@ -435,3 +451,26 @@ class SASLTests(IRCTestCase):
         self.assertEqual(client.commands(), ["904", "AUTHENTICATE", "906"])
         client.send("AUTHENTICATE SCRAM-SHA-256")
         self.assertEqual(client.commands(), ["908", "904"])
+
+    def test_payloadInPieces(self) -> None:
+        """
+        A payload of more than 400 base64 bytes comes in 400-byte pieces
+        and is put together; one over the bound (1600) is refused unchecked.
+        """
+        client = IRCClient(self.factory, self.clock)
+        client.send("CAP REQ :sasl", "AUTHENTICATE PLAIN")
+        client.messages()
+        # The right password, but more than 1600 bytes of base64 in all.
+        tooLong = base64.b64encode(b"alice" * 300 + b"\0alice\0correct-horse")
+        pieces = [tooLong[n : n + 400].decode() for n in range(0, len(tooLong), 400)]
+        self.assertGreater(len(pieces), 4)
+        client.send(*(f"AUTHENTICATE {piece}" for piece in pieces))
+        self.assertEqual(client.commands(), ["904"])
+        # A long authorisation id makes a right payload longer than 400.
+        payload = base64.b64encode(b"alice" * 80 + b"\0alice\0correct-horse")
+        pieces = [payload[n : n + 400].decode() for n in range(0, len(payload), 400)]
+        self.assertEqual(len(pieces[0]), 400)
+        client.send("AUTHENTICATE PLAIN")
+        client.messages()
+        client.send(*(f"AUTHENTICATE {piece}" for piece in pieces))
+        self.assertEqual(client.commands(), ["900", "903"])
