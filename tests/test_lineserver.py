@@ -182,7 +182,7 @@ class ConnectionTests(LineServerTestCase):
             client.transport.writes = 0
         clients[0].send(b"one\n")
         # One reactor turn's worth (a fake clock runs every turn at once).
-        self.factory._batcher._flush()
+        self.factory.batcher._flush()
         written = [client.transport.writes for client in clients]
         self.assertEqual(written.count(1), FLUSH_BATCH)
         clients[0].send(b"two\n")

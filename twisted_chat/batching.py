@@ -95,6 +95,17 @@ class Batcher:
         """
         self._batchFor = None
 
+    def writeNow(self, connection: Queued) -> None:
+        """
+        Write what C{connection} has queued, now (a goodbye before a close).
+
+        The batch is sealed before, since the connection may share it, and
+        after, since writing may drop a client whose quit is then queued.
+        """
+        self.seal()
+        connection.writePending()
+        self.seal()
+
     def _flush(self) -> None:
         """
         Write to the connections with queued lines, L{FLUSH_BATCH} per
@@ -105,12 +116,11 @@ class Batcher:
         fan-out never holds everything else up, and under load it sends
         more lines per write.
         """
-        self.seal()
         dirty = self._dirty
         now, self._dirty = dirty[:FLUSH_BATCH], dirty[FLUSH_BATCH:]
         for connection in now:
             try:
-                connection.writePending()
+                self.writeNow(connection)
             except Exception:
                 # One broken connection must not silence the others.
                 self.log.failure(

@@ -314,7 +314,7 @@ class IRCChatProtocol(Protocol):
 
     def close(self) -> None:
         self._gone = True
-        self.writePending()
+        self.factory.batcher.writeNow(self)
         self.guard.closeTransport()
 
     # Sending

@@ -204,14 +204,13 @@ class LineChatProtocol(Protocol):
 
     def flush(self) -> None:
         """Write everything queued for this connection, in one write."""
-        self.factory.sealBatch()
-        self.writePending()
+        self.factory.batcher.writeNow(self)
 
     def writePending(self) -> None:
         """
         Write everything queued for this connection, in one write, or hand
         it to the guard to hold while the client is not reading; the
-        factory's batch must have been sealed first.
+        batcher has sealed the batch being filled (see L{Batcher.writeNow}).
         """
         pending = self.pending
         if not pending:
@@ -219,8 +218,6 @@ class LineChatProtocol(Protocol):
         if self.guard.holding:
             self.guard.hold([batch.lines for batch in pending])
             pending.clear()
-            # Dropping the client posts its quit: seal that batch too.
-            self.factory.sealBatch()
             return
         if len(pending) == 1:
             data = pending[0].data()
@@ -243,6 +240,8 @@ class LineChatFactory(Factory):
     @ivar accounts: what checks logins.
     @ivar clock: the reactor's time, for writes and every connection's timers.
     @ivar rules: the limits every connection is held to.
+    @ivar batcher: what queues each connection's lines and writes them once
+        per reactor turn.
     @ivar admission: who may connect, shared with the other front ends;
         L{None} admits everyone.
     @ivar maxLineLength: the longest client line accepted, in bytes.
@@ -269,7 +268,7 @@ class LineChatFactory(Factory):
         self.admission = admission
         self.maxLineLength = maxLineLength
         self.requireLogin = requireLogin
-        self._batcher = Batcher(clock)
+        self.batcher = Batcher(clock)
         self.openConnections = 0
         self._whenAllClosed: list[Deferred[None]] = []
 
@@ -298,18 +297,11 @@ class LineChatFactory(Factory):
         one turn.  So the lines go into a batch that every one of the
         participants has queued: the next event for the very same list is
         one append to that batch, not one per member.  The batch is sealed
-        (see L{sealBatch}) as soon as anything else is queued or any
+        (see L{Batcher.seal}) as soon as anything else is queued or any
         connection is written to, so each connection still gets every line
         once, in order.
         """
-        self._batcher.queue(wire.formatEvent(event), cast(list[Queued], participants))
-
-    def sealBatch(self) -> None:
-        """
-        Let no more lines into the batch being filled: a connection that has
-        it queued is about to be written to.
-        """
-        self._batcher.seal()
+        self.batcher.queue(wire.formatEvent(event), cast(list[Queued], participants))
 
     def connectionOpened(self) -> None:
         self.openConnections += 1
