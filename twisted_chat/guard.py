@@ -15,7 +15,7 @@ It knows nothing of the chat or the wire: the adapter is a L{Guarded}.
 
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Protocol, cast
+from typing import Final, Protocol, cast
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import (
@@ -67,6 +67,10 @@ class Guarded(Protocol):
         """Write to the client now."""
 
 
+_WAITING: Final = "command"
+"""Why reading is paused while a line that must finish first (a login) runs."""
+
+
 @implementer(IPushProducer)
 class ConnectionGuard:
     """
@@ -93,7 +97,6 @@ class ConnectionGuard:
         self._transport = transport
         self._clock = clock
         self._lines: deque[bytes | None] = deque()
-        self._waiting = False
         self._pausedFor: set[str] = set()
         self._timers: dict[str, IDelayedCall] = {}
         self._backlog: Backlog | None = None
@@ -169,7 +172,7 @@ class ConnectionGuard:
         login) is in progress.
         """
         lines, bucket, guarded = self._lines, self._bucket, self._guarded
-        while lines and not self._waiting:
+        while lines and _WAITING not in self._pausedFor:
             if not guarded.present:
                 # Lines after a quit are not carried out.
                 lines.clear()
@@ -200,14 +203,14 @@ class ConnectionGuard:
         self._carryOut()
 
     def _waitFor(self, outcome: Deferred[None]) -> None:
-        self._waiting = True
-        self._pauseReading("command")
+        self._pauseReading(_WAITING)
 
         def finished(result: object) -> None:
-            self._waiting = False
             if self._guarded.present:
-                self._resumeReading("command")
+                self._resumeReading(_WAITING)
                 self._carryOut()
+            else:
+                self._pausedFor.discard(_WAITING)
 
         outcome.addBoth(finished)
 
