@@ -97,6 +97,7 @@ class ProtocolDocumentTests(SynchronousTestCase):
             f"| {limits.MAX_QUEUED_LINES} lines or {limits.MAX_QUEUED_BYTES} bytes |",
             f"| {limits.SEND_QUEUE_BYTES} bytes | `--send-queue BYTES`",
             f"| {limits.SEND_QUEUE_TIMEOUT:g} seconds | `--send-queue-timeout S`",
+            f"| {limits.SEND_BUFFER_BYTES} bytes | `--send-buffer BYTES`",
             f"| {limits.MAX_CONNECTIONS}, or the file-descriptor limit less"
             f" {limits.FD_MARGIN} |",
             f"| {limits.MAX_PER_ADDRESS} | `--max-per-address N`",

@@ -4,6 +4,8 @@ waiting input, clients that do not read, silence, login time, connection
 caps and rooms per member.  Over StringTransport, with time from a Clock.
 """
 
+import socket
+
 from twisted.internet.address import IPv4Address
 from twisted.internet.interfaces import INegotiated
 from twisted.internet.testing import StringTransport
@@ -11,7 +13,13 @@ from zope.interface import implementer
 
 from twisted_chat import interpreter
 from twisted_chat.admission import Admission, AdmissionRules, Refusal
-from twisted_chat.limits import DEFAULT_RULES, UNLIMITED, ConnectionRules
+from twisted_chat.guard import ConnectionGuard, socketOf
+from twisted_chat.limits import (
+    DEFAULT_RULES,
+    SEND_BUFFER_BYTES,
+    UNLIMITED,
+    ConnectionRules,
+)
 from twisted_chat.lineserver import LineChatFactory, LineChatProtocol
 
 from .test_lineserver import Client, LineServerTestCase, TCPStringTransport
@@ -177,6 +185,72 @@ class SilenceTests(LineServerTestCase):
     def test_keepAlive(self) -> None:
         """TCP keepalive is on, for peers that vanish without a word."""
         self.assertTrue(self.connect().transport.keepAlive)
+
+    def test_tricklingIsSilence(self) -> None:
+        """
+        A byte every 10 seconds, never a newline, is silence: PING at 90 s,
+        BYE timeout at 150 s, however long the unfinished line has grown.
+        """
+        alice = self.connect("alice")
+        bob = self.connect("bob")
+        alice.lines()
+        for _ in range(9):
+            self.clock.advance(10)
+            alice.send(b"x")
+            bob.send(b"/pong\n")
+        self.assertEqual(alice.lines(), ["PING 1700000090"])
+        for _ in range(6):
+            self.clock.advance(10)
+            alice.send(b"x")
+            bob.send(b"/pong\n")
+        self.assertEqual(
+            alice.lines(), ["BYE timeout :No reply to PING for 150 seconds"]
+        )
+        self.assertTrue(alice.transport.disconnected)
+        self.assertIn("QUIT alice", bob.lines()[-1])
+
+    def test_sendBuffer(self) -> None:
+        """
+        Each client's socket, under any wrapping (TLS), gets the kernel send
+        buffer the rules ask for, so a client that does not read cannot make
+        the kernel hold megabytes for it.
+        """
+        handle = socket.socket()
+        self.addCleanup(handle.close)
+        systemDefault = handle.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+
+        class Wrapped:
+            """What a TLS transport looks like from above: a handle that is
+            not a socket, over the TCP transport."""
+
+            def __init__(self, transport: TCPStringTransport) -> None:
+                self.transport = transport
+
+            def getHandle(self) -> object:
+                return object()
+
+        inner = SocketStringTransport(handle)
+        guard = ConnectionGuard(
+            LineChatProtocol(self.factory), inner, DEFAULT_RULES, self.clock
+        )
+        self.assertIs(socketOf(Wrapped(inner)), handle)
+        guard.configureTransport()
+        size = handle.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+        # Linux doubles what it is asked for, for its own bookkeeping.
+        self.assertIn(size, {SEND_BUFFER_BYTES, 2 * SEND_BUFFER_BYTES})
+        self.assertLess(size, max(systemDefault, 4 * 1024 * 1024))
+        self.assertTrue(inner.noDelay and inner.keepAlive)
+
+
+class SocketStringTransport(TCPStringTransport):
+    """A TCP StringTransport over a real (unconnected) socket."""
+
+    def __init__(self, handle: socket.socket) -> None:
+        super().__init__()
+        self.handle = handle
+
+    def getHandle(self) -> socket.socket:
+        return self.handle
 
 
 @implementer(INegotiated)

@@ -137,12 +137,34 @@ class RegistrationTests(IRCTestCase):
         self.assertEqual([m.command for m in messages], ["451", "PONG"])
 
     def test_registrationTimeout(self) -> None:
-        """A connection that does not register in 30 s is closed."""
+        """
+        A connection that does not register in 30 s (here: CAP negotiation
+        never ended) is closed, told that registration did not finish.
+        """
         self.factory.rules = DEFAULT_RULES
         client = IRCClient(self.factory, self.clock)
-        client.send("NICK slow")
+        client.send("CAP LS 302", "NICK slow", "USER slow 0 * :Slow")
         self.clock.advance(30)
-        self.assertEqual(client.messages()[-1].command, "ERROR")
+        error = client.messages()[-1]
+        self.assertEqual(error.command, "ERROR")
+        self.assertEqual(
+            error.params,
+            ("Closing Link: Registration did not finish within 30 seconds",),
+        )
+        self.assertTrue(client.transport.disconnecting)
+
+    def test_tricklingIsSilence(self) -> None:
+        """
+        A registered client sending a byte every 10 s, never a newline, is
+        pinged and then dropped as silent.
+        """
+        self.factory.rules = DEFAULT_RULES
+        client = self.register("alice")
+        for _ in range(15):
+            self.clock.advance(10)
+            client.protocol.dataReceived(b"x")
+        messages = client.messages()
+        self.assertEqual([m.command for m in messages], ["PING", "ERROR"])
         self.assertTrue(client.transport.disconnecting)
 
     def test_unknownAndMalformed(self) -> None:

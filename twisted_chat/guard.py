@@ -13,6 +13,7 @@ L{twisted_chat.backlog.Backlog}, dropping it if it stays behind.
 It knows nothing of the chat or the wire: the adapter is a L{Guarded}.
 """
 
+import socket
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Final, Protocol, cast
@@ -23,6 +24,7 @@ from twisted.internet.interfaces import (
     IDelayedCall,
     IPushProducer,
     IReactorTime,
+    ITCPTransport,
     ITransport,
 )
 from twisted.logger import Logger
@@ -67,6 +69,19 @@ class Guarded(Protocol):
         """Write to the client now."""
 
 
+def socketOf(transport: object) -> socket.socket | None:
+    """
+    The socket under C{transport}, through any wrapping (TLS), or L{None}.
+    """
+    while transport is not None:
+        getHandle = getattr(transport, "getHandle", None)
+        handle = getHandle() if getHandle is not None else None
+        if isinstance(handle, socket.socket):
+            return handle
+        transport = getattr(transport, "transport", None)
+    return None
+
+
 _WAITING: Final = "command"
 """Why reading is paused while a line that must finish first (a login) runs."""
 
@@ -102,6 +117,7 @@ class ConnectionGuard:
         self._backlog: Backlog | None = None
         self._toldSlowed = False
         self._lastHeard = clock.seconds()
+        self._unfinished = "Not logged in"
         self._bucket = (
             TokenBucket(rules.floodBurst, rules.floodRate, clock)
             if rules.floodRate > 0
@@ -110,6 +126,26 @@ class ConnectionGuard:
 
     # Life
 
+    def configureTransport(self) -> None:
+        """
+        Set up a TCP connection for chat: no Nagle delay (lines are small
+        and wanted now), keepalive (to find half-open peers), and a bounded
+        kernel send buffer, so that a client that does not read is held to
+        the send queue after a known amount, not after the several MiB the
+        kernel would otherwise let one socket take.
+        """
+        transport = self._transport
+        if not ITCPTransport.providedBy(transport):
+            return
+        transport.setTcpNoDelay(True)
+        transport.setTcpKeepAlive(True)
+        if self.rules.sendBufferBytes > 0:
+            handle = socketOf(transport)
+            if handle is not None:
+                handle.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_SNDBUF, self.rules.sendBufferBytes
+                )
+
     def expectHandshake(self) -> None:
         """A TLS handshake comes first; drop the connection if it never does."""
         if self.rules.handshakeTimeout > 0:
@@ -117,9 +153,15 @@ class ConnectionGuard:
                 "handshake", self.rules.handshakeTimeout, self._noHandshake
             )
 
-    def start(self, *, requireLogin: bool) -> None:
-        """The client has joined the chat: start its clocks and send queue."""
+    def start(self, *, requireLogin: bool, unfinished: str = "Not logged in") -> None:
+        """
+        The client has joined the chat: start its clocks and send queue.
+
+        @param unfinished: what a client that must log in (or register, as
+            IRC calls it) and does not is told it failed to do.
+        """
         self._cancel("handshake")
+        self._unfinished = unfinished
         rules = self.rules
         if rules.sendQueueBytes > 0:
             cast(IConsumer, self._transport).registerProducer(self, True)
@@ -154,11 +196,17 @@ class ConnectionGuard:
 
     # Input
 
-    def received(self, lines: Iterable[bytes | None]) -> None:
+    def received(self, lines: list[bytes | None]) -> None:
         """
         Lines have arrived (L{None} for one too long): carry out as many as
         the rules allow now, and the rest later.
+
+        Only a whole line shows the client is there: bytes of a line never
+        finished (one a minute, say) would otherwise keep a connection alive
+        for ever without it ever saying anything.
         """
+        if not lines:
+            return
         self._lastHeard = self._clock.seconds()
         self._lines.extend(lines)
         self._carryOut()
@@ -183,6 +231,15 @@ class ConnectionGuard:
             waitFor = guarded.carryOut(lines.popleft())
             if waitFor is not None and not waitFor.called:
                 self._waitFor(waitFor)
+
+    def charge(self, lines: int) -> None:
+        """
+        Count the line being carried out as C{lines} more: it asks for as
+        much as that many lines would (one IRC message to several targets).
+        The lines after it wait until the flood rate has paid for it.
+        """
+        if self._bucket is not None and lines > 0:
+            self._bucket.charge(lines)
 
     def _slowDown(self, delay: float) -> None:
         """Stop reading until the flood rate allows the next line; say so once."""
@@ -279,7 +336,8 @@ class ConnectionGuard:
         del self._timers["login"]
         if self._guarded.present and not self._guarded.loggedIn:
             self._guarded.drop(
-                f"Not logged in within {self.rules.loginTimeout:g} seconds", "timeout"
+                f"{self._unfinished} within {self.rules.loginTimeout:g} seconds",
+                "timeout",
             )
 
     def _dropUnreachable(self, reason: str, kind: str) -> None:

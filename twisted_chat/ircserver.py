@@ -31,7 +31,6 @@ from twisted.internet.interfaces import (
     IHandshakeListener,
     INegotiated,
     IReactorTime,
-    ITCPTransport,
     ITransport,
 )
 from twisted.internet.protocol import Factory, Protocol, connectionDone
@@ -164,13 +163,11 @@ class IRCChatProtocol(Protocol):
 
     def connectionMade(self) -> None:
         transport = self.transport
-        if ITCPTransport.providedBy(transport):
-            transport.setTcpNoDelay(True)
-            transport.setTcpKeepAlive(True)
         factory = self.factory
         self._write = writerFor(transport)
         self._framer = LineFramer(MAX_IRC_LINE)
         self.guard = ConnectionGuard(self, transport, factory.rules, factory.clock)
+        self.guard.configureTransport()
         if INegotiated.providedBy(transport):
             self.guard.expectHandshake()
             return
@@ -178,7 +175,7 @@ class IRCChatProtocol(Protocol):
 
     def handshakeCompleted(self) -> None:
         # Registering is IRC's logging in: the guard gives it its time.
-        self.guard.start(requireLogin=True)
+        self.guard.start(requireLogin=True, unfinished="Registration did not finish")
 
     @property
     def _host(self) -> str:

@@ -106,6 +106,14 @@ once it catches up.
 SEND_QUEUE_TIMEOUT: Final = 60.0
 """Seconds a client may stay behind before it is disconnected."""
 
+SEND_BUFFER_BYTES: Final = 64 * 1024
+"""
+The kernel's send buffer asked for each client's socket (C{--send-buffer};
+C{SO_SNDBUF}, which Linux doubles for its own bookkeeping).  Left to itself
+the kernel lets one socket hold up to several MiB for a client that does not
+read, before the server's send queue even notices.
+"""
+
 # Connections (C{--max-connections}, C{--max-per-address},
 # C{--new-per-address}, C{--limit-loopback}).
 
@@ -160,6 +168,7 @@ class ConnectionRules:
     maxQueuedBytes: int = MAX_QUEUED_BYTES
     sendQueueBytes: int = SEND_QUEUE_BYTES
     sendQueueTimeout: float = SEND_QUEUE_TIMEOUT
+    sendBufferBytes: int = SEND_BUFFER_BYTES
     loginTimeout: float = LOGIN_TIMEOUT
     pingAfter: float = PING_AFTER
     idleTimeout: float = IDLE_TIMEOUT
@@ -175,6 +184,7 @@ UNLIMITED: Final = ConnectionRules(
     maxQueuedBytes=0,
     sendQueueBytes=0,
     sendQueueTimeout=0,
+    sendBufferBytes=0,
     loginTimeout=0,
     pingAfter=0,
     idleTimeout=0,

@@ -21,7 +21,6 @@ from twisted.internet.interfaces import (
     IHandshakeListener,
     INegotiated,
     IReactorTime,
-    ITCPTransport,
     ITransport,
 )
 from twisted.internet.protocol import Factory, Protocol, connectionDone
@@ -75,12 +74,9 @@ class LineChatProtocol(Protocol):
 
     def connectionMade(self) -> None:
         transport = self.transport
-        if ITCPTransport.providedBy(transport):
-            # Chat lines are small and wanted now: do not wait for Nagle.
-            transport.setTcpNoDelay(True)
-            transport.setTcpKeepAlive(True)
         factory = self.factory
         self.guard = ConnectionGuard(self, transport, factory.rules, factory.clock)
+        self.guard.configureTransport()
         if INegotiated.providedBy(transport):
             # TLS: someone who cannot complete the handshake (a scanner, a
             # client refusing the certificate) never becomes a member.

@@ -39,6 +39,7 @@ from .limits import (
     PING_AFTER,
     RESUME_LIMIT,
     ROOM_HISTORY_CAP,
+    SEND_BUFFER_BYTES,
     SEND_QUEUE_BYTES,
     SEND_QUEUE_TIMEOUT,
     UNLIMITED,
@@ -184,6 +185,14 @@ class Options(usage.Options):
             float,
         ],
         [
+            "send-buffer",
+            None,
+            SEND_BUFFER_BYTES,
+            "Kernel send buffer (SO_SNDBUF) asked for each client's socket, in"
+            " bytes (0: the system's default).",
+            int,
+        ],
+        [
             "max-connections",
             None,
             None,
@@ -316,6 +325,7 @@ def connectionRules(config: Options) -> ConnectionRules:
         maxQueuedBytes=config["max-queued-bytes"],
         sendQueueBytes=config["send-queue"],
         sendQueueTimeout=config["send-queue-timeout"],
+        sendBufferBytes=config["send-buffer"],
         loginTimeout=config["login-timeout"],
         pingAfter=config["ping-after"],
         idleTimeout=config["idle-timeout"],

@@ -36,6 +36,16 @@ class TokenBucket:
             return True
         return False
 
+    def charge(self, tokens: int) -> None:
+        """
+        Spend C{tokens} more, whether or not the bucket holds them: an action
+        already carried out turned out to cost that much more (one IRC line
+        naming several targets counts as one line per target).  The bucket
+        may go into debt; nothing more is allowed until it is paid back.
+        """
+        self._refill()
+        self._tokens -= tokens
+
     def delay(self) -> float:
         """Seconds until a token is next available (0 if one is now)."""
         self._refill()
