@@ -416,6 +416,63 @@ class RoomTests(IRCTestCase):
         self.clock.advance(1.5)
         self.assertEqual(alice.commands().count("PONG"), 3)
 
+    def test_recipientsCostLines(self) -> None:
+        """
+        A PRIVMSG to four rooms costs four lines of the flood allowance: ten
+        such lines at once carry out 8 messages (a burst of 5, the last line
+        in debt), then 2 a second, never more than the burst and the rate
+        allow, give or take one line's recipients.
+        """
+        self.factory.rules = DEFAULT_RULES
+        alice = self.register("alice")
+        watcher = self.lineMember("watcher")
+        rooms = ["#a", "#b", "#c", "#d"]
+        for room in rooms:
+            alice.send(f"JOIN {room}")
+            watcher.send(f"/join {room}\n".encode())
+        self.clock.advance(60)  # the last JOIN waited for the flood rate
+        self.clock.advance(60)  # a full burst again
+        alice.messages()
+        watcher.lines()
+        alice.send(*[f"PRIVMSG {','.join(rooms)} :n{n}" for n in range(10)])
+        said = [line for line in watcher.lines() if line.startswith("MSG ")]
+        self.assertEqual(len(said), 8)
+        for second in range(1, 21):
+            self.clock.advance(1)
+            said += [line for line in watcher.lines() if line.startswith("MSG ")]
+            self.assertLessEqual(len(said), 5 + 2 * second + 3)
+        self.assertEqual(len(said), 40)
+
+    def test_duplicateRecipientsOnce(self) -> None:
+        """One room named four times, in any case, gets the message once."""
+        alice = self.register("alice")
+        watcher = self.lineMember("watcher")
+        alice.send("JOIN #a")
+        watcher.send(b"/join #a\n")
+        watcher.lines()
+        alice.send("PRIVMSG #a,#A,#a,,#a :once")
+        said = [line for line in watcher.lines() if line.startswith("MSG ")]
+        self.assertEqual(len(said), 1)
+
+    def test_tooManyRecipients(self) -> None:
+        """
+        Five recipients is one more than TARGMAX advertises: 407, and nobody
+        gets the message; a NOTICE is refused silently.
+        """
+        alice = self.register("alice")
+        for nick in ["b1", "b2", "b3", "b4", "b5"]:
+            self.lineMember(nick)
+        bob = self.lineMember("bob")
+        alice.send("PRIVMSG bob,b1,b2,b3,b4 :hi", "NOTICE bob,b1,b2,b3,b4 :hi")
+        messages = alice.messages()
+        self.assertEqual([m.command for m in messages], ["407"])
+        self.assertIn("at most 4", messages[0].params[-1])
+        self.assertEqual(bob.lines(), [])
+        client = IRCClient(self.factory, self.clock)
+        client.send("NICK carol", "USER c 0 * :C")
+        isupport = [m for m in client.messages() if m.command == "005"][0]
+        self.assertIn("TARGMAX=PRIVMSG:4,NOTICE:4", isupport.params)
+
 
 class SASLTests(IRCTestCase):
     def setUp(self) -> None:

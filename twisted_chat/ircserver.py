@@ -111,6 +111,25 @@ MOTD: Final = (
     "Join #lobby to find everyone.",
 )
 
+MAX_TARGETS: Final = 4
+"""
+Recipients one PRIVMSG or NOTICE may name (C{TARGMAX}, as ergo's); each
+costs the flood allowance of one line, so a comma list is no way around it.
+"""
+
+
+def distinctTargets(targets: str) -> list[str]:
+    """
+    The recipients of a comma list, each once (compared as names are), in
+    the order given; empty items are left out.
+    """
+    distinct: dict[str, str] = {}
+    for target in targets.split(","):
+        if target:
+            distinct.setdefault(fold(target), target)
+    return list(distinct.values())
+
+
 ERROR_NUMERICS: Final = {
     "nick-in-use": "433",
     "nick-registered": "433",
@@ -525,6 +544,7 @@ class IRCChatProtocol(Protocol):
             f"TOPICLEN={TOPIC_MAX_LENGTH}",
             f"LINELEN={MAX_MESSAGE_BYTES}",
             f"CHANLIMIT=#:{self.factory.chat.maxRoomsPerMember}",
+            f"TARGMAX=PRIVMSG:{MAX_TARGETS},NOTICE:{MAX_TARGETS}",
             "PREFIX=()",
             "CHANMODES=,,,nt",
             "NETWORK=twisted_chat",
@@ -658,13 +678,24 @@ class IRCChatProtocol(Protocol):
                 self._numeric("412", "No text to send")
             return
         assert self.member is not None
+        targets = distinctTargets(params[0])
+        if len(targets) > MAX_TARGETS:
+            if not notice:
+                self._numeric(
+                    "407", params[0],
+                    f"Too many recipients (at most {MAX_TARGETS});"
+                    " the message was not sent",
+                )  # fmt: skip
+            return
+        # Each recipient costs as much flood allowance as a line of its own.
+        self.guard.charge(len(targets) - 1)
         text, action = params[1], False
         if text.startswith("\x01"):
             inner = text.strip("\x01")
             if not inner.upper().startswith("ACTION "):
                 return  # other CTCP requests are not passed on
             text, action = inner[7:], True
-        for target in params[0].split(","):
+        for target in targets:
             try:
                 if target.startswith("#"):
                     sent = self.factory.chat.say(
