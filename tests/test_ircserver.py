@@ -470,7 +470,7 @@ class RoomTests(IRCTestCase):
         self.assertEqual(bob.lines(), [])
         client = IRCClient(self.factory, self.clock)
         client.send("NICK carol", "USER c 0 * :C")
-        isupport = [m for m in client.messages() if m.command == "005"][0]
+        isupport = next(m for m in client.messages() if m.command == "005")
         self.assertIn("TARGMAX=PRIVMSG:4,NOTICE:4", isupport.params)
 
 
