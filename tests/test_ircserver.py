@@ -168,15 +168,53 @@ class RegistrationTests(IRCTestCase):
         self.assertTrue(client.transport.disconnecting)
 
     def test_unknownAndMalformed(self) -> None:
+        """
+        An unknown command is 421; a line that is not IRC is answered with a
+        NOTICE saying what is wrong with it; an empty line is ignored.
+        """
         client = self.register("alice")
-        client.send("FROBNICATE x", ":", "")
-        self.assertEqual(client.commands(), ["421"])
+        client.send("FROBNICATE x", ":", "", "  ", "@a=b", "PING t")
+        messages = client.messages()
+        self.assertEqual(
+            [m.command for m in messages], ["421", "NOTICE", "NOTICE", "PONG"]
+        )
+        self.assertIn("':' with no source", messages[1].params[-1])
+        self.assertIn("no command", messages[2].params[-1])
+
+    def test_badBytesAnswered(self) -> None:
+        """
+        A NUL or a CR inside a line is named in a NOTICE; the line is not
+        carried out and the connection goes on.
+        """
+        client = self.register("alice")
+        client.protocol.dataReceived(
+            b"PRIVMSG #a :nul\0here\r\nPRIVMSG #a :cr\rhere\r\nPING t\r\n"
+        )
+        messages = client.messages()
+        self.assertEqual([m.command for m in messages], ["NOTICE", "NOTICE", "PONG"])
+        self.assertIn("NUL byte", messages[0].params[-1])
+        self.assertIn("CR or LF", messages[1].params[-1])
+        self.assertEqual(self.chat.store.messagesBetween("#a", 0, 9, 9).result, [])
 
     def test_tooLong(self) -> None:
-        """An over-long line is 417, and the connection goes on."""
+        """
+        An over-long line is 417, and the connection goes on: one over the
+        read bound, one over IRC's 512 bytes but within the read bound, and
+        one whose tags are over 8191 bytes.
+        """
         client = self.register("alice")
         client.protocol.dataReceived(b"PRIVMSG #a :" + b"x" * 9000 + b"\r\nPING t\r\n")
         self.assertEqual(client.commands(), ["417", "PONG"])
+        client.protocol.dataReceived(b"PRIVMSG #a :" + b"x" * 501 + b"\r\nPING t\r\n")
+        messages = client.messages()
+        self.assertEqual([m.command for m in messages], ["417", "PONG"])
+        self.assertIn("over 512 bytes", messages[0].params[-1])
+        client.protocol.dataReceived(
+            b"@a=" + b"x" * 8200 + b" PRIVMSG #a :hi\r\nPING t\r\n"
+        )
+        messages = client.messages()
+        self.assertEqual([m.command for m in messages], ["417", "PONG"])
+        self.assertIn("tags are over 8191", messages[0].params[-1])
 
     def test_refusedConnection(self) -> None:
         """Over the connection limits, one ERROR line and the connection closes."""

@@ -75,6 +75,7 @@ from .ircwire import (
     MAX_TAGS_BYTES,
     IRCMessage,
     MalformedMessage,
+    MessageTooLong,
     formatMessage,
     parseMessage,
 )
@@ -237,7 +238,13 @@ class IRCChatProtocol(Protocol):
             return None
         try:
             message = parseMessage(line)
-        except MalformedMessage:
+        except MessageTooLong as error:
+            self._numeric("417", f"Input line was too long: {error}")
+            return None
+        except MalformedMessage as error:
+            if line.strip(b" "):
+                # An empty line is ignored without a word, as RFC 1459 says.
+                self.tell(f"That line was ignored: {error}.")
             return None
         handler = self._handlers.get(message.command)
         try:

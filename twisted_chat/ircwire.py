@@ -29,7 +29,14 @@ _TAG_UNESCAPES: Final = {":": ";", "s": " ", "\\": "\\", "r": "\r", "n": "\n"}
 
 
 class MalformedMessage(ValueError):
-    """A line that is not an IRC message, or is longer than the bounds."""
+    """
+    A line that is not an IRC message, or is longer than the bounds; its
+    text says what is wrong, for the client that sent it.
+    """
+
+
+class MessageTooLong(MalformedMessage):
+    """A line over the bounds: 512 bytes for the message, 8191 for tags."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,30 +81,34 @@ def parseMessage(line: bytes) -> IRCMessage:
 
     @raise MalformedMessage: if it is not one, or is over the bounds.
     """
-    if b"\0" in line or b"\r" in line or b"\n" in line:
-        raise MalformedMessage("control character in a message")
+    if b"\0" in line:
+        raise MalformedMessage("it holds a NUL byte")
+    if b"\r" in line or b"\n" in line:
+        raise MalformedMessage("it holds a CR or LF that does not end it")
     tags: tuple[tuple[str, str], ...] = ()
     if line.startswith(b"@"):
         tagSection, _, line = line.partition(b" ")
         if len(tagSection) + 1 > MAX_TAGS_BYTES:
-            raise MalformedMessage("tags too long")
+            raise MessageTooLong(f"its tags are over {MAX_TAGS_BYTES} bytes")
         tags = _parseTags(tagSection[1:].decode("utf-8", "replace"))
         line = line.lstrip(b" ")
     if len(line) + 2 > MAX_MESSAGE_BYTES:
-        raise MalformedMessage("message too long")
+        raise MessageTooLong(
+            f"it is over {MAX_MESSAGE_BYTES} bytes with its CRLF, tags apart"
+        )
     text = line.decode("utf-8", "replace")
     source = None
     if text.startswith(":"):
         prefix, _, text = text.partition(" ")
         source = prefix[1:]
         if not source:
-            raise MalformedMessage("empty source")
+            raise MalformedMessage("it has a ':' with no source after it")
         text = text.lstrip(" ")
     commandWord, _, rest = text.partition(" ")
     if not (commandWord.isascii() and commandWord.isalpha()) and not (
         len(commandWord) == 3 and commandWord.isascii() and commandWord.isdigit()
     ):
-        raise MalformedMessage(f"no command in {text[:20]!r}")
+        raise MalformedMessage(f"it has no command (it starts {text[:20]!r})")
     return IRCMessage(commandWord.upper(), _parseParams(rest), source, tags)
 
 
@@ -108,7 +119,7 @@ def _parseTags(section: str) -> tuple[tuple[str, str], ...]:
             continue
         key, _, value = item.partition("=")
         if not key:
-            raise MalformedMessage("tag without a name")
+            raise MalformedMessage("it has a tag without a name")
         tags.append((key, unescapeTagValue(value)))
     return tuple(tags)
 
