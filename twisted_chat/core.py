@@ -20,6 +20,7 @@ Time comes from an injected C{IReactorTime}, so tests drive it with a
 L{twisted.internet.task.Clock}; the store is injected too.
 """
 
+import dataclasses
 import itertools
 from collections.abc import Iterable, Sequence
 from typing import Literal, NoReturn, TypeVar
@@ -73,8 +74,21 @@ from .limits import (
 from .names import GUEST_PREFIX, checkNick, checkRoomName, fold
 from .store import IChatStore, StoreError
 from .store.memory import MemoryStore
+from .textrules import checkText, cleanText, forbiddenCharacter
 
 T = TypeVar("T")
+Stored = TypeVar("Stored", RoomMessage, PrivateMessage, TopicInfo)
+
+
+def cleanStored(event: Stored) -> Stored:
+    """
+    Return C{event} with any character that text may no longer hold made
+    U+FFFD: what was stored before the rule (L{twisted_chat.textrules})
+    reaches nobody's terminal as a control sequence either.
+    """
+    if forbiddenCharacter(event.text) is None:
+        return event
+    return dataclasses.replace(event, text=cleanText(event.text))
 
 
 class IParticipant(Interface):
@@ -275,7 +289,9 @@ class ChatServer:
         # Rooms with a history stay here while empty, so their numbering and
         # topic carry on; an empty room with neither is forgotten.
         self._rooms = {
-            fold(stored.name): Room(stored.name, stored.lastSequence, stored.topic)
+            fold(stored.name): Room(
+                stored.name, stored.lastSequence, cleanStored(stored.topic)
+            )
             for stored in state.rooms
         }
         self._registered = set(state.registeredNicks)
@@ -351,6 +367,7 @@ class ChatServer:
         """
         if not member.present:
             return
+        reason = cleanText(reason)
         audience = self._audienceOf(member)
         audience.pop(member, None)
         self._remove(member)
@@ -405,7 +422,7 @@ class ChatServer:
 
         def deliverWaiting(messages: list[PrivateMessage]) -> None:
             for message in messages:
-                self._deliverTo(member, message)
+                self._deliverTo(member, cleanStored(message))
 
         return self._durable(self._store.takePendingPrivate(folded)).addCallback(
             deliverWaiting
@@ -477,8 +494,10 @@ class ChatServer:
         L{None}) and tell the room, the member included.
         """
         room = self.roomOf(member, roomName)
+        # Leaving never fails for its reason: the reason is cleaned instead.
         self._fanOut(
-            Parted(room.name, member.nick, self.now(), reason), list(room.members)
+            Parted(room.name, member.nick, self.now(), cleanText(reason)),
+            list(room.members),
         )
         self._removeFromRoom(member, room)
         if member.currentRoom is room:
@@ -512,6 +531,7 @@ class ChatServer:
         @return: a Deferred that fires with the message once delivered, or
             fails with L{StoreFailed}.
         """
+        checkText(text)
         room = self.roomOf(member, roomName)
         room.lastSequence += 1
         message = RoomMessage(
@@ -532,6 +552,7 @@ class ChatServer:
         C{nick}, and a copy to the sender.  If C{nick} is registered but not
         here, it waits in the store for its next login.
         """
+        checkText(text)
         recipient = self._members.get(fold(nick))
         if recipient is None and not self.isRegistered(nick):
             raise NoSuchNick(f"Nobody is called {nick}.")
@@ -558,6 +579,7 @@ class ChatServer:
         """
         Commit a new topic for one of C{member}'s rooms, then tell the room.
         """
+        checkText(text, "A topic")
         room = self.roomOf(member, roomName)
         if len(text) > TOPIC_MAX_LENGTH:
             raise TopicTooLong(
@@ -715,7 +737,7 @@ class ChatServer:
             if missing:
                 self._deliverTo(member, HistoryGap(room.name, after + 1, first - 1))
             for message in messages:
-                self._deliverTo(member, message)
+                self._deliverTo(member, cleanStored(message))
             end = membership.since if kind != "page" else through
             self._deliverTo(member, HistoryEnd(room.name, len(messages), end, kind))
 

@@ -87,6 +87,7 @@ from .limits import (
     ConnectionRules,
 )
 from .names import fold
+from .textrules import checkText
 from .writenow import writerFor
 
 SERVER_NAME: Final = "twisted-chat"
@@ -702,6 +703,12 @@ class IRCChatProtocol(Protocol):
             if not inner.upper().startswith("ACTION "):
                 return  # other CTCP requests are not passed on
             text, action = inner[7:], True
+        try:
+            checkText(text)
+        except ChatError as error:
+            if not notice:
+                self.tell(error.message)
+            return
         for target in targets:
             try:
                 if target.startswith("#"):
@@ -840,7 +847,11 @@ class IRCChatProtocol(Protocol):
 
     def _awayCommand(self, params: tuple[str, ...]) -> None:
         if params and params[0]:
-            self.away = params[0]
+            try:
+                self.away = checkText(params[0], "An away message")
+            except ChatError as error:
+                self.tell(error.message)
+                return
             self._numeric("306", "You have been marked as being away")
         else:
             self.away = None
