@@ -108,6 +108,8 @@ class ProtocolDocumentTests(SynchronousTestCase):
             f"| {limits.LOGIN_TIMEOUT:g} seconds | `--login-timeout S`",
             f"| Time to complete a TLS handshake | {limits.HANDSHAKE_TIMEOUT:g} seconds |",
             f"| {limits.MAX_ROOMS_PER_MEMBER} | `--max-rooms N`",
+            f"| {limits.MAX_WAITING_PRIVATE} | `--max-waiting-private N`",
+            f"| {limits.MAX_WAITING_PER_SENDER} | `--max-waiting-per-sender N`",
             f"| {limits.ROOM_LIST_MAX}; `ENDROOMS` counts them all |",
         ]:
             self.assertTrue(text in PROTOCOL, text)

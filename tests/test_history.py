@@ -11,7 +11,12 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.commands import QuitCommand, Say
 from twisted_chat.core import ChatServer, Member
-from twisted_chat.errors import NickRegistered, NoSuchNick, StoreFailed
+from twisted_chat.errors import (
+    NickRegistered,
+    NoSuchNick,
+    StoreFailed,
+    TooManyWaiting,
+)
 from twisted_chat.events import (
     AccountInfo,
     Event,
@@ -26,6 +31,7 @@ from twisted_chat.events import (
 )
 from twisted_chat.interpreter import CommandInterpreter
 from twisted_chat.limits import LOBBY, RESUME_LIMIT
+from twisted_chat.store import StoredState, StoreError
 
 from .helpers import (
     ManualStore,
@@ -341,6 +347,85 @@ class AccountBindingTests(SynchronousTestCase):
         again, againSees = connectMember(self.chat)
         self.chat.bindAccount(again, "Bob")
         self.assertNotIn(PrivateMessage, [type(e) for e in againSees.events])
+
+
+class WaitingPrivateTests(DurableTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.chat.registered("bob")
+        self.chat.maxWaitingPrivate = 5
+        self.chat.maxWaitingPerSender = 3
+
+    def test_boundPerSenderInFlight(self) -> None:
+        """
+        Messages sent at the same instant, before any is stored, count at
+        once: a fourth from one sender is refused, and nothing is stored
+        for it.
+        """
+        for n in range(3):
+            self.chat.sendPrivate(self.alice, "bob", f"m{n}")
+        error = self.assertRaises(
+            TooManyWaiting, self.chat.sendPrivate, self.alice, "bob", "m3"
+        )
+        self.assertIn("You already have 3 messages waiting for bob", error.message)
+        self.store.flush()
+        waiting = self.successResultOf(self.store.memory.takePendingPrivate("bob"))
+        self.assertEqual([m.text for m in waiting], ["m0", "m1", "m2"])
+
+    def test_boundPerRecipient(self) -> None:
+        """
+        Senders together may leave at most the recipient's bound; renaming
+        oneself does not get around it.
+        """
+        for n in range(5):
+            self.chat.changeNick(self.alice, f"alias{n}")
+            self.chat.sendPrivate(self.alice, "bob", "x")
+        self.chat.changeNick(self.alice, "alias9")
+        error = self.assertRaises(
+            TooManyWaiting, self.chat.sendPrivate, self.alice, "bob", "x"
+        )
+        self.assertIn("bob already has 5 messages waiting", error.message)
+
+    def test_failedWriteGivesBack(self) -> None:
+        """A message the store failed to keep frees its place."""
+        self.store.failNext = True
+        failed = self.chat.sendPrivate(self.alice, "bob", "lost")
+        self.store.flush()
+        self.failureResultOf(failed, StoreFailed)
+        self.flushLoggedErrors(StoreError)
+        for n in range(3):
+            self.chat.sendPrivate(self.alice, "bob", f"m{n}")
+        self.assertRaises(TooManyWaiting, self.chat.sendPrivate, self.alice, "bob", "x")
+
+    def test_loginEmpties(self) -> None:
+        """Once the recipient logs in and gets them, more may wait again."""
+        for n in range(3):
+            self.chat.sendPrivate(self.alice, "bob", f"m{n}")
+        self.store.flush()
+        bob, _ = connectMember(self.chat)
+        self.chat.bindAccount(bob, "bob")
+        self.store.flush()
+        self.chat.quit(bob, "bye")
+        for n in range(3):
+            self.chat.sendPrivate(self.alice, "bob", f"again {n}")
+
+    def test_presentRecipientUnbounded(self) -> None:
+        """The bound is on what waits: messages to someone here are not held."""
+        bob, _ = connectMember(self.chat)
+        self.chat.bindAccount(bob, "bob")
+        for n in range(10):
+            self.chat.sendPrivate(self.alice, "bob", f"m{n}")
+
+    def test_countsFromTheStore(self) -> None:
+        """What already waited before a restart counts."""
+        store = ManualStore()
+        store.memory.load = lambda: StoredState(
+            registeredNicks={"bob"}, waitingPrivate={"bob": {"alice": 3}}
+        )
+        chat, _ = makeChat(store=store)
+        chat.maxWaitingPerSender = 3
+        alice, _ = connectMember(chat, "alice")
+        self.assertRaises(TooManyWaiting, chat.sendPrivate, alice, "bob", "x")
 
 
 class QuitOrderTests(DurableTestCase):

@@ -182,6 +182,20 @@ class SQLiteStoreTests(StoreContract, TestCase):
         self.assertEqual(rooms["#quiet"].lastSequence, 0)
         self.assertEqual(state.registeredNicks, {"ann"})
 
+    async def test_waitingPrivateCounted(self) -> None:
+        """
+        After a restart the store says how many private messages wait for
+        each recipient from each sender, so the bounds on them hold across
+        restarts; delivered ones do not count.
+        """
+        store = self.makeStore()
+        for sender in ["Mallory", "mallory", "eve"]:
+            await store.appendPrivate(PrivateMessage(sender, "Bob", T, "x"), False)
+        await store.appendPrivate(PrivateMessage("eve", "carol", T, "x"), True)
+        await store.close()
+        state = SQLiteStore(self.path.path, reactor).load()
+        self.assertEqual(state.waitingPrivate, {"bob": {"mallory": 2, "eve": 1}})
+
     async def test_numbersOutlivePruning(self) -> None:
         """A room whose messages were all pruned still goes on from its last number."""
         store = self.makeStore()

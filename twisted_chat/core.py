@@ -22,6 +22,7 @@ L{twisted.internet.task.Clock}; the store is injected too.
 
 import dataclasses
 import itertools
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Literal, NoReturn, TypeVar
 
@@ -42,6 +43,7 @@ from .errors import (
     NotPermitted,
     StoreFailed,
     TooManyRooms,
+    TooManyWaiting,
     TopicTooLong,
 )
 from .events import (
@@ -68,6 +70,8 @@ from .limits import (
     HISTORY_ON_JOIN,
     LOBBY,
     MAX_ROOMS_PER_MEMBER,
+    MAX_WAITING_PER_SENDER,
+    MAX_WAITING_PRIVATE,
     RESUME_LIMIT,
     TOPIC_MAX_LENGTH,
 )
@@ -280,9 +284,13 @@ class ChatServer:
         lobbyName: str = LOBBY,
         historyOnJoin: int = HISTORY_ON_JOIN,
         maxRoomsPerMember: int = MAX_ROOMS_PER_MEMBER,
+        maxWaitingPrivate: int = MAX_WAITING_PRIVATE,
+        maxWaitingPerSender: int = MAX_WAITING_PER_SENDER,
     ) -> None:
         self._clock = clock
         self.maxRoomsPerMember = maxRoomsPerMember
+        self.maxWaitingPrivate = maxWaitingPrivate
+        self.maxWaitingPerSender = maxWaitingPerSender
         self._store: IChatStore = store if store is not None else MemoryStore()
         state = self._store.load()
         self._members: dict[str, Member] = {}
@@ -295,6 +303,13 @@ class ChatServer:
             for stored in state.rooms
         }
         self._registered = set(state.registeredNicks)
+        # Private messages waiting (committed or being committed) for each
+        # away recipient, by sender; counted before the write starts, so
+        # that messages sent at the same instant cannot all pass the bound.
+        self._waiting = {
+            recipient: Counter(senders)
+            for recipient, senders in state.waitingPrivate.items()
+        }
         self._guestNumbers = itertools.count(1)
         self.lobbyName = checkRoomName(lobbyName)
         self.historyOnJoin = historyOnJoin
@@ -424,6 +439,7 @@ class ChatServer:
             for message in messages:
                 self._deliverTo(member, cleanStored(message))
 
+        self._waiting.pop(folded, None)
         return self._durable(self._store.takePendingPrivate(folded)).addCallback(
             deliverWaiting
         )
@@ -550,7 +566,11 @@ class ChatServer:
         """
         Commit a private message, then deliver it to the member called
         C{nick}, and a copy to the sender.  If C{nick} is registered but not
-        here, it waits in the store for its next login.
+        here, it waits in the store for its next login, if fewer than the
+        bounds already wait for it.
+
+        @raise TooManyWaiting: if as many messages as may wait for C{nick}
+            already do, from anyone or from this sender.
         """
         checkText(text)
         recipient = self._members.get(fold(nick))
@@ -570,8 +590,38 @@ class ChatServer:
             else:
                 self._fanOut(message, list(dict.fromkeys([recipient, member])))
 
+        held = self._holdWaiting(member.nick, nick) if recipient is None else None
         stored = self._store.appendPrivate(message, recipient is not None)
+        if held is not None:
+            stored.addErrback(self._giveBackWaiting, *held)
         return self._durable(stored).addCallback(committed)
+
+    def _holdWaiting(self, sender: str, recipient: str) -> tuple[Counter[str], str]:
+        """
+        Count one more private message waiting for C{recipient}, or refuse
+        it; return where it was counted, to give the place back if it is not
+        stored after all.
+        """
+        senders = self._waiting.setdefault(fold(recipient), Counter())
+        if senders.total() >= self.maxWaitingPrivate:
+            raise TooManyWaiting(
+                f"{recipient} already has {senders.total()} messages waiting;"
+                " this one was not stored."
+            )
+        key = fold(sender)
+        if senders[key] >= self.maxWaitingPerSender:
+            raise TooManyWaiting(
+                f"You already have {senders[key]} messages waiting for"
+                f" {recipient}; this one was not stored."
+            )
+        senders[key] += 1
+        return senders, key
+
+    @staticmethod
+    def _giveBackWaiting(failure: Failure, senders: Counter[str], key: str) -> Failure:
+        """A waiting message was not stored: its place is free again."""
+        senders[key] -= 1
+        return failure
 
     def setTopic(
         self, member: Member, roomName: str | None, text: str

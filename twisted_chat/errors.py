@@ -114,6 +114,10 @@ class TooManyRooms(ChatError):
     code = "too-many-rooms"
 
 
+class TooManyWaiting(ChatError):
+    code = "too-many-waiting"
+
+
 class LoginRequired(ChatError):
     code = "login-required"
 

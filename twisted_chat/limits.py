@@ -60,6 +60,15 @@ Most messages one C{/resume} replays; older missing ones are announced as a
 gap, to be paged back with C{/history}.
 """
 
+MAX_WAITING_PRIVATE: Final = 100
+MAX_WAITING_PER_SENDER: Final = 10
+"""
+Private messages that may wait for one registered nick who is away
+(C{--max-waiting-private}), and of those, from one sender
+(C{--max-waiting-per-sender}); past either, a message is refused and not
+stored.  They bound what anyone can make the server keep for someone else.
+"""
+
 PASSWORD_MIN_LENGTH: Final = 8
 PASSWORD_MAX_LENGTH: Final = 128
 """Password lengths, in characters; a password has no spaces."""

@@ -33,6 +33,8 @@ from .limits import (
     MAX_QUEUED_BYTES,
     MAX_QUEUED_LINES,
     MAX_ROOMS_PER_MEMBER,
+    MAX_WAITING_PER_SENDER,
+    MAX_WAITING_PRIVATE,
     MIN_LINE_LENGTH_SETTING,
     NEW_PER_ADDRESS,
     NEW_PER_ADDRESS_WINDOW,
@@ -243,6 +245,20 @@ class Options(usage.Options):
             "Rooms one member may be in at once.",
             int,
         ],
+        [
+            "max-waiting-private",
+            None,
+            MAX_WAITING_PRIVATE,
+            "Private messages that may wait for one registered nick who is away.",
+            int,
+        ],
+        [
+            "max-waiting-per-sender",
+            None,
+            MAX_WAITING_PER_SENDER,
+            "Of those, how many from one sender.",
+            int,
+        ],
     ]
 
     def __init__(self) -> None:
@@ -375,6 +391,8 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         store,
         historyOnJoin=config["history-on-join"],
         maxRoomsPerMember=config["max-rooms"],
+        maxWaitingPrivate=config["max-waiting-private"],
+        maxWaitingPerSender=config["max-waiting-per-sender"],
     )
     accounts = Accounts(store, PasswordHasher(reactor), reactor)
     factory = LineChatFactory(

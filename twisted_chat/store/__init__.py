@@ -54,12 +54,14 @@ class AccountRecord:
 @dataclass(frozen=True, slots=True)
 class StoredState:
     """
-    What the chat core needs at start-up: the rooms that have a history and
-    the registered nicks (folded).
+    What the chat core needs at start-up: the rooms that have a history,
+    the registered nicks (folded), and how many private messages wait for
+    each recipient from each sender (both folded).
     """
 
     rooms: list[StoredRoom] = field(default_factory=list)
     registeredNicks: set[str] = field(default_factory=set)
+    waitingPrivate: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 class IChatStore(Interface):

@@ -128,9 +128,18 @@ class SQLiteStore:
             registered = {
                 row[0] for row in connection.execute("SELECT folded FROM accounts")
             }
+            waiting: dict[str, dict[str, int]] = {}
+            for recipient, sender, count in connection.execute(
+                """
+                SELECT recipient_folded, lower(sender), count(*)
+                FROM private_messages WHERE NOT delivered
+                GROUP BY recipient_folded, lower(sender)
+                """
+            ):
+                waiting.setdefault(recipient, {})[sender] = count
         finally:
             connection.close()
-        return StoredState(rooms, registered)
+        return StoredState(rooms, registered, waiting)
 
     # The queue
 
