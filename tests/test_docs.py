@@ -93,6 +93,8 @@ class ProtocolDocumentTests(SynchronousTestCase):
             f"| {limits.LOGIN_FAILURES_PER_ADDRESS} in any"
             f" {limits.LOGIN_FAILURE_WINDOW / 60:g} minutes |",
             f"| Lines a client may send at once | {limits.FLOOD_BURST} |",
+            f"in its first {limits.FLOOD_ARRIVAL_SECONDS:g} seconds"
+            f" | {limits.FLOOD_ARRIVAL_BURST} |",
             f"| {limits.FLOOD_RATE:g} | `--flood-rate R`",
             f"| {limits.MAX_QUEUED_LINES} lines or {limits.MAX_QUEUED_BYTES} bytes |",
             f"| {limits.SEND_QUEUE_BYTES} bytes | `--send-queue BYTES`",

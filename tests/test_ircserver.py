@@ -369,6 +369,8 @@ class RoomTests(IRCTestCase):
         alice.send("TOPIC #lobby", "NICK alicia")
         replies = alice.messages()
         self.assertEqual([m.command for m in replies], ["332", "333", "NICK"])
+        # Who set it, as nick!user@host, and when, in seconds (irssi shows it).
+        self.assertEqual(replies[1].params[2:], ("bob!bob@chat", "1700000000"))
         self.assertIn("NICK alice alicia", " ".join(bob.lines()))
         alice.send("PART #lobby :bye all")
         self.assertIn("PART #lobby alicia", bob.lines()[0])
@@ -394,6 +396,19 @@ class RoomTests(IRCTestCase):
              "318", "321", "322", "323", "324", "368", "482", "221", "306", "305",
              "302", "303", "PONG"],
         )  # fmt: skip
+
+    def test_modesAsAdvertised(self) -> None:
+        """A channel's modes are what ISUPPORT and 004 advertise: +n."""
+        client = IRCClient(self.factory, self.clock)
+        client.send("NICK alice", "USER a 0 * :A", "JOIN #lobby")
+        messages = client.messages()
+        (welcome4,) = [m for m in messages if m.command == "004"]
+        (isupport,) = [m for m in messages if m.command == "005"]
+        self.assertEqual(welcome4.params[-1], "n")
+        self.assertIn("CHANMODES=,,,n", isupport.params)
+        client.send("MODE #lobby")
+        (modes,) = client.messages()
+        self.assertEqual((modes.command, modes.params[-1]), ("324", "+n"))
 
     def test_awayTold(self) -> None:
         """Writing to, or asking about, an away IRC user gets 301 and why."""
@@ -449,10 +464,52 @@ class RoomTests(IRCTestCase):
         self.factory.rules = DEFAULT_RULES
         alice = self.register("alice")
         self.clock.advance(60)
-        alice.send(*["PING x"] * 8)
-        self.assertEqual(alice.commands().count("PONG"), 5)
+        alice.send(*["PRIVMSG nobody :x"] * 8)
+        self.assertEqual(alice.commands().count("401"), 5)
         self.clock.advance(1.5)
-        self.assertEqual(alice.commands().count("PONG"), 3)
+        self.assertEqual(alice.commands().count("401"), 3)
+
+    def test_arrivalNotDelayed(self) -> None:
+        """
+        What irssi sends in its first second (registration, a join and the
+        queries after it) goes through at once, with no flood notice.
+        """
+        self.factory.rules = DEFAULT_RULES
+        client = IRCClient(self.factory, self.clock)
+        client.send(
+            "CAP LS 302", "NICK alice", "USER alice 0 * :Alice",
+            "CAP REQ :multi-prefix server-time", "CAP END", "MODE alice +i",
+            "JOIN #lobby", "MODE #lobby", "WHO #lobby", "MODE #lobby b",
+            "PING irssi-lag",
+        )  # fmt: skip
+        commands = client.commands()
+        self.assertNotIn("NOTICE", commands)
+        self.assertEqual(commands[-1], "PONG")
+        self.assertEqual(client.transport.producerState, "producing")
+
+    def test_arrivalAllowanceEnds(self) -> None:
+        """
+        The arrival allowance is gone after its seconds: then 5 lines at
+        once, as for everyone.
+        """
+        self.factory.rules = DEFAULT_RULES
+        alice = self.register("alice")
+        self.clock.advance(10)
+        alice.send(*["PRIVMSG nobody :x"] * 8)
+        self.assertEqual(alice.commands().count("401"), 5)
+
+    def test_cheapQueries(self) -> None:
+        """
+        Queries cost half a line: 9 go through at once where 5 messages
+        would.
+        """
+        self.factory.rules = DEFAULT_RULES
+        alice = self.register("alice")
+        alice.send("JOIN #lobby")
+        self.clock.advance(60)
+        alice.messages()
+        alice.send(*["MODE #lobby"] * 12)
+        self.assertEqual(alice.commands().count("324"), 9)
 
     def test_recipientsCostLines(self) -> None:
         """

@@ -55,3 +55,59 @@ class TokenBucketTests(SynchronousTestCase):
                 taken += 1
             self.assertGreater(bucket.delay(), 0)
         self.assertLessEqual(taken, burst + rate * clock.seconds() + 1e-6)
+
+    def test_arrivalAllowance(self) -> None:
+        """
+        An arrival allowance is taken at once, never refilled, and what is
+        left of it is gone after its seconds.
+        """
+        clock = Clock()
+        bucket = TokenBucket(5, 2.0, clock, arrival=20, arrivalSeconds=10)
+        self.assertEqual(sum(bucket.take() for _ in range(12)), 12)
+        clock.advance(9)
+        self.assertEqual(sum(bucket.take() for _ in range(100)), 8)
+        clock.advance(10)
+        self.assertEqual(sum(bucket.take() for _ in range(100)), 5)
+        unused = TokenBucket(5, 2.0, clock, arrival=20, arrivalSeconds=10)
+        clock.advance(10)
+        self.assertEqual(sum(unused.take() for _ in range(100)), 5)
+
+    def test_chargeAndRefund(self) -> None:
+        """
+        A charge may put the bucket in debt, to be paid back at the rate; a
+        refund never fills it beyond its burst.
+        """
+        clock = Clock()
+        bucket = TokenBucket(5, 2.0, clock)
+        bucket.take()
+        bucket.charge(7)
+        self.assertFalse(bucket.take())
+        self.assertEqual(bucket.delay(), 2.0)
+        clock.advance(2)
+        self.assertTrue(bucket.take())
+        bucket.charge(-100)
+        self.assertEqual(sum(bucket.take() for _ in range(100)), 5)
+
+    @given(
+        st.integers(1, 20),
+        st.integers(0, 40),
+        st.lists(st.tuples(st.floats(0, 5), st.integers(0, 3)), max_size=50),
+    )
+    def test_chargesNeverMoreThanAllowed(
+        self, burst: int, arrival: int, steps: list[tuple[float, int]]
+    ) -> None:
+        """
+        With charges for extra cost, what is spent never exceeds the arrival
+        allowance (or the burst), plus the rate times the time, plus the
+        last charge (a debt paid later).
+        """
+        clock = Clock()
+        bucket = TokenBucket(burst, 2.0, clock, arrival=arrival, arrivalSeconds=10)
+        spent = 0
+        for step, extra in steps:
+            clock.advance(step)
+            while bucket.take():
+                bucket.charge(extra)
+                spent += 1 + extra
+        allowed = max(burst, arrival) + 2.0 * clock.seconds()
+        self.assertLessEqual(spent, allowed + 3 + 1e-6)

@@ -31,7 +31,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from .backlog import Backlog
-from .limits import ConnectionRules
+from .limits import FLOOD_ARRIVAL_SECONDS, ConnectionRules
 from .throttle import TokenBucket
 
 
@@ -119,7 +119,13 @@ class ConnectionGuard:
         self._lastHeard = clock.seconds()
         self._unfinished = "Not logged in"
         self._bucket = (
-            TokenBucket(rules.floodBurst, rules.floodRate, clock)
+            TokenBucket(
+                rules.floodBurst,
+                rules.floodRate,
+                clock,
+                arrival=rules.floodArrivalBurst,
+                arrivalSeconds=FLOOD_ARRIVAL_SECONDS,
+            )
             if rules.floodRate > 0
             else None
         )
@@ -232,13 +238,15 @@ class ConnectionGuard:
             if waitFor is not None and not waitFor.called:
                 self._waitFor(waitFor)
 
-    def charge(self, lines: int) -> None:
+    def charge(self, lines: float) -> None:
         """
         Count the line being carried out as C{lines} more: it asks for as
-        much as that many lines would (one IRC message to several targets).
-        The lines after it wait until the flood rate has paid for it.
+        much as that many lines would (one IRC message to several targets),
+        and the lines after it wait until the flood rate has paid for it; or,
+        with a negative C{lines}, as less than a whole line (a query that
+        costs the server little).
         """
-        if self._bucket is not None and lines > 0:
+        if self._bucket is not None:
             self._bucket.charge(lines)
 
     def _slowDown(self, delay: float) -> None:

@@ -113,6 +113,23 @@ MOTD: Final = (
     "Join #lobby to find everyone.",
 )
 
+CHEAP_QUERIES: Final = frozenset(
+    {"CAP", "ISON", "MODE", "NAMES", "PING", "PONG", "USERHOST", "WHO", "WHOIS"}
+)
+CHEAP_QUERY_COST: Final = 0.5
+"""
+Commands that ask and change nothing (or, for MODE, nothing this server
+lets change) cost this much of the flood allowance, a message a whole line:
+clients send a handful of them after every join (ergo's fakelag practice).
+"""
+
+CHANNEL_MODES: Final = "n"
+"""
+The modes every channel has, and all this server has so far: C{n}, no
+messages from outside (only members may speak in a room).  C{t} is not
+claimed: any member may set the topic.
+"""
+
 MAX_TARGETS: Final = 4
 """
 Recipients one PRIVMSG or NOTICE may name (C{TARGMAX}, as ergo's); each
@@ -254,6 +271,8 @@ class IRCChatProtocol(Protocol):
             elif self.member is None and message.command not in _BEFORE_REGISTRATION:
                 self._numeric("451", "You have not registered")
             else:
+                if message.command in CHEAP_QUERIES:
+                    self.guard.charge(-(1 - CHEAP_QUERY_COST))
                 # A SASL check answers later; the lines after it wait.
                 return handler(self, message.params)
         except Exception:
@@ -417,7 +436,7 @@ class IRCChatProtocol(Protocol):
             return [self._reply("331", topic.room, "No topic is set")] if asked else []
         return [
             self._reply("332", topic.room, topic.text),
-            self._reply("333", topic.room, topic.nick, str(topic.time // 1000)),
+            self._reply("333", topic.room, mask(topic.nick), str(topic.time // 1000)),
         ]
 
     def _namesReplies(self, room: str, nicks: tuple[str, ...]) -> list[IRCMessage]:
@@ -542,7 +561,7 @@ class IRCChatProtocol(Protocol):
             "002", f"Your host is {SERVER_NAME}, running twisted_chat {__version__}"
         )
         self._numeric("003", "This server speaks IRC beside its own line protocol")
-        self._numeric("004", SERVER_NAME, __version__, "i", "nt")
+        self._numeric("004", SERVER_NAME, __version__, "i", CHANNEL_MODES)
         self._numeric(
             "005",
             "CASEMAPPING=ascii",
@@ -554,7 +573,7 @@ class IRCChatProtocol(Protocol):
             f"CHANLIMIT=#:{self.factory.chat.maxRoomsPerMember}",
             f"TARGMAX=PRIVMSG:{MAX_TARGETS},NOTICE:{MAX_TARGETS}",
             "PREFIX=()",
-            "CHANMODES=,,,nt",
+            f"CHANMODES=,,,{CHANNEL_MODES}",
             "NETWORK=twisted_chat",
             "are supported by this server",
         )
@@ -834,7 +853,7 @@ class IRCChatProtocol(Protocol):
                 self._numeric("403", target, "No such channel")
                 return
             if len(params) == 1:
-                self._numeric("324", target, "+")
+                self._numeric("324", target, f"+{CHANNEL_MODES}")
             elif params[1].lstrip("+-") == "b":
                 self._numeric("368", target, "End of channel ban list")
             else:

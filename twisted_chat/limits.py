@@ -95,6 +95,18 @@ reading that connection until the next token is due.  A rate of 0 turns
 flood control off.
 """
 
+FLOOD_ARRIVAL_BURST: Final = 20
+FLOOD_ARRIVAL_SECONDS: Final = 10.0
+"""
+Lines a new connection may send at once in its first seconds, before flood
+control holds it to the burst and rate above (C{--flood-arrival-burst}): an
+IRC client's registration, its joins and the queries that follow them
+(irssi and WeeChat send a dozen lines in their first second), or a
+C{twisted-chat} client's nick, login and rooms, go through without delay,
+as ergo's fakelag allows.  What is left of it is gone after that many
+seconds; it never refills.
+"""
+
 MAX_QUEUED_LINES: Final = 20
 MAX_QUEUED_BYTES: Final = 8192
 """
@@ -173,6 +185,7 @@ class ConnectionRules:
 
     floodBurst: int = FLOOD_BURST
     floodRate: float = FLOOD_RATE
+    floodArrivalBurst: int = FLOOD_ARRIVAL_BURST
     maxQueuedLines: int = MAX_QUEUED_LINES
     maxQueuedBytes: int = MAX_QUEUED_BYTES
     sendQueueBytes: int = SEND_QUEUE_BYTES

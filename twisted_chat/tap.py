@@ -22,6 +22,7 @@ from .ircserver import IRCChatFactory
 from .limits import (
     DEFAULT_LISTEN,
     FD_MARGIN,
+    FLOOD_ARRIVAL_BURST,
     FLOOD_BURST,
     FLOOD_RATE,
     HISTORY_ON_JOIN,
@@ -150,6 +151,13 @@ class Options(usage.Options):
             int,
         ],
         ["flood-burst", None, FLOOD_BURST, "Lines a client may send at once.", int],
+        [
+            "flood-arrival-burst",
+            None,
+            FLOOD_ARRIVAL_BURST,
+            "Lines a new connection may send at once (registering, joining).",
+            int,
+        ],
         [
             "flood-rate",
             None,
@@ -336,6 +344,7 @@ def connectionRules(config: Options) -> ConnectionRules:
         return UNLIMITED
     return ConnectionRules(
         floodBurst=config["flood-burst"],
+        floodArrivalBurst=config["flood-arrival-burst"],
         floodRate=config["flood-rate"],
         maxQueuedLines=config["max-queued-lines"],
         maxQueuedBytes=config["max-queued-bytes"],
