@@ -68,6 +68,41 @@ def runAtOnce(function: Callable[..., Any], *args: object) -> Deferred[Any]:
     return maybeDeferred(function, *args)
 
 
+class HeldRunner:
+    """
+    Runs "in a thread" only when a test says so: each call waits in L{held}
+    until L{runNext} or L{runAll}, so a test chooses which password checks
+    are in flight at once and when each ends.
+
+    @ivar ran: the arguments of every call made so far, in order.
+    """
+
+    def __init__(self) -> None:
+        self.held: list[tuple[Callable[..., Any], tuple[object, ...], Deferred[Any]]]
+        self.held = []
+        self.ran: list[tuple[str, tuple[object, ...]]] = []
+
+    def __call__(self, function: Callable[..., Any], *args: object) -> Deferred[Any]:
+        waiting: Deferred[Any] = Deferred()
+        self.held.append((function, args, waiting))
+        self.ran.append((function.__name__, args))
+        return waiting
+
+    def checked(self) -> list[str]:
+        """The passwords given to a verify call so far, in order."""
+        return [str(args[1]) for name, args in self.ran if name == "_verify"]
+
+    def runNext(self) -> None:
+        """Finish the oldest call held."""
+        function, args, waiting = self.held.pop(0)
+        maybeDeferred(function, *args).chainDeferred(waiting)
+
+    def runAll(self) -> None:
+        """Finish every call held, and those they start, until none is left."""
+        while self.held:
+            self.runNext()
+
+
 FAST_ARGON2 = Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1)
 """argon2id at its cheapest, for tests only."""
 

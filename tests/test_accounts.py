@@ -7,10 +7,19 @@ tests stay fast and need no threads.
 """
 
 from argon2 import PasswordHasher as Argon2Hasher
+from twisted.internet.defer import Deferred, ensureDeferred, fail
 from twisted.internet.task import Clock
+from twisted.logger import LogEvent, Logger
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.accounts import Accounts, LoginThrottle, PasswordHasher, checkPassword
+from twisted_chat.accounts import (
+    Accounts,
+    ChatAccount,
+    LoginAttempt,
+    LoginThrottle,
+    PasswordHasher,
+    checkPassword,
+)
 from twisted_chat.commands import (
     ChangePassword,
     Join,
@@ -26,13 +35,16 @@ from twisted_chat.interpreter import CommandInterpreter
 from twisted_chat.limits import (
     LOBBY,
     LOGIN_FAILURE_WINDOW,
-    LOGIN_FAILURES_PER_ACCOUNT,
+    LOGIN_FAILURES_PER_ACCOUNT_ADDRESS,
     LOGIN_FAILURES_PER_ADDRESS,
+    LOGIN_PAUSE_FIRST,
+    LOGIN_PAUSE_MAX,
 )
 from twisted_chat.store.memory import MemoryStore
 
 from .helpers import (
     FAST_ARGON2,
+    HeldRunner,
     RecordingParticipant,
     makeAccounts,
     makeChat,
@@ -56,25 +68,97 @@ class PasswordRulesTests(SynchronousTestCase):
 
 
 class ThrottleTests(SynchronousTestCase):
-    def test_window(self) -> None:
-        """After limit failures a key waits until the oldest ages out."""
-        clock = Clock()
-        throttle = LoginThrottle(clock, 3, 60)
-        for _ in range(3):
-            self.assertEqual(throttle.wait("k"), 0)
-            throttle.failed("k")
-            clock.advance(10)
-        self.assertEqual(throttle.wait("k"), 30)
-        clock.advance(30)
-        self.assertEqual(throttle.wait("k"), 0)
-        self.assertEqual(throttle.wait("other"), 0)
+    """The L{LoginThrottle} alone, its attempts ended by hand."""
 
-    def test_forgive(self) -> None:
-        """A success clears a key's failures."""
-        throttle = LoginThrottle(Clock(), 1, 60)
-        throttle.failed("k")
-        throttle.forgive("k")
-        self.assertEqual(throttle.wait("k"), 0)
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.throttle = LoginThrottle(
+            self.clock, perAccountAddress=3, perAddress=5, window=60
+        )
+
+    def admit(self, account: str = "k", address: str = "a") -> LoginAttempt:
+        return self.successResultOf(
+            ensureDeferred(self.throttle.admit(account, address))
+        )
+
+    def refused(self, account: str = "k", address: str = "a") -> str:
+        failure = self.failureResultOf(
+            ensureDeferred(self.throttle.admit(account, address)), LoginThrottled
+        )
+        return str(failure.value)
+
+    def test_window(self) -> None:
+        """After the limit of failures an address waits until the oldest ages out."""
+        for _ in range(3):
+            self.throttle.failed(self.admit())
+            self.clock.advance(10)
+        self.assertIn("try again in 30 seconds", self.refused())
+        self.clock.advance(30)
+        self.throttle.failed(self.admit())
+        self.admit("k", "elsewhere")
+
+    def test_countedFromTheStart(self) -> None:
+        """Attempts still being checked count: the limit holds them back too."""
+        first = self.admit()
+        self.assertNoResult(second := ensureDeferred(self.throttle.admit("k", "a")))
+        self.assertNoResult(third := ensureDeferred(self.throttle.admit("k", "a")))
+        self.refused()
+        self.throttle.failed(first)
+        self.throttle.failed(self.successResultOf(second))
+        self.throttle.failed(self.successResultOf(third))
+        self.refused()
+
+    def test_oneCheckAtATime(self) -> None:
+        """A second attempt for the same account and address waits for the first."""
+        first = self.admit()
+        waiting = ensureDeferred(self.throttle.admit("k", "a"))
+        self.assertNoResult(waiting)
+        self.admit("k", "other address")
+        self.admit("other account", "a")
+        self.throttle.release(first)
+        self.successResultOf(waiting)
+
+    def test_successGivesBackOnlyItsOwnPlace(self) -> None:
+        """A right password frees its own place but forgives no failure."""
+        for _ in range(2):
+            self.throttle.failed(self.admit())
+        self.throttle.release(self.admit())
+        self.throttle.failed(self.admit())
+        self.refused()
+
+    def test_pause(self) -> None:
+        """The pause starts past one address's worth of failures and doubles to its cap."""
+        throttle = LoginThrottle(Clock())
+        limit = LOGIN_FAILURES_PER_ACCOUNT_ADDRESS
+        self.assertEqual(
+            [throttle.pause(limit + n) for n in range(4)],
+            [0, LOGIN_PAUSE_FIRST, 2 * LOGIN_PAUSE_FIRST, 4 * LOGIN_PAUSE_FIRST],
+        )
+        self.assertEqual(throttle.pause(limit + 10_000), LOGIN_PAUSE_MAX)
+
+    def test_tablesBounded(self) -> None:
+        """
+        Attempts age out of every table, and past the capacity the oldest
+        are forgotten first, however many nicks and addresses are made up.
+        """
+        throttle = LoginThrottle(self.clock, window=60, capacity=10)
+        logged: list[LogEvent] = []
+        throttle.log = Logger(observer=logged.append)
+        for n in range(100):
+            attempt = self.successResultOf(
+                ensureDeferred(throttle.admit(f"nick{n}", f"10.0.{n}.1"))
+            )
+            throttle.failed(attempt)
+            self.assertLessEqual(len(throttle._attempts), 10)
+            self.assertLessEqual(len(throttle._byPair), 10)
+            self.assertLessEqual(len(throttle._byAddress), 10)
+            self.assertLessEqual(len(throttle._accountFailures), 10)
+        self.assertEqual(len(logged), 1, "the operator is told once")
+        self.clock.advance(60)
+        self.successResultOf(ensureDeferred(throttle.admit("k", "a")))
+        self.assertEqual(len(throttle._byAddress), 1)
+        self.assertEqual(throttle._accountFailures, {})
+        self.assertEqual(logged[-1]["count"], 90)
 
 
 class AccountsTests(SynchronousTestCase):
@@ -129,15 +213,32 @@ class AccountsTests(SynchronousTestCase):
         self.assertTrue(verified[0].startswith("$argon2id$"))
         self.assertEqual(hashed, [], "the stand-in was made beforehand")
 
-    def test_throttledPerAccount(self) -> None:
-        """Too many failures for one account refuse even the right password."""
-        for n in range(LOGIN_FAILURES_PER_ACCOUNT):
-            self.failureResultOf(self.accounts.login("ann", "wrong-one", f"10.0.0.{n}"))
+    def test_throttledPerAccountAndAddress(self) -> None:
+        """
+        Too many failures for one account from one address refuse that
+        address even the right password, until the window has passed.
+        """
+        for _ in range(LOGIN_FAILURES_PER_ACCOUNT_ADDRESS):
+            self.failureResultOf(
+                self.accounts.login("ann", "wrong-one", "6.6.6.6"), LoginFailed
+            )
         self.failureResultOf(
-            self.accounts.login("ann", PASSWORD, "10.0.1.1"), LoginThrottled
+            self.accounts.login("ann", PASSWORD, "6.6.6.6"), LoginThrottled
         )
         self.clock.advance(LOGIN_FAILURE_WINDOW)
+        self.successResultOf(self.accounts.login("ann", PASSWORD, "6.6.6.6"))
+
+    def test_othersFailuresLockNobodyOut(self) -> None:
+        """
+        Failures from other addresses, one address's worth or many, never
+        refuse the owner's right password from an address that has not failed.
+        """
+        for _ in range(LOGIN_FAILURES_PER_ACCOUNT_ADDRESS):
+            self.failureResultOf(self.accounts.login("ann", "wrong-one", "6.6.6.6"))
         self.successResultOf(self.accounts.login("ann", PASSWORD, "10.0.1.1"))
+        for n in range(50):
+            self.failureResultOf(self.accounts.login("ann", "wrong-one", f"7.0.0.{n}"))
+        self.successResultOf(self.accounts.login("ann", PASSWORD, "10.0.1.2"))
 
     def test_throttledPerAddress(self) -> None:
         """Too many failures from one address refuse it, whatever the nick."""
@@ -172,6 +273,157 @@ class AccountsTests(SynchronousTestCase):
             self.accounts.changePassword("ann", "wrong-one", "other-one", "a"),
             LoginFailed,
         )
+
+
+class LoginsInFlightTests(SynchronousTestCase):
+    """
+    Logins whose argon2 checks take time: the hashing runner holds each
+    check until the test finishes it, as the thread pool would.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.runner = HeldRunner()
+        self.accounts = Accounts(
+            MemoryStore(),
+            PasswordHasher(self.clock, FAST_ARGON2, self.runner),
+            self.clock,
+        )
+        started = self.accounts.start()
+        registered = ensureDeferred(self.accounts.register("ann", PASSWORD))
+        self.runner.runAll()
+        self.successResultOf(started)
+        self.successResultOf(registered)
+        self.runner.ran.clear()
+
+    def login(
+        self, password: str, address: str, nick: str = "ann"
+    ) -> Deferred[ChatAccount]:
+        return ensureDeferred(self.accounts.login(nick, password, address))
+
+    def test_parallelGuesses(self) -> None:
+        """
+        61 logins started at the same instant from one address, the right
+        password last: only the per-account-and-address limit of them are
+        checked, one at a time, and every other is refused at once, the right
+        one included; the right one stays refused from there, not elsewhere.
+        """
+        guesses = [self.login(f"wrong-{n}", "6.6.6.6") for n in range(60)]
+        guesses.append(self.login(PASSWORD, "6.6.6.6"))
+        throttled = [d for d in guesses if d.called]
+        self.assertEqual(len(throttled), 61 - LOGIN_FAILURES_PER_ACCOUNT_ADDRESS)
+        for refused in throttled:
+            self.failureResultOf(refused, LoginThrottled)
+        self.assertIn(guesses[-1], throttled)
+        self.assertEqual(len(self.runner.held), 1, "one check at a time")
+        self.runner.runAll()
+        for guess in guesses[:LOGIN_FAILURES_PER_ACCOUNT_ADDRESS]:
+            self.failureResultOf(guess, LoginFailed)
+        self.assertEqual(
+            self.runner.checked(),
+            [f"wrong-{n}" for n in range(LOGIN_FAILURES_PER_ACCOUNT_ADDRESS)],
+        )
+        self.failureResultOf(self.login(PASSWORD, "6.6.6.6"), LoginThrottled)
+        fromElsewhere = self.login(PASSWORD, "10.0.1.1")
+        self.runner.runAll()
+        self.assertEqual(self.successResultOf(fromElsewhere).nick, "ann")
+
+    def test_parallelGuessesAcrossNicks(self) -> None:
+        """
+        Logins to many nicks started at once from one address: only the
+        per-address limit of them are checked.
+        """
+        guesses = [self.login("wrong-one", "6.6.6.6", f"user{n}") for n in range(61)]
+        self.assertEqual(len(self.runner.held), LOGIN_FAILURES_PER_ADDRESS)
+        self.runner.runAll()
+        outcomes = [self.failureResultOf(guess).type for guess in guesses]
+        self.assertEqual(outcomes.count(LoginFailed), LOGIN_FAILURES_PER_ADDRESS)
+        self.assertEqual(
+            outcomes.count(LoginThrottled), 61 - LOGIN_FAILURES_PER_ADDRESS
+        )
+
+    def test_pacedGuessing(self) -> None:
+        """
+        Guesses started every second from one address, to the account and to
+        other nicks, each checked three seconds later: in one window exactly
+        the limits are checked, per account and address and per address.
+        """
+        guesses = []
+        for second in range(int(LOGIN_FAILURE_WINDOW) - 10):
+            guesses.append(self.login(f"ann-guess-{second}", "6.6.6.6"))
+            guesses.append(
+                self.login(f"other-guess-{second}", "6.6.6.6", f"user{second % 40}")
+            )
+            if second % 3 == 2:
+                self.runner.runAll()
+            self.clock.advance(1)
+        self.runner.runAll()
+        for guess in guesses:
+            self.failureResultOf(guess, LoginFailed, LoginThrottled)
+        checked = self.runner.checked()
+        annChecked = [p for p in checked if p.startswith("ann-")]
+        self.assertEqual(len(annChecked), LOGIN_FAILURES_PER_ACCOUNT_ADDRESS)
+        self.assertEqual(len(checked), LOGIN_FAILURES_PER_ADDRESS)
+
+    def test_ownersSuccessForgivesNoGuesser(self) -> None:
+        """
+        The owner logging in from elsewhere gives a guesser no fresh
+        allowance: its failures still count.
+        """
+        for n in range(LOGIN_FAILURES_PER_ACCOUNT_ADDRESS - 1):
+            guess = self.login(f"wrong-{n}", "6.6.6.6")
+            self.runner.runAll()
+            self.failureResultOf(guess, LoginFailed)
+        owner = self.login(PASSWORD, "10.0.1.1")
+        self.runner.runAll()
+        self.successResultOf(owner)
+        outcomes = []
+        for n in range(3):
+            guess = self.login(f"again-{n}", "6.6.6.6")
+            self.runner.runAll()
+            outcomes.append(self.failureResultOf(guess).type)
+        self.assertEqual(outcomes, [LoginFailed, LoginThrottled, LoginThrottled])
+
+    def test_manyAddressesSlowed(self) -> None:
+        """
+        Once an account has failed more than one address may make it, an
+        address that failed waits (doubling) before its next guess, its
+        parallel guesses too; the owner from a clean address goes straight in.
+        """
+        addresses = [f"7.0.0.{n}" for n in range(10)]
+        guesses = [self.login("wrong-one", address) for address in addresses]
+        self.runner.runAll()
+        for guess in guesses:
+            self.failureResultOf(guess, LoginFailed)
+        pause = LOGIN_PAUSE_FIRST * 2 ** (10 - LOGIN_FAILURES_PER_ACCOUNT_ADDRESS - 1)
+        refused = self.failureResultOf(self.login("wrong-two", addresses[0]))
+        self.assertIn(f"try again in {pause:.0f} seconds", str(refused.value))
+        owner = self.login(PASSWORD, "10.0.1.1")
+        self.runner.runAll()
+        self.successResultOf(owner)
+        # A fresh address's guesses sent together: one is checked, and the
+        # others, waiting their turn, find the address has now failed.
+        together = [self.login(f"fresh-{n}", "8.8.8.8") for n in range(3)]
+        self.runner.runAll()
+        outcomes = [self.failureResultOf(guess).type for guess in together]
+        self.assertEqual(outcomes, [LoginFailed, LoginThrottled, LoginThrottled])
+        self.clock.advance(2 * pause - 1)
+        self.failureResultOf(self.login("wrong-two", addresses[0]), LoginThrottled)
+        self.clock.advance(1)
+        guess = self.login("wrong-two", addresses[0])
+        self.runner.runAll()
+        self.failureResultOf(guess, LoginFailed)
+
+    def test_uncheckedGivesBack(self) -> None:
+        """A login the store could not check holds no place."""
+        store = self.accounts._store
+        self.patch(store, "account", lambda nick: fail(RuntimeError("store down")))
+        for _ in range(LOGIN_FAILURES_PER_ADDRESS + 1):
+            self.failureResultOf(self.login(PASSWORD, "6.6.6.6"), RuntimeError)
+        self.patch(store, "account", MemoryStore.account.__get__(store))
+        owner = self.login(PASSWORD, "6.6.6.6")
+        self.runner.runAll()
+        self.successResultOf(owner)
 
 
 class AccountCommandTests(SynchronousTestCase):
@@ -254,11 +506,11 @@ class AccountCommandTests(SynchronousTestCase):
         """A wrong password is refused; the throttle then refuses outright."""
         self.register()
         intruder, sees = self.start(address="6.6.6.6")
-        for _ in range(LOGIN_FAILURES_PER_ACCOUNT + 1):
+        for _ in range(LOGIN_FAILURES_PER_ACCOUNT_ADDRESS + 1):
             intruder.execute(Login("alice", "guess-again"))
         self.assertEqual(
             errors(sees),
-            ["login-failed"] * LOGIN_FAILURES_PER_ACCOUNT + ["login-throttled"],
+            ["login-failed"] * LOGIN_FAILURES_PER_ACCOUNT_ADDRESS + ["login-throttled"],
         )
 
     def test_loginReplacesOldSession(self) -> None:

@@ -88,10 +88,13 @@ class ProtocolDocumentTests(SynchronousTestCase):
             f"| {limits.RESUME_LIMIT}; older missing ones are a `GAP` |",
             f"| Messages kept per room | {limits.ROOM_HISTORY_CAP} |",
             f"| {limits.PASSWORD_MIN_LENGTH} to {limits.PASSWORD_MAX_LENGTH} characters |",
-            f"| {limits.LOGIN_FAILURES_PER_ACCOUNT} in any"
+            f"| {limits.LOGIN_FAILURES_PER_ACCOUNT_ADDRESS} in any"
             f" {limits.LOGIN_FAILURE_WINDOW / 60:g} minutes |",
             f"| {limits.LOGIN_FAILURES_PER_ADDRESS} in any"
             f" {limits.LOGIN_FAILURE_WINDOW / 60:g} minutes |",
+            f"| {limits.LOGIN_PAUSE_FIRST:g} second, doubling with each further"
+            f" failure, at most {limits.LOGIN_PAUSE_MAX:g} seconds |",
+            f"| {limits.LOGIN_THROTTLE_ATTEMPTS}; the oldest are forgotten first |",
             f"| Lines a client may send at once | {limits.FLOOD_BURST} |",
             f"in its first {limits.FLOOD_ARRIVAL_SECONDS:g} seconds"
             f" | {limits.FLOOD_ARRIVAL_BURST} |",

@@ -6,10 +6,12 @@ side by side with line-protocol members in the same rooms.
 import base64
 
 from twisted.internet.address import IPv4Address
+from twisted.internet.defer import ensureDeferred
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
+from twisted_chat.accounts import Accounts, PasswordHasher
 from twisted_chat.admission import Admission, AdmissionRules
 from twisted_chat.core import ChatServer
 from twisted_chat.ircrender import serverTime
@@ -18,7 +20,7 @@ from twisted_chat.ircwire import IRCMessage, parseMessage
 from twisted_chat.limits import DEFAULT_RULES, UNLIMITED, ConnectionRules
 from twisted_chat.lineserver import LineChatFactory
 
-from .helpers import connectMember, makeAccounts, makeChat
+from .helpers import FAST_ARGON2, HeldRunner, connectMember, makeAccounts, makeChat
 from .test_lineserver import Client as LineClient
 from .test_lineserver import TCPStringTransport
 
@@ -26,10 +28,13 @@ from .test_lineserver import TCPStringTransport
 class IRCClient:
     """One IRC connection over a StringTransport."""
 
-    def __init__(self, factory: IRCChatFactory, clock: Clock) -> None:
+    def __init__(
+        self, factory: IRCChatFactory, clock: Clock, host: str = "192.0.2.9"
+    ) -> None:
         self.clock = clock
-        self.transport = TCPStringTransport()
-        protocol = factory.buildProtocol(IPv4Address("TCP", "192.0.2.9", 5000))
+        peer = IPv4Address("TCP", host, 5000)
+        self.transport = TCPStringTransport(peerAddress=peer)
+        protocol = factory.buildProtocol(peer)
         assert isinstance(protocol, IRCChatProtocol)
         self.protocol = protocol
         protocol.makeConnection(self.transport)
@@ -648,3 +653,65 @@ class SASLTests(IRCTestCase):
         client.messages()
         client.send(*(f"AUTHENTICATE {piece}" for piece in pieces))
         self.assertEqual(client.commands(), ["900", "903"])
+
+
+class SASLThrottleTests(IRCTestCase):
+    """
+    SASL PLAIN held to the login throttle while its argon2 checks take time
+    (the hashing runner holds each until the test finishes it).
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.runner = HeldRunner()
+        self.accounts = Accounts(
+            self.chat.store,
+            PasswordHasher(self.clock, FAST_ARGON2, self.runner),
+            self.clock,
+        )
+        self.factory = IRCChatFactory(
+            self.chat, self.accounts, self.clock, rules=UNLIMITED
+        )
+        registered = ensureDeferred(self.accounts.register("alice", "correct-horse"))
+        self.runner.runAll()
+        self.successResultOf(registered)
+        self.chat.registered("alice")
+        self.runner.ran.clear()
+
+    def startAuthenticating(self, host: str, password: str, nick: str) -> IRCClient:
+        client = IRCClient(self.factory, self.clock, host)
+        client.send("CAP LS 302", "CAP REQ :sasl", f"NICK {nick}", "USER a 0 * :A")
+        client.send("AUTHENTICATE PLAIN")
+        client.messages()
+        payload = base64.b64encode(f"\0alice\0{password}".encode()).decode()
+        client.send(f"AUTHENTICATE {payload}")
+        return client
+
+    def outcome(self, client: IRCClient) -> str:
+        (reply,) = [m for m in client.messages() if m.command in ("903", "904")]
+        if reply.command == "903":
+            return "in"
+        return "throttled" if "Too many" in reply.params[-1] else "failed"
+
+    def test_parallelConnections(self) -> None:
+        """
+        Sixteen connections from one address each guess alice's password at
+        once, the right one last: only five guesses are checked, one at a
+        time, the rest (the right one too) are refused unchecked; the right
+        password from another address then gets in.
+        """
+        clients = [
+            self.startAuthenticating("192.0.2.9", f"wrong-{n}", f"guess{n}")
+            for n in range(15)
+        ]
+        clients.append(self.startAuthenticating("192.0.2.9", "correct-horse", "me"))
+        self.assertEqual(len(self.runner.held), 1)
+        self.runner.runAll()
+        outcomes = [self.outcome(client) for client in clients]
+        self.assertEqual(outcomes, ["failed"] * 5 + ["throttled"] * 11)
+        self.assertEqual(len(self.runner.checked()), 5)
+        again = self.startAuthenticating("192.0.2.9", "correct-horse", "me2")
+        self.assertEqual(self.outcome(again), "throttled")
+        owner = self.startAuthenticating("198.51.100.7", "correct-horse", "me3")
+        self.runner.runAll()
+        self.assertEqual(self.outcome(owner), "in")

@@ -73,12 +73,35 @@ PASSWORD_MIN_LENGTH: Final = 8
 PASSWORD_MAX_LENGTH: Final = 128
 """Password lengths, in characters; a password has no spaces."""
 
-LOGIN_FAILURES_PER_ACCOUNT: Final = 5
-LOGIN_FAILURES_PER_ADDRESS: Final = 20
+# Logins (see L{twisted_chat.accounts.LoginThrottle} for why they are so).
+
 LOGIN_FAILURE_WINDOW: Final = 15 * 60.0
+"""Seconds a login attempt is remembered by the throttle."""
+
+LOGIN_FAILURES_PER_ACCOUNT_ADDRESS: Final = 5
+LOGIN_FAILURES_PER_ADDRESS: Final = 20
 """
-Failed logins allowed, per account and per address, in any window of this
-many seconds; past that, logins are refused until the oldest failure ages out.
+Login attempts allowed for one account from one address, and from one
+address whatever the account, in any L{LOGIN_FAILURE_WINDOW}.  An attempt
+counts from the moment it starts, and only a right password gives its place
+back; past either limit that address is refused without a check until its
+oldest attempt ages out.
+"""
+
+LOGIN_PAUSE_FIRST: Final = 1.0
+LOGIN_PAUSE_MAX: Final = LOGIN_FAILURE_WINDOW
+"""
+Once an account has more failed logins in the window, from all addresses
+together, than one address may make, an address that has itself failed on it
+waits this long after each of its failures, doubling with every further
+failure on the account up to the maximum.  Addresses that have not failed on
+the account are never made to wait, so an attack cannot lock its owner out.
+"""
+
+LOGIN_THROTTLE_ATTEMPTS: Final = 100_000
+"""
+Login attempts the throttle remembers at most; past it the oldest are
+forgotten first, so that varying nicks and addresses cannot grow its memory.
 """
 
 PASSWORD_HASH_THREADS: Final = 2
