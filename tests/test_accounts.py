@@ -15,8 +15,6 @@ from twisted.trial.unittest import SynchronousTestCase
 from twisted_chat.accounts import (
     Accounts,
     ChatAccount,
-    LoginAttempt,
-    LoginThrottle,
     PasswordHasher,
     checkPassword,
 )
@@ -40,6 +38,7 @@ from twisted_chat.limits import (
     LOGIN_PAUSE_FIRST,
     LOGIN_PAUSE_MAX,
 )
+from twisted_chat.loginthrottle import LoginAttempt, LoginThrottle
 from twisted_chat.store.memory import MemoryStore
 
 from .helpers import (

@@ -73,7 +73,7 @@ PASSWORD_MIN_LENGTH: Final = 8
 PASSWORD_MAX_LENGTH: Final = 128
 """Password lengths, in characters; a password has no spaces."""
 
-# Logins (see L{twisted_chat.accounts.LoginThrottle} for why they are so).
+# Logins (see L{twisted_chat.loginthrottle.LoginThrottle} for why they are so).
 
 LOGIN_FAILURE_WINDOW: Final = 15 * 60.0
 """Seconds a login attempt is remembered by the throttle."""
