@@ -96,6 +96,16 @@ class ThrottleTests(SynchronousTestCase):
         self.throttle.failed(self.admit())
         self.admit("k", "elsewhere")
 
+    def test_ipv6CountsAsItsSlash64(self) -> None:
+        """
+        Addresses of one IPv6 /64 are one address to the throttle: changing
+        the last bits is no fresh allowance.
+        """
+        for n in range(5):
+            self.throttle.failed(self.admit(f"nick{n}", f"2001:db8::{n + 1}"))
+        self.refused("nick9", "2001:db8::ffff")
+        self.admit("nick9", "2001:db8:0:1::1")
+
     def test_countedFromTheStart(self) -> None:
         """Attempts still being checked count: the limit holds them back too."""
         first = self.admit()

@@ -8,7 +8,6 @@ why.  The limits know addresses as strings and time only through the clock
 they are given.
 """
 
-import ipaddress
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from twisted.internet.interfaces import IAddress, IReactorTime, ITransport
 from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 
+from .addresses import addressKey
 from .limits import (
     MAX_CONNECTIONS,
     MAX_PER_ADDRESS,
@@ -43,27 +43,6 @@ class AdmissionRules:
     newPerAddress: int = NEW_PER_ADDRESS
     window: float = NEW_PER_ADDRESS_WINDOW
     limitLoopback: bool = False
-
-
-def addressKey(host: str) -> tuple[str, bool]:
-    """
-    Return what C{host} counts as for the per-address limits, and whether it
-    is local (loopback, or not an IP address at all: a Unix socket).
-
-    An IPv6 host counts as its /64, the block one customer usually holds;
-    an IPv4-mapped IPv6 address counts as the IPv4 address.
-    """
-    try:
-        address = ipaddress.ip_address(host.partition("%")[0])
-    except ValueError:
-        return host, True
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        else:
-            network = ipaddress.IPv6Network((address, 64), strict=False)
-            return str(network), address.is_loopback
-    return str(address), address.is_loopback
 
 
 class Admission:

@@ -17,6 +17,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
+from .addresses import addressKey
 from .errors import LoginThrottled
 from .limits import (
     LOGIN_FAILURE_WINDOW,
@@ -117,8 +118,10 @@ class LoginThrottle:
         for its turn to be checked.
 
         @param account: the account's folded nick.
+        @param address: the client's host (an IPv6 address counts as its /64).
         @raise LoginThrottled: if it may not be checked now; no place is held.
         """
+        address, _ = addressKey(address)
         now = self._clock.seconds()
         self._forgetOld(now)
         earlier = self._byPair.get((account, address), [])
