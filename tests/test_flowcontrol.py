@@ -7,13 +7,15 @@ caps and rooms per member.  Over StringTransport, with time from a Clock.
 import socket
 
 from twisted.internet.address import IPv4Address
+from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import INegotiated
 from twisted.internet.testing import StringTransport
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from twisted_chat import interpreter
 from twisted_chat.admission import Admission, AdmissionRules, Refusal
-from twisted_chat.guard import ConnectionGuard, socketOf
+from twisted_chat.guard import CLOSE_LINGER, ConnectionGuard, socketOf
 from twisted_chat.limits import (
     DEFAULT_RULES,
     SEND_BUFFER_BYTES,
@@ -208,6 +210,26 @@ class SilenceTests(LineServerTestCase):
         )
         self.assertTrue(alice.transport.disconnected)
         self.assertIn("QUIT alice", bob.lines()[-1])
+
+    def test_closeLingers(self) -> None:
+        """
+        A goodbye closes the server's side first; the whole connection ends
+        after CLOSE_LINGER seconds unless the client closes its side first,
+        so that nc exits instead of waiting for a line typed in vain.
+        """
+        alice = self.connect("alice")
+        bob = self.connect("bob")
+        alice.lines()
+        alice.send(b"bye\n")
+        self.assertEqual(alice.lines(), ["BYE quit :bye"])
+        self.assertTrue(alice.transport.writeClosed)
+        self.assertFalse(alice.transport.disconnected)
+        self.clock.advance(CLOSE_LINGER)
+        self.assertTrue(alice.transport.disconnected)
+        bob.send(b"bye\n")
+        bob.protocol.connectionLost(Failure(ConnectionDone()))
+        self.clock.advance(CLOSE_LINGER)
+        self.assertFalse(bob.transport.disconnected)
 
     def test_sendBuffer(self) -> None:
         """

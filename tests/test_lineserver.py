@@ -32,6 +32,7 @@ class TCPStringTransport(StringTransport):
 
     noDelay = False
     keepAlive = False
+    writeClosed = False
     writes = 0
 
     def write(self, data: bytes) -> None:
@@ -40,6 +41,11 @@ class TCPStringTransport(StringTransport):
 
     def setTcpNoDelay(self, enabled: bool) -> None:
         self.noDelay = enabled
+
+    def loseWriteConnection(self) -> None:
+        """The server closes its side: for these tests, it is disconnecting."""
+        self.writeClosed = True
+        self.disconnecting = True
 
     def getTcpNoDelay(self) -> bool:
         return self.noDelay

@@ -22,6 +22,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import (
     IConsumer,
     IDelayedCall,
+    INegotiated,
     IPushProducer,
     IReactorTime,
     ITCPTransport,
@@ -81,6 +82,12 @@ def socketOf(transport: object) -> socket.socket | None:
         transport = getattr(transport, "transport", None)
     return None
 
+
+CLOSE_LINGER: Final = 2.0
+"""
+Seconds a closed TCP connection waits for its client to close its side
+before it is ended for both (see L{ConnectionGuard.closeTransport}).
+"""
 
 _WAITING: Final = "command"
 """Why reading is paused while a line that must finish first (a login) runs."""
@@ -189,7 +196,15 @@ class ConnectionGuard:
         """
         Close the connection: abort it if its client is not reading (a
         graceful close would wait for it forever), else close it cleanly.
-        Nothing more is read or timed from then on.
+        Nothing more is carried out from then on.
+
+        A plain TCP connection is closed the way web servers do it: the
+        server's side first, once everything written has gone (the client
+        reads the goodbye, then the end), then the whole connection once
+        the client has closed its side too, or after L{CLOSE_LINGER}
+        seconds.  That last step tells a client that only watches its
+        keyboard (C{nc}) that the connection is gone, so it exits instead
+        of waiting for one more line typed in vain.
         """
         self.stop()
         transport = self._transport
@@ -198,7 +213,17 @@ class ConnectionGuard:
             return
         if self.rules.sendQueueBytes > 0:
             cast(IConsumer, transport).unregisterProducer()
-        transport.loseConnection()
+        if ITCPTransport.providedBy(transport) and not INegotiated.providedBy(
+            transport
+        ):
+            transport.loseWriteConnection()
+            self._startTimer(
+                "linger",
+                CLOSE_LINGER,
+                transport.abortConnection,
+            )
+        else:
+            transport.loseConnection()
 
     # Input
 

@@ -78,7 +78,7 @@ def checkText(text: str, what: str = "Text") -> str:
     character = forbiddenCharacter(text)
     if character is not None:
         raise ForbiddenCharacter(
-            f"{what} may not hold the control character {describe(character)};"
+            f"{what} may not hold {describe(character)}, a control character;"
             " nothing was sent."
         )
     return text
