@@ -7,7 +7,7 @@ caps and rooms per member.  Over StringTransport, with time from a Clock.
 import socket
 
 from twisted.internet.address import IPv4Address
-from twisted.internet.error import ConnectionDone
+from twisted.internet.error import ConnectionDone, ConnectionLost
 from twisted.internet.interfaces import INegotiated
 from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
@@ -230,6 +230,16 @@ class SilenceTests(LineServerTestCase):
         bob.protocol.connectionLost(Failure(ConnectionDone()))
         self.clock.advance(CLOSE_LINGER)
         self.assertFalse(bob.transport.disconnected)
+
+    def test_lostConnectionNotHalfClosed(self) -> None:
+        """
+        A connection that is gone (reset by its client) is not half-closed
+        as its member quits: that would hand the reactor a closed socket.
+        """
+        alice = self.connect("alice")
+        alice.transport.connected = False
+        alice.protocol.connectionLost(Failure(ConnectionLost()))
+        self.assertFalse(alice.transport.writeClosed)
 
     def test_sendBuffer(self) -> None:
         """

@@ -33,6 +33,7 @@ class TCPStringTransport(StringTransport):
     noDelay = False
     keepAlive = False
     writeClosed = False
+    connected = True
     writes = 0
 
     def write(self, data: bytes) -> None:
@@ -44,6 +45,7 @@ class TCPStringTransport(StringTransport):
 
     def loseWriteConnection(self) -> None:
         """The server closes its side: for these tests, it is disconnecting."""
+        assert self.connected and not self.disconnecting, "half-closing a gone one"
         self.writeClosed = True
         self.disconnecting = True
 

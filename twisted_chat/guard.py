@@ -213,8 +213,13 @@ class ConnectionGuard:
             return
         if self.rules.sendQueueBytes > 0:
             cast(IConsumer, transport).unregisterProducer()
-        if ITCPTransport.providedBy(transport) and not INegotiated.providedBy(
-            transport
+        if (
+            ITCPTransport.providedBy(transport)
+            and not INegotiated.providedBy(transport)
+            # Not one already gone (a quit as the connection is lost):
+            # half-closing that would ask the reactor to watch no socket.
+            and getattr(transport, "connected", False)
+            and not getattr(transport, "disconnecting", True)
         ):
             transport.loseWriteConnection()
             self._startTimer(
