@@ -63,6 +63,8 @@ class ClientOptionsTests(SynchronousTestCase):
             ("--color", "red"),
             ("--connect-timeout", "0"),
             ("--connect-timeout", "-1"),
+            ("--connect-timeout", "inf"),
+            ("--connect-timeout", "nan"),
         ]:
             self.assertRaises(UsageError, parse, *argv)
 

@@ -14,6 +14,7 @@ greet the client with the chat protocol's C{WELCOME} in time.
 """
 
 import getpass
+import math
 import os
 import sys
 from collections.abc import Mapping
@@ -149,9 +150,10 @@ class ClientOptions(usage.Options):
             raise usage.UsageError("--ca needs --tls")
         if not 0 < self["port"] < 65536:
             raise usage.UsageError(f"--port must be 1 to 65535, not {self['port']}")
-        if not self["connect-timeout"] > 0:
+        if not 0 < self["connect-timeout"] < math.inf:
             raise usage.UsageError(
-                f"--connect-timeout must be more than 0, not {self['connect-timeout']:g}"
+                "--connect-timeout must be a number of seconds more than 0,"
+                f" not {self['connect-timeout']:g}"
             )
         if self["color"] not in COLOR_CHOICES:
             raise usage.UsageError(
