@@ -6,6 +6,9 @@ paired in memory with the real server protocol.
 
 from datetime import UTC
 
+from OpenSSL import SSL
+from service_identity import VerificationError
+from service_identity.hazmat import DNS_ID, DNSMismatch
 from twisted.internet.error import ConnectionLost
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
@@ -18,10 +21,19 @@ from twisted_chat.core import ChatServer
 from twisted_chat.guard import CLOSE_LINGER
 from twisted_chat.limits import CLIENT_MAX_LINE_LENGTH, UNLIMITED
 from twisted_chat.lineserver import LineChatFactory
-from twisted_chat.session import ClientSession
+from twisted_chat.script import CONNECT_TIMEOUT
+from twisted_chat.session import (
+    ClientSession,
+    NotChat,
+    NotSecure,
+    NoWelcome,
+)
 from twisted_chat.view import TerminalView
 
 from .helpers import makeAccounts, makeChat
+
+VERIFY_FAILED = SSL.Error([("SSL routines", "", "certificate verify failed")])
+"""What OpenSSL raises for a certificate its trust roots do not vouch for."""
 
 
 def makeSession(
@@ -30,7 +42,14 @@ def makeSession(
     shown: list[str] = []
     clock = Clock()
     view = TerminalView(shown.append, color=False, timezone=UTC)
-    session = ClientSession(view, clock, nick=nick, room=room, password=password)
+    session = ClientSession(
+        view,
+        clock,
+        welcomeTimeout=CONNECT_TIMEOUT,
+        nick=nick,
+        room=room,
+        password=password,
+    )
     return session, shown, clock
 
 
@@ -39,9 +58,15 @@ class ClientProtocolTests(SynchronousTestCase):
         self.session, self.shown, self.clock = makeSession()
         self.transport = StringTransport()
 
-    def connect(self, session: ClientSession | None = None) -> ChatClientProtocol:
+    def connect(
+        self, session: ClientSession | None = None, *, welcome: bool = True
+    ) -> ChatClientProtocol:
+        """Connect, and unless told otherwise be greeted as the server does."""
         protocol = ChatClientFactory(session or self.session).buildProtocol(None)
         protocol.makeConnection(self.transport)
+        if welcome:
+            protocol.dataReceived(b"WELCOME guest1 :Hi\r\n")
+            self.shown.clear()
         return protocol
 
     def test_nickAndRoomOnConnect(self) -> None:
@@ -107,7 +132,7 @@ class ClientProtocolTests(SynchronousTestCase):
         A GAP that comes live (the client fell behind) is filled from
         history: the client asks for the page, and shows it.
         """
-        protocol = self.connect()
+        protocol = self.connect(welcome=False)
         protocol.dataReceived(
             b"WELCOME bob :Hi\r\nJOIN #dev bob 2025-11-25T18:20:03.456Z\r\n"
             b"GAP #dev 3 900\r\n"
@@ -121,7 +146,7 @@ class ClientProtocolTests(SynchronousTestCase):
 
     def test_linesShown(self) -> None:
         """Server lines, split anywhere, are shown as events."""
-        protocol = self.connect()
+        protocol = self.connect(welcome=False)
         data = (
             b"WELCOME bob :Hi bob\r\nMSG #lobby 1 2025-11-25T18:20:03.456Z ann :yo\r\n"
         )
@@ -191,6 +216,101 @@ class ClientProtocolTests(SynchronousTestCase):
         protocol.connectionLost(Failure(ConnectionLost()))
         self.session.inputEnded()
         self.successResultOf(self.session.finished)
+
+
+class BeforeWelcomeTests(SynchronousTestCase):
+    """
+    What ends a connection before the server's WELCOME, as the protocol
+    reports it: a refused TLS handshake, something that is not the protocol,
+    or silence.
+    """
+
+    def setUp(self) -> None:
+        self.session, self.shown, self.clock = makeSession("bob")
+        self.transport = StringTransport()
+        self.protocol = ChatClientFactory(self.session).buildProtocol(None)
+        self.protocol.makeConnection(self.transport)
+
+    def reconnect(self) -> None:
+        """Be greeted, lose the connection, and start the next attempt."""
+        self.protocol.dataReceived(b"WELCOME bob :Hi\r\n")
+        self.protocol.connectionLost(Failure(ConnectionLost()))
+        self.clock.advance(1.5)
+        self.transport = StringTransport()
+        self.protocol = ChatClientFactory(self.session).buildProtocol(None)
+        self.protocol.makeConnection(self.transport)
+        self.shown.clear()
+
+    def test_certificateRefused(self) -> None:
+        """
+        A certificate OpenSSL refuses ends the session with OpenSSL's reason,
+        and no "connection lost; reconnecting".
+        """
+        self.protocol.connectionLost(Failure(VERIFY_FAILED))
+        failure = self.failureResultOf(self.session.finished, NotSecure)
+        self.assertEqual(failure.value.what, "certificate verify failed")
+        self.assertEqual(self.shown, [])
+
+    def test_hostNameRefused(self) -> None:
+        """A certificate for another host name ends it, naming the host."""
+        mismatch = VerificationError(
+            errors=[DNSMismatch(mismatched_id=DNS_ID("chat.example"))]
+        )
+        self.protocol.connectionLost(Failure(mismatch))
+        failure = self.failureResultOf(self.session.finished, NotSecure)
+        self.assertEqual(failure.value.what, "its certificate is not for chat.example")
+
+    def test_certificateRefusedOnReconnection(self) -> None:
+        """
+        After an outage, a reconnection whose certificate is refused ends
+        the session; it is never called a reconnection.
+        """
+        self.reconnect()
+        self.protocol.connectionLost(Failure(VERIFY_FAILED))
+        self.failureResultOf(self.session.finished, NotSecure)
+        self.assertEqual(self.shown, [])
+
+    def test_resetDuringReconnectionRetried(self) -> None:
+        """
+        An attempt that fails below TLS (a reset while the server restarts)
+        is only a failed attempt: the session waits for the next one.
+        """
+        self.reconnect()
+        self.protocol.connectionLost(Failure(SSL.SysCallError(104, "ECONNRESET")))
+        self.assertNoResult(self.session.finished)
+        self.assertEqual(self.shown, [])
+
+    def test_notTheProtocol(self) -> None:
+        """
+        An answer that is not the protocol (HTTP here) drops the connection,
+        shows none of it, and ends the session with its first line.
+        """
+        self.protocol.dataReceived(
+            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 21\r\n\r\n"
+            b"NOTICE :not for you\r\n"
+        )
+        self.assertTrue(self.transport.disconnected)
+        failure = self.failureResultOf(self.session.finished, NotChat)
+        self.assertEqual(failure.value.sample, b"HTTP/1.1 400 Bad Request")
+        self.assertEqual(self.shown, [])
+
+    def test_binaryNotTheProtocol(self) -> None:
+        """Bytes with no line end past the client's limit are not the protocol."""
+        self.protocol.dataReceived(b"\x00" * (CLIENT_MAX_LINE_LENGTH + 2))
+        self.assertTrue(self.transport.disconnected)
+        failure = self.failureResultOf(self.session.finished, NotChat)
+        self.assertIsNone(failure.value.sample)
+
+    def test_silence(self) -> None:
+        """
+        A server that says nothing (a TLS port waiting for a handshake) is
+        hung up on after the welcome timeout, ending the session.
+        """
+        self.clock.advance(CONNECT_TIMEOUT)
+        self.assertTrue(self.transport.disconnected)
+        self.failureResultOf(self.session.finished, NoWelcome)
+        self.protocol.connectionLost(Failure(ConnectionLost()))
+        self.assertEqual(self.shown, [])
 
 
 class ServerAndClient:

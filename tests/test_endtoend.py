@@ -7,6 +7,8 @@ piped standard input, as a person would use them.
 import signal
 from pathlib import Path
 
+from twisted_chat.tlstrust import KNOWN_SERVERS, KnownServers
+
 from .certificates import issue
 from .processes import ProcessTestCase, freePort
 
@@ -101,6 +103,107 @@ class EndToEndTests(ProcessTestCase):
         self.assertEqual(await client.exited(), 1)
         self.assertIn(certificate.fingerprint, client.errors)
         self.assertIn("not trusted", client.errors)
+
+    async def test_tlsCertificateRefused(self) -> None:
+        """
+        twisted-chat --tls --ca with the wrong authority, or for a host the
+        certificate is not for: one line on standard error saying so, and
+        exit status 1, even with input still open; never "reconnecting".
+        """
+        directory = Path(self.directory.path)
+        authority = issue(directory, "ca", "Test CA", isAuthority=True)
+        other = issue(directory, "other", "Other CA", isAuthority=True)
+        certificate = issue(directory, "server", "localhost", authority)
+        forLan = issue(directory, "lan", "chat.lan", authority)
+        tlsPort, lanPort = freePort(), freePort()
+        await self.startServer(
+            "--listen", certificate.listen(tlsPort), "--listen", forLan.listen(lanPort)
+        )
+        wrongAuthority = self.startClient(tlsPort, "--tls", "--ca", str(other.certPath))
+        wrongHost = self.startClient(
+            lanPort, "--tls", "--ca", str(authority.certPath), "--nick", "bob"
+        )
+        self.assertEqual(await wrongAuthority.exited(), 1)
+        self.assertEqual(await wrongHost.exited(), 1)
+        self.assertEqual(
+            wrongAuthority.errors,
+            f"twisted-chat: cannot connect securely to localhost:{tlsPort}"
+            f" with --ca {other.certPath}: certificate verify failed\n",
+        )
+        self.assertEqual(
+            wrongHost.errors,
+            f"twisted-chat: cannot connect securely to localhost:{lanPort}"
+            f" with --ca {authority.certPath}: its certificate is not for localhost\n",
+        )
+        self.assertEqual(wrongAuthority.output + wrongHost.output, "")
+
+    async def test_plainClientToTlsPort(self) -> None:
+        """
+        A plain client pointed at a TLS port: if it says nothing, the server
+        says nothing, and the client gives up after --connect-timeout; if it
+        asks for a nick, the server hangs up.  Either way one line names
+        the likely mistake, and the exit status is 1.
+        """
+        directory = Path(self.directory.path)
+        certificate = issue(directory, "lan", "chat.lan")
+        tlsPort = freePort()
+        await self.startServer("--listen", certificate.listen(tlsPort))
+        silent = self.startClient(tlsPort, "--connect-timeout", "1")
+        talking = self.startClient(tlsPort, "--nick", "bob")
+        self.assertEqual(await silent.exited(), 1)
+        self.assertEqual(await talking.exited(), 1)
+        self.assertEqual(
+            silent.errors,
+            f"twisted-chat: no twisted_chat welcome from localhost:{tlsPort}"
+            " within 1 s (is it a TLS port? try --tls)\n",
+        )
+        self.assertEqual(
+            talking.errors,
+            f"twisted-chat: localhost:{tlsPort} closed the connection before the"
+            " twisted_chat welcome (is it a TLS port? try --tls)\n",
+        )
+        self.assertEqual(silent.output + talking.output, "")
+
+    async def test_certificateChangedWhileAway(self) -> None:
+        """
+        The server restarts with a certificate from another authority: the
+        clients that were chatting over TLS, one trusting an authority and
+        one a pinned certificate, stop trying at the first reconnection, in
+        one message and exit status 1, instead of looping.
+        """
+        directory = Path(self.directory.path)
+        authority = issue(directory, "ca", "Test CA", isAuthority=True)
+        before = issue(directory, "before", "localhost", authority)
+        other = issue(directory, "other", "Other CA", isAuthority=True)
+        after = issue(directory, "after", "localhost", other)
+        port, tlsPort = freePort(), freePort()
+        KnownServers(
+            Path(self.directory.path) / "config" / "twisted-chat" / KNOWN_SERVERS
+        ).remember(f"localhost:{tlsPort}", before.fingerprint)
+        server, _ = await self.startServer(
+            "--listen", before.listen(tlsPort), port=port
+        )
+        trusting = self.startClient(
+            tlsPort, "--tls", "--ca", str(authority.certPath), "--nick", "ann"
+        )
+        pinning = self.startClient(tlsPort, "--tls", "--nick", "bob")
+        await trusting.waitForOutput(r"you are now ann")
+        await pinning.waitForOutput(r"you are now bob")
+        server.transport.signalProcess("KILL")
+        await server.exited()
+        await self.startServer("--listen", after.listen(tlsPort), port=port)
+        self.assertEqual(await trusting.exited(), 1)
+        self.assertEqual(await pinning.exited(), 1)
+        self.assertEqual(
+            trusting.errors,
+            f"twisted-chat: cannot connect securely to localhost:{tlsPort}"
+            f" with --ca {authority.certPath}: certificate verify failed\n",
+        )
+        self.assertIn("has CHANGED", pinning.errors)
+        self.assertIn(after.fingerprint, pinning.errors)
+        for client in (trusting, pinning):
+            self.assertNotIn("reconnected", client.output)
+            self.assertNotIn("Traceback", client.errors)
 
     async def test_connectionRefused(self) -> None:
         """With no server, the client says so in one line and exits 1."""

@@ -8,6 +8,7 @@ import sys
 from io import StringIO
 
 from twisted.internet.defer import ensureDeferred
+from twisted.internet.error import ConnectionRefusedError, TimeoutError
 from twisted.internet.testing import MemoryReactor
 from twisted.python.filepath import FilePath
 from twisted.python.usage import UsageError
@@ -15,7 +16,16 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat import script
 from twisted_chat.limits import DEFAULT_PORT
-from twisted_chat.script import PASSWORD_VARIABLE, ClientOptions, findPassword, main
+from twisted_chat.script import (
+    CONNECT_TIMEOUT,
+    PASSWORD_VARIABLE,
+    ClientOptions,
+    explain,
+    findPassword,
+    main,
+    unreachable,
+)
+from twisted_chat.session import ClosedUnwelcomed, NotChat, NotSecure, NoWelcome
 
 
 def parse(*argv: str) -> ClientOptions:
@@ -51,8 +61,17 @@ class ClientOptionsTests(SynchronousTestCase):
             ("--port", "70000"),
             ("--port", "x"),
             ("--color", "red"),
+            ("--connect-timeout", "0"),
+            ("--connect-timeout", "-1"),
+            ("--connect-timeout", "inf"),
+            ("--connect-timeout", "nan"),
         ]:
             self.assertRaises(UsageError, parse, *argv)
+
+    def test_connectTimeout(self) -> None:
+        """The connect timeout is CONNECT_TIMEOUT unless told, in seconds."""
+        self.assertEqual(parse()["connect-timeout"], CONNECT_TIMEOUT)
+        self.assertEqual(parse("--connect-timeout", "2.5")["connect-timeout"], 2.5)
 
 
 class MainTests(SynchronousTestCase):
@@ -128,3 +147,88 @@ class PasswordTests(SynchronousTestCase):
     def test_noPasswordOption(self) -> None:
         """There is no option that takes a password itself."""
         self.assertNotIn("password", parse())
+
+
+class ExplainTests(SynchronousTestCase):
+    """The one line that says why a server cannot be talked to."""
+
+    def test_notSecure(self) -> None:
+        """A refused handshake names the server, the authority used and why."""
+        self.assertEqual(
+            explain(
+                NotSecure("certificate verify failed"),
+                "127.0.0.1:7633",
+                tls=True,
+                caFile="ca.pem",
+            ),
+            "cannot connect securely to 127.0.0.1:7633 with --ca ca.pem:"
+            " certificate verify failed",
+        )
+        self.assertEqual(
+            explain(
+                NotSecure("its certificate is not for chat.lan"),
+                "chat.lan:7633",
+                tls=True,
+                caFile=None,
+            ),
+            "cannot connect securely to chat.lan:7633:"
+            " its certificate is not for chat.lan",
+        )
+
+    def test_silentPlain(self) -> None:
+        """A plain client left waiting is told it may have found a TLS port."""
+        self.assertEqual(
+            explain(NoWelcome(15), "localhost:7633", tls=False, caFile=None),
+            "no twisted_chat welcome from localhost:7633 within 15 s"
+            " (is it a TLS port? try --tls)",
+        )
+        self.assertEqual(
+            explain(NoWelcome(2.5), "localhost:7633", tls=True, caFile=None),
+            "no twisted_chat welcome from localhost:7633 within 2.5 s",
+        )
+
+    def test_closed(self) -> None:
+        """A first connection closed unwelcomed says how it ended."""
+        self.assertEqual(
+            explain(ClosedUnwelcomed("closed"), "h:1", tls=False, caFile=None),
+            "h:1 closed the connection before the twisted_chat welcome"
+            " (is it a TLS port? try --tls)",
+        )
+        self.assertEqual(
+            explain(
+                ClosedUnwelcomed("Connection was reset"), "h:1", tls=True, caFile=None
+            ),
+            "the connection to h:1 ended before the twisted_chat welcome"
+            " (Connection was reset)",
+        )
+
+    def test_notChat(self) -> None:
+        """
+        Another protocol is quoted, shortened and made safe for the terminal.
+        """
+        self.assertEqual(
+            explain(NotChat(b"SSH-2.0-OpenSSH_9.6"), "h:22", tls=False, caFile=None),
+            'h:22 does not speak the twisted_chat protocol: it sent "SSH-2.0-OpenSSH_9.6"',
+        )
+        self.assertEqual(
+            explain(NotChat(b"\x1b[2J" + b"x" * 99), "h:1", tls=False, caFile=None),
+            'h:1 does not speak the twisted_chat protocol: it sent "\\x1b[2J'
+            + "x" * 56
+            + '..."',
+        )
+        self.assertEqual(
+            explain(NotChat(None), "h:1", tls=False, caFile=None),
+            "h:1 does not speak the twisted_chat protocol: it sent a line over"
+            " 65536 bytes",
+        )
+
+    def test_unreachable(self) -> None:
+        """Nothing at the address: the error, or how long it was waited for."""
+        self.assertEqual(
+            unreachable("h:1", ConnectionRefusedError(), 15),
+            "cannot connect to h:1: Connection was refused by other side.",
+        )
+        self.assertEqual(
+            unreachable("h:1", TimeoutError(), 15),
+            "cannot connect to h:1: no answer within 15 s",
+        )

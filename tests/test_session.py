@@ -18,7 +18,14 @@ from twisted_chat.events import (
     RoomMessage,
     Welcome,
 )
-from twisted_chat.session import ClientSession
+from twisted_chat.script import CONNECT_TIMEOUT
+from twisted_chat.session import (
+    ClientSession,
+    ClosedUnwelcomed,
+    NotChat,
+    NotSecure,
+    NoWelcome,
+)
 from twisted_chat.view import TerminalView
 
 T = 1_764_094_803_456
@@ -41,7 +48,9 @@ class SessionTests(SynchronousTestCase):
         self.shown: list[str] = []
         self.clock = Clock()
         view = TerminalView(self.shown.append, color=False, timezone=UTC)
-        self.session = ClientSession(view, self.clock, nick="ann")
+        self.session = ClientSession(
+            view, self.clock, welcomeTimeout=CONNECT_TIMEOUT, nick="ann"
+        )
         self.first = FakeConnection()
         self.session.connected(self.first)
         for event in [
@@ -139,3 +148,210 @@ class SessionTests(SynchronousTestCase):
         self.session.eventReceived(Goodbye("replaced", "Logged in from elsewhere"))
         self.session.disconnected("closed")
         self.successResultOf(self.session.finished)
+
+
+class AbortableConnection(FakeConnection):
+    def __init__(self) -> None:
+        super().__init__()
+        self.aborted = False
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+class WelcomeTests(SynchronousTestCase):
+    """
+    A connection counts once the server has said WELCOME: before that, a
+    failure is a failed attempt, never an outage or a reconnection.
+    """
+
+    def setUp(self) -> None:
+        self.shown: list[str] = []
+        self.clock = Clock()
+        view = TerminalView(self.shown.append, color=False, timezone=UTC)
+        self.session = ClientSession(
+            view, self.clock, welcomeTimeout=CONNECT_TIMEOUT, nick="ann"
+        )
+
+    def connect(self, welcome: bool = True) -> AbortableConnection:
+        connection = AbortableConnection()
+        self.session.connected(connection)
+        if welcome:
+            self.session.eventReceived(Welcome("ann", "hi"))
+        return connection
+
+    def establishedThenLost(self) -> None:
+        """A session in no room whose connection has just dropped."""
+        self.connect()
+        self.session.disconnected("closed")
+        self.shown.clear()
+
+    def test_welcomedFires(self) -> None:
+        """C{welcomed} fires at the first WELCOME, not at the connection."""
+        self.connect(welcome=False)
+        self.assertNoResult(self.session.welcomed)
+        self.session.eventReceived(Welcome("ann", "hi"))
+        self.assertIs(self.successResultOf(self.session.welcomed), True)
+
+    def test_reconnectedOnlyOnceWelcomed(self) -> None:
+        """
+        With no room to resume, "reconnected" waits for the server's
+        WELCOME: a connection alone proves nothing.
+        """
+        self.establishedThenLost()
+        self.clock.advance(1.5)
+        self.connect(welcome=False)
+        self.assertEqual(self.shown, [])
+        self.clock.advance(0.5)
+        self.session.eventReceived(Welcome("ann", "hi"))
+        self.assertEqual(
+            self.shown, ["-- reconnected after 2.0 s; caught up 0 messages"]
+        )
+
+    def test_attemptClosedBeforeWelcome(self) -> None:
+        """
+        A reconnection attempt closed before its WELCOME is neither a new
+        outage nor a reconnection: nothing is shown, the outage goes on, and
+        the next attempt counts from when the connection was first lost.
+        """
+        self.establishedThenLost()
+        self.clock.advance(1)
+        self.connect(welcome=False)
+        self.session.disconnected("closed")
+        self.assertEqual(self.shown, [])
+        self.assertNoResult(self.session.finished)
+        self.clock.advance(2)
+        self.connect()
+        self.assertEqual(
+            self.shown, ["-- reconnected after 3.0 s; caught up 0 messages"]
+        )
+
+    def test_typedBeforeWelcome(self) -> None:
+        """
+        A line typed while a reconnection attempt waits for its WELCOME is
+        not sent into a connection that may never count.
+        """
+        self.establishedThenLost()
+        connection = self.connect(welcome=False)
+        self.session.lineTyped("hello?")
+        self.assertNotIn("hello?", connection.sent)
+        self.assertIn("not sent", self.shown[-1])
+
+    def test_refusedTlsFirst(self) -> None:
+        """A refused TLS handshake ends the session at once."""
+        self.connect(welcome=False)
+        self.session.disconnected(
+            "certificate verify failed", refused="certificate verify failed"
+        )
+        failure = self.failureResultOf(self.session.finished, NotSecure)
+        self.assertEqual(failure.value.what, "certificate verify failed")
+        self.assertIs(self.successResultOf(self.session.welcomed), False)
+        self.assertEqual(self.shown, [])
+
+    def test_refusedTlsOnReconnection(self) -> None:
+        """
+        A reconnection whose TLS handshake is refused (the certificate
+        changed) ends the session instead of trying for ever.
+        """
+        self.establishedThenLost()
+        self.connect(welcome=False)
+        self.session.disconnected("bad", refused="certificate verify failed")
+        self.failureResultOf(self.session.finished, NotSecure)
+        self.assertEqual(self.shown, [])
+
+    def test_refusedTlsWhileLeaving(self) -> None:
+        """A refused handshake is a failure even once input has ended."""
+        self.establishedThenLost()
+        self.connect(welcome=False)
+        self.session.inputEnded()
+        self.session.disconnected("bad", refused="certificate verify failed")
+        self.failureResultOf(self.session.finished, NotSecure)
+
+    def test_firstClosedBeforeWelcome(self) -> None:
+        """
+        The first connection closed before any WELCOME ends the session:
+        whatever listens there is no chat server for this client.
+        """
+        self.connect(welcome=False)
+        self.session.disconnected("closed")
+        failure = self.failureResultOf(self.session.finished, ClosedUnwelcomed)
+        self.assertEqual(failure.value.reason, "closed")
+
+    def test_goodbyeBeforeWelcome(self) -> None:
+        """A server that refuses in words (BYE) ends the session as before."""
+        self.connect(welcome=False)
+        self.session.eventReceived(Goodbye("refused", "Too many connections"))
+        self.session.disconnected("closed")
+        self.successResultOf(self.session.finished)
+        self.assertEqual(self.shown, ["-!- disconnected: Too many connections"])
+
+    def test_noWelcomeFirst(self) -> None:
+        """
+        The first connection not greeted in time is dropped and ends the
+        session, saying how long it waited.
+        """
+        connection = self.connect(welcome=False)
+        self.clock.advance(CONNECT_TIMEOUT - 0.1)
+        self.assertFalse(connection.aborted)
+        self.assertNoResult(self.session.finished)
+        self.clock.advance(0.1)
+        self.assertTrue(connection.aborted)
+        failure = self.failureResultOf(self.session.finished, NoWelcome)
+        self.assertEqual(failure.value.seconds, CONNECT_TIMEOUT)
+        self.session.disconnected("aborted")
+        self.assertEqual(self.shown, [])
+
+    def test_noWelcomeOnReconnection(self) -> None:
+        """
+        A reconnection attempt not greeted in time is dropped with a note,
+        and the next attempt follows: this server did greet us before.
+        """
+        self.establishedThenLost()
+        connection = self.connect(welcome=False)
+        self.clock.advance(CONNECT_TIMEOUT)
+        self.assertTrue(connection.aborted)
+        self.session.disconnected("aborted")
+        self.assertNoResult(self.session.finished)
+        self.assertEqual(
+            self.shown,
+            [
+                f"-- no welcome from the server within {CONNECT_TIMEOUT:g} s;"
+                " reconnecting..."
+            ],
+        )
+        self.connect()
+        self.assertIn("reconnected", self.shown[-1])
+
+    def test_welcomeStopsTheClock(self) -> None:
+        """Once greeted, a connection is never dropped for being slow to greet."""
+        connection = self.connect()
+        self.clock.advance(CONNECT_TIMEOUT * 2)
+        self.assertFalse(connection.aborted)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_notTheProtocol(self) -> None:
+        """
+        A first line that is not the protocol ends the session at once and
+        is not shown: it goes into the one line that says what went wrong.
+        """
+        connection = self.connect(welcome=False)
+        self.session.showUnparsed(b"HTTP/1.1 400 Bad Request")
+        self.assertTrue(connection.aborted)
+        failure = self.failureResultOf(self.session.finished, NotChat)
+        self.assertEqual(failure.value.sample, b"HTTP/1.1 400 Bad Request")
+        self.assertEqual(self.shown, [])
+
+    def test_tooLongBeforeWelcome(self) -> None:
+        """An over-long first line is not the protocol either."""
+        connection = self.connect(welcome=False)
+        self.session.lineTooLong()
+        self.assertTrue(connection.aborted)
+        failure = self.failureResultOf(self.session.finished, NotChat)
+        self.assertIsNone(failure.value.sample)
+
+    def test_unparsedAfterWelcomeShown(self) -> None:
+        """Once greeted, a line the client cannot read is only shown."""
+        self.connect()
+        self.session.showUnparsed(b"FUTURE thing")
+        self.assertNoResult(self.session.finished)
+        self.assertEqual(self.shown[-1], "?? FUTURE thing")

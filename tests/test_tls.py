@@ -8,10 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from OpenSSL import SSL
+from service_identity import VerificationError
+from service_identity.hazmat import IPAddress_ID, IPAddressMismatch
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred, gatherResults
-from twisted.internet.endpoints import SSL4ServerEndpoint, serverFromString
+from twisted.internet.endpoints import (
+    SSL4ServerEndpoint,
+    TCP4ServerEndpoint,
+    serverFromString,
+)
+from twisted.internet.error import ConnectionLost
 from twisted.internet.interfaces import IOpenSSLClientConnectionCreator
+from twisted.internet.protocol import Factory, Protocol
 from twisted.internet.ssl import (
     Certificate,
     CertificateOptions,
@@ -20,7 +28,7 @@ from twisted.internet.ssl import (
     optionsForClientTLS,
 )
 from twisted.protocols.policies import WrappingFactory
-from twisted.trial.unittest import TestCase
+from twisted.trial.unittest import SynchronousTestCase, TestCase
 from zope.interface import implementer
 
 from twisted_chat.core import ChatServer
@@ -32,11 +40,14 @@ from twisted_chat.tlstrust import (
     PinnedCertificate,
     TrustFailure,
     chooseTrust,
+    loadAuthority,
+    refusal,
     shakeHands,
 )
 
 from .certificates import Issued, issue
 from .helpers import connectMember, makeAccounts
+from .processes import WAIT
 
 
 @implementer(IOpenSSLClientConnectionCreator)
@@ -108,7 +119,12 @@ class TLSTestCase(TestCase):
         return int(port.getHost().port)
 
     async def trust(self, port: int, **kwargs: Any) -> Any:
-        options: dict[str, Any] = {"caFile": None, "known": self.known, "ask": None}
+        options: dict[str, Any] = {
+            "caFile": None,
+            "known": self.known,
+            "ask": None,
+            "timeout": WAIT,
+        }
         options.update(kwargs)
         return await chooseTrust(reactor, "localhost", port, **options)
 
@@ -251,9 +267,7 @@ class TrustOnFirstUseTests(TLSTestCase):
         pinned = PinnedCertificate("localhost", self.selfSigned.fingerprint)
         with self.assertRaises(REFUSED):
             await shakeHands(reactor, "localhost", port, pinned)
-        self.assertEqual(
-            self.successResultOf(pinned.changed), self.replaced.fingerprint
-        )
+        self.assertEqual(pinned.changed, self.replaced.fingerprint)
 
     def test_pinsFilePrivate(self) -> None:
         """The pins file is the user's alone."""
@@ -261,3 +275,83 @@ class TrustOnFirstUseTests(TLSTestCase):
         self.assertEqual(self.known.path.stat().st_mode & 0o777, 0o600)
         self.assertEqual(self.known.pinFor("chat.lan:7633"), "AB:CD")
         self.assertIsNone(self.known.pinFor("chat.lan:7632"))
+
+
+class SilentServerTests(TLSTestCase):
+    async def test_noHandshake(self) -> None:
+        """
+        A server that accepts and says nothing (a plain service waiting for
+        its client to speak) does not keep the client deciding whom to
+        trust for ever: it gives up after the timeout, saying so.
+        """
+        tracking = ClosingFactory(Factory.forProtocol(Protocol))
+        listening = await TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(
+            tracking
+        )
+
+        async def stop() -> None:
+            await listening.stopListening()
+            await gatherResults(tracking.closed)
+
+        self.addCleanup(stop)
+        port = listening.getHost().port
+        with self.assertRaises(TrustFailure) as caught:
+            await self.trust(port, timeout=0.1)
+        self.assertEqual(
+            str(caught.exception),
+            f"localhost:{port} did not answer a TLS handshake within 0.1 s"
+            " (is it a TLS port?)",
+        )
+
+
+class RefusalTests(SynchronousTestCase):
+    """What the client says a failed handshake refused."""
+
+    def test_openSSL(self) -> None:
+        """OpenSSL's refusal is given by its reason."""
+        error = SSL.Error([("SSL routines", "", "certificate verify failed")])
+        self.assertEqual(refusal(error), "certificate verify failed")
+
+    def test_notTLS(self) -> None:
+        """A peer that does not speak TLS at all is named as such."""
+        error = SSL.Error([("SSL routines", "", "wrong version number")])
+        self.assertEqual(
+            refusal(error), "it does not speak TLS there (wrong version number)"
+        )
+
+    def test_hostName(self) -> None:
+        """A certificate for another name or address names the one asked for."""
+        error = VerificationError(
+            errors=[IPAddressMismatch(mismatched_id=IPAddress_ID("127.0.0.1"))]
+        )
+        self.assertEqual(refusal(error), "its certificate is not for 127.0.0.1")
+
+    def test_droppedIsNoRefusal(self) -> None:
+        """
+        A connection that failed or ended is no refusal: trying again may
+        mend it.
+        """
+        for error in [
+            SSL.SysCallError(104, "ECONNRESET"),
+            SSL.ZeroReturnError(),
+            ConnectionLost(),
+            None,
+        ]:
+            self.assertIsNone(refusal(error), error)
+
+
+class AuthorityFileTests(SynchronousTestCase):
+    def test_missing(self) -> None:
+        """A --ca file that cannot be read is named, with why."""
+        error = self.assertRaises(TrustFailure, loadAuthority, "/nonexistent/ca.pem")
+        self.assertEqual(
+            str(error),
+            "cannot read --ca /nonexistent/ca.pem: No such file or directory",
+        )
+
+    def test_notACertificate(self) -> None:
+        """A --ca file that holds no certificate (a key, say) is named."""
+        path = Path(self.mktemp())
+        path.write_text("not a certificate\n")
+        error = self.assertRaises(TrustFailure, loadAuthority, str(path))
+        self.assertEqual(str(error), f"--ca {path} holds no PEM certificate")

@@ -6,7 +6,9 @@ L{ChatClientProtocol} never touches standard input or output: it hands each
 event to a L{twisted_chat.session.ClientSession}, which shows it through the
 view and decides what the next connection sends.  One protocol serves one
 connection; C{ClientService} makes a new one through L{ChatClientFactory}
-after an outage.
+after an outage.  When a connection ends it says whether a TLS handshake
+was refused, and what was refused (L{twisted_chat.tlstrust.refusal}), so
+that the session can tell a certificate it must not trust from an outage.
 
 It sends no faster than the server's default flood control allows (a burst
 of 5 lines, then 2 a second): a pasted page, or the resumes of many rooms
@@ -32,6 +34,7 @@ from .framing import LineFramer
 from .limits import CLIENT_MAX_LINE_LENGTH, FLOOD_BURST, FLOOD_RATE
 from .session import ClientSession, Connection
 from .throttle import TokenBucket
+from .tlstrust import refusal
 
 
 class ChatClientProtocol(Protocol, Connection):
@@ -48,6 +51,7 @@ class ChatClientProtocol(Protocol, Connection):
         self._outgoing: deque[bytes] = deque()
         self._bucket = TokenBucket(FLOOD_BURST, FLOOD_RATE, clock)
         self._nextSend: IDelayedCall | None = None
+        self._aborted = False
 
     def connectionMade(self) -> None:
         if ITCPTransport.providedBy(self.transport):
@@ -56,10 +60,11 @@ class ChatClientProtocol(Protocol, Connection):
 
     def dataReceived(self, data: bytes) -> None:
         for line in self._framer.feed(data):
+            if self._aborted:
+                # The session gave up on this connection: nothing more of it.
+                return
             if line is None:
-                self.session.view.showStatus(
-                    "a line from the server was too long; dropped it"
-                )
+                self.session.lineTooLong()
             else:
                 self.lineReceived(line)
 
@@ -88,14 +93,28 @@ class ChatClientProtocol(Protocol, Connection):
                 self._bucket.delay(), self._sendPaced
             )
 
+    def abort(self) -> None:
+        """
+        Drop the connection at once: the server never greeted it, or is not
+        a chat server.
+        """
+        self._aborted = True
+        self.transport.abortConnection()  # type: ignore[attr-defined]
+
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         if self._nextSend is not None:
             self._nextSend.cancel()
             self._nextSend = None
         unsent = len(self._outgoing)
         self._outgoing.clear()
-        why = "closed" if reason.check(ConnectionDone) else reason.getErrorMessage()
-        self.session.disconnected(why, unsent=unsent)
+        refused = refusal(reason.value)
+        if refused is not None:
+            why = refused
+        elif reason.check(ConnectionDone):
+            why = "closed"
+        else:
+            why = reason.getErrorMessage()
+        self.session.disconnected(why, unsent=unsent, refused=refused)
 
 
 class ChatClientFactory(ClientFactory):

@@ -7,11 +7,14 @@ and an endpoint, reconnecting with backoff after an outage; the keyboard is
 bridged in with L{twisted_chat.keyboard.openTerminal}; a
 L{twisted_chat.session.ClientSession} carries the person's state across
 connections.  It ends when the person leaves or the server removes them (exit
-status 0), or when the server cannot be reached at all (one line on standard
-error, exit status 1).
+status 0), or when the server cannot be reached or talked to (one line on
+standard error, exit status 1): nothing answers at the address, the TLS
+handshake fails (at first or on a reconnection), or what answers does not
+greet the client with the chat protocol's C{WELCOME} in time.
 """
 
 import getpass
+import math
 import os
 import sys
 from collections.abc import Mapping
@@ -19,9 +22,9 @@ from typing import Any, TextIO
 
 from twisted.application.internet import ClientService, backoffPolicy
 from twisted.internet import task
-from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.endpoints import HostnameEndpoint, wrapClientTLS
 from twisted.internet.error import ConnectError, DNSLookupError
+from twisted.internet.error import TimeoutError as ConnectTimedOut
 from twisted.internet.interfaces import IStreamClientEndpoint
 from twisted.internet.task import deferLater
 from twisted.logger import (
@@ -36,8 +39,16 @@ from twisted.python import usage
 from . import __version__
 from .client import ChatClientFactory
 from .keyboard import isInteractive, openTerminal
-from .limits import DEFAULT_PORT
-from .session import ClientSession
+from .limits import CLIENT_MAX_LINE_LENGTH, DEFAULT_PORT
+from .safetext import safe
+from .session import (
+    ClientSession,
+    ClosedUnwelcomed,
+    ConnectFailure,
+    NotChat,
+    NotSecure,
+    NoWelcome,
+)
 from .tlstrust import (
     REFUSED,
     KnownServers,
@@ -58,6 +69,24 @@ RECONNECT_FIRST_DELAY = 0.5
 RECONNECT_MAX_DELAY = 30.0
 """Seconds before the first reconnection attempt, and at most between two."""
 
+CONNECT_TIMEOUT = 15.0
+"""
+Seconds a server has to accept a connection, and then to greet it
+(C{--connect-timeout}).  A chat server greets at once, or a round trip or
+two after a TLS handshake, so this leaves room for a slow link or a busy
+server while a TLS port or another service, silently waiting for the
+client to speak first, is named well before a person gives up waiting.
+"""
+
+NOT_PLAIN_HINT = " (is it a TLS port? try --tls)"
+"""
+Said when a plain connection is closed, or left waiting, before a welcome:
+what a TLS port does to a client that does not start a handshake.
+"""
+
+SAMPLE_LENGTH = 60
+"""Bytes of what a server that is not a chat server sent, shown to say so."""
+
 
 class ClientOptions(usage.Options):
     synopsis = (
@@ -74,6 +103,14 @@ class ClientOptions(usage.Options):
         ["nick", "n", None, "The nick to take once connected."],
         ["room", "r", None, "A room to join once connected."],
         ["color", None, "auto", "Colour the output: auto, always or never."],
+        [
+            "connect-timeout",
+            None,
+            CONNECT_TIMEOUT,
+            "Seconds the server has to accept the connection, and then to greet"
+            " it; past either, the client gives up.",
+            float,
+        ],
         [
             "password-file",
             None,
@@ -113,6 +150,11 @@ class ClientOptions(usage.Options):
             raise usage.UsageError("--ca needs --tls")
         if not 0 < self["port"] < 65536:
             raise usage.UsageError(f"--port must be 1 to 65535, not {self['port']}")
+        if not 0 < self["connect-timeout"] < math.inf:
+            raise usage.UsageError(
+                "--connect-timeout must be a number of seconds more than 0,"
+                f" not {self['connect-timeout']:g}"
+            )
         if self["color"] not in COLOR_CHOICES:
             raise usage.UsageError(
                 f"--color must be one of {', '.join(COLOR_CHOICES)}, not {self['color']}"
@@ -124,7 +166,7 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
     Run one chat session, as C{twisted-chat ARGV} does.
 
     @raise SystemExit: with status 2 for bad options or no password, 1 when
-        the server cannot be reached at all.
+        the server cannot be reached or talked to.
     """
     options = ClientOptions()
     try:
@@ -134,7 +176,11 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
         stderr.write(f"twisted-chat: {error}\nTry twisted-chat --help.\n")
         raise SystemExit(2) from None
     host, port = options["host"], options["port"]
-    endpoint: IStreamClientEndpoint = HostnameEndpoint(reactor, host, port)
+    server = f"{host}:{port}"
+    timeout = options["connect-timeout"]
+    endpoint: IStreamClientEndpoint = HostnameEndpoint(
+        reactor, host, port, timeout=timeout
+    )
     pinned: PinnedCertificate | None = None
     if options["tls"]:
         try:
@@ -145,12 +191,16 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
                 caFile=options["ca"],
                 known=KnownServers(knownServersPath(os.environ)),
                 ask=askYesOrNo if isInteractive() else None,
+                timeout=timeout,
             )
         except (ConnectError, DNSLookupError) as error:
-            stderr.write(f"twisted-chat: cannot connect to {host}:{port}: {error}\n")
+            stderr.write(f"twisted-chat: {unreachable(server, error, timeout)}\n")
             raise SystemExit(1) from None
-        except (TrustFailure, *REFUSED, OSError) as error:
-            stderr.write(f"twisted-chat: TLS with {host}:{port} failed: {error}\n")
+        except TrustFailure as error:
+            stderr.write(f"twisted-chat: {error}\n")
+            raise SystemExit(1) from None
+        except (*REFUSED, OSError) as error:
+            stderr.write(f"twisted-chat: TLS with {server} failed: {error}\n")
             raise SystemExit(1) from None
         if isinstance(creator, PinnedCertificate):
             pinned = creator
@@ -160,7 +210,12 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
         color=wantsColor(options["color"], isTerminal=os.isatty(1), environ=os.environ),
     )
     session = ClientSession(
-        view, reactor, nick=options["nick"], room=options["room"], password=password
+        view,
+        reactor,
+        welcomeTimeout=timeout,
+        nick=options["nick"],
+        room=options["room"],
+        password=password,
     )
     terminal = openTerminal(
         reactor,
@@ -169,7 +224,7 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
         interactive=isInteractive(),
         prompt=view.prompt,
     )
-    # Typed lines wait in the pipe or terminal until there is a server to send them to.
+    # Typed lines wait in the pipe or terminal until a server has greeted us.
     terminal.pauseReading()
     view.output = terminal.show
     view.onPromptChange = terminal.setPrompt
@@ -183,20 +238,17 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
     failure: str | None = None
     try:
         await connections.whenConnected(failAfterFailures=1)
+        if await session.welcomed:
+            terminal.resumeReading()
+        await session.finished
     except (ConnectError, DNSLookupError) as error:
-        failure = f"cannot connect to {host}:{port}: {error}"
-    else:
-        terminal.resumeReading()
-        ended: list[Deferred[Any]] = [session.finished]
-        if pinned is not None:
-            # A certificate that changes between reconnections ends it all.
-            ended.append(pinned.changed)
-        finished, _ = await DeferredList(ended, fireOnOneCallback=True)
-        if not session.finished.called:
-            assert pinned is not None
-            failure = changedMessage(
-                f"{host}:{port}", pinned.pin, str(finished), known()
-            )
+        failure = unreachable(server, error, timeout)
+    except ConnectFailure as error:
+        if pinned is not None and pinned.changed is not None:
+            # The certificate changed between two connections.
+            failure = changedMessage(server, pinned.pin, pinned.changed, known())
+        else:
+            failure = explain(error, server, tls=options["tls"], caFile=options["ca"])
     finally:
         # We may be inside the connection service's own state change (a
         # failed attempt, a closed connection): stop it from a fresh turn.
@@ -206,6 +258,51 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
     if failure is not None:
         stderr.write(f"twisted-chat: {failure}\n")
         raise SystemExit(1)
+
+
+def unreachable(server: str, error: Exception, timeout: float) -> str:
+    """Say why nothing could be connected to at C{server}."""
+    if isinstance(error, ConnectTimedOut):
+        return f"cannot connect to {server}: no answer within {timeout:g} s"
+    return f"cannot connect to {server}: {error}"
+
+
+def explain(
+    failure: ConnectFailure, server: str, *, tls: bool, caFile: str | None
+) -> str:
+    """
+    Say in one line why the server at C{server} cannot be talked to, with
+    what the person might try.
+    """
+    hint = "" if tls else NOT_PLAIN_HINT
+    match failure:
+        case NotSecure(what=what):
+            authority = f" with --ca {caFile}" if caFile else ""
+            return f"cannot connect securely to {server}{authority}: {what}"
+        case NotChat(sample=None):
+            return (
+                f"{server} does not speak the twisted_chat protocol: it sent a line"
+                f" over {CLIENT_MAX_LINE_LENGTH} bytes"
+            )
+        case NotChat(sample=bytes() as sample):
+            shown = safe(sample[:SAMPLE_LENGTH].decode("utf-8", errors="replace"))
+            more = "..." if len(sample) > SAMPLE_LENGTH else ""
+            return (
+                f"{server} does not speak the twisted_chat protocol: it sent"
+                f' "{shown}{more}"'
+            )
+        case NoWelcome(seconds=seconds):
+            return f"no twisted_chat welcome from {server} within {seconds:g} s{hint}"
+        case ClosedUnwelcomed(reason="closed"):
+            return (
+                f"{server} closed the connection before the twisted_chat welcome{hint}"
+            )
+        case ClosedUnwelcomed(reason=reason):
+            return (
+                f"the connection to {server} ended before the twisted_chat welcome"
+                f" ({reason}){hint}"
+            )
+    return f"cannot talk to {server}: {failure}"
 
 
 def askYesOrNo(question: str) -> bool:

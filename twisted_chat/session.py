@@ -9,6 +9,13 @@ on a reconnection that is a login, then C{/resume #room SEQ} for every room,
 so the server replays exactly what was missed.  It decides what to show: a
 replayed message already seen is not shown twice.  And it decides when the
 session is over: when the person quit, or the server removed them.
+
+A connection counts once the server's C{WELCOME} has come.  What goes wrong
+before that is no outage but a failed attempt: a refused TLS handshake, or
+a peer that answers with something other than the line protocol, ends the
+session with a L{ConnectFailure}, since trying again would only fail again;
+so does the first connection closing, or staying silent, before a welcome.
+A reconnection attempt that is closed or silent is tried again.
 """
 
 import re
@@ -16,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 from . import wire
 from .commands import ChangePassword, History, Login, QuitCommand, Register
@@ -47,10 +54,72 @@ FINAL_GOODBYES: Final = frozenset({"quit", "kicked", "replaced", "refused", "flo
 _GUEST_NICK: Final = re.compile(rf"{GUEST_PREFIX}[0-9]+", re.ASCII | re.IGNORECASE)
 
 
+class ConnectFailure(Exception):
+    """
+    The server cannot be talked to, and trying again would not change that:
+    the person has to fix the address, the port or whom they trust.
+    """
+
+
+class NotSecure(ConnectFailure):
+    """
+    The TLS handshake failed: the certificate was refused (its authority,
+    its host name, a pin) or the server refused ours.
+
+    @ivar what: what was refused, in a few words.
+    """
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+class NotChat(ConnectFailure):
+    """
+    Before any welcome the server sent something that is not the line
+    protocol: it is some other service, or speaks TLS to a plain client.
+
+    @ivar sample: the first line it sent, or L{None} if that was too long.
+    """
+
+    def __init__(self, sample: bytes | None) -> None:
+        super().__init__(sample)
+        self.sample = sample
+
+
+class NoWelcome(ConnectFailure):
+    """
+    The first connection was made, but the server did not greet it in time:
+    a TLS port, or some other service, waiting for the client to speak first.
+
+    @ivar seconds: how long the client waited.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+class ClosedUnwelcomed(ConnectFailure):
+    """
+    The server closed the first connection before greeting it.
+
+    @ivar reason: why the connection ended, as the transport said.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Connection:
     """What the session needs of a connection (a ChatClientProtocol)."""
 
     def sendInput(self, text: str) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        """Drop the connection now, without waiting for anything to be sent."""
         raise NotImplementedError
 
 
@@ -70,8 +139,11 @@ class ClientSession:
 
     @ivar rooms: the rooms the person is in, by folded name: the room's name
         and the last sequence number seen there.
+    @ivar welcomed: fires with C{True} at the server's first welcome, or with
+        C{False} if the session ends before there is one.
     @ivar finished: fires when the session is over: the person quit, or the
-        server removed them for good.
+        server removed them for good; fails with a L{ConnectFailure} if the
+        server cannot be talked to.
     """
 
     def __init__(
@@ -79,29 +151,37 @@ class ClientSession:
         view: TerminalView,
         clock: IReactorTime,
         *,
+        welcomeTimeout: float,
         nick: str | None = None,
         room: str | None = None,
         password: str | None = None,
     ) -> None:
+        """
+        @param welcomeTimeout: seconds a server has to greet a new connection.
+        """
         self.view = view
         self.clock = clock
+        self._welcomeTimeout = welcomeTimeout
         self._wantedNick = nick
         self._wantedRoom = room
         self._password = password
         self.rooms: dict[str, tuple[str, int]] = {}
         self._pages: dict[str, int] = {}
         self._connection: Connection | None = None
-        self._everConnected = False
+        self._greeted = False
+        self._everGreeted = False
+        self._waitingForWelcome: IDelayedCall | None = None
         self._quitting = False
         self._goodbye: str | None = None
         self._catchUp: _CatchUp | None = None
+        self.welcomed: Deferred[bool] = Deferred()
         self.finished: Deferred[None] = Deferred()
 
     # From the keyboard
 
     def lineTyped(self, text: str) -> None:
         """Send a line the person typed, noting what it means for the session."""
-        if self._connection is None:
+        if self._connection is None or not self._greeted:
             self.view.showStatus("not connected (reconnecting); that line was not sent")
             return
         self._note(text)
@@ -137,18 +217,22 @@ class ClientSession:
 
     def connected(self, connection: Connection) -> None:
         """
-        A connection is made: ask for the nick and rooms the person had.
+        A connection is made: ask for the nick and rooms the person had, and
+        wait for the server's welcome.
         """
         self._connection = connection
+        self._greeted = False
         self._goodbye = None
+        self._waitingForWelcome = self.clock.callLater(
+            self._welcomeTimeout, self._noWelcome
+        )
         for line in self._greeting():
             connection.sendInput(line)
-        self._everConnected = True
 
     def _greeting(self) -> list[str]:
         # The nick asked for at first; after that, the one the person had
         # (the account's, when logged in).
-        nick = self.view.nick if self._everConnected else self._wantedNick
+        nick = self.view.nick if self._everGreeted else self._wantedNick
         if self._password is not None and self._wantedNick:
             nick = self._wantedNick
         lines = []
@@ -156,7 +240,7 @@ class ClientSession:
             lines.append(f"/login {nick} {self._password}")
         elif nick and not _GUEST_NICK.fullmatch(nick):
             lines.append(f"/nick {nick}")
-        if not self._everConnected:
+        if not self._everGreeted:
             if self._wantedRoom:
                 lines.append(f"/join {self._wantedRoom}")
             return lines
@@ -171,8 +255,6 @@ class ClientSession:
         if self._catchUp is not None:
             self._catchUp.lastRoom = order[-1] if order else None
             self._catchUp.rooms = set(order)
-            if not order:
-                self._reconnected()
         return lines
 
     def eventReceived(self, event: Event) -> None:
@@ -182,6 +264,8 @@ class ClientSession:
         """
         quiet = self._quietWhileCatchingUp(event)
         match event:
+            case Welcome():
+                self._welcomeCame()
             case RoomMessage(room, sequence, history=True) if not self._pages.get(
                 fold(room)
             ):
@@ -226,16 +310,48 @@ class ClientSession:
         return False
 
     def showUnparsed(self, line: bytes) -> None:
-        self.view.showUnparsed(line)
+        """
+        Show a line that is not the protocol; before a welcome, it means the
+        server is not a chat server at all.
+        """
+        if not self._greeted:
+            self._fail(NotChat(line))
+        else:
+            self.view.showUnparsed(line)
 
-    def disconnected(self, reason: str, unsent: int = 0) -> None:
+    def lineTooLong(self) -> None:
+        """A server line went past the client's limit and was dropped."""
+        if not self._greeted:
+            self._fail(NotChat(None))
+        else:
+            self.view.showStatus("a line from the server was too long; dropped it")
+
+    def disconnected(
+        self, reason: str, unsent: int = 0, *, refused: str | None = None
+    ) -> None:
         """
         The connection is gone, with C{unsent} typed lines still waiting to
         be sent: end the session, or wait for the next one.
+
+        @param refused: what the TLS handshake refused, if that is why.
         """
+        greeted = self._greeted
         self._connection = None
+        self._greeted = False
+        self._stopWaitingForWelcome()
+        if self.finished.called:
+            return
+        if refused is not None and not greeted:
+            self._fail(NotSecure(refused))
+            return
         if self._quitting or self._goodbye in FINAL_GOODBYES:
             self._finish()
+            return
+        if not greeted:
+            if not self._everGreeted and self._goodbye is None:
+                self._fail(ClosedUnwelcomed(reason))
+            # Otherwise a reconnection attempt came to nothing, or the
+            # server said why (BYE shutdown): the next attempt follows.
             return
         if unsent:
             self.view.showStatus(
@@ -246,6 +362,34 @@ class ClientSession:
         self.view.showStatus(f"connection lost ({why}); reconnecting...")
 
     # Internals
+
+    def _welcomeCame(self) -> None:
+        self._greeted = True
+        self._stopWaitingForWelcome()
+        if not self._everGreeted:
+            self._everGreeted = True
+            self.welcomed.callback(True)
+        elif self._catchUp is not None and not self._catchUp.rooms:
+            # No room to resume: being greeted is the whole of catching up.
+            self._reconnected()
+
+    def _noWelcome(self) -> None:
+        self._waitingForWelcome = None
+        if not self._everGreeted:
+            self._fail(NoWelcome(self._welcomeTimeout))
+            return
+        # This server greeted us before: it may be starting, or overloaded.
+        self.view.showStatus(
+            f"no welcome from the server within {self._welcomeTimeout:g} s;"
+            " reconnecting..."
+        )
+        assert self._connection is not None
+        self._connection.abort()
+
+    def _stopWaitingForWelcome(self) -> None:
+        if self._waitingForWelcome is not None:
+            self._waitingForWelcome.cancel()
+            self._waitingForWelcome = None
 
     def _send(self, text: str) -> None:
         if self._connection is not None:
@@ -300,4 +444,20 @@ class ClientSession:
 
     def _finish(self) -> None:
         if not self.finished.called:
+            self._ended()
             self.finished.callback(None)
+
+    def _fail(self, failure: ConnectFailure) -> None:
+        """End the session: this server cannot be talked to."""
+        if self.finished.called:
+            return
+        connection, self._connection = self._connection, None
+        self._stopWaitingForWelcome()
+        if connection is not None:
+            connection.abort()
+        self._ended()
+        self.finished.errback(failure)
+
+    def _ended(self) -> None:
+        if not self.welcomed.called:
+            self.welcomed.callback(False)

@@ -36,6 +36,7 @@ from service_identity.pyopenssl import extract_patterns
 from twisted.internet.abstract import isIPAddress, isIPv6Address
 from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import HostnameEndpoint, wrapClientTLS
+from twisted.internet.error import ConnectionClosed
 from twisted.internet.interfaces import (
     IHandshakeListener,
     IOpenSSLClientConnectionCreator,
@@ -58,9 +59,46 @@ KNOWN_SERVERS = "known_servers"
 REFUSED = (SSL.Error, VerificationError)
 """What a refused handshake raises: OpenSSL's refusal, or a wrong host name."""
 
+_NOT_REFUSALS = (SSL.SysCallError, SSL.ZeroReturnError, SSL.WantReadError)
+"""OpenSSL errors that only say the connection itself failed or ended."""
+
 
 class TrustFailure(Exception):
     """The server could not be trusted; the message says why and what to do."""
+
+
+class NoHandshake(Exception):
+    """The server did not complete a TLS handshake in the time allowed."""
+
+
+def refusal(error: BaseException | None) -> str | None:
+    """
+    Say in a few words what a failed TLS handshake refused (OpenSSL's
+    reason, or the host name the certificate is not for), or L{None} if
+    C{error} is not a refusal: the connection merely failed or ended, which
+    trying again may mend.
+    """
+    if isinstance(error, VerificationError):
+        names = ", ".join(_identity(each.mismatched_id) for each in error.errors)
+        return f"its certificate is not for {names}"
+    if not isinstance(error, SSL.Error) or isinstance(error, _NOT_REFUSALS):
+        return None
+    queue = error.args[0] if error.args and isinstance(error.args[0], list) else []
+    reasons = [entry[2] for entry in queue if isinstance(entry, tuple) and entry[2:]]
+    said = "; ".join(str(reason) for reason in reasons) or str(error)
+    if said == "wrong version number":
+        return "it does not speak TLS there (wrong version number)"
+    return said or "the TLS handshake failed"
+
+
+def _identity(identity: object) -> str:
+    """The host name or address a certificate was checked against."""
+    match identity:
+        case DNS_ID(hostname=hostname):
+            return bytes(hostname).decode("ascii", errors="replace")
+        case IPAddress_ID(ip=address):
+            return str(address)
+    return str(identity)
 
 
 def fingerprint(certificate: crypto.X509) -> str:
@@ -109,14 +147,15 @@ class PinnedCertificate:
     it.
 
     @ivar seen: the fingerprint of the certificate the server last offered.
-    @ivar changed: fires with it if a server ever offers another.
+    @ivar changed: the fingerprint of another certificate, if the server
+        ever offered one.
     """
 
     def __init__(self, hostname: str, pin: str) -> None:
         self.hostname = hostname
         self.pin = pin
         self.seen: str | None = None
-        self.changed: Deferred[str] = Deferred()
+        self.changed: str | None = None
         self._context = CertificateOptions().getContext()
         self._context.set_verify(
             SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT, self._verify
@@ -136,8 +175,7 @@ class PinnedCertificate:
         self.seen = fingerprint(certificate)
         if hmac.compare_digest(self.seen, self.pin):
             return True
-        if not self.changed.called:
-            self.changed.callback(self.seen)
+        self.changed = self.seen
         return False
 
     def clientConnectionForTLS(self, tlsProtocol: Any) -> SSL.Connection:
@@ -170,6 +208,12 @@ class _Handshake(Protocol):
         self.done.callback(None)
         self.transport.loseConnection()
 
+    def giveUp(self) -> None:
+        """The server is taking too long: hang up on it."""
+        if not self.done.called:
+            self.done.errback(NoHandshake())
+        self.transport.abortConnection()  # type: ignore[attr-defined]
+
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         if not self.done.called:
             self.done.errback(reason)
@@ -177,20 +221,34 @@ class _Handshake(Protocol):
 
 
 async def shakeHands(
-    reactor: Any, host: str, port: int, creator: IOpenSSLClientConnectionCreator
+    reactor: Any,
+    host: str,
+    port: int,
+    creator: IOpenSSLClientConnectionCreator,
+    *,
+    timeout: float = 30.0,
 ) -> None:
     """
     Complete one TLS handshake with C{host:port} as C{creator} says.
 
+    @param timeout: seconds the server has to accept the connection, and
+        then to complete the handshake.
     @raise SSL.Error: if the handshake fails (the certificate refused).
     @raise VerificationError: if the certificate is for another host name.
+    @raise NoHandshake: if the server accepts but does not answer in time
+        (a plain TCP service waiting for its client to speak first).
     """
     handshake = _Handshake()
-    endpoint = wrapClientTLS(creator, HostnameEndpoint(reactor, host, port))
+    endpoint = wrapClientTLS(
+        creator, HostnameEndpoint(reactor, host, port, timeout=timeout)
+    )
     await endpoint.connect(Factory.forProtocol(lambda: handshake))
+    late = reactor.callLater(timeout, handshake.giveUp)
     try:
         await handshake.done
     finally:
+        if late.active():
+            late.cancel()
         await handshake.closed
 
 
@@ -245,18 +303,40 @@ class Inspection:
         return _connectionFor(self._context, tlsProtocol, self.hostname)
 
 
-async def inspect(reactor: Any, host: str, port: int) -> Inspection:
+async def inspect(reactor: Any, host: str, port: int, timeout: float) -> Inspection:
     """
     Read the certificate C{host:port} offers, without completing a handshake.
 
-    @raise TrustFailure: if it offers none.
+    @raise TrustFailure: if it offers none, or none within C{timeout} seconds.
     """
     inspection = Inspection(host)
-    with suppress(*REFUSED):
-        await shakeHands(reactor, host, port, inspection)
+    try:
+        with suppress(*REFUSED, ConnectionClosed):
+            await shakeHands(reactor, host, port, inspection, timeout=timeout)
+    except NoHandshake:
+        raise TrustFailure(
+            f"{host}:{port} did not answer a TLS handshake within {timeout:g} s"
+            " (is it a TLS port?)"
+        ) from None
     if inspection.fingerprint is None:
-        raise TrustFailure(f"{host}:{port} offered no certificate.")
+        raise TrustFailure(f"{host}:{port} offered no certificate (is it a TLS port?)")
     return inspection
+
+
+def loadAuthority(caFile: str) -> Certificate:
+    """
+    Read the authority named by C{--ca}.
+
+    @raise TrustFailure: if the file cannot be read or holds no certificate.
+    """
+    try:
+        data = Path(caFile).read_bytes()
+    except OSError as error:
+        raise TrustFailure(f"cannot read --ca {caFile}: {error.strerror}") from None
+    try:
+        return Certificate.loadPEM(data)
+    except crypto.Error:
+        raise TrustFailure(f"--ca {caFile} holds no PEM certificate") from None
 
 
 async def chooseTrust(
@@ -267,6 +347,7 @@ async def chooseTrust(
     caFile: str | None,
     known: KnownServers,
     ask: Callable[[str], bool] | None,
+    timeout: float,
 ) -> IOpenSSLClientConnectionCreator:
     """
     Decide how to trust C{host:port}, asking the person if need be, and
@@ -274,13 +355,14 @@ async def chooseTrust(
 
     @param ask: shows a question and returns the person's yes or no;
         L{None} when there is nobody to ask.
+    @param timeout: seconds the server has to connect, and then to answer
+        the handshake that shows its certificate.
     @raise TrustFailure: if the server cannot be trusted.
     """
     if caFile is not None:
-        authority = Certificate.loadPEM(Path(caFile).read_bytes())
-        return optionsForClientTLS(host, trustRoot=authority)
+        return optionsForClientTLS(host, trustRoot=loadAuthority(caFile))
     server = f"{host}:{port}"
-    offered = await inspect(reactor, host, port)
+    offered = await inspect(reactor, host, port, timeout)
     seen = offered.fingerprint
     assert seen is not None
     pin = known.pinFor(server)
