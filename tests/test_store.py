@@ -6,6 +6,7 @@ Both must keep the promise of L{twisted_chat.store.IChatStore}: operations
 are carried out in order, and a write has committed when its Deferred fires.
 """
 
+import os
 import sqlite3
 
 from twisted.internet import reactor
@@ -17,7 +18,12 @@ from twisted_chat.events import PrivateMessage, RoomMessage, TopicInfo
 from twisted_chat.store import AccountRecord, IChatStore, StoreError
 from twisted_chat.store.memory import MemoryStore
 from twisted_chat.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate
-from twisted_chat.store.sqlite import _ROWS_PER_INSERT, SQLiteStore
+from twisted_chat.store.sqlite import (
+    _ROWS_PER_INSERT,
+    DatabaseUnusable,
+    SQLiteStore,
+    whyUnusable,
+)
 
 T = 1_700_000_000_000
 
@@ -259,6 +265,114 @@ class SQLiteStoreTests(StoreContract, TestCase):
         self.assertEqual(
             connection.execute("PRAGMA user_version").fetchone(), (SCHEMA_VERSION,)
         )
+
+
+class UnusableDatabaseTests(SynchronousTestCase):
+    """
+    A database the store cannot use is refused at load with one line naming
+    the file and the reason, and nothing is made or changed.
+    """
+
+    def setUp(self) -> None:
+        self.directory = FilePath(self.mktemp())
+        self.directory.makedirs()
+
+    def refusal(self, path: str) -> str:
+        error = self.assertRaises(DatabaseUnusable, SQLiteStore(path, reactor).load)
+        return str(error)
+
+    def test_missingDirectory(self) -> None:
+        """A file in a directory that does not exist: the directory is named."""
+        missing = self.directory.child("gone")
+        path = missing.child("x.sqlite3").path
+        self.assertEqual(
+            self.refusal(path),
+            f"cannot open the database {path}: no such directory {missing.path}",
+        )
+        self.assertFalse(missing.exists())
+
+    def test_directory(self) -> None:
+        """A path that is a directory."""
+        self.assertEqual(
+            self.refusal(self.directory.path),
+            f"cannot open the database {self.directory.path}: it is a directory",
+        )
+        self.assertEqual(self.directory.listdir(), [])
+
+    def test_notADatabase(self) -> None:
+        """A file that is not a database is refused and left as it was."""
+        notes = self.directory.child("notes.txt")
+        notes.setContent(b"hello\n" * 100)
+        self.assertEqual(
+            self.refusal(notes.path),
+            f"cannot open the database {notes.path}: file is not a database",
+        )
+        self.assertEqual(notes.getContent(), b"hello\n" * 100)
+        self.assertEqual(self.directory.listdir(), ["notes.txt"])
+
+    def test_anotherProgramsDatabase(self) -> None:
+        """Another program's database is refused, not given our tables."""
+        other = self.directory.child("places.sqlite3")
+        connection = sqlite3.connect(other.path)
+        connection.execute("CREATE TABLE places (url TEXT)")
+        connection.commit()
+        connection.close()
+        before = other.getContent()
+        self.assertEqual(
+            self.refusal(other.path),
+            f"cannot open the database {other.path}:"
+            " it is another program's database (its tables: places)",
+        )
+        self.assertEqual(other.getContent(), before)
+
+    def test_tooNew(self) -> None:
+        """A database from a newer twisted_chat says so."""
+        newer = self.directory.child("chat.sqlite3")
+        connection = sqlite3.connect(newer.path)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        connection.close()
+        self.assertIn(f"schema version {SCHEMA_VERSION + 1}", self.refusal(newer.path))
+
+    def test_unwritableDirectory(self) -> None:
+        """
+        SQLite's "unable to open database file" in a directory that cannot
+        be written is told as that (faked here: root may write anywhere).
+        """
+        path = self.directory.child("chat.sqlite3").path
+        realAccess = os.access
+        self.patch(
+            os,
+            "access",
+            lambda name, mode: name != self.directory.path and realAccess(name, mode),
+        )
+        unable = sqlite3.OperationalError("unable to open database file")
+        self.assertEqual(
+            whyUnusable(path, unable),
+            f"cannot write in the directory {self.directory.path}",
+        )
+        FilePath(path).touch()
+        self.assertIn(
+            "write-ahead log",
+            whyUnusable(path, unable),
+        )
+
+    def test_abandonRemovesWhatLoadMade(self) -> None:
+        """Abandoning a store whose load made the file removes the file."""
+        path = self.directory.child("chat.sqlite3").path
+        store = SQLiteStore(path, reactor)
+        store.load()
+        self.assertEqual(self.directory.listdir(), ["chat.sqlite3"])
+        store.abandon()
+        self.assertEqual(self.directory.listdir(), [])
+
+    def test_abandonKeepsAnExistingFile(self) -> None:
+        """Abandoning a store on a file that was there before keeps it."""
+        path = self.directory.child("chat.sqlite3").path
+        SQLiteStore(path, reactor).load()
+        store = SQLiteStore(path, reactor)
+        store.load()
+        store.abandon()
+        self.assertEqual(self.directory.listdir(), ["chat.sqlite3"])
 
 
 class SchemaTests(SynchronousTestCase):

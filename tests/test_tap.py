@@ -3,6 +3,8 @@ Tests for the twistd plugin: L{twisted_chat.tap} options and service, the
 stopping of L{twisted_chat.service.ChatService}, and plugin discovery.
 """
 
+import os
+
 from twisted.application.service import IServiceMaker
 from twisted.internet.defer import Deferred, fail
 from twisted.internet.error import CannotListenError
@@ -30,6 +32,7 @@ from twisted_chat.service import (
     SHUTDOWN_REASON,
     ChatService,
     RetentionService,
+    StartFailed,
 )
 from twisted_chat.store import StoreError
 from twisted_chat.store.memory import MemoryStore
@@ -191,6 +194,46 @@ class MakeServiceTests(SynchronousTestCase):
             str(error),
             "twistd chat: cannot listen on tcp:7632:interface=127.0.0.1:"
             " Address already in use",
+        )
+
+    def test_portInUseRemovesNewDatabase(self) -> None:
+        """
+        A start that fails on a port in use removes the database it made,
+        with an exception twistd treats as an error (removing its pid file)
+        that still exits with one line.
+        """
+        reactor = MemoryReactorClock()
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise CannotListenError(
+                "127.0.0.1", 7632, OSError(98, "Address already in use")
+            )
+
+        self.patch(reactor, "listenTCP", refuse)
+        directory = FilePath(self.mktemp())
+        directory.makedirs()
+        database = directory.child("chat.sqlite3")
+        service = tap.makeService(parse("--db", database.path), reactor)
+        self.assertTrue(database.exists())
+        error = self.assertRaises(StartFailed, service.privilegedStartService)
+        self.assertIsInstance(error, Exception)
+        self.assertIsInstance(error, SystemExit)
+        self.assertFalse(os.path.exists(database.path))
+
+    def test_unusableDatabaseFailsAtOnce(self) -> None:
+        """A database that cannot be used stops start-up with one line."""
+        directory = FilePath(self.mktemp())
+        directory.makedirs()
+        error = self.assertRaises(
+            StartFailed,
+            tap.makeService,
+            parse("--db", directory.path),
+            MemoryReactorClock(),
+        )
+        self.assertEqual(
+            str(error),
+            f"twistd chat: cannot open the database {directory.path}:"
+            " it is a directory",
         )
 
     def test_noConsoleByDefault(self) -> None:

@@ -45,10 +45,10 @@ from .limits import (
     ConnectionRules,
 )
 from .lineserver import LineChatFactory
-from .service import ChatListener, ChatService, RetentionService
+from .service import ChatListener, ChatService, RetentionService, StartFailed
 from .store import IChatStore
 from .store.memory import MemoryStore
-from .store.sqlite import SQLiteStore
+from .store.sqlite import DatabaseUnusable, SQLiteStore
 
 DEFAULT_DATABASE = "chat.sqlite3"
 """The SQLite file, in the directory the server runs in."""
@@ -360,12 +360,15 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         if config["db"] == MEMORY_DATABASE
         else SQLiteStore(config["db"], reactor)
     )
-    chat = ChatServer(
-        reactor,
-        store,
-        historyOnJoin=config["history-on-join"],
-        maxRoomsPerMember=config["max-rooms"],
-    )
+    try:
+        chat = ChatServer(
+            reactor,
+            store,
+            historyOnJoin=config["history-on-join"],
+            maxRoomsPerMember=config["max-rooms"],
+        )
+    except DatabaseUnusable as error:
+        raise StartFailed(f"twistd chat: {error}") from None
     accounts = Accounts(store, PasswordHasher(reactor), reactor)
     factory = LineChatFactory(
         chat,

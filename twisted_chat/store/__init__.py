@@ -130,3 +130,9 @@ class IChatStore(Interface):
         """
         Finish what was asked and release the store.
         """
+
+    def abandon() -> None:
+        """
+        The server failed to start: remove what L{load} made (a new, empty
+        database file), so the failed start leaves nothing behind.
+        """

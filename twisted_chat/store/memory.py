@@ -86,3 +86,6 @@ class MemoryStore:
 
     def close(self) -> Deferred[None]:
         return succeed(None)
+
+    def abandon(self) -> None:
+        pass

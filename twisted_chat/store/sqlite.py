@@ -13,8 +13,10 @@ A write's Deferred fires only after its transaction has committed: the core
 delivers a message only then, so nothing anyone saw can be lost in a crash.
 """
 
+import os
 import sqlite3
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final, TypeVar
@@ -29,7 +31,7 @@ from zope.interface import implementer
 from ..events import PrivateMessage, RoomMessage, TopicInfo
 from ..names import fold
 from . import AccountRecord, IChatStore, StoredRoom, StoredState, StoreError
-from .schema import migrate
+from .schema import NotOurDatabase, SchemaTooNew, checkOurs, migrate
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any] | RoomMessage
@@ -51,6 +53,48 @@ crash of the server process, for a little more speed.
 """
 
 
+DATABASE_FILE_SUFFIXES: Final = ("", "-wal", "-shm", "-journal")
+"""The database file and the files SQLite keeps beside it."""
+
+
+class DatabaseUnusable(StoreError):
+    """
+    The database cannot be used: it cannot be made, opened or read as ours.
+    The message is one line naming the file and the reason.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"cannot open the database {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def whyUnusable(path: str, error: Exception) -> str:
+    """
+    Say why C{path} could not be used.  SQLite's "unable to open database
+    file" does not say whether the directory is missing, the path is a
+    directory or the directory cannot be written, so those are looked for.
+    """
+    if isinstance(error, sqlite3.OperationalError):
+        directory = os.path.dirname(os.path.abspath(path))
+        if os.path.isdir(path):
+            return "it is a directory"
+        if not os.path.exists(directory):
+            return f"no such directory {directory}"
+        if not os.path.isdir(directory):
+            return f"{directory} is not a directory"
+        if not os.access(directory, os.W_OK | os.X_OK):
+            if os.path.exists(path):
+                return (
+                    f"cannot write in the directory {directory}"
+                    " (SQLite keeps its write-ahead log beside the file)"
+                )
+            return f"cannot write in the directory {directory}"
+        if os.path.exists(path) and not os.access(path, os.R_OK | os.W_OK):
+            return "permission denied"
+    return str(error)
+
+
 @dataclass(slots=True)
 class _Operation:
     work: Work
@@ -64,11 +108,20 @@ def connect(path: str, synchronous: str = "FULL") -> sqlite3.Connection:
 
     Transactions are explicit (C{isolation_level=None}): the store says
     where each begins and ends.
+
+    @raise NotOurDatabase: if the file is another program's database.
+    @raise sqlite3.Error: if it cannot be opened, or is not a database.
     """
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    connection.execute("PRAGMA journal_mode = WAL")
-    connection.execute(f"PRAGMA synchronous = {synchronous}")
-    connection.execute("PRAGMA busy_timeout = 5000")
+    try:
+        # Before WAL mode is turned on, which rewrites the file's header.
+        checkOurs(connection)
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute(f"PRAGMA synchronous = {synchronous}")
+        connection.execute("PRAGMA busy_timeout = 5000")
+    except BaseException:
+        connection.close()
+        raise
     return connection
 
 
@@ -96,6 +149,7 @@ class SQLiteStore:
         self._connection: sqlite3.Connection | None = None  # the store thread's
         self._knownRooms: set[str] = set()  # the store thread's
         self._shutdownTrigger: Any = None
+        self._madeFile = False
         self.committedGroups = 0
         self.committedWrites = 0
 
@@ -104,7 +158,18 @@ class SQLiteStore:
     def load(self) -> StoredState:
         """
         Create or migrate the schema, then read the rooms and registered nicks.
+
+        @raise DatabaseUnusable: if the file cannot be made or opened, is not
+            a database, or is not ours; a file made by this call is removed.
         """
+        self._madeFile = not os.path.lexists(self.path)
+        try:
+            return self._load()
+        except (sqlite3.Error, SchemaTooNew, NotOurDatabase) as error:
+            self.abandon()
+            raise DatabaseUnusable(self.path, whyUnusable(self.path, error)) from None
+
+    def _load(self) -> StoredState:
         connection = connect(self.path, self._synchronous)
         try:
             migrate(connection)
@@ -131,6 +196,17 @@ class SQLiteStore:
         finally:
             connection.close()
         return StoredState(rooms, registered)
+
+    def abandon(self) -> None:
+        """
+        Remove the database if this start made it: a server that failed to
+        start leaves no empty database behind to puzzle its operator.
+        """
+        if self._madeFile:
+            self._madeFile = False
+            for suffix in DATABASE_FILE_SUFFIXES:
+                with suppress(OSError):  # not there, or never made
+                    os.remove(self.path + suffix)
 
     # The queue
 
