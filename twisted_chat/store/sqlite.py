@@ -30,7 +30,15 @@ from zope.interface import implementer
 
 from ..events import PrivateMessage, RoomMessage, TopicInfo
 from ..names import fold
-from . import AccountRecord, IChatStore, StoredRoom, StoredState, StoreError
+from . import (
+    AccountRecord,
+    IChatStore,
+    OutOfSequence,
+    StoredRoom,
+    StoredState,
+    StoreError,
+)
+from .failures import FailureReporter
 from .schema import NotOurDatabase, SchemaTooNew, checkOurs, migrate
 
 T = TypeVar("T")
@@ -102,6 +110,18 @@ class _Operation:
     result: Deferred[Any]
 
 
+@dataclass(slots=True)
+class _GroupDone:
+    """
+    How a group went: each operation's outcome (whether it succeeded, and its
+    result or error), and in order each transaction committed (L{None}) or
+    failed, with how many operations it held.
+    """
+
+    outcomes: list[tuple[bool, Any]]
+    reports: list[tuple[Failure | None, int]]
+
+
 def connect(path: str, synchronous: str = "FULL") -> sqlite3.Connection:
     """
     Open the database at C{path} the way the store uses it.
@@ -148,6 +168,8 @@ class SQLiteStore:
         self._closed = False
         self._connection: sqlite3.Connection | None = None  # the store thread's
         self._knownRooms: set[str] = set()  # the store thread's
+        self._lastKeptByRoom: dict[str, int] = {}  # the store thread's
+        self._failures = FailureReporter(reactor)
         self._shutdownTrigger: Any = None
         self._madeFile = False
         self.committedGroups = 0
@@ -236,13 +258,16 @@ class SQLiteStore:
         )
         done.addBoth(self._groupDone, group)
 
-    def _groupDone(
-        self, outcomes: list[tuple[bool, Any]] | Failure, group: list[_Operation]
-    ) -> None:
+    def _groupDone(self, done: "_GroupDone | Failure", group: list[_Operation]) -> None:
         self._busy = False
-        if isinstance(outcomes, Failure):
-            self.log.failure("The store thread failed", outcomes)
-            outcomes = [(False, outcomes.value)] * len(group)
+        if isinstance(done, Failure):
+            # The thread could not even begin (the file went away, say).
+            done = _GroupDone([(False, done.value)] * len(group), [(done, len(group))])
+        for trouble, operations in done.reports:
+            if trouble is None:
+                self._failures.committed()
+            else:
+                self._failures.failed(trouble, operations)
         writes = sum(op.writes for op in group)
         if writes:
             self.committedGroups += 1
@@ -250,51 +275,79 @@ class SQLiteStore:
         if self._queue:
             # Start the next group before running callbacks, which may be slow.
             self._startGroup()
-        for operation, (succeeded, value) in zip(group, outcomes, strict=True):
+        for operation, (succeeded, value) in zip(group, done.outcomes, strict=True):
             if succeeded:
                 operation.result.callback(value)
+            elif isinstance(value, StoreError):
+                operation.result.errback(Failure(value))
             else:
                 operation.result.errback(Failure(StoreError(f"store failed: {value}")))
 
     # The store thread
 
-    def _runGroup(self, operations: list[tuple[Work, bool]]) -> list[tuple[bool, Any]]:
+    def _runGroup(self, operations: list[tuple[Work, bool]]) -> "_GroupDone":
         """
         Carry out a group in order: consecutive writes share one transaction;
         each read sees the writes before it committed.
+
+        A room message whose number does not follow the last one kept in its
+        room is refused, and the rest of its transaction goes on.
         """
         if self._connection is None:
             self._connection = connect(self.path, self._synchronous)
         connection = self._connection
         outcomes: list[tuple[bool, Any]] = [(False, None)] * len(operations)
+        reports: list[tuple[Failure | None, int]] = []
         pending: list[int] = []
 
         def commitPending() -> None:
             if not pending:
                 return
+            lastKept: dict[str, int] = {}
+            done: list[int] = []
+            results: list[Any] = []
+            refused: list[int] = []
             try:
                 connection.execute("BEGIN IMMEDIATE")
                 messages: list[RoomMessage] = []
-                results: list[Any] = []
                 for index in pending:
                     work = operations[index][0]
                     if isinstance(work, RoomMessage):
+                        room = fold(work.room)
+                        last = lastKept.get(room)
+                        if last is None:
+                            last = self._lastKept(connection, room)
+                        if work.sequence != last + 1:
+                            refusal = OutOfSequence(work.room, work.sequence, last)
+                            outcomes[index] = (False, refusal)
+                            refused.append(index)
+                            continue
+                        lastKept[room] = work.sequence
                         messages.append(work)
                         results.append(None)
                     else:
                         results.append(work(connection))
+                    done.append(index)
                 if messages:
                     self._insertMessages(connection, messages)
                 connection.execute("COMMIT")
             except Exception as error:
                 if connection.in_transaction:
-                    connection.execute("ROLLBACK")
+                    with suppress(sqlite3.Error):
+                        connection.execute("ROLLBACK")
                 self._knownRooms.clear()
                 for index in pending:
-                    outcomes[index] = (False, error)
+                    if index not in refused:
+                        outcomes[index] = (False, error)
+                reports.append((Failure(error), len(pending)))
             else:
-                for index, result in zip(pending, results, strict=True):
+                self._lastKeptByRoom.update(lastKept)
+                for index, result in zip(done, results, strict=True):
                     outcomes[index] = (True, result)
+                if refused:
+                    reports.append((Failure(outcomes[refused[0]][1]), len(refused)))
+                if done:
+                    reports.append((None, len(done)))
             pending.clear()
 
         for index, (work, writes) in enumerate(operations):
@@ -307,8 +360,23 @@ class SQLiteStore:
                 outcomes[index] = (True, work(connection))
             except Exception as error:
                 outcomes[index] = (False, error)
+                reports.append((Failure(error), 1))
         commitPending()
-        return outcomes
+        return _GroupDone(outcomes, reports)
+
+    def _lastKept(self, connection: sqlite3.Connection, room: str) -> int:
+        """The number of the last message kept in C{room} (a folded name)."""
+        last = self._lastKeptByRoom.get(room)
+        if last is None:
+            row = connection.execute(
+                """
+                SELECT max(coalesce((SELECT last_sequence FROM rooms WHERE folded = ?), 0),
+                           coalesce((SELECT max(sequence) FROM messages WHERE room = ?), 0))
+                """,
+                (room, room),
+            ).fetchone()
+            last = self._lastKeptByRoom[room] = row[0]
+        return last
 
     def _ensureRoom(self, connection: sqlite3.Connection, name: str) -> str:
         folded = fold(name)
@@ -510,6 +578,7 @@ class SQLiteStore:
         return closed.addBoth(stopThread)
 
     def _stopThread(self) -> None:
+        self._failures.stop()
         self._shutdownTrigger = None
         if self._pool.started and not self._pool.joined:
             self._pool.stop()
