@@ -129,14 +129,15 @@ class Options(usage.Options):
             "retention-days",
             None,
             0,
-            "Delete messages older than this many days (0: keep them).",
+            "Delete messages older than this many days (0: keep them all).",
             float,
         ],
         [
             "room-history-cap",
             None,
             ROOM_HISTORY_CAP,
-            "Keep at most this many messages per room (0: no cap).",
+            "Keep only this many newest messages per room, deleting older"
+            " ones (0: keep them all).",
             int,
         ],
         [
@@ -351,7 +352,7 @@ def fileDescriptorLimit() -> int:
 def makeService(config: Options, reactor: Any = None) -> IService:
     """
     Build the chat service: the store, the core, a listener per endpoint,
-    retention, and the console.
+    retention if asked for, and the console.
     """
     if reactor is None:
         from twisted.internet import reactor
@@ -388,12 +389,14 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         Console(chat, accounts, reactor, stopServer) if config["console"] else None
     )
     service = ChatService(chat, factory, reactor, console)
-    RetentionService(
-        chat,
-        reactor,
-        config["retention-days"] or None,
-        config["room-history-cap"] or None,
-    ).setServiceParent(service)
+    if config["retention-days"] or config["room-history-cap"]:
+        # Off by default: nothing said is deleted unless the operator asks.
+        RetentionService(
+            chat,
+            reactor,
+            config["retention-days"] or None,
+            config["room-history-cap"] or None,
+        ).setServiceParent(service)
     for description in config["listen"]:
         ChatListener(reactor, description, factory).setServiceParent(service)
     if config["irc"]:
