@@ -10,6 +10,7 @@ import sqlite3
 import sys
 
 from twisted.internet import reactor
+from twisted.internet.defer import Deferred
 from twisted.python.filepath import FilePath
 
 from twisted_chat.store.sqlite import SQLiteStore
@@ -38,13 +39,13 @@ class StartFailureTests(ProcessTestCase):
             env=childEnvironment(),
             path=directory.path,
         )
-        self.addCleanup(
-            lambda: (
-                child.ended
-                if child.ended.called
-                else (child.transport.signalProcess("KILL"), child.ended)[1]
-            )
-        )
+
+        def stop() -> Deferred[int | None]:
+            if not child.ended.called:
+                child.transport.signalProcess("KILL")
+            return child.ended
+
+        self.addCleanup(stop)
         return child
 
     async def assertRefused(
