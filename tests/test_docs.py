@@ -86,7 +86,8 @@ class ProtocolDocumentTests(SynchronousTestCase):
             f"(at most {limits.RESUME_LIMIT})",
             f"| {limits.HISTORY_PAGE_DEFAULT}, at most {limits.HISTORY_PAGE_MAX} |",
             f"| {limits.RESUME_LIMIT}; older missing ones are a `GAP` |",
-            f"| Messages kept per room | {limits.ROOM_HISTORY_CAP} |",
+            f"| Messages kept per room | all | `--room-history-cap N`"
+            f" (default {limits.ROOM_HISTORY_CAP}: no cap) |",
             f"| {limits.PASSWORD_MIN_LENGTH} to {limits.PASSWORD_MAX_LENGTH} characters |",
             f"| {limits.LOGIN_FAILURES_PER_ACCOUNT_ADDRESS} in any"
             f" {limits.LOGIN_FAILURE_WINDOW / 60:g} minutes |",

@@ -6,18 +6,28 @@ Both must keep the promise of L{twisted_chat.store.IChatStore}: operations
 are carried out in order, and a write has committed when its Deferred fires.
 """
 
+import os
 import sqlite3
 
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred, gatherResults
+from twisted.internet.task import Clock
+from twisted.logger import LogEvent, Logger
+from twisted.python.failure import Failure
 from twisted.python.filepath import FilePath
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 
 from twisted_chat.events import PrivateMessage, RoomMessage, TopicInfo
-from twisted_chat.store import AccountRecord, IChatStore, StoreError
+from twisted_chat.store import AccountRecord, IChatStore, OutOfSequence, StoreError
+from twisted_chat.store.failures import FailureReporter
 from twisted_chat.store.memory import MemoryStore
 from twisted_chat.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate
-from twisted_chat.store.sqlite import _ROWS_PER_INSERT, SQLiteStore
+from twisted_chat.store.sqlite import (
+    _ROWS_PER_INSERT,
+    DatabaseUnusable,
+    SQLiteStore,
+    whyUnusable,
+)
 
 T = 1_700_000_000_000
 
@@ -26,6 +36,38 @@ def message(
     sequence: int, room: str = "#Dev", text: str = "", time: int = T
 ) -> RoomMessage:
     return RoomMessage(room, sequence, time, "ann", text or f"message {sequence}")
+
+
+class DiskFullConnection:
+    """
+    Stands in for the store thread's connection: its next C{failingCommits}
+    commits fail with SQLite's own error for a full disk, then commits work.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+        self.failingCommits = 0
+
+    @classmethod
+    def install(cls, store: SQLiteStore) -> "DiskFullConnection":
+        """Put one in place of an idle store's open connection."""
+        assert store._connection is not None, "the store has not connected yet"
+        fake = cls(store._connection)
+        store._connection = fake  # type: ignore[assignment]
+        return fake
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._connection.in_transaction
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        if sql == "COMMIT" and self.failingCommits:
+            self.failingCommits -= 1
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._connection.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._connection, name)
 
 
 class StoreContract:
@@ -81,9 +123,10 @@ class StoreContract:
         store = self.makeStore()
         done: list[int] = []
         operations: list[Deferred[object]] = []
+        numbers = iter(range(1, 31))
         for n in range(1, 31):
             operation: Deferred[object] = (
-                store.appendMessage(message(n))
+                store.appendMessage(message(next(numbers)))
                 if n % 3
                 else store.messagesBetween("#dev", 0, n, 1)
             )
@@ -117,6 +160,24 @@ class StoreContract:
         self.assertEqual(await store.account("ann"), AccountRecord("Ann", "hash1", T))  # type: ignore[attr-defined]
         await store.setPasswordHash("ann", "hash2")
         self.assertEqual((await store.account("ann")).passwordHash, "hash2")  # type: ignore[attr-defined,union-attr]
+        await store.close()
+
+    async def test_outOfSequenceRefused(self) -> None:
+        """
+        A message whose number does not follow its room's last kept one is
+        refused, saying which that is, so history never has a hole.
+        """
+        store = self.makeStore()
+        await store.appendMessage(message(1))
+        refused = await self.assertFailure(  # type: ignore[attr-defined]
+            store.appendMessage(message(3)), OutOfSequence
+        )
+        self.assertEqual(refused.lastKept, 1)  # type: ignore[attr-defined]
+        await store.appendMessage(message(2))
+        await store.appendMessage(message(1, room="#other"))
+        found = await store.messagesBetween("#dev", 0, 10, 10)
+        self.assertEqual([m.sequence for m in found], [1, 2])  # type: ignore[attr-defined]
+        self.flushLoggedErrors(OutOfSequence)  # type: ignore[attr-defined]
         await store.close()
 
     async def test_pruneByAge(self) -> None:
@@ -250,12 +311,61 @@ class SQLiteStoreTests(StoreContract, TestCase):
         """A write that fails fails its own group; later operations go on."""
         store = self.makeStore()
         await store.appendMessage(message(1))
-        duplicate = store.appendMessage(message(1))
-        await self.assertFailure(duplicate, StoreError)
+        connection = DiskFullConnection.install(store)
+        connection.failingCommits = 1
+        await self.assertFailure(store.appendMessage(message(2)), StoreError)
         await store.appendMessage(message(2))
         found = await store.messagesBetween("#dev", 0, 10, 10)
         self.assertEqual([m.sequence for m in found], [1, 2])
+        self.assertEqual(len(self.flushLoggedErrors(sqlite3.OperationalError)), 1)
         await store.close()
+
+    async def test_failedCommitNumbersReused(self) -> None:
+        """
+        After a commit fails (a full disk), the messages queued behind it
+        fail too, and the next messages kept take the failed numbers: the
+        stored sequence has no hole.  Only the first failure is logged.
+        """
+        store = self.makeStore()
+        await store.appendMessage(message(1))
+        DiskFullConnection.install(store).failingCommits = 1
+        failed = [store.appendMessage(message(n)) for n in (2, 3, 4)]
+        for result in failed:
+            await self.assertFailure(result, StoreError)
+        await store.appendMessage(message(2))
+        await store.appendMessage(message(3))
+        found = await store.messagesBetween("#dev", 0, 10, 10)
+        self.assertEqual([m.sequence for m in found], [1, 2, 3])
+        self.assertEqual(len(self.flushLoggedErrors(sqlite3.OperationalError)), 1)
+        await store.close()
+
+    async def test_failuresReported(self) -> None:
+        """
+        A full disk failing commit after commit is logged once with its
+        traceback, counted once the interval is over, and its end is told.
+        """
+        events: list[LogEvent] = []
+        self.patch(FailureReporter, "log", Logger(observer=events.append))
+        clock = Clock()
+        store = self.makeStore()
+        store._failures = FailureReporter(clock)
+        await store.appendMessage(message(1))
+        DiskFullConnection.install(store).failingCommits = 20
+        for _ in range(20):
+            await self.assertFailure(store.appendMessage(message(2)), StoreError)
+        self.assertEqual([e["log_level"].name for e in events], ["critical"])
+        self.assertEqual(
+            events[0]["log_failure"].value.args, ("database or disk is full",)
+        )
+        clock.advance(60)
+        self.assertEqual(events[1]["count"], 19)
+        await store.appendMessage(message(2))
+        self.assertEqual(
+            [e["log_level"].name for e in events], ["critical", "error", "warn"]
+        )
+        self.assertEqual(events[2]["total"], 20)
+        await store.close()
+        self.assertEqual(clock.getDelayedCalls(), [])
 
     async def test_closed(self) -> None:
         """After close, operations fail rather than vanish."""
@@ -275,6 +385,114 @@ class SQLiteStoreTests(StoreContract, TestCase):
         )
 
 
+class UnusableDatabaseTests(SynchronousTestCase):
+    """
+    A database the store cannot use is refused at load with one line naming
+    the file and the reason, and nothing is made or changed.
+    """
+
+    def setUp(self) -> None:
+        self.directory = FilePath(self.mktemp())
+        self.directory.makedirs()
+
+    def refusal(self, path: str) -> str:
+        error = self.assertRaises(DatabaseUnusable, SQLiteStore(path, reactor).load)
+        return str(error)
+
+    def test_missingDirectory(self) -> None:
+        """A file in a directory that does not exist: the directory is named."""
+        missing = self.directory.child("gone")
+        path = missing.child("x.sqlite3").path
+        self.assertEqual(
+            self.refusal(path),
+            f"cannot open the database {path}: no such directory {missing.path}",
+        )
+        self.assertFalse(missing.exists())
+
+    def test_directory(self) -> None:
+        """A path that is a directory."""
+        self.assertEqual(
+            self.refusal(self.directory.path),
+            f"cannot open the database {self.directory.path}: it is a directory",
+        )
+        self.assertEqual(self.directory.listdir(), [])
+
+    def test_notADatabase(self) -> None:
+        """A file that is not a database is refused and left as it was."""
+        notes = self.directory.child("notes.txt")
+        notes.setContent(b"hello\n" * 100)
+        self.assertEqual(
+            self.refusal(notes.path),
+            f"cannot open the database {notes.path}: file is not a database",
+        )
+        self.assertEqual(notes.getContent(), b"hello\n" * 100)
+        self.assertEqual(self.directory.listdir(), ["notes.txt"])
+
+    def test_anotherProgramsDatabase(self) -> None:
+        """Another program's database is refused, not given our tables."""
+        other = self.directory.child("places.sqlite3")
+        connection = sqlite3.connect(other.path)
+        connection.execute("CREATE TABLE places (url TEXT)")
+        connection.commit()
+        connection.close()
+        before = other.getContent()
+        self.assertEqual(
+            self.refusal(other.path),
+            f"cannot open the database {other.path}:"
+            " it is another program's database (its tables: places)",
+        )
+        self.assertEqual(other.getContent(), before)
+
+    def test_tooNew(self) -> None:
+        """A database from a newer twisted_chat says so."""
+        newer = self.directory.child("chat.sqlite3")
+        connection = sqlite3.connect(newer.path)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        connection.close()
+        self.assertIn(f"schema version {SCHEMA_VERSION + 1}", self.refusal(newer.path))
+
+    def test_unwritableDirectory(self) -> None:
+        """
+        SQLite's "unable to open database file" in a directory that cannot
+        be written is told as that (faked here: root may write anywhere).
+        """
+        path = self.directory.child("chat.sqlite3").path
+        realAccess = os.access
+        self.patch(
+            os,
+            "access",
+            lambda name, mode: name != self.directory.path and realAccess(name, mode),
+        )
+        unable = sqlite3.OperationalError("unable to open database file")
+        self.assertEqual(
+            whyUnusable(path, unable),
+            f"cannot write in the directory {self.directory.path}",
+        )
+        FilePath(path).touch()
+        self.assertIn(
+            "write-ahead log",
+            whyUnusable(path, unable),
+        )
+
+    def test_abandonRemovesWhatLoadMade(self) -> None:
+        """Abandoning a store whose load made the file removes the file."""
+        path = self.directory.child("chat.sqlite3").path
+        store = SQLiteStore(path, reactor)
+        store.load()
+        self.assertEqual(self.directory.listdir(), ["chat.sqlite3"])
+        store.abandon()
+        self.assertEqual(self.directory.listdir(), [])
+
+    def test_abandonKeepsAnExistingFile(self) -> None:
+        """Abandoning a store on a file that was there before keeps it."""
+        path = self.directory.child("chat.sqlite3").path
+        SQLiteStore(path, reactor).load()
+        store = SQLiteStore(path, reactor)
+        store.load()
+        store.abandon()
+        self.assertEqual(self.directory.listdir(), ["chat.sqlite3"])
+
+
 class SchemaTests(SynchronousTestCase):
     def test_migrateIsIdempotent(self) -> None:
         """Migrating a current file does nothing."""
@@ -287,3 +505,111 @@ class SchemaTests(SynchronousTestCase):
         connection = sqlite3.connect(":memory:", isolation_level=None)
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
         self.assertRaises(SchemaTooNew, migrate, connection)
+
+
+class FailureReporterTests(SynchronousTestCase):
+    """
+    A store's failures are logged without flooding: the first with its
+    traceback, then at most one count per interval, then one line when the
+    store works again.
+    """
+
+    def setUp(self) -> None:
+        self.events: list[LogEvent] = []
+        self.patch(FailureReporter, "log", Logger(observer=self.events.append))
+        self.clock = Clock()
+        self.reporter = FailureReporter(self.clock, interval=60)
+        try:
+            raise sqlite3.OperationalError("database or disk is full")
+        except sqlite3.OperationalError:
+            self.failure = Failure()
+
+    def levels(self) -> list[str]:
+        return [event["log_level"].name for event in self.events]
+
+    def test_firstFailureWithTraceback(self) -> None:
+        """The first failure is logged with its traceback; the next ones are not."""
+        for _ in range(1000):
+            self.reporter.failed(self.failure, 3)
+        self.assertEqual(self.levels(), ["critical"])
+        self.assertIs(self.events[0]["log_failure"], self.failure)
+        self.assertEqual(self.events[0]["operations"], 3)
+        self.assertTrue(self.reporter.failing)
+
+    def test_countedOncePerInterval(self) -> None:
+        """While failures go on, one line per interval counts them."""
+        self.reporter.failed(self.failure, 1)
+        for _ in range(59):
+            self.clock.advance(1)
+            self.reporter.failed(self.failure, 2)
+        self.assertEqual(self.levels(), ["critical"])
+        self.clock.advance(1)
+        self.assertEqual(self.levels(), ["critical", "error"])
+        self.assertEqual(self.events[1]["count"], 118)
+        self.assertEqual(self.events[1]["total"], 119)
+        self.assertEqual(self.events[1]["error"], "database or disk is full")
+        self.clock.advance(30)
+        self.reporter.failed(self.failure, 5)
+        self.clock.advance(29)
+        self.assertEqual(len(self.events), 2)
+        self.clock.advance(1)
+        self.assertEqual(self.events[2]["count"], 5)
+        self.clock.advance(600)
+        self.assertEqual(len(self.events), 3, "nothing new, nothing said")
+
+    def test_refusalsDoNotHideTheCause(self) -> None:
+        """
+        The count names the failure that caused the trouble, not the
+        refusals of the messages numbered behind it.
+        """
+        self.reporter.failed(self.failure, 1)
+        self.reporter.failed(Failure(OutOfSequence("#a", 3, 1)), 5)
+        self.clock.advance(60)
+        self.assertEqual(self.events[1]["error"], "database or disk is full")
+
+    def test_recovery(self) -> None:
+        """Working again is one line, with how long and how many failed."""
+        self.reporter.failed(self.failure, 4)
+        self.clock.advance(30)
+        self.reporter.failed(self.failure, 6)
+        self.clock.advance(45)
+        self.reporter.committed()
+        self.reporter.committed()
+        self.assertEqual(self.levels(), ["critical", "error", "warn"])
+        self.assertEqual(self.events[2]["total"], 10)
+        self.assertEqual(self.events[2]["seconds"], 75)
+        self.assertFalse(self.reporter.failing)
+
+    def test_onAndOff(self) -> None:
+        """
+        A store failing and working by turns (a disk nearly full) is not a
+        new trouble each time: one traceback, one recovery line, then one
+        line per interval while it still fails sometimes.
+        """
+        for _ in range(100):
+            self.reporter.failed(self.failure, 2)
+            self.reporter.committed()
+        self.assertEqual(self.levels(), ["critical", "warn"])
+        self.clock.advance(60)
+        self.assertEqual(self.levels(), ["critical", "warn", "warn"])
+        self.assertEqual(self.events[2]["count"], 198)
+        self.assertIn("it works now", self.events[2]["log_format"])
+        self.clock.advance(60)
+        self.assertEqual(len(self.events), 3, "an interval without a failure")
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.reporter.failed(self.failure, 1)
+        self.assertEqual(self.levels()[-1], "critical", "the trouble was over")
+
+    def test_quietWhileWorking(self) -> None:
+        """Commits that work say nothing."""
+        self.reporter.committed()
+        self.assertEqual(self.events, [])
+
+    def test_stopCountsTheRest(self) -> None:
+        """Closing the store counts what was not counted yet, and stops the timer."""
+        self.reporter.failed(self.failure, 1)
+        self.reporter.failed(self.failure, 7)
+        self.reporter.stop()
+        self.assertEqual(self.levels(), ["critical", "error"])
+        self.assertEqual(self.events[1]["count"], 7)
+        self.assertEqual(self.clock.getDelayedCalls(), [])

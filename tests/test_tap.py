@@ -3,7 +3,10 @@ Tests for the twistd plugin: L{twisted_chat.tap} options and service, the
 stopping of L{twisted_chat.service.ChatService}, and plugin discovery.
 """
 
+import os
+
 from twisted.application.service import IServiceMaker
+from twisted.internet import reactor
 from twisted.internet.defer import Deferred, fail
 from twisted.internet.error import CannotListenError
 from twisted.internet.task import Clock
@@ -12,11 +15,11 @@ from twisted.plugin import getPlugins
 from twisted.python.filepath import FilePath
 from twisted.python.usage import UsageError
 from twisted.scripts.twistd import ServerOptions
-from twisted.trial.unittest import SynchronousTestCase
+from twisted.trial.unittest import SynchronousTestCase, TestCase
 
 from twisted_chat import tap
 from twisted_chat.core import ChatServer
-from twisted_chat.events import Goodbye
+from twisted_chat.events import Goodbye, RoomMessage
 from twisted_chat.limits import (
     DEFAULT_LISTEN,
     DEFAULT_RULES,
@@ -30,6 +33,7 @@ from twisted_chat.service import (
     SHUTDOWN_REASON,
     ChatService,
     RetentionService,
+    StartFailed,
 )
 from twisted_chat.store import StoreError
 from twisted_chat.store.memory import MemoryStore
@@ -193,6 +197,46 @@ class MakeServiceTests(SynchronousTestCase):
             " Address already in use",
         )
 
+    def test_portInUseRemovesNewDatabase(self) -> None:
+        """
+        A start that fails on a port in use removes the database it made,
+        with an exception twistd treats as an error (removing its pid file)
+        that still exits with one line.
+        """
+        reactor = MemoryReactorClock()
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise CannotListenError(
+                "127.0.0.1", 7632, OSError(98, "Address already in use")
+            )
+
+        self.patch(reactor, "listenTCP", refuse)
+        directory = FilePath(self.mktemp())
+        directory.makedirs()
+        database = directory.child("chat.sqlite3")
+        service = tap.makeService(parse("--db", database.path), reactor)
+        self.assertTrue(database.exists())
+        error = self.assertRaises(StartFailed, service.privilegedStartService)
+        self.assertIsInstance(error, Exception)
+        self.assertIsInstance(error, SystemExit)
+        self.assertFalse(os.path.exists(database.path))
+
+    def test_unusableDatabaseFailsAtOnce(self) -> None:
+        """A database that cannot be used stops start-up with one line."""
+        directory = FilePath(self.mktemp())
+        directory.makedirs()
+        error = self.assertRaises(
+            StartFailed,
+            tap.makeService,
+            parse("--db", directory.path),
+            MemoryReactorClock(),
+        )
+        self.assertEqual(
+            str(error),
+            f"twistd chat: cannot open the database {directory.path}:"
+            " it is a directory",
+        )
+
     def test_noConsoleByDefault(self) -> None:
         """The console is made only when asked for."""
         service = tap.makeService(parse("--db", ":memory:"), MemoryReactorClock())
@@ -255,12 +299,12 @@ class PluginTests(SynchronousTestCase):
 
 class StoreOptionsTests(SynchronousTestCase):
     def test_defaults(self) -> None:
-        """History in chat.sqlite3, 50 on join, kept forever up to a cap."""
+        """History in chat.sqlite3, 50 on join, all of it kept forever."""
         options = parse()
         self.assertEqual(options["db"], "chat.sqlite3")
         self.assertEqual(options["history-on-join"], 50)
         self.assertEqual(options["retention-days"], 0)
-        self.assertEqual(options["room-history-cap"], 100_000)
+        self.assertEqual(options["room-history-cap"], 0)
         self.assertFalse(options["require-login"])
 
     def test_badValues(self) -> None:
@@ -295,6 +339,47 @@ class StoreOptionsTests(SynchronousTestCase):
         assert isinstance(service, ChatService)
         self.assertEqual(service.chat.historyOnJoin, 7)
         self.assertTrue(service.factory.requireLogin)
+
+
+class RetentionByDefaultTests(TestCase):
+    """
+    Nothing said is deleted unless the operator turns retention on: a
+    restart with the default options keeps a busy room whole.
+    """
+
+    async def restart(self, database: str, *options: str) -> int:
+        """
+        Build the server on C{database} and apply its retention as start-up
+        does; return how many messages of #a are left.
+        """
+        service = tap.makeService(parse("--db", database, *options), reactor)
+        assert isinstance(service, ChatService)
+        for child in service:
+            if isinstance(child, RetentionService):
+                await child.applyRetention()
+        kept = await service.chat.store.messagesBetween("#a", 0, 10_000, 10_000)
+        await service.chat.store.close()
+        return len(kept)
+
+    async def test_nothingTrimmedByDefault(self) -> None:
+        """
+        With the default options there is no retention at all, and every
+        message survives restarts; an explicit cap still trims.
+        """
+        directory = FilePath(self.mktemp())
+        directory.makedirs()
+        database = directory.child("chat.sqlite3").path
+        store = SQLiteStore(database, reactor)
+        store.load()
+        for sequence in range(1, 151):
+            await store.appendMessage(RoomMessage("#a", sequence, 0, "ann", "hi"))
+        await store.close()
+        service = tap.makeService(parse("--db", ":memory:"), MemoryReactorClock())
+        self.assertFalse([c for c in service if isinstance(c, RetentionService)])
+        self.assertEqual(await self.restart(database), 150)
+        self.assertEqual(await self.restart(database), 150)
+        self.assertEqual(await self.restart(database, "--room-history-cap", "100"), 100)
+        self.assertEqual(await self.restart(database, "--retention-days", "1"), 0)
 
 
 class FailingStore(MemoryStore):

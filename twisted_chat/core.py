@@ -10,7 +10,9 @@ C{User} of C{twisted.words.service}, rooms and members are plain objects and
 the protocol is only the participant a member speaks through.
 
 Durable before visible: a room message gets its room's next sequence number
-at once, but is delivered only when the store has committed it.  Each member
+at once, but is delivered only when the store has committed it; if the store
+could not keep it, its number and those given after it are given out again
+(L{Room.takeBackNumbers}), so resuming clients never see a hole.  Each member
 of a room has a watermark (L{Membership.since}): messages numbered above it
 reach the member live, those at or below it come by replay, read through the
 store's queue, which sees exactly the messages said before the read was
@@ -76,7 +78,7 @@ from .limits import (
     TOPIC_MAX_LENGTH,
 )
 from .names import GUEST_PREFIX, checkNick, checkRoomName, fold
-from .store import IChatStore, StoreError
+from .store import IChatStore, OutOfSequence, StoreError
 from .store.memory import MemoryStore
 from .textrules import checkText, cleanText, forbiddenCharacter
 
@@ -217,17 +219,48 @@ class Room:
 
     @ivar members: the members, in join order, with their memberships.
     @ivar lastSequence: the sequence number given to the room's latest message.
+    @ivar numbering: how many times numbers given out have been taken back;
+        a message remembers the numbering it was numbered in.
     """
 
-    __slots__ = ("_groups", "_newestSince", "lastSequence", "members", "name", "topic")
+    __slots__ = (
+        "_groups",
+        "_newestSince",
+        "lastSequence",
+        "members",
+        "name",
+        "numbering",
+        "topic",
+    )
 
     def __init__(self, name: str, lastSequence: int, topic: TopicInfo | None = None):
         self.name = name
         self.members: dict[Member, Membership] = {}
         self.topic = topic or TopicInfo(name, None, None, "")
         self.lastSequence = lastSequence
+        self.numbering = 0
         self._groups: Groups | None = None
         self._newestSince = 0
+
+    def takeBackNumbers(self, numbering: int, lastKept: int) -> None:
+        """
+        A message numbered in C{numbering} was not kept: give out again every
+        number after C{lastKept}, so the room's history has no hole.
+
+        The store refuses the messages already queued with those numbers (it
+        keeps a room's numbers without holes), and the results of a store
+        come in order, so the first failure reported in a numbering follows
+        only kept messages; the later ones of that numbering are ignored.
+        Members whose replay was to run past C{lastKept} are told it ends
+        there, and get what comes next live.
+        """
+        if numbering != self.numbering:
+            return
+        self.numbering += 1
+        self.lastSequence = lastKept
+        for place in self.members.values():
+            place.since = min(place.since, lastKept)
+        self.membershipChanged()
 
     def membershipChanged(self) -> None:
         """Forget the delivery groups; the next message works them out again."""
@@ -550,6 +583,7 @@ class ChatServer:
         checkText(text)
         room = self.roomOf(member, roomName)
         room.lastSequence += 1
+        numbering = room.numbering
         message = RoomMessage(
             room.name, room.lastSequence, self.now(), member.nick, text, action
         )
@@ -558,9 +592,17 @@ class ChatServer:
             self._post(message, room.recipientsOf(message.sequence))
             return message
 
-        return self._store.appendMessage(message).addCallbacks(
-            committed, self._storeFailed
-        )
+        def notKept(failure: Failure) -> NoReturn:
+            if isinstance(failure.value, StoreError):
+                lastKept = (
+                    failure.value.lastKept
+                    if isinstance(failure.value, OutOfSequence)
+                    else message.sequence - 1
+                )
+                room.takeBackNumbers(numbering, lastKept)
+            self._storeFailed(failure)
+
+        return self._store.appendMessage(message).addCallbacks(committed, notKept)
 
     def sendPrivate(self, member: Member, nick: str, text: str) -> Deferred[None]:
         """
@@ -806,8 +848,8 @@ class ChatServer:
         return written.addErrback(self._storeFailed)
 
     def _storeFailed(self, failure: Failure) -> NoReturn:
+        # The store logs its own failures, a full disk's without flooding.
         failure.trap(StoreError)
-        self.log.failure("The store failed", failure)
         raise StoreFailed("The server could not save or read that; please retry.")
 
     def _reportTo(self, failure: Failure, member: Member) -> None:

@@ -44,8 +44,12 @@ TOPIC_MAX_LENGTH: Final = 300
 LOBBY: Final = "#lobby"
 """The room every new connection joins; it always exists."""
 
-ROOM_HISTORY_CAP: Final = 100_000
-"""Messages kept per room (C{--room-history-cap}); older ones are deleted."""
+ROOM_HISTORY_CAP: Final = 0
+"""
+Messages kept per room (C{--room-history-cap}); 0, the default, keeps them
+all.  Nothing said is deleted unless an operator turns retention on, by
+count here or by age with C{--retention-days}.
+"""
 
 HISTORY_ON_JOIN: Final = 50
 """Messages replayed to someone joining a room (C{--history-on-join})."""

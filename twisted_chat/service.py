@@ -33,6 +33,18 @@ RETENTION_INTERVAL = 3600.0
 """Seconds between two applications of the retention rules."""
 
 
+class StartFailed(SystemExit, Exception):
+    """
+    The server cannot start (a port in use, a database it cannot use); the
+    message is one line saying why.
+
+    It is an L{Exception} so that twistd, which catches those while starting
+    the service, removes its pid file and tells a daemon's waiting parent the
+    reason; it is a L{SystemExit} so that what reaches the top is that line
+    and exit status 1, not a traceback.
+    """
+
+
 class ChatService(MultiService):
     """
     The chat and everything that serves it; listeners are its children.
@@ -52,6 +64,13 @@ class ChatService(MultiService):
         self.factory = factory
         self.console = console
         self._clock = clock
+
+    def privilegedStartService(self) -> None:
+        try:
+            super().privilegedStartService()
+        except StartFailed:
+            self.chat.store.abandon()
+            raise
 
     def startService(self) -> None:
         super().startService()
@@ -90,8 +109,8 @@ class ChatListener(StreamServerEndpointService):
     """
     Listens on one endpoint string.  If it cannot (the port is in use, the
     socket's directory is missing), start-up stops at once with one line
-    saying so, where twistd would otherwise log the error and run on deaf,
-    or print a traceback.
+    saying so (L{StartFailed}), where twistd would otherwise log the error
+    and run on deaf, or print a traceback.
     """
 
     def __init__(self, reactor: Any, description: str, factory: IProtocolFactory):
@@ -104,7 +123,7 @@ class ChatListener(StreamServerEndpointService):
             super().privilegedStartService()
         except CannotListenError as error:
             reason = getattr(error.socketError, "strerror", None) or error.socketError
-            raise SystemExit(
+            raise StartFailed(
                 f"twistd chat: cannot listen on {self.description}: {reason}"
             ) from None
 

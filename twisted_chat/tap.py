@@ -49,10 +49,10 @@ from .limits import (
     ConnectionRules,
 )
 from .lineserver import LineChatFactory
-from .service import ChatListener, ChatService, RetentionService
+from .service import ChatListener, ChatService, RetentionService, StartFailed
 from .store import IChatStore
 from .store.memory import MemoryStore
-from .store.sqlite import SQLiteStore
+from .store.sqlite import DatabaseUnusable, SQLiteStore
 
 DEFAULT_DATABASE = "chat.sqlite3"
 """The SQLite file, in the directory the server runs in."""
@@ -133,14 +133,15 @@ class Options(usage.Options):
             "retention-days",
             None,
             0,
-            "Delete messages older than this many days (0: keep them).",
+            "Delete messages older than this many days (0: keep them all).",
             float,
         ],
         [
             "room-history-cap",
             None,
             ROOM_HISTORY_CAP,
-            "Keep at most this many messages per room (0: no cap).",
+            "Keep only this many newest messages per room, deleting older"
+            " ones (0: keep them all).",
             int,
         ],
         [
@@ -386,7 +387,7 @@ def fileDescriptorLimit() -> int:
 def makeService(config: Options, reactor: Any = None) -> IService:
     """
     Build the chat service: the store, the core, a listener per endpoint,
-    retention, and the console.
+    retention if asked for, and the console.
     """
     if reactor is None:
         from twisted.internet import reactor
@@ -395,14 +396,17 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         if config["db"] == MEMORY_DATABASE
         else SQLiteStore(config["db"], reactor)
     )
-    chat = ChatServer(
-        reactor,
-        store,
-        historyOnJoin=config["history-on-join"],
-        maxRoomsPerMember=config["max-rooms"],
-        maxWaitingPrivate=config["max-waiting-private"],
-        maxWaitingPerSender=config["max-waiting-per-sender"],
-    )
+    try:
+        chat = ChatServer(
+            reactor,
+            store,
+            historyOnJoin=config["history-on-join"],
+            maxRoomsPerMember=config["max-rooms"],
+            maxWaitingPrivate=config["max-waiting-private"],
+            maxWaitingPerSender=config["max-waiting-per-sender"],
+        )
+    except DatabaseUnusable as error:
+        raise StartFailed(f"twistd chat: {error}") from None
     accounts = Accounts(store, PasswordHasher(reactor), reactor)
     factory = LineChatFactory(
         chat,
@@ -422,12 +426,14 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         Console(chat, accounts, reactor, stopServer) if config["console"] else None
     )
     service = ChatService(chat, factory, reactor, console)
-    RetentionService(
-        chat,
-        reactor,
-        config["retention-days"] or None,
-        config["room-history-cap"] or None,
-    ).setServiceParent(service)
+    if config["retention-days"] or config["room-history-cap"]:
+        # Off by default: nothing said is deleted unless the operator asks.
+        RetentionService(
+            chat,
+            reactor,
+            config["retention-days"] or None,
+            config["room-history-cap"] or None,
+        ).setServiceParent(service)
     for description in config["listen"]:
         ChatListener(reactor, description, factory).setServiceParent(service)
     if config["irc"]:

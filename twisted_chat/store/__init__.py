@@ -12,6 +12,14 @@ a read sees exactly the writes asked for before it and none asked for after.
 The core relies on this to replay history without gaps or duplicates.  A
 write's Deferred fires once the write is committed, so the core can deliver
 only what is durable.
+
+A room's kept messages are numbered without holes: a message whose number
+does not follow the last one kept in its room is refused (L{OutOfSequence}).
+When a commit fails, the messages queued after it with the next numbers are
+refused too, and the core gives those numbers out again.
+
+A store logs its own failures, without flooding the log on a full disk (see
+L{twisted_chat.store.failures}); the core only tells the member.
 """
 
 from dataclasses import dataclass, field
@@ -24,6 +32,22 @@ from ..events import PrivateMessage, RoomMessage, TopicInfo
 
 class StoreError(Exception):
     """The store could not do what was asked (a full disk, a broken file)."""
+
+
+class OutOfSequence(StoreError):
+    """
+    A room message was refused because its number does not follow the last
+    one kept in its room: an earlier one was not kept, and its number must
+    be given out again, or the room's history would have a hole.
+
+    @ivar lastKept: the number of the room's last kept message.
+    """
+
+    def __init__(self, room: str, sequence: int, lastKept: int) -> None:
+        super().__init__(
+            f"message {sequence} of {room} does not follow the last kept, {lastKept}"
+        )
+        self.lastKept = lastKept
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +102,8 @@ class IChatStore(Interface):
 
     def appendMessage(message: RoomMessage) -> Deferred[None]:
         """
-        Commit a room message; fires once it is durable.
+        Commit a room message; fires once it is durable.  Fails with
+        L{OutOfSequence} unless its number follows the last kept in its room.
         """
 
     def saveTopic(topic: TopicInfo) -> Deferred[None]:
@@ -131,4 +156,10 @@ class IChatStore(Interface):
     def close() -> Deferred[None]:
         """
         Finish what was asked and release the store.
+        """
+
+    def abandon() -> None:
+        """
+        The server failed to start: remove what L{load} made (a new, empty
+        database file), so the failed start leaves nothing behind.
         """

@@ -9,12 +9,12 @@ C{--db :memory:}; the tests and the benchmarks use it as "the store off".
 from collections import defaultdict, deque
 from dataclasses import replace
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, fail, succeed
 from zope.interface import implementer
 
 from ..events import PrivateMessage, RoomMessage, TopicInfo
 from ..names import fold
-from . import AccountRecord, IChatStore, StoredState
+from . import AccountRecord, IChatStore, OutOfSequence, StoredState
 
 DEFAULT_MEMORY_CAP = 10_000
 """Messages kept per room when no cap is given, so memory stays bounded."""
@@ -32,12 +32,19 @@ class MemoryStore:
         )
         self._pending: defaultdict[str, list[PrivateMessage]] = defaultdict(list)
         self._accounts: dict[str, AccountRecord] = {}
+        self._lastKept: defaultdict[str, int] = defaultdict(int)
 
     def load(self) -> StoredState:
         return StoredState()
 
     def appendMessage(self, message: RoomMessage) -> Deferred[None]:
-        self._messages[fold(message.room)].append(message)
+        room = fold(message.room)
+        if message.sequence != self._lastKept[room] + 1:
+            return fail(
+                OutOfSequence(message.room, message.sequence, self._lastKept[room])
+            )
+        self._lastKept[room] = message.sequence
+        self._messages[room].append(message)
         return succeed(None)
 
     def saveTopic(self, topic: TopicInfo) -> Deferred[None]:
@@ -86,3 +93,6 @@ class MemoryStore:
 
     def close(self) -> Deferred[None]:
         return succeed(None)
+
+    def abandon(self) -> None:
+        pass

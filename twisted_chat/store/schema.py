@@ -62,9 +62,34 @@ class SchemaTooNew(Exception):
     """The file was written by a newer twisted_chat; refuse to touch it."""
 
 
+class NotOurDatabase(Exception):
+    """The file is another program's SQLite database; refuse to touch it."""
+
+
 def schemaVersion(connection: sqlite3.Connection) -> int:
     version: int = connection.execute("PRAGMA user_version").fetchone()[0]
     return version
+
+
+def checkOurs(connection: sqlite3.Connection) -> None:
+    """
+    Make sure the database is ours or new: one with no schema version but
+    with tables belongs to another program, and must not get our tables.
+
+    @raise NotOurDatabase: if it is another program's.
+    @raise sqlite3.DatabaseError: if the file is not a database at all.
+    """
+    if schemaVersion(connection) != 0:
+        return
+    tables = [
+        name
+        for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        )
+    ]
+    if tables:
+        shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+        raise NotOurDatabase(f"it is another program's database (its tables: {shown})")
 
 
 def migrate(connection: sqlite3.Connection) -> int:

@@ -13,8 +13,10 @@ A write's Deferred fires only after its transaction has committed: the core
 delivers a message only then, so nothing anyone saw can be lost in a crash.
 """
 
+import os
 import sqlite3
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final, TypeVar
@@ -28,8 +30,16 @@ from zope.interface import implementer
 
 from ..events import PrivateMessage, RoomMessage, TopicInfo
 from ..names import fold
-from . import AccountRecord, IChatStore, StoredRoom, StoredState, StoreError
-from .schema import migrate
+from . import (
+    AccountRecord,
+    IChatStore,
+    OutOfSequence,
+    StoredRoom,
+    StoredState,
+    StoreError,
+)
+from .failures import FailureReporter
+from .schema import NotOurDatabase, SchemaTooNew, checkOurs, migrate
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any] | RoomMessage
@@ -51,11 +61,65 @@ crash of the server process, for a little more speed.
 """
 
 
+DATABASE_FILE_SUFFIXES: Final = ("", "-wal", "-shm", "-journal")
+"""The database file and the files SQLite keeps beside it."""
+
+
+class DatabaseUnusable(StoreError):
+    """
+    The database cannot be used: it cannot be made, opened or read as ours.
+    The message is one line naming the file and the reason.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"cannot open the database {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def whyUnusable(path: str, error: Exception) -> str:
+    """
+    Say why C{path} could not be used.  SQLite's "unable to open database
+    file" does not say whether the directory is missing, the path is a
+    directory or the directory cannot be written, so those are looked for.
+    """
+    if isinstance(error, sqlite3.OperationalError):
+        directory = os.path.dirname(os.path.abspath(path))
+        if os.path.isdir(path):
+            return "it is a directory"
+        if not os.path.exists(directory):
+            return f"no such directory {directory}"
+        if not os.path.isdir(directory):
+            return f"{directory} is not a directory"
+        if not os.access(directory, os.W_OK | os.X_OK):
+            if os.path.exists(path):
+                return (
+                    f"cannot write in the directory {directory}"
+                    " (SQLite keeps its write-ahead log beside the file)"
+                )
+            return f"cannot write in the directory {directory}"
+        if os.path.exists(path) and not os.access(path, os.R_OK | os.W_OK):
+            return "permission denied"
+    return str(error)
+
+
 @dataclass(slots=True)
 class _Operation:
     work: Work
     writes: bool
     result: Deferred[Any]
+
+
+@dataclass(slots=True)
+class _GroupDone:
+    """
+    How a group went: each operation's outcome (whether it succeeded, and its
+    result or error), and in order each transaction committed (L{None}) or
+    failed, with how many operations it held.
+    """
+
+    outcomes: list[tuple[bool, Any]]
+    reports: list[tuple[Failure | None, int]]
 
 
 def connect(path: str, synchronous: str = "FULL") -> sqlite3.Connection:
@@ -64,11 +128,20 @@ def connect(path: str, synchronous: str = "FULL") -> sqlite3.Connection:
 
     Transactions are explicit (C{isolation_level=None}): the store says
     where each begins and ends.
+
+    @raise NotOurDatabase: if the file is another program's database.
+    @raise sqlite3.Error: if it cannot be opened, or is not a database.
     """
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    connection.execute("PRAGMA journal_mode = WAL")
-    connection.execute(f"PRAGMA synchronous = {synchronous}")
-    connection.execute("PRAGMA busy_timeout = 5000")
+    try:
+        # Before WAL mode is turned on, which rewrites the file's header.
+        checkOurs(connection)
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute(f"PRAGMA synchronous = {synchronous}")
+        connection.execute("PRAGMA busy_timeout = 5000")
+    except BaseException:
+        connection.close()
+        raise
     return connection
 
 
@@ -95,7 +168,10 @@ class SQLiteStore:
         self._closed = False
         self._connection: sqlite3.Connection | None = None  # the store thread's
         self._knownRooms: set[str] = set()  # the store thread's
+        self._lastKeptByRoom: dict[str, int] = {}  # the store thread's
+        self._failures = FailureReporter(reactor)
         self._shutdownTrigger: Any = None
+        self._madeFile = False
         self.committedGroups = 0
         self.committedWrites = 0
 
@@ -104,7 +180,18 @@ class SQLiteStore:
     def load(self) -> StoredState:
         """
         Create or migrate the schema, then read the rooms and registered nicks.
+
+        @raise DatabaseUnusable: if the file cannot be made or opened, is not
+            a database, or is not ours; a file made by this call is removed.
         """
+        self._madeFile = not os.path.lexists(self.path)
+        try:
+            return self._load()
+        except (sqlite3.Error, SchemaTooNew, NotOurDatabase) as error:
+            self.abandon()
+            raise DatabaseUnusable(self.path, whyUnusable(self.path, error)) from None
+
+    def _load(self) -> StoredState:
         connection = connect(self.path, self._synchronous)
         try:
             migrate(connection)
@@ -141,6 +228,17 @@ class SQLiteStore:
             connection.close()
         return StoredState(rooms, registered, waiting)
 
+    def abandon(self) -> None:
+        """
+        Remove the database if this start made it: a server that failed to
+        start leaves no empty database behind to puzzle its operator.
+        """
+        if self._madeFile:
+            self._madeFile = False
+            for suffix in DATABASE_FILE_SUFFIXES:
+                with suppress(OSError):  # not there, or never made
+                    os.remove(self.path + suffix)
+
     # The queue
 
     def _submit(self, work: Work, *, writes: bool) -> Deferred[Any]:
@@ -169,13 +267,16 @@ class SQLiteStore:
         )
         done.addBoth(self._groupDone, group)
 
-    def _groupDone(
-        self, outcomes: list[tuple[bool, Any]] | Failure, group: list[_Operation]
-    ) -> None:
+    def _groupDone(self, done: "_GroupDone | Failure", group: list[_Operation]) -> None:
         self._busy = False
-        if isinstance(outcomes, Failure):
-            self.log.failure("The store thread failed", outcomes)
-            outcomes = [(False, outcomes.value)] * len(group)
+        if isinstance(done, Failure):
+            # The thread could not even begin (the file went away, say).
+            done = _GroupDone([(False, done.value)] * len(group), [(done, len(group))])
+        for trouble, operations in done.reports:
+            if trouble is None:
+                self._failures.committed()
+            else:
+                self._failures.failed(trouble, operations)
         writes = sum(op.writes for op in group)
         if writes:
             self.committedGroups += 1
@@ -183,51 +284,79 @@ class SQLiteStore:
         if self._queue:
             # Start the next group before running callbacks, which may be slow.
             self._startGroup()
-        for operation, (succeeded, value) in zip(group, outcomes, strict=True):
+        for operation, (succeeded, value) in zip(group, done.outcomes, strict=True):
             if succeeded:
                 operation.result.callback(value)
+            elif isinstance(value, StoreError):
+                operation.result.errback(Failure(value))
             else:
                 operation.result.errback(Failure(StoreError(f"store failed: {value}")))
 
     # The store thread
 
-    def _runGroup(self, operations: list[tuple[Work, bool]]) -> list[tuple[bool, Any]]:
+    def _runGroup(self, operations: list[tuple[Work, bool]]) -> "_GroupDone":
         """
         Carry out a group in order: consecutive writes share one transaction;
         each read sees the writes before it committed.
+
+        A room message whose number does not follow the last one kept in its
+        room is refused, and the rest of its transaction goes on.
         """
         if self._connection is None:
             self._connection = connect(self.path, self._synchronous)
         connection = self._connection
         outcomes: list[tuple[bool, Any]] = [(False, None)] * len(operations)
+        reports: list[tuple[Failure | None, int]] = []
         pending: list[int] = []
 
         def commitPending() -> None:
             if not pending:
                 return
+            lastKept: dict[str, int] = {}
+            done: list[int] = []
+            results: list[Any] = []
+            refused: list[int] = []
             try:
                 connection.execute("BEGIN IMMEDIATE")
                 messages: list[RoomMessage] = []
-                results: list[Any] = []
                 for index in pending:
                     work = operations[index][0]
                     if isinstance(work, RoomMessage):
+                        room = fold(work.room)
+                        last = lastKept.get(room)
+                        if last is None:
+                            last = self._lastKept(connection, room)
+                        if work.sequence != last + 1:
+                            refusal = OutOfSequence(work.room, work.sequence, last)
+                            outcomes[index] = (False, refusal)
+                            refused.append(index)
+                            continue
+                        lastKept[room] = work.sequence
                         messages.append(work)
                         results.append(None)
                     else:
                         results.append(work(connection))
+                    done.append(index)
                 if messages:
                     self._insertMessages(connection, messages)
                 connection.execute("COMMIT")
             except Exception as error:
                 if connection.in_transaction:
-                    connection.execute("ROLLBACK")
+                    with suppress(sqlite3.Error):
+                        connection.execute("ROLLBACK")
                 self._knownRooms.clear()
                 for index in pending:
-                    outcomes[index] = (False, error)
+                    if index not in refused:
+                        outcomes[index] = (False, error)
+                reports.append((Failure(error), len(pending)))
             else:
-                for index, result in zip(pending, results, strict=True):
+                self._lastKeptByRoom.update(lastKept)
+                for index, result in zip(done, results, strict=True):
                     outcomes[index] = (True, result)
+                if refused:
+                    reports.append((Failure(outcomes[refused[0]][1]), len(refused)))
+                if done:
+                    reports.append((None, len(done)))
             pending.clear()
 
         for index, (work, writes) in enumerate(operations):
@@ -240,8 +369,23 @@ class SQLiteStore:
                 outcomes[index] = (True, work(connection))
             except Exception as error:
                 outcomes[index] = (False, error)
+                reports.append((Failure(error), 1))
         commitPending()
-        return outcomes
+        return _GroupDone(outcomes, reports)
+
+    def _lastKept(self, connection: sqlite3.Connection, room: str) -> int:
+        """The number of the last message kept in C{room} (a folded name)."""
+        last = self._lastKeptByRoom.get(room)
+        if last is None:
+            row = connection.execute(
+                """
+                SELECT max(coalesce((SELECT last_sequence FROM rooms WHERE folded = ?), 0),
+                           coalesce((SELECT max(sequence) FROM messages WHERE room = ?), 0))
+                """,
+                (room, room),
+            ).fetchone()
+            last = self._lastKeptByRoom[room] = row[0]
+        return last
 
     def _ensureRoom(self, connection: sqlite3.Connection, name: str) -> str:
         folded = fold(name)
@@ -443,6 +587,7 @@ class SQLiteStore:
         return closed.addBoth(stopThread)
 
     def _stopThread(self) -> None:
+        self._failures.stop()
         self._shutdownTrigger = None
         if self._pool.started and not self._pool.joined:
             self._pool.stop()
