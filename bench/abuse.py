@@ -514,13 +514,15 @@ async def loginGuessing(port: int, tally: Tally) -> None:
                     return
                 answers.append(answer)
 
-        await asyncio.wait(
+        _, unanswered = await asyncio.wait(
             [
                 asyncio.create_task(collect(guesser, count))
                 for guesser, count in zip(guessers, perConnection, strict=True)
             ],
             timeout=ANSWER_WAIT,
         )
+        for waiting in unanswered:
+            waiting.cancel()
         codes = [answer.split(" ")[1] for answer in answers]
         expected = {"login-failed", "login-throttled"}
         failed = codes.count("login-failed")
