@@ -24,10 +24,10 @@ reading everything and answering C{PING}.  Misbehaving, at the same time:
     C{login-throttled}, the right password from 127.0.0.1 too, while the
     owner with the right password from 127.0.0.2 must get in (C{ACCOUNT});
   - B{comma lists} over IRC (the server also listens with C{--irc}): a
-    client in #lobby and three more rooms sends, as fast as it can without
-    being cut off for flooding (two groups of lines in flight, each
-    followed by a C{PING} it waits for), a 500-byte C{PRIVMSG} naming
-    #lobby 70 times, one naming five nicks, and one naming its four rooms.
+    client in #lobby and three more rooms sends in turn, as fast as flood
+    control carries them out (each line followed by a C{PING} whose
+    C{PONG} it waits for), a 508-byte C{PRIVMSG} naming #lobby 70 times,
+    one naming five nicks, and one naming its four rooms.
     The room messages it causes, counted by a line client in those rooms,
     must never exceed what flood control allows a connection: its first
     allowance (the burst, or the arrival burst where there is one), 2 a
@@ -45,8 +45,8 @@ C{PING}; the C{--silent} connections, which read everything but never say
 a word, are now dropped too, and must be, like the tricklers: with C{BYE
 timeout}, within the idle timeout and a margin.  They connect spread over
 the first idle timeout and do not come back, so they are held for the
-first few seconds only (holding them for the whole run would take a
-reconnection every few milliseconds, a different load).
+first few seconds only (holding a hundred for the whole run would take
+25 new connections a second, each joining #lobby: a different load).
 
 Afterwards every well-behaved client must have every well-behaved line, in
 order, with room sequence numbers strictly increasing; their p99 latency
