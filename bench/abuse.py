@@ -924,7 +924,7 @@ def main() -> None:
          f" / {result['maxms']:.1f} ms"),
         ("server RSS before / peak", f"{result['rssBeforeKiB']} / {result['rssPeakKiB']} KiB"),
         ("RSS growth (bound)", f"{result['rssGrowthKiB']} KiB ({result['memoryBoundKiB']} KiB)"),
-        ("RSS peak checking passwords (bound)",
+        ("RSS growth checking passwords (bound)",
          f"{result['rssPeakHashingKiB'] - result['rssBeforeKiB']} KiB"
          f" ({result['memoryBoundHashingKiB']} KiB)"),
         ("stalled / silent / trickling", f"{result['stalled']} / {result['silent']}"
