@@ -285,7 +285,11 @@ def checkedOut(revision: str) -> Iterator[tuple[str, str, Path]]:
         sys.exit(f"--before {revision}: not a revision of {repository} ({error})")
     parent = Path(tempfile.mkdtemp(prefix="twisted-chat-before-"))
     checkout = parent / label
-    git("worktree", "add", "--detach", "--quiet", str(checkout), commit)
+    try:
+        git("worktree", "add", "--detach", "--quiet", str(checkout), commit)
+    except subprocess.CalledProcessError as error:
+        shutil.rmtree(parent, ignore_errors=True)
+        sys.exit(f"--before {revision}: git worktree add failed: {error.stderr}")
     try:
         yield commit, label, checkout
     finally:
