@@ -5,6 +5,18 @@ from Debian), on the same loads, in the same run.
 
     python bench/run.py                      # everything, about twenty minutes
     python bench/run.py --only throughput --members 200 --seconds 3
+    python bench/run.py --before edff296 --only throughput --servers twisted_chat
+
+With C{--before REV}, each twisted_chat server chosen is also run as it was
+at git revision REV, named C{twisted_chat@<short hash>}, taking turns with
+the current one in the same run, so the tables show a change's before and
+after side by side.  REV is checked out into a temporary C{git worktree}
+(removed afterwards) and its server is the same C{twistd} with that
+checkout first on C{PYTHONPATH}: its C{twisted_chat} package, and so its
+plugin's tap module, are the old ones, everything else (Twisted, Python,
+the options the bench passes) the same.  The child prints where it
+imported C{twisted_chat} from before it starts, and the bench stops if
+that is not inside the checkout.
 
 Each server runs pinned to core 0 and the load generator (C{bench/loadgen.py},
 its own process) to core 1.  Server CPU time comes from /proc, so the
@@ -28,8 +40,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +50,19 @@ BENCH = Path(__file__).resolve().parent
 SERVER_CORE = 0
 LOAD_CORE = 1
 TWISTD = str(Path(sys.executable).parent / "twistd")
+
+TWISTD_SAYING_WHERE = (
+    "import sys, twisted_chat; "
+    "print('twisted_chat imported from', twisted_chat.__file__, flush=True); "
+    "from twisted.scripts.twistd import run; sys.argv[0] = 'twistd'; run()"
+)
+"""
+What C{twistd} does, run as C{python -c}, after printing where the
+C{twisted_chat} it is about to use comes from: for a server from an older
+checkout, where that must be inside the checkout.
+"""
+
+IMPORTED_FROM = "twisted_chat imported from "
 
 NGIRCD_CONFIG = """\
 [Global]
@@ -75,6 +100,10 @@ class Server:
     ready: Callable[[int], bool]
     expectGreeting: str | None = None
     notes: str = ""
+    environment: dict[str, str] = field(default_factory=dict)
+    """Variables set for the server's process, over the bench's own."""
+    checkout: Path | None = None
+    """The checkout the server must import twisted_chat from, if not installed."""
 
 
 @dataclass
@@ -188,6 +217,89 @@ SERVERS = {
 }
 
 
+def fromCheckout(server: Server, label: str, checkout: Path) -> Server:
+    """
+    C{server} as it was in C{checkout}: the same command and options, its
+    twistd run with the checkout first on C{PYTHONPATH}.
+    """
+
+    def command(port: int, directory: Path) -> list[str]:
+        argv = server.command(port, directory)
+        if argv[0] != TWISTD:
+            raise ValueError(f"{server.name} is not run by twistd")
+        return [sys.executable, "-c", TWISTD_SAYING_WHERE, *argv[1:]]
+
+    path = os.pathsep.join(filter(None, [str(checkout), os.environ.get("PYTHONPATH")]))
+    return Server(
+        f"{server.name}@{label}",
+        server.dialect,
+        command,
+        server.ready,
+        server.expectGreeting,
+        f"{server.notes}; as at {label}".lstrip("; "),
+        environment={"PYTHONPATH": path},
+        checkout=checkout,
+    )
+
+
+def isTwistedChat(name: str) -> bool:
+    return name.startswith("twisted_chat") and "@" not in name
+
+
+def withBefore(options: Any, names: list[str]) -> list[str]:
+    """
+    C{names}, each twisted_chat server followed by itself from the
+    C{--before} checkout (if one was asked for), so that they take turns.
+    """
+    if options.before_label is None:
+        return names
+    return [
+        alike
+        for name in names
+        for alike in (
+            [name, f"{name}@{options.before_label}"] if isTwistedChat(name) else [name]
+        )
+    ]
+
+
+@contextmanager
+def checkedOut(revision: str) -> Iterator[tuple[str, str, Path]]:
+    """
+    Check C{revision} out into a temporary git worktree of this repository,
+    and remove it afterwards; give its commit, short name and path.
+    """
+    repository = str(BENCH.parent)
+
+    def git(*arguments: str) -> str:
+        return subprocess.run(
+            ["git", "-C", repository, *arguments],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--verify", f"{revision}^{{commit}}")
+        label = git("rev-parse", "--short", commit)
+    except (OSError, subprocess.CalledProcessError) as error:
+        sys.exit(f"--before {revision}: not a revision of {repository} ({error})")
+    parent = Path(tempfile.mkdtemp(prefix="twisted-chat-before-"))
+    checkout = parent / label
+    try:
+        git("worktree", "add", "--detach", "--quiet", str(checkout), commit)
+    except subprocess.CalledProcessError as error:
+        shutil.rmtree(parent, ignore_errors=True)
+        sys.exit(f"--before {revision}: git worktree add failed: {error.stderr}")
+    try:
+        yield commit, label, checkout
+    finally:
+        try:
+            git("worktree", "remove", "--force", str(checkout))
+        except subprocess.CalledProcessError as error:
+            print(f"could not remove the worktree {checkout}: {error.stderr}")
+        shutil.rmtree(parent, ignore_errors=True)
+
+
 def pinned(core: int) -> Callable[[], None]:
     def prepare() -> None:
         os.sched_setaffinity(0, {core})
@@ -263,6 +375,7 @@ def _measure(
     serverProcess = subprocess.Popen(
         serverArgv,
         cwd=directory,
+        env={**os.environ, **server.environment} if server.environment else None,
         stdout=serverLog,
         stderr=subprocess.STDOUT,
         preexec_fn=pinned(SERVER_CORE),
@@ -271,11 +384,12 @@ def _measure(
         sys.executable, str(BENCH / "loadgen.py"), "--port", str(port),
         "--dialect", server.dialect, *loadArguments,
     ]  # fmt: skip
+    environment = [f"{name}={value}" for name, value in server.environment.items()]
     run = Run(
         scenario,
         server.name,
         dict(zip(loadArguments[::2], loadArguments[1::2], strict=False)),
-        shlex.join(["taskset", "-c", str(SERVER_CORE), *serverArgv]),
+        shlex.join([*environment, "taskset", "-c", str(SERVER_CORE), *serverArgv]),
         shlex.join(["taskset", "-c", str(LOAD_CORE), *loadArgv]),
     )
     try:
@@ -284,6 +398,7 @@ def _measure(
             if serverProcess.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{server.name} did not start")
             time.sleep(0.1)
+        importedFrom = checkImports(server, directory / "server.log")
         emptyRss = settledRss(serverProcess.pid)
         load = subprocess.Popen(
             loadArgv,
@@ -308,6 +423,8 @@ def _measure(
         run.result["serverCpuSeconds"] = cpu
         run.result["serverRssKiB"] = rss
         run.result["emptyServerRssKiB"] = emptyRss
+        if importedFrom is not None:
+            run.result["twistedChatFile"] = importedFrom
         if "deliveriesCounted" in done:
             # The CPU time runs from "go" until everything in flight has
             # arrived, so it is set against every delivery, the drain's too.
@@ -325,6 +442,26 @@ def _measure(
             countStored(run, directory / "chat.sqlite3")
         shutil.rmtree(directory, ignore_errors=True)
     return run
+
+
+def checkImports(server: Server, log: Path) -> str | None:
+    """
+    For a server from an older checkout, the file its twisted_chat package
+    was imported from, as the server printed it; stop the bench if that is
+    not inside the checkout.
+    """
+    if server.checkout is None:
+        return None
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith(IMPORTED_FROM):
+            imported = line.removeprefix(IMPORTED_FROM)
+            if not Path(imported).is_relative_to(server.checkout):
+                raise RuntimeError(
+                    f"{server.name} imported twisted_chat from {imported},"
+                    f" not from {server.checkout}"
+                )
+            return imported
+    raise RuntimeError(f"{server.name} did not say where twisted_chat came from")
 
 
 def countStored(run: Run, database: Path) -> None:
@@ -420,7 +557,10 @@ def limitsRuns(options: Any) -> list[Run]:
         "--latency-senders", str(LIMITS_SENDERS),
     ]  # fmt: skip
     return repeated(
-        options, "limits", ["twisted_chat", "twisted_chat-limits"], arguments
+        options,
+        "limits",
+        withBefore(options, ["twisted_chat", "twisted_chat-limits"]),
+        arguments,
     )
 
 
@@ -435,7 +575,10 @@ def durabilityRuns(options: Any) -> list[Run]:
         "--window", "32", "--seconds", str(options.seconds),
     ]  # fmt: skip
     return repeated(
-        options, "durability", ["twisted_chat", "twisted_chat-memory"], arguments
+        options,
+        "durability",
+        withBefore(options, ["twisted_chat", "twisted_chat-memory"]),
+        arguments,
     )
 
 
@@ -460,14 +603,28 @@ def table(runs: list[Run]) -> str:
     return "\n\n".join("\n".join(lines) for lines in sections if lines)
 
 
+def serverWidth(runs: list[Run]) -> int:
+    """How wide the server column must be for these runs' names."""
+    return max(22, *(len(run.server) for run in runs))
+
+
+def currentName(run: Run) -> str:
+    """The server C{run} measured, without the revision of a C{--before} run."""
+    return run.server.partition("@")[0]
+
+
 def throughputTable(runs: list[Run]) -> list[str]:
     if not runs:
         return []
+    w = serverWidth(runs)
+    olds = any("@" in run.server for run in runs)
     lines = [
         "Fan-out: deliveries per second and per server CPU-second"
-        " (ratios of twisted_chat, with its store, to each)",
-        f"{'N':>5} {'server':22} {'deliv/s':>10} {'cpu-s':>6}"
-        f" {'deliv/cpu-s':>12} {'ratio':>6} {'lost':>5}",
+        " (ratios of twisted_chat, with its store, to each"
+        + ("; now/before: each server now to itself at --before)" if olds else ")"),
+        f"{'N':>5} {'server':{w}} {'deliv/s':>10} {'cpu-s':>6}"
+        f" {'deliv/cpu-s':>12} {'ratio':>6} {'lost':>5}"
+        + (f" {'now/before':>10}" if olds else ""),
     ]
     for members in sorted({int(r.parameters["--members"]) for r in runs}):
         group = [r for r in runs if int(r.parameters["--members"]) == members]
@@ -479,10 +636,23 @@ def throughputTable(runs: list[Run]) -> list[str]:
             ratio = (
                 f"{mine / perCpu:.2f}" if mine and perCpu and run is not ours else ""
             )
+            now = next(
+                (
+                    n
+                    for n in group
+                    if "@" in run.server and n.server == currentName(run)
+                ),
+                None,
+            )
+            nowBefore = (
+                f"{now.result['deliveriesPerCpuSecond'] / perCpu:.2f}"
+                if now and perCpu
+                else ""
+            )
             lines.append(
-                f"{members:>5} {run.server:22} {r['deliveriesPerSecond']:>10.0f}"
+                f"{members:>5} {run.server:{w}} {r['deliveriesPerSecond']:>10.0f}"
                 f" {r['serverCpuSeconds']:>6.2f} {perCpu:>12.0f}"
-                f" {ratio:>6} {r['lost']:>5}"
+                f" {ratio:>6} {r['lost']:>5}" + (f" {nowBefore:>10}" if olds else "")
             )
     return lines
 
@@ -490,14 +660,15 @@ def throughputTable(runs: list[Run]) -> list[str]:
 def latencyTable(runs: list[Run]) -> list[str]:
     if not runs:
         return []
+    w = serverWidth(runs)
     lines = [
         "Latency at a paced rate: milliseconds from send to delivery",
-        f"{'N':>5} {'server':22} {'rate':>5} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7}",
+        f"{'N':>5} {'server':{w}} {'rate':>5} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7}",
     ]
     for run in runs:
         r = run.result
         lines.append(
-            f"{run.parameters['--members']:>5} {run.server:22} {run.parameters['--rate']:>5}"
+            f"{run.parameters['--members']:>5} {run.server:{w}} {run.parameters['--rate']:>5}"
             f" {r['p50']:>7.2f} {r['p90']:>7.2f} {r['p99']:>7.2f} {r['max']:>7.2f}"
         )
     return lines
@@ -506,16 +677,17 @@ def latencyTable(runs: list[Run]) -> list[str]:
 def limitsTable(runs: list[Run]) -> list[str]:
     if not runs:
         return []
+    w = serverWidth(runs)
     lines = [
         f"The cost of the default limits: {LIMITS_SENDERS} senders sharing a paced"
         " rate; milliseconds from send to delivery, server CPU per message",
-        f"{'N':>5} {'server':22} {'rate':>5} {'p50':>7} {'p99':>7} {'max':>7}"
+        f"{'N':>5} {'server':{w}} {'rate':>5} {'p50':>7} {'p99':>7} {'max':>7}"
         f" {'CPU ms/msg':>10}",
     ]
     for run in runs:
         r = run.result
         lines.append(
-            f"{run.parameters['--members']:>5} {run.server:22} {run.parameters['--rate']:>5}"
+            f"{run.parameters['--members']:>5} {run.server:{w}} {run.parameters['--rate']:>5}"
             f" {r['p50']:>7.2f} {r['p99']:>7.2f} {r['max']:>7.2f}"
             f" {1000 * r['serverCpuSeconds'] / r['messagesSent']:>10.2f}"
         )
@@ -525,15 +697,16 @@ def limitsTable(runs: list[Run]) -> list[str]:
 def idleTable(runs: list[Run]) -> list[str]:
     if not runs:
         return []
+    w = serverWidth(runs)
     lines = [
         "Idle connections: server memory and connections accepted per second",
-        f"{'conns':>6} {'server':22} {'RSS MiB':>8} {'KiB/conn':>9} {'accepts/s':>10}",
+        f"{'conns':>6} {'server':{w}} {'RSS MiB':>8} {'KiB/conn':>9} {'accepts/s':>10}",
     ]
     for run in runs:
         r = run.result
         perConnection = (r["serverRssKiB"] - r["emptyServerRssKiB"]) / r["held"]
         lines.append(
-            f"{r['held']:>6} {run.server:22} {r['serverRssKiB'] / 1024:>8.1f}"
+            f"{r['held']:>6} {run.server:{w}} {r['serverRssKiB'] / 1024:>8.1f}"
             f" {perConnection:>9.2f} {r['acceptsPerSecond']:>10.0f}"
         )
     return lines
@@ -542,10 +715,11 @@ def idleTable(runs: list[Run]) -> list[str]:
 def durabilityTable(runs: list[Run]) -> list[str]:
     if not runs:
         return []
+    w = serverWidth(runs)
     lines = [
         "Durability: messages committed (and delivered to"
         f" {DURABILITY_MEMBERS} members) per second",
-        f"{'server':22} {'msgs/s':>8} {'msgs/cpu-s':>10} {'lost':>5} {'stored':>8}",
+        f"{'server':{w}} {'msgs/s':>8} {'msgs/cpu-s':>10} {'lost':>5} {'stored':>8}",
     ]
     for run in runs:
         r = run.result
@@ -556,11 +730,35 @@ def durabilityTable(runs: list[Run]) -> list[str]:
             else "-"
         )
         lines.append(
-            f"{run.server:22} {messages / r['seconds']:>8.0f}"
+            f"{run.server:{w}} {messages / r['seconds']:>8.0f}"
             f" {r['messagesSent'] / r['serverCpuSeconds']:>10.0f}"
             f" {r['lost']:>5} {stored:>8}"
         )
     return lines
+
+
+def measureAll(options: Any, scenarios: list[str], servers: list[str]) -> list[Run]:
+    """Every scenario asked for, each on the servers it is run on."""
+    runs: list[Run] = []
+    if "throughput" in scenarios:
+        runs += throughputRuns(options, withBefore(options, servers))
+    if "latency" in scenarios:
+        runs += latencyRuns(options, withBefore(options, servers))
+    if "limits" in scenarios:
+        runs += limitsRuns(options)
+    if "idle" in scenarios:
+        # Idle connections hold no messages: neither the store nor the way
+        # lines are batched makes a difference.
+        idleServers = [
+            "twisted_chat-guests" if name == "twisted_chat" else name
+            for name in servers
+            if name
+            not in ("twisted_chat-memory", "twisted_chat-irc", "baseline-shared")
+        ]
+        runs += idleRuns(options, withBefore(options, idleServers))
+    if "durability" in scenarios:
+        runs += durabilityRuns(options)
+    return runs
 
 
 def main(argv: list[str]) -> None:
@@ -589,6 +787,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs per figure; the median is kept"
     )
+    parser.add_argument(
+        "--before",
+        metavar="REV",
+        help="also run each twisted_chat server as it was at this git revision",
+    )
     parser.add_argument("--json", default=str(BENCH / "results.json"))
     options = parser.parse_args(argv)
     scenarios = options.only or [
@@ -604,25 +807,23 @@ def main(argv: list[str]) -> None:
         servers.remove("ngircd")
     if (os.cpu_count() or 1) < 2:
         sys.exit("the bench needs two cores: one for the server, one for the load")
-    runs: list[Run] = []
-    if "throughput" in scenarios:
-        runs += throughputRuns(options, servers)
-    if "latency" in scenarios:
-        runs += latencyRuns(options, servers)
-    if "limits" in scenarios:
-        runs += limitsRuns(options)
-    if "idle" in scenarios:
-        # Idle connections hold no messages: neither the store nor the way
-        # lines are batched makes a difference.
-        idleServers = [
-            "twisted_chat-guests" if name == "twisted_chat" else name
-            for name in servers
-            if name
-            not in ("twisted_chat-memory", "twisted_chat-irc", "baseline-shared")
-        ]
-        runs += idleRuns(options, idleServers)
-    if "durability" in scenarios:
-        runs += durabilityRuns(options)
+    options.before_label = None
+    before: dict[str, str] | None = None
+    if options.before is None:
+        runs = measureAll(options, scenarios, servers)
+    else:
+        with checkedOut(options.before) as (commit, label, checkout):
+            options.before_label = label
+            for name, server in list(SERVERS.items()):
+                if isTwistedChat(name):
+                    SERVERS[f"{name}@{label}"] = fromCheckout(server, label, checkout)
+            before = {
+                "revision": options.before,
+                "commit": commit,
+                "label": label,
+                "checkout": str(checkout),
+            }
+            runs = measureAll(options, scenarios, servers)
     print()
     print(table(runs))
     Path(options.json).write_text(
@@ -636,6 +837,7 @@ def main(argv: list[str]) -> None:
                     "kernel": platform.release(),
                 },
                 "argv": [sys.executable, *sys.argv],
+                "before": before,
                 "runs": [run.__dict__ for run in runs],
             },
             indent=2,

@@ -7,6 +7,7 @@ in docs/PERFORMANCE.md, not in a test.
 
 import json
 import os
+import subprocess
 import sys
 
 from twisted.internet import reactor
@@ -59,3 +60,54 @@ class BenchTests(ProcessTestCase):
         self.assertGreater(durable["messagesStored"], 0)
         self.assertIn("Fan-out", child.output)
         self.assertIn("twistd", runs["throughput", "twisted_chat"]["serverCommand"])
+
+    async def test_before(self) -> None:
+        """
+        C{--before REV} also runs each twisted_chat server from a checkout of
+        REV, taking turns with the current one: the old server imports its
+        twisted_chat from that checkout, and the checkout is gone afterwards.
+        """
+        if (os.cpu_count() or 1) < 2:
+            raise SkipTest("the bench pins the server and the load to two cores")
+        if not os.path.exists(os.path.join(os.path.dirname(sys.executable), "twistd")):
+            raise SkipTest("the bench runs the twistd installed beside this Python")
+        try:
+            label = subprocess.run(
+                ["git", "-C", REPOSITORY.path, "rev-parse", "--short", "HEAD"],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            raise SkipTest("--before needs a git checkout") from None
+        results = self.directory.child("results.json")
+        child = self.spawn(
+            RUN.path, "--before", "HEAD",
+            "--only", "throughput", "--servers", "twisted_chat,baseline",
+            "--members", "10", "--senders", "2", "--window", "5",
+            "--seconds", "0.3", "--repeat", "1", "--json", results.path,
+        )  # fmt: skip
+        await child.ended.addTimeout(self.timeout - WAIT, reactor)
+        self.assertEqual(child.exitCode, 0, child.output + child.errors)
+        report = json.loads(results.getContent())
+        old = f"twisted_chat@{label}"
+        self.assertEqual(
+            [run["server"] for run in report["runs"]],
+            ["twisted_chat", old, "baseline"],
+        )
+        runs = {run["server"]: run for run in report["runs"]}
+        self.assertEqual(runs[old]["result"]["lost"], 0)
+        checkout = report["before"]["checkout"]
+        imported = runs[old]["result"]["twistedChatFile"]
+        self.assertTrue(imported.startswith(checkout + os.sep), imported)
+        self.assertIn(f"PYTHONPATH={checkout}", runs[old]["serverCommand"])
+        self.assertNotIn("twistedChatFile", runs["twisted_chat"]["result"])
+        self.assertFalse(os.path.exists(checkout))
+        worktrees = subprocess.run(
+            ["git", "-C", REPOSITORY.path, "worktree", "list", "--porcelain"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        self.assertNotIn(checkout, worktrees)
+        self.assertIn("now/before", child.output)
