@@ -31,6 +31,7 @@ from twisted_chat.service import (
     RETENTION_INTERVAL,
     SHUTDOWN_GRACE,
     SHUTDOWN_REASON,
+    ChatListener,
     ChatService,
     RetentionService,
     StartFailed,
@@ -247,6 +248,44 @@ class MakeServiceTests(SynchronousTestCase):
         )
         assert isinstance(withConsole, ChatService)
         self.assertIsNotNone(withConsole.console)
+
+
+class AnnouncementTests(TestCase):
+    def test_whereItListensAndKeeps(self) -> None:
+        """
+        Start-up says where each listener listens (the real port, where port
+        0 was asked for) and where history and accounts are kept.
+        """
+        from twisted.internet import reactor
+        from twisted.logger import formatEvent, globalLogPublisher
+
+        events: list[dict[str, object]] = []
+        globalLogPublisher.addObserver(events.append)
+        self.addCleanup(globalLogPublisher.removeObserver, events.append)
+        database = self.mktemp()
+        options = parse(
+            "--db", database,
+            "--listen", "tcp:0:interface=127.0.0.1",
+            "--irc", "tcp:0:interface=127.0.0.1",
+        )  # fmt: skip
+        service = tap.makeService(options, reactor)
+        service.privilegedStartService()
+        listeners = [child for child in service if isinstance(child, ChatListener)]
+        ports = [self.successResultOf(each._waitingForPort) for each in listeners]
+        for port in ports:
+            self.addCleanup(port.stopListening)
+        said = [formatEvent(event) for event in events]
+        self.assertIn(
+            f"History and accounts are kept in {os.path.abspath(database)}", said
+        )
+        for listening, clients in zip(ports, ["line-protocol", "IRC"], strict=True):
+            port = listening.getHost().port
+            self.assertNotEqual(port, 0)
+            self.assertIn(
+                f"Listening for {clients} clients on 127.0.0.1:{port}"
+                " (tcp:0:interface=127.0.0.1)",
+                said,
+            )
 
 
 class ShutdownTests(SynchronousTestCase):

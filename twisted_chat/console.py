@@ -104,6 +104,12 @@ class Console:
         self._reactor = reactor
         self._stopServer = stopServer
         self._terminal: Terminal | None = None
+        self._view: TerminalView | None = None
+
+    def show(self, text: str) -> None:
+        """Show the operator a line from the server itself."""
+        if self._view is not None:
+            self._view.showStatus(text)
 
     def start(self) -> None:
         interactive = isInteractive()
@@ -127,6 +133,7 @@ class Console:
         )
         view.output = self._terminal.show
         view.onPromptChange = self._terminal.setPrompt
+        self._view = view
         console.start()
 
     async def stop(self) -> None:

@@ -12,10 +12,11 @@ from typing import Any
 
 from twisted.application.internet import StreamServerEndpointService, TimerService
 from twisted.application.service import MultiService
+from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.defer import Deferred, TimeoutError, ensureDeferred
 from twisted.internet.endpoints import serverFromString
 from twisted.internet.error import CannotListenError
-from twisted.internet.interfaces import IProtocolFactory, IReactorCore
+from twisted.internet.interfaces import IListeningPort, IProtocolFactory, IReactorCore
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -64,6 +65,19 @@ class ChatService(MultiService):
         self.factory = factory
         self.console = console
         self._clock = clock
+        self._announced: list[str] = []
+        self._started = False
+
+    def announce(self, text: str) -> None:
+        """
+        Say something an operator wants to know at start-up (where the
+        server listens, where it keeps its data): in the log, and on the
+        console if there is one.
+        """
+        self.log.info("{text}", text=text)
+        self._announced.append(text)
+        if self._started and self.console is not None:
+            self.console.show(text)
 
     def privilegedStartService(self) -> None:
         try:
@@ -84,6 +98,9 @@ class ChatService(MultiService):
         )
         if self.console is not None:
             self.console.start()
+            for text in self._announced:
+                self.console.show(text)
+        self._started = True
 
     def stopService(self) -> "Deferred[None]":
         return ensureDeferred(self._stop())
@@ -110,12 +127,24 @@ class ChatListener(StreamServerEndpointService):
     Listens on one endpoint string.  If it cannot (the port is in use, the
     socket's directory is missing), start-up stops at once with one line
     saying so (L{StartFailed}), where twistd would otherwise log the error
-    and run on deaf, or print a traceback.
+    and run on deaf, or print a traceback.  Once listening, it says where.
     """
 
-    def __init__(self, reactor: Any, description: str, factory: IProtocolFactory):
+    log = Logger()
+
+    def __init__(
+        self,
+        reactor: Any,
+        description: str,
+        factory: IProtocolFactory,
+        clients: str = "line-protocol",
+    ):
+        """
+        @param clients: what clients it is for, as its announcement says.
+        """
         super().__init__(serverFromString(reactor, description), factory)
         self.description = description
+        self.clients = clients
         self._raiseSynchronously = True
 
     def privilegedStartService(self) -> None:
@@ -126,6 +155,23 @@ class ChatListener(StreamServerEndpointService):
             raise StartFailed(
                 f"twistd chat: cannot listen on {self.description}: {reason}"
             ) from None
+        assert self._waitingForPort is not None
+        self._waitingForPort.addCallback(self._listening)
+
+    def _listening(self, port: IListeningPort) -> IListeningPort:
+        """Say where it listens: the real port, where port 0 was asked for."""
+        host = port.getHost()
+        if isinstance(host, IPv4Address | IPv6Address):
+            where = f"{host.host}:{host.port}"
+            if isinstance(host, IPv6Address):
+                where = f"[{host.host}]:{host.port}"
+        else:
+            where = str(getattr(host, "name", host))
+        announce = getattr(self.parent, "announce", self.log.info)
+        announce(
+            f"Listening for {self.clients} clients on {where} ({self.description})"
+        )
+        return port
 
 
 class RetentionService(TimerService):

@@ -5,6 +5,7 @@ C{twistd -n chat} serves the line protocol on C{tcp:7632:interface=127.0.0.1};
 C{--listen} takes any Twisted server endpoint string and may be repeated.
 """
 
+import os
 import resource
 from contextlib import suppress
 from typing import Any, cast
@@ -426,6 +427,11 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         Console(chat, accounts, reactor, stopServer) if config["console"] else None
     )
     service = ChatService(chat, factory, reactor, console)
+    if config["db"] == MEMORY_DATABASE:
+        service.announce("History and accounts are kept in memory only (--db :memory:)")
+    else:
+        path = os.path.abspath(config["db"])
+        service.announce(f"History and accounts are kept in {path}")
     if config["retention-days"] or config["room-history-cap"]:
         # Off by default: nothing said is deleted unless the operator asks.
         RetentionService(
@@ -446,5 +452,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
             requireLogin=config["require-login"],
         )
         for description in config["irc"]:
-            ChatListener(reactor, description, ircFactory).setServiceParent(service)
+            ChatListener(reactor, description, ircFactory, "IRC").setServiceParent(
+                service
+            )
     return service
