@@ -91,7 +91,8 @@ SAMPLE_LENGTH = 60
 class ClientOptions(usage.Options):
     synopsis = (
         "Usage: twisted-chat [--host H] [--port P] [--nick N] [--room R]"
-        " [--color auto|always|never]"
+        " [--login [--password-file F]] [--tls [--ca FILE]]"
+        " [--color auto|always|never] [--connect-timeout S]"
     )
     longdesc = (
         "Chat on a twisted_chat server. Type a line to say it in your current"
