@@ -68,6 +68,12 @@ class ClientOptionsTests(SynchronousTestCase):
         ]:
             self.assertRaises(UsageError, parse, *argv)
 
+    def test_badNick(self) -> None:
+        """A nick the server would refuse, or a reserved one, is a usage error."""
+        for nick in ["9lives", "a b", "x" * 31, "", "Root", "nickserv"]:
+            self.assertRaises(UsageError, parse, "--nick", nick)
+        self.assertEqual(parse("--nick", "[alice]")["nick"], "[alice]")
+
     def test_connectTimeout(self) -> None:
         """The connect timeout is CONNECT_TIMEOUT unless told, in seconds."""
         self.assertEqual(parse()["connect-timeout"], CONNECT_TIMEOUT)
@@ -88,6 +94,21 @@ class MainTests(SynchronousTestCase):
             "twisted-chat: --color must be one of auto, always, never, not red\n"
             "Try twisted-chat --help.\n",
         )
+
+    def test_badNickBeforeNetwork(self) -> None:
+        """A bad --nick: one line, exit status 2, and no connection attempted."""
+        stderr = StringIO()
+        reactor = MemoryReactor()
+        failure = self.failureResultOf(
+            ensureDeferred(main(reactor, ["--nick", "admin"], stderr)), SystemExit
+        )
+        self.assertEqual(failure.value.code, 2)
+        self.assertEqual(
+            stderr.getvalue(),
+            "twisted-chat: --nick admin: The nick admin is reserved; choose another.\n"
+            "Try twisted-chat --help.\n",
+        )
+        self.assertEqual(reactor.tcpClients, [])
 
 
 class PasswordTests(SynchronousTestCase):

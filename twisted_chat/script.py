@@ -38,8 +38,10 @@ from twisted.python import usage
 
 from . import __version__
 from .client import ChatClientFactory
+from .errors import ChatError
 from .keyboard import isInteractive, openTerminal
 from .limits import CLIENT_MAX_LINE_LENGTH, DEFAULT_PORT
+from .names import checkNick
 from .safetext import safe
 from .session import (
     ClientSession,
@@ -160,6 +162,15 @@ class ClientOptions(usage.Options):
             raise usage.UsageError(
                 f"--color must be one of {', '.join(COLOR_CHOICES)}, not {self['color']}"
             )
+        if self["nick"] is not None:
+            # The server's rules, checked before connecting: a nick it would
+            # refuse would leave the person a guest.
+            try:
+                checkNick(self["nick"])
+            except ChatError as error:
+                raise usage.UsageError(
+                    f"--nick {safe(self['nick'])}: {error.message}"
+                ) from None
 
 
 async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> None:
