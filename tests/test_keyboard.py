@@ -212,6 +212,32 @@ class LineEditorTests(SynchronousTestCase):
         self.assertEqual(screen.rows(), [""])
 
 
+class SecretTests(SynchronousTestCase):
+    """Asking for a password in the line editor."""
+
+    def test_notDrawnNorRemembered(self) -> None:
+        """
+        The prompt is drawn, not what is typed; Enter gives it, puts the
+        half-typed line back, and leaves nothing in the history.
+        """
+        screen = Screen()
+        screen.type(b"half")
+        asked = screen.editor.askSecret("Password for ann: ")
+        screen.type(b"s3cret-px\x7f\r")
+        screen.type(UP)
+        self.assertEqual(screen.rows(), ["[#lobby] half"])
+        self.assertEqual(self.successResultOf(asked), "s3cret-p")
+        self.assertEqual(screen.typist.lines, [])
+
+    def test_promptShown(self) -> None:
+        """While asking, the prompt stands alone, and stays below incoming lines."""
+        screen = Screen()
+        screen.editor.askSecret("Password for ann: ")
+        screen.type(b"abc" + LEFT + UP)
+        screen.editor.show("news")
+        self.assertEqual(screen.rows(), ["news", "Password for ann: "])
+
+
 class FakeStdio:
     """Just enough of StandardIO for Terminal.close."""
 

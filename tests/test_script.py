@@ -25,7 +25,13 @@ from twisted_chat.script import (
     main,
     unreachable,
 )
-from twisted_chat.session import ClosedUnwelcomed, NotChat, NotSecure, NoWelcome
+from twisted_chat.session import (
+    ClosedUnwelcomed,
+    LoginRefused,
+    NotChat,
+    NotSecure,
+    NoWelcome,
+)
 
 
 def parse(*argv: str) -> ClientOptions:
@@ -241,6 +247,18 @@ class ExplainTests(SynchronousTestCase):
             explain(NotChat(None), "h:1", tls=False, caFile=None),
             "h:1 does not speak the twisted_chat protocol: it sent a line over"
             " 65536 bytes",
+        )
+
+    def test_loginRefused(self) -> None:
+        """A refused login says as whom, and the server's words."""
+        self.assertEqual(
+            explain(
+                LoginRefused("alice", "Wrong nick or password."),
+                "h:1",
+                tls=False,
+                caFile=None,
+            ),
+            "login as alice failed: Wrong nick or password.",
         )
 
     def test_unreachable(self) -> None:

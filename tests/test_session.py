@@ -5,11 +5,14 @@ across connections and sends when it reconnects, and what it shows.
 
 from datetime import UTC
 
+from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.events import (
+    AccountInfo,
     CurrentRoom,
+    ErrorReply,
     Goodbye,
     HistoryEnd,
     Joined,
@@ -22,6 +25,7 @@ from twisted_chat.script import CONNECT_TIMEOUT
 from twisted_chat.session import (
     ClientSession,
     ClosedUnwelcomed,
+    LoginRefused,
     NotChat,
     NotSecure,
     NoWelcome,
@@ -355,3 +359,95 @@ class WelcomeTests(SynchronousTestCase):
         self.session.showUnparsed(b"FUTURE thing")
         self.assertNoResult(self.session.finished)
         self.assertEqual(self.shown[-1], "?? FUTURE thing")
+
+
+class LoginTests(SynchronousTestCase):
+    """
+    A login the session sent and the server refused: asked again where the
+    person can be asked, otherwise the end of the session, never a guest.
+    """
+
+    def setUp(self) -> None:
+        self.shown: list[str] = []
+        view = TerminalView(self.shown.append, color=False, timezone=UTC)
+        self.session = ClientSession(
+            view,
+            Clock(),
+            welcomeTimeout=CONNECT_TIMEOUT,
+            nick="alice",
+            password="wrong-pass",
+        )
+        self.asked: list[tuple[str, Deferred[str]]] = []
+        self.connection = AbortableConnection()
+        self.session.connected(self.connection)
+        self.session.eventReceived(Welcome("guest4", "hi"))
+
+    def ask(self, prompt: str) -> Deferred[str]:
+        answer: Deferred[str] = Deferred()
+        self.asked.append((prompt, answer))
+        return answer
+
+    def test_wrongPasswordPipedEnds(self) -> None:
+        """Nobody to ask: the session ends with the server's words."""
+        self.assertEqual(self.connection.sent, ["/login alice wrong-pass"])
+        self.session.eventReceived(
+            ErrorReply("login-failed", "Wrong nick or password.")
+        )
+        failure = self.failureResultOf(self.session.finished, LoginRefused)
+        self.assertEqual(
+            (failure.value.nick, failure.value.text),
+            ("alice", "Wrong nick or password."),
+        )
+        self.assertTrue(self.connection.aborted)
+
+    def test_askedAgainThreeTriesInAll(self) -> None:
+        """On a terminal the password is asked again, three tries in all."""
+        self.session.askPassword = self.ask
+        for password in ["second-try", "third-try"]:
+            self.session.eventReceived(
+                ErrorReply("login-failed", "Wrong nick or password.")
+            )
+            self.assertNoResult(self.session.finished)
+            prompt, answer = self.asked[-1]
+            self.assertEqual(prompt, "Password for alice: ")
+            answer.callback(password)
+            self.assertEqual(self.connection.sent[-1], f"/login alice {password}")
+        self.assertEqual(len(self.asked), 2)
+        self.assertIn("!! Wrong nick or password. [login-failed]", self.shown)
+        self.session.eventReceived(
+            ErrorReply("login-failed", "Wrong nick or password.")
+        )
+        self.failureResultOf(self.session.finished, LoginRefused)
+        self.assertEqual(len(self.asked), 2)
+
+    def test_rightSecondTry(self) -> None:
+        """A right password on the second try carries on, and is kept."""
+        self.session.askPassword = self.ask
+        self.session.eventReceived(ErrorReply("login-failed", "Wrong."))
+        self.asked[0][1].callback("right-pass")
+        self.session.eventReceived(AccountInfo("alice", "You are logged in."))
+        self.session.eventReceived(ErrorReply("login-failed", "Wrong."))
+        self.assertNoResult(self.session.finished)
+        self.assertEqual(len(self.asked), 1)
+        self.session.disconnected("closed")
+        connection = AbortableConnection()
+        self.session.connected(connection)
+        self.assertEqual(connection.sent[0], "/login alice right-pass")
+
+    def test_throttledEnds(self) -> None:
+        """A throttled login ends the session at once, even on a terminal."""
+        self.session.askPassword = self.ask
+        self.session.eventReceived(
+            ErrorReply("login-throttled", "Too many failed logins; wait.")
+        )
+        failure = self.failureResultOf(self.session.finished, LoginRefused)
+        self.assertEqual(failure.value.text, "Too many failed logins; wait.")
+        self.assertEqual(self.asked, [])
+
+    def test_typedLoginOnlyShown(self) -> None:
+        """A /login the person typed that fails is shown; the session goes on."""
+        self.session.eventReceived(AccountInfo("alice", "You are logged in."))
+        self.session.lineTyped("/login bob bad-pass1")
+        self.session.eventReceived(ErrorReply("login-failed", "Wrong."))
+        self.assertNoResult(self.session.finished)
+        self.assertEqual(self.shown[-1], "!! Wrong. [login-failed]")

@@ -16,9 +16,15 @@ a peer that answers with something other than the line protocol, ends the
 session with a L{ConnectFailure}, since trying again would only fail again;
 so does the first connection closing, or staying silent, before a welcome.
 A reconnection attempt that is closed or silent is tried again.
+
+A login the server refuses is no reason to go on as a guest: the session
+asks for the password again where it can (L{ClientSession.askPassword}, the
+line editor on a terminal), L{LOGIN_TRIES} times in all, and otherwise ends
+with L{LoginRefused}.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -31,6 +37,7 @@ from .errors import ChatError
 from .events import (
     AccountInfo,
     CurrentRoom,
+    ErrorReply,
     Event,
     Goodbye,
     HistoryEnd,
@@ -50,6 +57,12 @@ from .view import TerminalView
 
 FINAL_GOODBYES: Final = frozenset({"quit", "kicked", "replaced", "refused", "flood"})
 """Goodbyes after which the client does not reconnect."""
+
+LOGIN_TRIES: Final = 3
+"""Passwords a person may type for one login before the client gives up."""
+
+LOGIN_REFUSALS: Final = frozenset({"login-failed", "login-throttled"})
+"""The error codes that answer a login the server did not accept."""
 
 _GUEST_NICK: Final = re.compile(rf"{GUEST_PREFIX}[0-9]+", re.ASCII | re.IGNORECASE)
 
@@ -112,6 +125,21 @@ class ClosedUnwelcomed(ConnectFailure):
         self.reason = reason
 
 
+class LoginRefused(ConnectFailure):
+    """
+    The server refused the session's login (a wrong password, or too many
+    tries), and there are no more tries to be had.
+
+    @ivar nick: the nick the session tried to log in as.
+    @ivar text: what the server said.
+    """
+
+    def __init__(self, nick: str, text: str) -> None:
+        super().__init__(nick, text)
+        self.nick = nick
+        self.text = text
+
+
 class Connection:
     """What the session needs of a connection (a ChatClientProtocol)."""
 
@@ -144,6 +172,9 @@ class ClientSession:
     @ivar finished: fires when the session is over: the person quit, or the
         server removed them for good; fails with a L{ConnectFailure} if the
         server cannot be talked to.
+    @ivar askPassword: asks the person for the password again after a
+        refused login, given the prompt; L{None} where nobody can be asked
+        (piped input, or a password from a file or the environment).
     """
 
     def __init__(
@@ -174,6 +205,9 @@ class ClientSession:
         self._quitting = False
         self._goodbye: str | None = None
         self._catchUp: _CatchUp | None = None
+        self.askPassword: Callable[[str], Deferred[str]] | None = None
+        self._loginPending = False
+        self._loginFailures = 0
         self.welcomed: Deferred[bool] = Deferred()
         self.finished: Deferred[None] = Deferred()
 
@@ -238,6 +272,7 @@ class ClientSession:
         lines = []
         if self._password is not None and nick:
             lines.append(f"/login {nick} {self._password}")
+            self._loginPending = True
         elif nick and not _GUEST_NICK.fullmatch(nick):
             lines.append(f"/nick {nick}")
         if not self._everGreeted:
@@ -284,6 +319,13 @@ class ClientSession:
                 self.rooms.pop(fold(room), None)
             case AccountInfo(nick, _):
                 self._wantedNick = nick
+                self._loginPending = False
+                self._loginFailures = 0
+            case ErrorReply(code, text) if (
+                self._loginPending and code in LOGIN_REFUSALS
+            ):
+                self._loginRefused(code, text)
+                return
             case Goodbye(kind, _):
                 self._goodbye = kind
             case Ping(token):
@@ -372,6 +414,28 @@ class ClientSession:
         elif self._catchUp is not None and not self._catchUp.rooms:
             # No room to resume: being greeted is the whole of catching up.
             self._reconnected()
+
+    def _loginRefused(self, code: str, text: str) -> None:
+        """
+        The login the session sent was refused: ask for the password again
+        if the person can be asked and has tries left, else end the session.
+        """
+        self._loginPending = False
+        self._loginFailures += 1
+        nick = self._wantedNick or ""
+        retry = code == "login-failed" and self._loginFailures < LOGIN_TRIES
+        if not retry or self.askPassword is None:
+            self._fail(LoginRefused(nick, text))
+            return
+        self.view.show(ErrorReply(code, text))
+        self.askPassword(f"Password for {nick}: ").addCallback(self._retryLogin)
+
+    def _retryLogin(self, password: str) -> None:
+        self._password = password
+        if self._connection is not None and self._greeted and self._wantedNick:
+            # Otherwise the next connection logs in with it.
+            self._loginPending = True
+            self._connection.sendInput(f"/login {self._wantedNick} {password}")
 
     def _noWelcome(self) -> None:
         self._waitingForWelcome = None
