@@ -279,6 +279,18 @@ class TerminalTests(SynchronousTestCase):
         self.successResultOf(ensureDeferred(terminal.close()))
         self.assertEqual(restored, [True])
 
+    def test_columns(self) -> None:
+        """The width to wrap to is the line editor's; a pipe has none."""
+        screen = Screen()
+        editor = Terminal(
+            FakeStdio(PlainKeyboard(Typist().line, Typist().end)), screen.editor
+        )  # type: ignore[arg-type]
+        self.assertEqual(editor.columns(), 40)
+        screen.editor.terminalSize(100, 10)
+        self.assertEqual(editor.columns(), 100)
+        keyboard = PlainKeyboard(Typist().line, Typist().end)
+        self.assertIsNone(Terminal(FakeStdio(keyboard), keyboard).columns())  # type: ignore[arg-type]
+
     def test_rawModeOnPty(self) -> None:
         """Raw mode turns off echo and line editing; restore brings them back."""
         controller, terminal = os.openpty()

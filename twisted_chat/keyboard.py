@@ -332,6 +332,12 @@ class Terminal:
     def setPrompt(self, prompt: str) -> None:
         self.screen.setPrompt(prompt)
 
+    def columns(self) -> int | None:
+        """The terminal's width now, or L{None} when output is not a terminal."""
+        if isinstance(self.screen, LineEditor):
+            return self.screen.width
+        return None
+
     def askSecret(self, prompt: str) -> Deferred[str]:
         """Ask for a password in the line editor (a terminal only)."""
         assert isinstance(self.screen, LineEditor)

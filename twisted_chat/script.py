@@ -249,6 +249,7 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
     terminal.pauseReading()
     view.output = terminal.show
     view.onPromptChange = terminal.setPrompt
+    view.columns = terminal.columns
     connections = ClientService(
         endpoint,
         ChatClientFactory(session),
