@@ -8,6 +8,7 @@ draws is fed to C{insults}' client protocol and an in-memory terminal
 
 import os
 import termios
+from collections.abc import Callable
 
 from twisted.conch.insults.helper import TerminalBuffer
 from twisted.conch.insults.insults import ClientProtocol, ServerProtocol
@@ -76,7 +77,11 @@ class PlainKeyboardTests(SynchronousTestCase):
 class Screen:
     """A line editor wired to an emulated 40-column terminal."""
 
-    def __init__(self, prompt: str = "[#lobby] ") -> None:
+    def __init__(
+        self,
+        prompt: str = "[#lobby] ",
+        onLine: Callable[[str], bool | None] | None = None,
+    ) -> None:
         self.typist = Typist()
         self.buffer = TerminalBuffer()
         self.buffer.width = 40
@@ -84,7 +89,7 @@ class Screen:
         self.emulator.makeConnection(StringTransport())
         self.output = StringTransport()
         self.server = ServerProtocol(
-            LineEditor, self.typist.line, self.typist.end, prompt
+            LineEditor, onLine or self.typist.line, self.typist.end, prompt
         )
         self.server.makeConnection(self.output)
         self.editor: LineEditor = self.server.terminalProtocol
@@ -210,6 +215,31 @@ class LineEditorTests(SynchronousTestCase):
         screen.type(b"unsent")
         screen.editor.finish()
         self.assertEqual(screen.rows(), [""])
+
+
+class RefusedLineTests(SynchronousTestCase):
+    def test_keptInInputLine(self) -> None:
+        """A line the chat refuses stays in the input line, to be shortened."""
+        refused: list[str] = []
+
+        def onLine(text: str) -> bool:
+            refused.append(text)
+            return False
+
+        screen = Screen("> ", onLine)
+        screen.type("too lông\r".encode())
+        screen.type(b"\x7f" * 4 + b"\r")
+        self.assertEqual(refused, ["too lông", "too "])
+        screen.type(b"!")
+        self.assertEqual(screen.rows(), ["> too !"])
+
+    def test_pipedGoesOn(self) -> None:
+        """Piped, a refused line is gone and the next ones are read."""
+        lines: list[str] = []
+        keyboard = PlainKeyboard(lambda text: lines.append(text) or False, lambda: None)
+        keyboard.makeConnection(StringTransport())
+        keyboard.dataReceived(b"long\nnext\n")
+        self.assertEqual(lines, ["long", "next"])
 
 
 class SecretTests(SynchronousTestCase):

@@ -110,6 +110,21 @@ class SessionTests(SynchronousTestCase):
         connection = self.reconnect()
         self.assertEqual(connection.sent[0], "/login ann my-secret-pw")
 
+    def test_tooLongNotSent(self) -> None:
+        """
+        A line over the server's limit (in UTF-8, the command included) is
+        refused with one status line; one at the limit is sent.
+        """
+        self.shown.clear()
+        self.assertIs(self.session.lineTyped("/me " + "é" * 2047), False)
+        self.assertEqual(
+            self.shown,
+            ["-- not sent: lines are limited to 4096 bytes, and that one is 4098"],
+        )
+        self.assertIs(self.session.lineTyped("/me " + "é" * 2046), True)
+        self.assertEqual(self.first.sent[-1], "/me " + "é" * 2046)
+        self.assertEqual(len(self.first.sent), 2)
+
     def test_replayShownOnce(self) -> None:
         """Replayed messages already seen are not shown again; new ones count."""
         self.reconnect()

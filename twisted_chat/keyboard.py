@@ -13,7 +13,9 @@ and show lines to them.  L{openTerminal} picks how:
   so the end of piped input does not cut off the output that follows it.
 
 Either way the person's lines go to C{onLine} and the end of input (end of
-file, or Ctrl-D on an empty line, or Ctrl-C) to C{onEnd}.
+file, or Ctrl-D on an empty line, or Ctrl-C) to C{onEnd}.  C{onLine} may
+refuse a line by returning C{False} (it is too long to send): the line editor
+then keeps it in the input line; piped input just goes on.
 """
 
 import codecs
@@ -42,7 +44,7 @@ from zope.interface import implementer
 from .commands import SECRET_COMMANDS
 from .framing import LineFramer
 
-LineCallback = Callable[[str], None]
+LineCallback = Callable[[str], bool | None]
 EndCallback = Callable[[], None]
 
 MAX_INPUT_LINE: int = 1 << 20
@@ -223,7 +225,13 @@ class LineEditor(HistoricRecvLine):
         self.lineBufferIndex = 0
         self._drawInput()
         if line.strip():
-            self._onLine(line.decode("utf-8", errors="replace"))
+            text = line.decode("utf-8", errors="replace")
+            if self._onLine(text) is False:
+                # Refused: the person may shorten it rather than lose it.
+                self._eraseInput()
+                self.lineBuffer = [char.encode("utf-8") for char in text]
+                self.lineBufferIndex = len(self.lineBuffer)
+                self._drawInput()
 
     def _endSecret(self) -> None:
         secret, self._secret = self._secret, None

@@ -51,7 +51,7 @@ from .events import (
     TopicInfo,
     Welcome,
 )
-from .limits import HISTORY_PAGE_MAX, LOBBY
+from .limits import HISTORY_PAGE_MAX, LOBBY, MAX_LINE_LENGTH
 from .names import GUEST_PREFIX, fold
 from .view import TerminalView
 
@@ -213,13 +213,28 @@ class ClientSession:
 
     # From the keyboard
 
-    def lineTyped(self, text: str) -> None:
-        """Send a line the person typed, noting what it means for the session."""
+    def lineTyped(self, text: str) -> bool:
+        """
+        Send a line the person typed, noting what it means for the session.
+
+        @return: C{False} if the line is refused as longer than the server
+            takes (L{MAX_LINE_LENGTH} bytes), so that a line editor can keep
+            it for the person to shorten; C{True} otherwise.
+        """
+        size = len(text.encode("utf-8"))
+        if size > MAX_LINE_LENGTH:
+            # The server would discard it, and the text would be lost.
+            self.view.showStatus(
+                f"not sent: lines are limited to {MAX_LINE_LENGTH} bytes,"
+                f" and that one is {size}"
+            )
+            return False
         if self._connection is None or not self._greeted:
             self.view.showStatus("not connected (reconnecting); that line was not sent")
-            return
+            return True
         self._note(text)
         self._connection.sendInput(text)
+        return True
 
     def inputEnded(self) -> None:
         """The person has nothing more to say: leave."""
