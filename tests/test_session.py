@@ -23,6 +23,7 @@ from twisted_chat.events import (
 )
 from twisted_chat.script import CONNECT_TIMEOUT
 from twisted_chat.session import (
+    MORE_USAGE,
     ClientSession,
     ClosedUnwelcomed,
     LoginRefused,
@@ -466,3 +467,80 @@ class LoginTests(SynchronousTestCase):
         self.session.eventReceived(ErrorReply("login-failed", "Wrong."))
         self.assertNoResult(self.session.finished)
         self.assertEqual(self.shown[-1], "!! Wrong. [login-failed]")
+
+
+class MoreTests(SynchronousTestCase):
+    """/more: the client's own way to page back without sequence numbers."""
+
+    def setUp(self) -> None:
+        self.shown: list[str] = []
+        view = TerminalView(self.shown.append, color=False, timezone=UTC)
+        self.session = ClientSession(
+            view, Clock(), welcomeTimeout=CONNECT_TIMEOUT, nick="ann"
+        )
+        self.connection = FakeConnection()
+        self.session.connected(self.connection)
+        for event in [
+            Welcome("ann", "hi"),
+            Joined("#dev", "ann", T),
+            CurrentRoom("#dev"),
+            message("#dev", 70, history=True),
+            message("#dev", 71, history=True),
+            HistoryEnd("#dev", 2, 71, "join"),
+            message("#dev", 72),
+        ]:
+            self.session.eventReceived(event)
+        self.connection.sent.clear()
+
+    def test_pagesBackFromTheJoinReplay(self) -> None:
+        """/more asks for the page before the oldest message the join replayed."""
+        self.session.lineTyped("/more")
+        self.assertEqual(self.connection.sent, ["/history #dev before 70 50"])
+
+    def test_continuesFromTheLastPage(self) -> None:
+        """Each /more goes on from where the page before it ended."""
+        self.session.lineTyped("/MORE #dev 20")
+        for sequence in range(50, 70):
+            self.session.eventReceived(message("#dev", sequence, history=True))
+        self.session.eventReceived(HistoryEnd("#dev", 20, 69, "page"))
+        self.session.lineTyped("/more 20")
+        self.assertEqual(
+            self.connection.sent,
+            ["/history #dev before 70 20", "/history #dev before 50 20"],
+        )
+
+    def test_pageShownInFull(self) -> None:
+        """The page's messages are shown, though older than those seen."""
+        self.session.lineTyped("/more")
+        self.shown.clear()
+        self.session.eventReceived(message("#dev", 69, history=True))
+        self.session.eventReceived(HistoryEnd("#dev", 1, 69, "page"))
+        self.assertEqual(
+            self.shown,
+            ["11-25 18:20 #dev <bob> m69", "-- #dev: 1 earlier message above"],
+        )
+
+    def test_nothingEarlier(self) -> None:
+        """An empty page is said; the next /more is not sent."""
+        self.session.lineTyped("/more")
+        self.session.eventReceived(HistoryEnd("#dev", 0, 69, "page"))
+        self.session.lineTyped("/more")
+        self.assertEqual(self.connection.sent, ["/history #dev before 70 50"])
+        self.assertEqual(
+            self.shown[-2:],
+            ["-- #dev: no earlier messages", "-- #dev: no earlier messages"],
+        )
+
+    def test_roomWithNothingShownYet(self) -> None:
+        """In a room where nothing was shown, /more asks for the newest page."""
+        self.session.eventReceived(Joined("#new", "ann", T))
+        self.session.eventReceived(HistoryEnd("#new", 0, 0, "join"))
+        self.session.lineTyped("/more #new 5")
+        self.assertEqual(self.connection.sent, ["/history #new 5"])
+
+    def test_badArguments(self) -> None:
+        """Arguments /more does not take are a usage line, nothing sent."""
+        self.session.lineTyped("/more lots")
+        self.session.lineTyped("/more 501")
+        self.assertEqual(self.connection.sent, [])
+        self.assertEqual(self.shown[-1], "-- " + MORE_USAGE)

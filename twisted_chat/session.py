@@ -8,7 +8,9 @@ first, or one C{ClientService} makes after an outage) asks it what to send:
 on a reconnection that is a login, then C{/resume #room SEQ} for every room,
 so the server replays exactly what was missed.  It decides what to show: a
 replayed message already seen is not shown twice.  And it decides when the
-session is over: when the person quit, or the server removed them.
+session is over: when the person quit, or the server removed them.  It
+also carries out C{/more}, the one command of the client's own: the page
+of a room's history before the oldest message it has shown there.
 
 A connection counts once the server's C{WELCOME} has come.  What goes wrong
 before that is no outage but a failed attempt: a refused TLS handshake, or
@@ -51,12 +53,15 @@ from .events import (
     TopicInfo,
     Welcome,
 )
-from .limits import HISTORY_PAGE_MAX, LOBBY, MAX_LINE_LENGTH
-from .names import GUEST_PREFIX, fold
+from .limits import HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, LOBBY, MAX_LINE_LENGTH
+from .names import GUEST_PREFIX, fold, isRoomName
 from .view import TerminalView
 
 FINAL_GOODBYES: Final = frozenset({"quit", "kicked", "replaced", "refused", "flood"})
 """Goodbyes after which the client does not reconnect."""
+
+MORE_USAGE: Final = "usage: /more [#room] [N]: the N messages before the oldest shown"
+"""Said when C{/more} is typed with arguments it does not take."""
 
 LOGIN_TRIES: Final = 3
 """Passwords a person may type for one login before the client gives up."""
@@ -198,6 +203,8 @@ class ClientSession:
         self._password = password
         self.rooms: dict[str, tuple[str, int]] = {}
         self._pages: dict[str, int] = {}
+        self._oldest: dict[str, int] = {}
+        self._more: set[str] = set()
         self._connection: Connection | None = None
         self._greeted = False
         self._everGreeted = False
@@ -231,6 +238,10 @@ class ClientSession:
             return False
         if self._connection is None or not self._greeted:
             self.view.showStatus("not connected (reconnecting); that line was not sent")
+            return True
+        words = text.split()
+        if words and words[0].lower() == "/more":
+            self._pageBack(words[1:])
             return True
         self._note(text)
         self._connection.sendInput(text)
@@ -313,6 +324,11 @@ class ClientSession:
         a replayed message already seen.
         """
         quiet = self._quietWhileCatchingUp(event)
+        if isinstance(event, RoomMessage):
+            folded = fold(event.room)
+            self._oldest[folded] = min(
+                event.sequence, self._oldest.get(folded, event.sequence)
+            )
         match event:
             case Welcome():
                 self._welcomeCame()
@@ -326,12 +342,19 @@ class ClientSession:
                     self._catchUp.messages += 1
             case RoomMessage(room, sequence):
                 self._saw(room, sequence)
-            case HistoryEnd(room, _, through, kind):
+            case HistoryEnd(room, count, through, kind):
                 self._replayEnded(room, through, kind)
+                if kind == "page" and fold(room) in self._more:
+                    self._more.discard(fold(room))
+                    if not count:
+                        # Nothing before it is kept: the next /more says so too.
+                        self._oldest[fold(room)] = 1
+                        self.view.showStatus(f"{room}: no earlier messages")
             case Joined(room, nick, _) if self._isMe(nick):
                 self.rooms.setdefault(fold(room), (room, 0))
             case Parted(room, nick, _, _) if self._isMe(nick):
                 self.rooms.pop(fold(room), None)
+                self._oldest.pop(fold(room), None)
             case AccountInfo(nick, _):
                 self._wantedNick = nick
                 self._loginPending = False
@@ -480,6 +503,37 @@ class ClientSession:
         while this client read too slowly), not as part of a replay.
         """
         return self._catchUp is None and not self._pages.get(fold(room))
+
+    def _pageBack(self, arguments: list[str]) -> None:
+        """
+        C{/more [#room] [N]}: ask for the page before the oldest message
+        shown in the room (by its join replay, an earlier page, or live),
+        or for its newest page if none was.
+        """
+        room = self.view.currentRoom
+        if arguments and isRoomName(arguments[0]):
+            room = arguments.pop(0)
+        count = HISTORY_PAGE_DEFAULT
+        if arguments:
+            word = arguments.pop(0)
+            if not word.isdigit() or not 0 < int(word) <= HISTORY_PAGE_MAX:
+                arguments.append(word)
+            else:
+                count = int(word)
+        if arguments or room is None:
+            self.view.showStatus(
+                MORE_USAGE if arguments else "you are in no room; /join #room"
+            )
+            return
+        folded = fold(room)
+        oldest = self._oldest.get(folded)
+        if oldest is not None and oldest <= 1:
+            self.view.showStatus(f"{room}: no earlier messages")
+            return
+        self._pages[folded] = self._pages.get(folded, 0) + 1
+        self._more.add(folded)
+        before = "" if oldest is None else f" before {oldest}"
+        self._send(f"/history {room}{before} {count}")
 
     def _fillGap(self, room: str, first: int, last: int) -> None:
         """Ask for the messages of a live gap, newest first, as a page."""
