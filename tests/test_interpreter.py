@@ -176,11 +176,16 @@ class CommandTests(SynchronousTestCase):
         )
 
     def test_help(self) -> None:
-        """/help lists every command but the operator's, usage and summary."""
+        """
+        /help lists every command but the operator's and those clients send
+        by themselves (/resume, /pong), usage and summary.
+        """
         self.alice.execute(Help(None))
         text = "\n".join(e.text for e in self.aliceSees.eventsOfType(HelpText))  # type: ignore[attr-defined]
+        self.assertNotIn("/resume", text)
+        self.assertNotIn("/pong", text)
         for spec in COMMANDS.values():
-            if spec.operatorOnly:
+            if spec.operatorOnly or spec.forPrograms:
                 self.assertNotIn(spec.usage, text)
             else:
                 self.assertIn(spec.usage, text)
@@ -193,6 +198,13 @@ class CommandTests(SynchronousTestCase):
         lines = self.aliceSees.eventsOfType(HelpText)
         self.assertEqual(len(lines), 2)
         self.assertIn(COMMANDS["join"].usage, lines[0].text)  # type: ignore[attr-defined]
+
+    def test_helpForPrograms(self) -> None:
+        """/help resume still explains /resume, though the list leaves it out."""
+        self.alice.execute(Help("resume"))
+        lines = self.aliceSees.eventsOfType(HelpText)
+        self.assertEqual(len(lines), 1)
+        self.assertIn(COMMANDS["resume"].usage, lines[0].text)  # type: ignore[attr-defined]
 
     def test_helpUnknown(self) -> None:
         """/help of an unknown (or operator-only) command is an error."""

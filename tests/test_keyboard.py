@@ -8,6 +8,7 @@ draws is fed to C{insults}' client protocol and an in-memory terminal
 
 import os
 import termios
+from collections.abc import Callable
 
 from twisted.conch.insults.helper import TerminalBuffer
 from twisted.conch.insults.insults import ClientProtocol, ServerProtocol
@@ -76,7 +77,11 @@ class PlainKeyboardTests(SynchronousTestCase):
 class Screen:
     """A line editor wired to an emulated 40-column terminal."""
 
-    def __init__(self, prompt: str = "[#lobby] ") -> None:
+    def __init__(
+        self,
+        prompt: str = "[#lobby] ",
+        onLine: Callable[[str], bool | None] | None = None,
+    ) -> None:
         self.typist = Typist()
         self.buffer = TerminalBuffer()
         self.buffer.width = 40
@@ -84,7 +89,7 @@ class Screen:
         self.emulator.makeConnection(StringTransport())
         self.output = StringTransport()
         self.server = ServerProtocol(
-            LineEditor, self.typist.line, self.typist.end, prompt
+            LineEditor, onLine or self.typist.line, self.typist.end, prompt
         )
         self.server.makeConnection(self.output)
         self.editor: LineEditor = self.server.terminalProtocol
@@ -212,6 +217,57 @@ class LineEditorTests(SynchronousTestCase):
         self.assertEqual(screen.rows(), [""])
 
 
+class RefusedLineTests(SynchronousTestCase):
+    def test_keptInInputLine(self) -> None:
+        """A line the chat refuses stays in the input line, to be shortened."""
+        refused: list[str] = []
+
+        def onLine(text: str) -> bool:
+            refused.append(text)
+            return False
+
+        screen = Screen("> ", onLine)
+        screen.type("too lông\r".encode())
+        screen.type(b"\x7f" * 4 + b"\r")
+        self.assertEqual(refused, ["too lông", "too "])
+        screen.type(b"!")
+        self.assertEqual(screen.rows(), ["> too !"])
+
+    def test_pipedGoesOn(self) -> None:
+        """Piped, a refused line is gone and the next ones are read."""
+        lines: list[str] = []
+        keyboard = PlainKeyboard(lambda text: lines.append(text) or False, lambda: None)
+        keyboard.makeConnection(StringTransport())
+        keyboard.dataReceived(b"long\nnext\n")
+        self.assertEqual(lines, ["long", "next"])
+
+
+class SecretTests(SynchronousTestCase):
+    """Asking for a password in the line editor."""
+
+    def test_notDrawnNorRemembered(self) -> None:
+        """
+        The prompt is drawn, not what is typed; Enter gives it, puts the
+        half-typed line back, and leaves nothing in the history.
+        """
+        screen = Screen()
+        screen.type(b"half")
+        asked = screen.editor.askSecret("Password for ann: ")
+        screen.type(b"s3cret-px\x7f\r")
+        screen.type(UP)
+        self.assertEqual(screen.rows(), ["[#lobby] half"])
+        self.assertEqual(self.successResultOf(asked), "s3cret-p")
+        self.assertEqual(screen.typist.lines, [])
+
+    def test_promptShown(self) -> None:
+        """While asking, the prompt stands alone, and stays below incoming lines."""
+        screen = Screen()
+        screen.editor.askSecret("Password for ann: ")
+        screen.type(b"abc" + LEFT + UP)
+        screen.editor.show("news")
+        self.assertEqual(screen.rows(), ["news", "Password for ann: "])
+
+
 class FakeStdio:
     """Just enough of StandardIO for Terminal.close."""
 
@@ -252,6 +308,18 @@ class TerminalTests(SynchronousTestCase):
         self.assertEqual(restored, [True])
         self.successResultOf(ensureDeferred(terminal.close()))
         self.assertEqual(restored, [True])
+
+    def test_columns(self) -> None:
+        """The width to wrap to is the line editor's; a pipe has none."""
+        screen = Screen()
+        editor = Terminal(
+            FakeStdio(PlainKeyboard(Typist().line, Typist().end)), screen.editor
+        )  # type: ignore[arg-type]
+        self.assertEqual(editor.columns(), 40)
+        screen.editor.terminalSize(100, 10)
+        self.assertEqual(editor.columns(), 100)
+        keyboard = PlainKeyboard(Typist().line, Typist().end)
+        self.assertIsNone(Terminal(FakeStdio(keyboard), keyboard).columns())  # type: ignore[arg-type]
 
     def test_rawModeOnPty(self) -> None:
         """Raw mode turns off echo and line editing; restore brings them back."""

@@ -25,7 +25,13 @@ from twisted_chat.script import (
     main,
     unreachable,
 )
-from twisted_chat.session import ClosedUnwelcomed, NotChat, NotSecure, NoWelcome
+from twisted_chat.session import (
+    ClosedUnwelcomed,
+    LoginRefused,
+    NotChat,
+    NotSecure,
+    NoWelcome,
+)
 
 
 def parse(*argv: str) -> ClientOptions:
@@ -68,6 +74,12 @@ class ClientOptionsTests(SynchronousTestCase):
         ]:
             self.assertRaises(UsageError, parse, *argv)
 
+    def test_badNick(self) -> None:
+        """A nick the server would refuse, or a reserved one, is a usage error."""
+        for nick in ["9lives", "a b", "x" * 31, "", "Root", "nickserv"]:
+            self.assertRaises(UsageError, parse, "--nick", nick)
+        self.assertEqual(parse("--nick", "[alice]")["nick"], "[alice]")
+
     def test_connectTimeout(self) -> None:
         """The connect timeout is CONNECT_TIMEOUT unless told, in seconds."""
         self.assertEqual(parse()["connect-timeout"], CONNECT_TIMEOUT)
@@ -88,6 +100,21 @@ class MainTests(SynchronousTestCase):
             "twisted-chat: --color must be one of auto, always, never, not red\n"
             "Try twisted-chat --help.\n",
         )
+
+    def test_badNickBeforeNetwork(self) -> None:
+        """A bad --nick: one line, exit status 2, and no connection attempted."""
+        stderr = StringIO()
+        reactor = MemoryReactor()
+        failure = self.failureResultOf(
+            ensureDeferred(main(reactor, ["--nick", "admin"], stderr)), SystemExit
+        )
+        self.assertEqual(failure.value.code, 2)
+        self.assertEqual(
+            stderr.getvalue(),
+            "twisted-chat: --nick admin: The nick admin is reserved; choose another.\n"
+            "Try twisted-chat --help.\n",
+        )
+        self.assertEqual(reactor.tcpClients, [])
 
 
 class PasswordTests(SynchronousTestCase):
@@ -220,6 +247,18 @@ class ExplainTests(SynchronousTestCase):
             explain(NotChat(None), "h:1", tls=False, caFile=None),
             "h:1 does not speak the twisted_chat protocol: it sent a line over"
             " 65536 bytes",
+        )
+
+    def test_loginRefused(self) -> None:
+        """A refused login says as whom, and the server's words."""
+        self.assertEqual(
+            explain(
+                LoginRefused("alice", "Wrong nick or password."),
+                "h:1",
+                tls=False,
+                caFile=None,
+            ),
+            "login as alice failed: Wrong nick or password.",
         )
 
     def test_unreachable(self) -> None:

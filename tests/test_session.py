@@ -5,11 +5,14 @@ across connections and sends when it reconnects, and what it shows.
 
 from datetime import UTC
 
+from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.events import (
+    AccountInfo,
     CurrentRoom,
+    ErrorReply,
     Goodbye,
     HistoryEnd,
     Joined,
@@ -20,8 +23,10 @@ from twisted_chat.events import (
 )
 from twisted_chat.script import CONNECT_TIMEOUT
 from twisted_chat.session import (
+    MORE_USAGE,
     ClientSession,
     ClosedUnwelcomed,
+    LoginRefused,
     NotChat,
     NotSecure,
     NoWelcome,
@@ -105,6 +110,21 @@ class SessionTests(SynchronousTestCase):
         self.session.lineTyped("/login ann my-secret-pw")
         connection = self.reconnect()
         self.assertEqual(connection.sent[0], "/login ann my-secret-pw")
+
+    def test_tooLongNotSent(self) -> None:
+        """
+        A line over the server's limit (in UTF-8, the command included) is
+        refused with one status line; one at the limit is sent.
+        """
+        self.shown.clear()
+        self.assertIs(self.session.lineTyped("/me " + "é" * 2047), False)
+        self.assertEqual(
+            self.shown,
+            ["-- not sent: lines are limited to 4096 bytes, and that one is 4098"],
+        )
+        self.assertIs(self.session.lineTyped("/me " + "é" * 2046), True)
+        self.assertEqual(self.first.sent[-1], "/me " + "é" * 2046)
+        self.assertEqual(len(self.first.sent), 2)
 
     def test_replayShownOnce(self) -> None:
         """Replayed messages already seen are not shown again; new ones count."""
@@ -355,3 +375,172 @@ class WelcomeTests(SynchronousTestCase):
         self.session.showUnparsed(b"FUTURE thing")
         self.assertNoResult(self.session.finished)
         self.assertEqual(self.shown[-1], "?? FUTURE thing")
+
+
+class LoginTests(SynchronousTestCase):
+    """
+    A login the session sent and the server refused: asked again where the
+    person can be asked, otherwise the end of the session, never a guest.
+    """
+
+    def setUp(self) -> None:
+        self.shown: list[str] = []
+        view = TerminalView(self.shown.append, color=False, timezone=UTC)
+        self.session = ClientSession(
+            view,
+            Clock(),
+            welcomeTimeout=CONNECT_TIMEOUT,
+            nick="alice",
+            password="wrong-pass",
+        )
+        self.asked: list[tuple[str, Deferred[str]]] = []
+        self.connection = AbortableConnection()
+        self.session.connected(self.connection)
+        self.session.eventReceived(Welcome("guest4", "hi"))
+
+    def ask(self, prompt: str) -> Deferred[str]:
+        answer: Deferred[str] = Deferred()
+        self.asked.append((prompt, answer))
+        return answer
+
+    def test_wrongPasswordPipedEnds(self) -> None:
+        """Nobody to ask: the session ends with the server's words."""
+        self.assertEqual(self.connection.sent, ["/login alice wrong-pass"])
+        self.session.eventReceived(
+            ErrorReply("login-failed", "Wrong nick or password.")
+        )
+        failure = self.failureResultOf(self.session.finished, LoginRefused)
+        self.assertEqual(
+            (failure.value.nick, failure.value.text),
+            ("alice", "Wrong nick or password."),
+        )
+        self.assertTrue(self.connection.aborted)
+
+    def test_askedAgainThreeTriesInAll(self) -> None:
+        """On a terminal the password is asked again, three tries in all."""
+        self.session.askPassword = self.ask
+        for password in ["second-try", "third-try"]:
+            self.session.eventReceived(
+                ErrorReply("login-failed", "Wrong nick or password.")
+            )
+            self.assertNoResult(self.session.finished)
+            prompt, answer = self.asked[-1]
+            self.assertEqual(prompt, "Password for alice: ")
+            answer.callback(password)
+            self.assertEqual(self.connection.sent[-1], f"/login alice {password}")
+        self.assertEqual(len(self.asked), 2)
+        self.assertIn("!! Wrong nick or password. [login-failed]", self.shown)
+        self.session.eventReceived(
+            ErrorReply("login-failed", "Wrong nick or password.")
+        )
+        self.failureResultOf(self.session.finished, LoginRefused)
+        self.assertEqual(len(self.asked), 2)
+
+    def test_rightSecondTry(self) -> None:
+        """A right password on the second try carries on, and is kept."""
+        self.session.askPassword = self.ask
+        self.session.eventReceived(ErrorReply("login-failed", "Wrong."))
+        self.asked[0][1].callback("right-pass")
+        self.session.eventReceived(AccountInfo("alice", "You are logged in."))
+        self.session.eventReceived(ErrorReply("login-failed", "Wrong."))
+        self.assertNoResult(self.session.finished)
+        self.assertEqual(len(self.asked), 1)
+        self.session.disconnected("closed")
+        connection = AbortableConnection()
+        self.session.connected(connection)
+        self.assertEqual(connection.sent[0], "/login alice right-pass")
+
+    def test_throttledEnds(self) -> None:
+        """A throttled login ends the session at once, even on a terminal."""
+        self.session.askPassword = self.ask
+        self.session.eventReceived(
+            ErrorReply("login-throttled", "Too many failed logins; wait.")
+        )
+        failure = self.failureResultOf(self.session.finished, LoginRefused)
+        self.assertEqual(failure.value.text, "Too many failed logins; wait.")
+        self.assertEqual(self.asked, [])
+
+    def test_typedLoginOnlyShown(self) -> None:
+        """A /login the person typed that fails is shown; the session goes on."""
+        self.session.eventReceived(AccountInfo("alice", "You are logged in."))
+        self.session.lineTyped("/login bob bad-pass1")
+        self.session.eventReceived(ErrorReply("login-failed", "Wrong."))
+        self.assertNoResult(self.session.finished)
+        self.assertEqual(self.shown[-1], "!! Wrong. [login-failed]")
+
+
+class MoreTests(SynchronousTestCase):
+    """/more: the client's own way to page back without sequence numbers."""
+
+    def setUp(self) -> None:
+        self.shown: list[str] = []
+        view = TerminalView(self.shown.append, color=False, timezone=UTC)
+        self.session = ClientSession(
+            view, Clock(), welcomeTimeout=CONNECT_TIMEOUT, nick="ann"
+        )
+        self.connection = FakeConnection()
+        self.session.connected(self.connection)
+        for event in [
+            Welcome("ann", "hi"),
+            Joined("#dev", "ann", T),
+            CurrentRoom("#dev"),
+            message("#dev", 70, history=True),
+            message("#dev", 71, history=True),
+            HistoryEnd("#dev", 2, 71, "join"),
+            message("#dev", 72),
+        ]:
+            self.session.eventReceived(event)
+        self.connection.sent.clear()
+
+    def test_pagesBackFromTheJoinReplay(self) -> None:
+        """/more asks for the page before the oldest message the join replayed."""
+        self.session.lineTyped("/more")
+        self.assertEqual(self.connection.sent, ["/history #dev before 70 50"])
+
+    def test_continuesFromTheLastPage(self) -> None:
+        """Each /more goes on from where the page before it ended."""
+        self.session.lineTyped("/MORE #dev 20")
+        for sequence in range(50, 70):
+            self.session.eventReceived(message("#dev", sequence, history=True))
+        self.session.eventReceived(HistoryEnd("#dev", 20, 69, "page"))
+        self.session.lineTyped("/more 20")
+        self.assertEqual(
+            self.connection.sent,
+            ["/history #dev before 70 20", "/history #dev before 50 20"],
+        )
+
+    def test_pageShownInFull(self) -> None:
+        """The page's messages are shown, though older than those seen."""
+        self.session.lineTyped("/more")
+        self.shown.clear()
+        self.session.eventReceived(message("#dev", 69, history=True))
+        self.session.eventReceived(HistoryEnd("#dev", 1, 69, "page"))
+        self.assertEqual(
+            self.shown,
+            ["11-25 18:20 #dev <bob> m69", "-- #dev: 1 earlier message above"],
+        )
+
+    def test_nothingEarlier(self) -> None:
+        """An empty page is said; the next /more is not sent."""
+        self.session.lineTyped("/more")
+        self.session.eventReceived(HistoryEnd("#dev", 0, 69, "page"))
+        self.session.lineTyped("/more")
+        self.assertEqual(self.connection.sent, ["/history #dev before 70 50"])
+        self.assertEqual(
+            self.shown[-2:],
+            ["-- #dev: no earlier messages", "-- #dev: no earlier messages"],
+        )
+
+    def test_roomWithNothingShownYet(self) -> None:
+        """In a room where nothing was shown, /more asks for the newest page."""
+        self.session.eventReceived(Joined("#new", "ann", T))
+        self.session.eventReceived(HistoryEnd("#new", 0, 0, "join"))
+        self.session.lineTyped("/more #new 5")
+        self.assertEqual(self.connection.sent, ["/history #new 5"])
+
+    def test_badArguments(self) -> None:
+        """Arguments /more does not take are a usage line, nothing sent."""
+        self.session.lineTyped("/more lots")
+        self.session.lineTyped("/more 501")
+        self.assertEqual(self.connection.sent, [])
+        self.assertEqual(self.shown[-1], "-- " + MORE_USAGE)

@@ -122,6 +122,64 @@ class RenderTests(SynchronousTestCase):
         )
         self.assertEqual(view.render(ErrorReply("x\x07", "y")), "!! y [x\\x07]")
 
+    def test_wrappedToTheTerminal(self) -> None:
+        """
+        On a terminal, a long help line breaks at word boundaries, its
+        summary's column kept; a long notice or error likewise.
+        """
+        view, shown = makeView()
+        view.columns = lambda: 50
+        view.show(
+            HelpText("  /history [#room] [N]  Show a room's last N messages, or more.")
+        )
+        view.show(
+            Notice("The server restarts at noon; it will be back within a minute.")
+        )
+        view.show(
+            ErrorReply("bad-arguments", "Usage: /history [#room] [before SEQ] [N] now")
+        )
+        self.assertEqual(
+            shown,
+            [
+                "  /history [#room] [N]  Show a room's last N",
+                "                        messages, or more.",
+                "-!- The server restarts at noon; it will be back",
+                "    within a minute.",
+                "!! Usage: /history [#room] [before SEQ] [N] now",
+                "   [bad-arguments]",
+            ],
+        )
+
+    def test_narrowHelp(self) -> None:
+        """Too narrow to keep the summary's column: indented a little."""
+        view, shown = makeView()
+        view.columns = lambda: 40
+        view.show(HelpText("  /history [#room] [N]  Show a room's last N messages."))
+        self.assertEqual(
+            shown,
+            ["  /history [#room] [N]  Show a room's", "    last N messages."],
+        )
+
+    def test_wrappedLinesPainted(self) -> None:
+        """Each wrapped line is coloured on its own; 80 columns when unknown."""
+        view, shown = makeView(color=True)
+        view.columns = lambda: 0
+        view.show(Notice("word " * 20))
+        self.assertEqual(len(shown), 2)
+        for line in shown:
+            self.assertTrue(
+                line.startswith(Fore.CYAN) and line.endswith(Style.RESET_ALL)
+            )
+            self.assertLessEqual(len(line) - len(Fore.CYAN + Style.RESET_ALL), 80)
+
+    def test_notWrappedUnlessTerminal(self) -> None:
+        """Piped output, and people's messages, are not wrapped."""
+        view, shown = makeView()
+        view.show(Notice("word " * 40))
+        view.columns = lambda: 40
+        view.show(RoomMessage("#a", 1, T, "ann", "word " * 20))
+        self.assertEqual(len(shown), 2)
+
     def test_unparsed(self) -> None:
         """An unreadable line is shown raw, made safe."""
         view, shown = makeView()

@@ -143,12 +143,16 @@ class CommandSpec:
     How a command is typed and what it does, for people.
 
     @ivar operatorOnly: whether only the operator console may use it.
+    @ivar forPrograms: whether clients send it by themselves (a person has
+        no use for it): C{/help} leaves it out of its list, and explains it
+        only when asked by name.
     """
 
     name: str
     usage: str
     summary: str
     operatorOnly: bool = False
+    forPrograms: bool = False
 
 
 COMMANDS: Final = {
@@ -189,6 +193,7 @@ COMMANDS: Final = {
             "resume",
             "/resume #room SEQ",
             "Join a room and get every message after SEQ (after reconnecting).",
+            forPrograms=True,
         ),
         CommandSpec("register", "/register PASSWORD", "Register your nick."),
         CommandSpec("login", "/login NICK PASSWORD", "Log in to a registered nick."),
@@ -198,7 +203,10 @@ COMMANDS: Final = {
         ),
         CommandSpec("help", "/help [command]", "List the commands, or explain one."),
         CommandSpec(
-            "pong", "/pong [token]", "Answer the server's PING (any line would do)."
+            "pong",
+            "/pong [token]",
+            "Answer the server's PING (any line would do).",
+            forPrograms=True,
         ),
         CommandSpec(
             "kick",

@@ -133,6 +133,7 @@ class Console:
         )
         view.output = self._terminal.show
         view.onPromptChange = self._terminal.setPrompt
+        view.columns = self._terminal.columns
         self._view = view
         console.start()
 

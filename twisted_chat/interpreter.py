@@ -257,6 +257,7 @@ class CommandInterpreter:
             if not specs:
                 raise UnknownCommand(f"There is no command /{name}; type /help.")
         else:
+            specs = [spec for spec in specs if not spec.forPrograms]
             self._reply(
                 HelpText(
                     "Lines not starting with / go to your current room;"

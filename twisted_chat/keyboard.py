@@ -7,12 +7,15 @@ and show lines to them.  L{openTerminal} picks how:
 - on a terminal, L{LineEditor}: a C{twisted.conch.recvline} line editor inside
   C{insults}, as the manhole uses, in raw mode.  Incoming lines are drawn above
   the input line, which is redrawn and never overwritten; the up and down
-  arrows walk the input history.
+  arrows walk the input history.  It can also ask for a password
+  (L{LineEditor.askSecret}) without drawing what is typed.
 - otherwise, L{PlainKeyboard}: plain lines in and out.  It is half-closeable,
   so the end of piped input does not cut off the output that follows it.
 
 Either way the person's lines go to C{onLine} and the end of input (end of
-file, or Ctrl-D on an empty line, or Ctrl-C) to C{onEnd}.
+file, or Ctrl-D on an empty line, or Ctrl-C) to C{onEnd}.  C{onLine} may
+refuse a line by returning C{False} (it is too long to send): the line editor
+then keeps it in the input line; piped input just goes on.
 """
 
 import codecs
@@ -41,7 +44,7 @@ from zope.interface import implementer
 from .commands import SECRET_COMMANDS
 from .framing import LineFramer
 
-LineCallback = Callable[[str], None]
+LineCallback = Callable[[str], bool | None]
 EndCallback = Callable[[], None]
 
 MAX_INPUT_LINE: int = 1 << 20
@@ -127,6 +130,8 @@ class LineEditor(HistoricRecvLine):
         self.ps = (prompt.encode("utf-8"), b"")
         self.closed: Deferred[None] = Deferred()
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._secret: Deferred[str] | None = None
+        self._beforeSecret: tuple[bytes, list[bytes], int] = (b"", [], 0)
 
     def connectionMade(self) -> None:
         super().connectionMade()
@@ -152,7 +157,31 @@ class LineEditor(HistoricRecvLine):
         self.width = width
         self.height = height
 
+    def askSecret(self, prompt: str) -> Deferred[str]:
+        """
+        Ask for a password in the input line: C{prompt}, and nothing of
+        what is typed drawn or remembered.  The line being typed before is
+        put back afterwards.
+
+        @return: fires with the line entered.
+        """
+        self._eraseInput()
+        self._beforeSecret = (self.ps[0], self.lineBuffer, self.lineBufferIndex)
+        self.ps = (prompt.encode("utf-8"), b"")
+        self.lineBuffer = []
+        self.lineBufferIndex = 0
+        self._secret = Deferred()
+        self._drawInput()
+        return self._secret
+
     def keystrokeReceived(self, keyID: object, modifier: object) -> None:
+        if (
+            self._secret is not None
+            and keyID in self.keyHandlers
+            and keyID not in _SECRET_KEYS
+        ):
+            # Moving about, or into the history, in a line not drawn.
+            return
         handler = self.keyHandlers.get(keyID)
         if handler is not None:
             handler()
@@ -169,7 +198,24 @@ class LineEditor(HistoricRecvLine):
             self.characterReceived(keyID, False)
         # Other control characters mean nothing here either.
 
+    def characterReceived(self, ch: bytes, moreCharactersComing: bool) -> None:
+        if self._secret is None:
+            super().characterReceived(ch, moreCharactersComing)
+            return
+        self.lineBuffer.insert(self.lineBufferIndex, ch)
+        self.lineBufferIndex += 1
+
+    def handle_BACKSPACE(self) -> None:
+        if self._secret is None:
+            super().handle_BACKSPACE()
+        elif self.lineBufferIndex > 0:
+            self.lineBufferIndex -= 1
+            del self.lineBuffer[self.lineBufferIndex]
+
     def handle_RETURN(self) -> None:
+        if self._secret is not None:
+            self._endSecret()
+            return
         line = b"".join(self.lineBuffer)
         if line and not _isSecret(line):
             self.historyLines.append(line)
@@ -179,7 +225,25 @@ class LineEditor(HistoricRecvLine):
         self.lineBufferIndex = 0
         self._drawInput()
         if line.strip():
-            self._onLine(line.decode("utf-8", errors="replace"))
+            text = line.decode("utf-8", errors="replace")
+            if self._onLine(text) is False:
+                # Refused: the person may shorten it rather than lose it.
+                self._eraseInput()
+                self.lineBuffer = [char.encode("utf-8") for char in text]
+                self.lineBufferIndex = len(self.lineBuffer)
+                self._drawInput()
+
+    def _endSecret(self) -> None:
+        secret, self._secret = self._secret, None
+        assert secret is not None
+        typed = b"".join(self.lineBuffer).decode("utf-8", errors="replace")
+        self.lineBufferIndex = 0
+        self._eraseInput()
+        prompt, self.lineBuffer, self.lineBufferIndex = self._beforeSecret
+        self.ps = (prompt, b"")
+        self._beforeSecret = (b"", [], 0)
+        self._drawInput()
+        secret.callback(typed)
 
     def handle_EOF(self) -> None:
         if self.lineBuffer:
@@ -209,17 +273,25 @@ class LineEditor(HistoricRecvLine):
         self._eraseInput()
 
     def _eraseInput(self) -> None:
-        row = (len(self.ps[0]) + self.lineBufferIndex) // max(self.width, 1)
+        shown = 0 if self._secret is not None else self.lineBufferIndex
+        row = (len(self.ps[0]) + shown) // max(self.width, 1)
         if row:
             self.terminal.cursorUp(row)
         self.terminal.write(b"\r")
         self.terminal.eraseToDisplayEnd()
 
     def _drawInput(self) -> None:
+        if self._secret is not None:
+            self.terminal.write(self.ps[0])
+            return
         self.terminal.write(self.ps[0] + b"".join(self.lineBuffer))
         back = len(self.lineBuffer) - self.lineBufferIndex
         if back:
             self.terminal.cursorBackward(back)
+
+
+_SECRET_KEYS = frozenset({b"\r", b"\n", b"\x7f", CTRL_C, CTRL_D, CTRL_U})
+"""The keys with a meaning while a password is typed; the others do nothing."""
 
 
 def _isSecret(line: bytes) -> bool:
@@ -267,6 +339,17 @@ class Terminal:
 
     def setPrompt(self, prompt: str) -> None:
         self.screen.setPrompt(prompt)
+
+    def columns(self) -> int | None:
+        """The terminal's width now, or L{None} when output is not a terminal."""
+        if isinstance(self.screen, LineEditor):
+            return self.screen.width
+        return None
+
+    def askSecret(self, prompt: str) -> Deferred[str]:
+        """Ask for a password in the line editor (a terminal only)."""
+        assert isinstance(self.screen, LineEditor)
+        return self.screen.askSecret(prompt)
 
     def pauseReading(self) -> None:
         self.stdio.pauseProducing()

@@ -9,8 +9,9 @@ L{twisted_chat.session.ClientSession} carries the person's state across
 connections.  It ends when the person leaves or the server removes them (exit
 status 0), or when the server cannot be reached or talked to (one line on
 standard error, exit status 1): nothing answers at the address, the TLS
-handshake fails (at first or on a reconnection), or what answers does not
-greet the client with the chat protocol's C{WELCOME} in time.
+handshake fails (at first or on a reconnection), what answers does not
+greet the client with the chat protocol's C{WELCOME} in time, or it refuses
+the login asked for (after three tries when the password was typed).
 """
 
 import getpass
@@ -38,13 +39,16 @@ from twisted.python import usage
 
 from . import __version__
 from .client import ChatClientFactory
+from .errors import ChatError
 from .keyboard import isInteractive, openTerminal
 from .limits import CLIENT_MAX_LINE_LENGTH, DEFAULT_PORT
+from .names import checkNick
 from .safetext import safe
 from .session import (
     ClientSession,
     ClosedUnwelcomed,
     ConnectFailure,
+    LoginRefused,
     NotChat,
     NotSecure,
     NoWelcome,
@@ -160,6 +164,15 @@ class ClientOptions(usage.Options):
             raise usage.UsageError(
                 f"--color must be one of {', '.join(COLOR_CHOICES)}, not {self['color']}"
             )
+        if self["nick"] is not None:
+            # The server's rules, checked before connecting: a nick it would
+            # refuse would leave the person a guest.
+            try:
+                checkNick(self["nick"])
+            except ChatError as error:
+                raise usage.UsageError(
+                    f"--nick {safe(self['nick'])}: {error.message}"
+                ) from None
 
 
 async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> None:
@@ -167,7 +180,7 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
     Run one chat session, as C{twisted-chat ARGV} does.
 
     @raise SystemExit: with status 2 for bad options or no password, 1 when
-        the server cannot be reached or talked to.
+        the server cannot be reached or talked to, or refuses the login.
     """
     options = ClientOptions()
     try:
@@ -225,10 +238,18 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
         interactive=isInteractive(),
         prompt=view.prompt,
     )
+    if (
+        password is not None
+        and isInteractive()
+        and not (options["password-file"] or os.environ.get(PASSWORD_VARIABLE))
+    ):
+        # The password was typed: a wrong one may be typed again.
+        session.askPassword = terminal.askSecret
     # Typed lines wait in the pipe or terminal until a server has greeted us.
     terminal.pauseReading()
     view.output = terminal.show
     view.onPromptChange = terminal.setPrompt
+    view.columns = terminal.columns
     connections = ClientService(
         endpoint,
         ChatClientFactory(session),
@@ -277,6 +298,8 @@ def explain(
     """
     hint = "" if tls else NOT_PLAIN_HINT
     match failure:
+        case LoginRefused(nick=nick, text=text):
+            return f"login as {nick} failed: {safe(text)}"
         case NotSecure(what=what):
             authority = f" with --ca {caFile}" if caFile else ""
             return f"cannot connect securely to {server}{authority}: {what}"

@@ -8,7 +8,9 @@ first, or one C{ClientService} makes after an outage) asks it what to send:
 on a reconnection that is a login, then C{/resume #room SEQ} for every room,
 so the server replays exactly what was missed.  It decides what to show: a
 replayed message already seen is not shown twice.  And it decides when the
-session is over: when the person quit, or the server removed them.
+session is over: when the person quit, or the server removed them.  It
+also carries out C{/more}, the one command of the client's own: the page
+of a room's history before the oldest message it has shown there.
 
 A connection counts once the server's C{WELCOME} has come.  What goes wrong
 before that is no outage but a failed attempt: a refused TLS handshake, or
@@ -16,9 +18,15 @@ a peer that answers with something other than the line protocol, ends the
 session with a L{ConnectFailure}, since trying again would only fail again;
 so does the first connection closing, or staying silent, before a welcome.
 A reconnection attempt that is closed or silent is tried again.
+
+A login the server refuses is no reason to go on as a guest: the session
+asks for the password again where it can (L{ClientSession.askPassword}, the
+line editor on a terminal), L{LOGIN_TRIES} times in all, and otherwise ends
+with L{LoginRefused}.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -31,6 +39,7 @@ from .errors import ChatError
 from .events import (
     AccountInfo,
     CurrentRoom,
+    ErrorReply,
     Event,
     Goodbye,
     HistoryEnd,
@@ -44,12 +53,21 @@ from .events import (
     TopicInfo,
     Welcome,
 )
-from .limits import HISTORY_PAGE_MAX, LOBBY
-from .names import GUEST_PREFIX, fold
+from .limits import HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, LOBBY, MAX_LINE_LENGTH
+from .names import GUEST_PREFIX, fold, isRoomName
 from .view import TerminalView
 
 FINAL_GOODBYES: Final = frozenset({"quit", "kicked", "replaced", "refused", "flood"})
 """Goodbyes after which the client does not reconnect."""
+
+MORE_USAGE: Final = "usage: /more [#room] [N]: the N messages before the oldest shown"
+"""Said when C{/more} is typed with arguments it does not take."""
+
+LOGIN_TRIES: Final = 3
+"""Passwords a person may type for one login before the client gives up."""
+
+LOGIN_REFUSALS: Final = frozenset({"login-failed", "login-throttled"})
+"""The error codes that answer a login the server did not accept."""
 
 _GUEST_NICK: Final = re.compile(rf"{GUEST_PREFIX}[0-9]+", re.ASCII | re.IGNORECASE)
 
@@ -112,6 +130,21 @@ class ClosedUnwelcomed(ConnectFailure):
         self.reason = reason
 
 
+class LoginRefused(ConnectFailure):
+    """
+    The server refused the session's login (a wrong password, or too many
+    tries), and there are no more tries to be had.
+
+    @ivar nick: the nick the session tried to log in as.
+    @ivar text: what the server said.
+    """
+
+    def __init__(self, nick: str, text: str) -> None:
+        super().__init__(nick, text)
+        self.nick = nick
+        self.text = text
+
+
 class Connection:
     """What the session needs of a connection (a ChatClientProtocol)."""
 
@@ -144,6 +177,9 @@ class ClientSession:
     @ivar finished: fires when the session is over: the person quit, or the
         server removed them for good; fails with a L{ConnectFailure} if the
         server cannot be talked to.
+    @ivar askPassword: asks the person for the password again after a
+        refused login, given the prompt; L{None} where nobody can be asked
+        (piped input, or a password from a file or the environment).
     """
 
     def __init__(
@@ -167,6 +203,8 @@ class ClientSession:
         self._password = password
         self.rooms: dict[str, tuple[str, int]] = {}
         self._pages: dict[str, int] = {}
+        self._oldest: dict[str, int] = {}
+        self._more: set[str] = set()
         self._connection: Connection | None = None
         self._greeted = False
         self._everGreeted = False
@@ -174,18 +212,40 @@ class ClientSession:
         self._quitting = False
         self._goodbye: str | None = None
         self._catchUp: _CatchUp | None = None
+        self.askPassword: Callable[[str], Deferred[str]] | None = None
+        self._loginPending = False
+        self._loginFailures = 0
         self.welcomed: Deferred[bool] = Deferred()
         self.finished: Deferred[None] = Deferred()
 
     # From the keyboard
 
-    def lineTyped(self, text: str) -> None:
-        """Send a line the person typed, noting what it means for the session."""
+    def lineTyped(self, text: str) -> bool:
+        """
+        Send a line the person typed, noting what it means for the session.
+
+        @return: C{False} if the line is refused as longer than the server
+            takes (L{MAX_LINE_LENGTH} bytes), so that a line editor can keep
+            it for the person to shorten; C{True} otherwise.
+        """
+        size = len(text.encode("utf-8"))
+        if size > MAX_LINE_LENGTH:
+            # The server would discard it, and the text would be lost.
+            self.view.showStatus(
+                f"not sent: lines are limited to {MAX_LINE_LENGTH} bytes,"
+                f" and that one is {size}"
+            )
+            return False
         if self._connection is None or not self._greeted:
             self.view.showStatus("not connected (reconnecting); that line was not sent")
-            return
+            return True
+        words = text.split()
+        if words and words[0].lower() == "/more":
+            self._pageBack(words[1:])
+            return True
         self._note(text)
         self._connection.sendInput(text)
+        return True
 
     def inputEnded(self) -> None:
         """The person has nothing more to say: leave."""
@@ -238,6 +298,7 @@ class ClientSession:
         lines = []
         if self._password is not None and nick:
             lines.append(f"/login {nick} {self._password}")
+            self._loginPending = True
         elif nick and not _GUEST_NICK.fullmatch(nick):
             lines.append(f"/nick {nick}")
         if not self._everGreeted:
@@ -263,6 +324,11 @@ class ClientSession:
         a replayed message already seen.
         """
         quiet = self._quietWhileCatchingUp(event)
+        if isinstance(event, RoomMessage):
+            folded = fold(event.room)
+            self._oldest[folded] = min(
+                event.sequence, self._oldest.get(folded, event.sequence)
+            )
         match event:
             case Welcome():
                 self._welcomeCame()
@@ -276,14 +342,28 @@ class ClientSession:
                     self._catchUp.messages += 1
             case RoomMessage(room, sequence):
                 self._saw(room, sequence)
-            case HistoryEnd(room, _, through, kind):
+            case HistoryEnd(room, count, through, kind):
                 self._replayEnded(room, through, kind)
+                if kind == "page" and fold(room) in self._more:
+                    self._more.discard(fold(room))
+                    if not count:
+                        # Nothing before it is kept: the next /more says so too.
+                        self._oldest[fold(room)] = 1
+                        self.view.showStatus(f"{room}: no earlier messages")
             case Joined(room, nick, _) if self._isMe(nick):
                 self.rooms.setdefault(fold(room), (room, 0))
             case Parted(room, nick, _, _) if self._isMe(nick):
                 self.rooms.pop(fold(room), None)
+                self._oldest.pop(fold(room), None)
             case AccountInfo(nick, _):
                 self._wantedNick = nick
+                self._loginPending = False
+                self._loginFailures = 0
+            case ErrorReply(code, text) if (
+                self._loginPending and code in LOGIN_REFUSALS
+            ):
+                self._loginRefused(code, text)
+                return
             case Goodbye(kind, _):
                 self._goodbye = kind
             case Ping(token):
@@ -373,6 +453,28 @@ class ClientSession:
             # No room to resume: being greeted is the whole of catching up.
             self._reconnected()
 
+    def _loginRefused(self, code: str, text: str) -> None:
+        """
+        The login the session sent was refused: ask for the password again
+        if the person can be asked and has tries left, else end the session.
+        """
+        self._loginPending = False
+        self._loginFailures += 1
+        nick = self._wantedNick or ""
+        retry = code == "login-failed" and self._loginFailures < LOGIN_TRIES
+        if not retry or self.askPassword is None:
+            self._fail(LoginRefused(nick, text))
+            return
+        self.view.show(ErrorReply(code, text))
+        self.askPassword(f"Password for {nick}: ").addCallback(self._retryLogin)
+
+    def _retryLogin(self, password: str) -> None:
+        self._password = password
+        if self._connection is not None and self._greeted and self._wantedNick:
+            # Otherwise the next connection logs in with it.
+            self._loginPending = True
+            self._connection.sendInput(f"/login {self._wantedNick} {password}")
+
     def _noWelcome(self) -> None:
         self._waitingForWelcome = None
         if not self._everGreeted:
@@ -401,6 +503,37 @@ class ClientSession:
         while this client read too slowly), not as part of a replay.
         """
         return self._catchUp is None and not self._pages.get(fold(room))
+
+    def _pageBack(self, arguments: list[str]) -> None:
+        """
+        C{/more [#room] [N]}: ask for the page before the oldest message
+        shown in the room (by its join replay, an earlier page, or live),
+        or for its newest page if none was.
+        """
+        room = self.view.currentRoom
+        if arguments and isRoomName(arguments[0]):
+            room = arguments.pop(0)
+        count = HISTORY_PAGE_DEFAULT
+        if arguments:
+            word = arguments.pop(0)
+            if not word.isdigit() or not 0 < int(word) <= HISTORY_PAGE_MAX:
+                arguments.append(word)
+            else:
+                count = int(word)
+        if arguments or room is None:
+            self.view.showStatus(
+                MORE_USAGE if arguments else "you are in no room; /join #room"
+            )
+            return
+        folded = fold(room)
+        oldest = self._oldest.get(folded)
+        if oldest is not None and oldest <= 1:
+            self.view.showStatus(f"{room}: no earlier messages")
+            return
+        self._pages[folded] = self._pages.get(folded, 0) + 1
+        self._more.add(folded)
+        before = "" if oldest is None else f" before {oldest}"
+        self._send(f"/history {room}{before} {count}")
 
     def _fillGap(self, room: str, first: int, last: int) -> None:
         """Ask for the messages of a live gap, newest first, as a page."""

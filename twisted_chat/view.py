@@ -5,12 +5,17 @@ L{TerminalView} is used by the terminal client and by the operator console
 alike.  It knows who "you" are (from C{WELCOME} and C{NICK} events) so your own
 lines look different, keeps the current room for the prompt, and hands each
 finished line to an output function; where the line goes (plain stdout, or
-above the line editor) is the keyboard bridge's business.
+above the line editor) is the keyboard bridge's business.  Where it knows the
+terminal's width (L{TerminalView.columns}), it wraps the server's own long
+lines (help, notices, errors) at word boundaries, so that none breaks
+mid-word; people's messages are left for the terminal to wrap.
 
 Every string that came from the network passes through
 L{twisted_chat.safetext.safe} before colour is added.
 """
 
+import re
+import textwrap
 import zlib
 from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
@@ -66,6 +71,12 @@ PRIVATE_STYLE: Final = Fore.MAGENTA
 ERROR_STYLE: Final = Style.BRIGHT + Fore.RED
 RESET: Final = Style.RESET_ALL
 
+UNKNOWN_WIDTH: Final = 80
+"""Columns to wrap to on a terminal whose width it does not tell."""
+
+_HELP_SUMMARY: Final = re.compile(r"\s*\S.*?\s\s+(?=\S)")
+"""The usage column of a help line, up to where its summary starts."""
+
 
 def nickColor(nick: str) -> str:
     """
@@ -95,6 +106,8 @@ class TerminalView:
     @ivar currentRoom: where your plain lines go, once the server has said it.
     @ivar onPromptChange: called with the new prompt when C{currentRoom}
         changes, so a line editor can redraw it.
+    @ivar columns: gives the terminal's width now, 0 if it is not known, or
+        L{None} not to wrap at all (output that is not a terminal).
     """
 
     def __init__(
@@ -114,6 +127,7 @@ class TerminalView:
         self.nick: str | None = None
         self.currentRoom: str | None = None
         self.onPromptChange: Callable[[str], None] | None = None
+        self.columns: Callable[[], int | None] = lambda: None
 
     @property
     def prompt(self) -> str:
@@ -125,9 +139,10 @@ class TerminalView:
         Note what C{event} says about you, then show it.
         """
         self.note(event)
-        line = self.render(event)
-        if line is not None:
-            self.output(line)
+        text = self.render(event)
+        if text is not None:
+            for line in text.split("\n"):
+                self.output(line)
 
     def note(self, event: Event) -> None:
         """
@@ -151,7 +166,9 @@ class TerminalView:
 
     def render(self, event: Event) -> str | None:
         """
-        Return the line to show for C{event}, or L{None} to show nothing.
+        Return the line to show for C{event}, or L{None} to show nothing;
+        a long line from the server itself is wrapped into several, split by
+        newlines (text from the network never holds one: L{safe} escapes it).
         """
         match event:
             case RoomMessage(room, _, time, sender, text, action, history):
@@ -220,13 +237,18 @@ class TerminalView:
             case CurrentRoom(room):
                 return self._info(f"now talking in {safe(room or '')}")
             case HelpText(text):
-                return safe(text)
+                text = safe(text)
+                usage = _HELP_SUMMARY.match(text)
+                indent = len(usage.group()) if usage else 4
+                return self._wrapped("", text, indent)
             case Welcome(_, text) | Notice(text):
-                return self._paint(NOTICE_STYLE, f"-!- {safe(text)}")
+                return self._wrapped(NOTICE_STYLE, f"-!- {safe(text)}", 4)
             case ErrorReply(code, text):
-                return self._paint(ERROR_STYLE, f"!! {safe(text)} [{safe(code)}]")
+                return self._wrapped(ERROR_STYLE, f"!! {safe(text)} [{safe(code)}]", 3)
             case Goodbye(_, reason):
-                return self._paint(NOTICE_STYLE, f"-!- disconnected: {safe(reason)}")
+                return self._wrapped(
+                    NOTICE_STYLE, f"-!- disconnected: {safe(reason)}", 4
+                )
         return None
 
     def _track(self, event: Event) -> None:
@@ -283,6 +305,25 @@ class TerminalView:
             # A time the platform cannot show (year 9999 in a zone east of UTC).
             return "??:??"
         return moment.strftime(form)
+
+    def _wrapped(self, style: str, text: str, indent: int) -> str:
+        """
+        C{text} painted, wrapped at word boundaries to the terminal's width
+        if it is wider, later lines indented by C{indent} columns.
+        """
+        width = self.columns()
+        if width is None:
+            return self._paint(style, text) if style else text
+        width = width or UNKNOWN_WIDTH
+        if indent > width // 2:
+            indent = 4
+        lines = textwrap.wrap(
+            text,
+            width,
+            subsequent_indent=" " * indent,
+            break_on_hyphens=False,
+        )
+        return "\n".join(self._paint(style, line) if style else line for line in lines)
 
     def _paint(self, style: str, text: str) -> str:
         return f"{style}{text}{RESET}" if self.color else text
