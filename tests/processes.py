@@ -154,7 +154,11 @@ class ProcessTestCase(TestCase):
         self.directory = FilePath(self.mktemp())
         self.directory.makedirs()
 
-    def spawn(self, *arguments: str) -> Child:
+    def spawn(self, *arguments: str, directory: FilePath[str] | None = None) -> Child:
+        """
+        Run this Python with C{arguments} in C{directory} (the test's own by
+        default); it is killed at the end of the test if still running.
+        """
         child = Child()
         reactor.spawnProcess(
             child,
@@ -165,7 +169,7 @@ class ProcessTestCase(TestCase):
                 **childEnvironment(),
                 "XDG_CONFIG_HOME": self.directory.child("config").path,
             },
-            path=self.directory.path,
+            path=(directory or self.directory).path,
         )
 
         def stop() -> Deferred[int | None]:

@@ -7,15 +7,13 @@ behind.
 
 import os
 import sqlite3
-import sys
 
 from twisted.internet import reactor
-from twisted.internet.defer import Deferred
 from twisted.python.filepath import FilePath
 
 from twisted_chat.store.sqlite import SQLiteStore
 
-from .processes import Child, ProcessTestCase, childEnvironment
+from .processes import Child, ProcessTestCase
 
 
 class StartFailureTests(ProcessTestCase):
@@ -24,29 +22,14 @@ class StartFailureTests(ProcessTestCase):
         Start twistd -n chat in C{directory} with twistd's own defaults (a
         pid file, and the log on standard output) and the given options.
         """
-        child = Child()
-        reactor.spawnProcess(
-            child,
-            sys.executable,
-            [
-                sys.executable,
-                "-c",
-                "from twisted.scripts.twistd import run; run()",
-                "-n",
-                "chat",
-                *options,
-            ],
-            env=childEnvironment(),
-            path=directory.path,
+        return self.spawn(
+            "-c",
+            "from twisted.scripts.twistd import run; run()",
+            "-n",
+            "chat",
+            *options,
+            directory=directory,
         )
-
-        def stop() -> Deferred[int | None]:
-            if not child.ended.called:
-                child.transport.signalProcess("KILL")
-            return child.ended
-
-        self.addCleanup(stop)
-        return child
 
     async def assertRefused(
         self, database: str, reason: str, before: dict[str, bytes]
