@@ -23,7 +23,8 @@ from twisted_chat.textrules import (
 )
 
 from .helpers import connectMember, makeChat
-from .test_ircserver import IRCTestCase
+from .test_ircserver import IRCClient, IRCTestCase
+from .test_lineserver import Client as LineClient
 from .test_lineserver import LineServerTestCase
 
 ATTACKS = {
@@ -133,18 +134,23 @@ class LineProtocolTests(LineServerTestCase):
 
 
 class IRCTests(IRCTestCase):
+    def bothIn(self, room: str, nick: str) -> tuple[IRCClient, LineClient]:
+        """An IRC user called C{nick} and a line user, both in C{room}."""
+        irc = self.register(nick)
+        line = self.lineMember("line")
+        irc.send(f"JOIN {room}")
+        line.send(f"/join {room}\n".encode())
+        irc.messages()
+        line.lines()
+        return irc, line
+
     def test_privmsgRefused(self) -> None:
         """
         An IRC message with a control is refused with one NOTICE naming it,
         whatever the number of recipients; a CTCP request other than ACTION
         is not passed on at all.
         """
-        alice = self.register("alice")
-        line = self.lineMember("line")
-        alice.send("JOIN #a")
-        line.send(b"/join #a\n")
-        alice.messages()
-        line.lines()
+        alice, line = self.bothIn("#a", "alice")
         alice.send("PRIVMSG #a,line :look \x1b[2J", "PRIVMSG #a :\x01VERSION\x01")
         messages = alice.messages()
         self.assertEqual([m.command for m in messages], ["NOTICE"])
@@ -156,12 +162,7 @@ class IRCTests(IRCTestCase):
         A line user's text cannot become a CTCP request for IRC users: it is
         refused, and only an ACTION made from /me reaches them as CTCP.
         """
-        bob = self.register("bob")
-        line = self.lineMember("line")
-        bob.send("JOIN #a")
-        line.send(b"/join #a\n")
-        bob.messages()
-        line.lines()
+        bob, line = self.bothIn("#a", "bob")
         line.send(b"\x01VERSION\x01\n/msg bob \x01DCC SEND x 1 2 3\x01\n/me waves\n")
         said = [m for m in bob.messages() if m.command == "PRIVMSG"]
         self.assertEqual([m.params[-1] for m in said], ["\x01ACTION waves\x01"])
