@@ -272,7 +272,7 @@ class Polite:
     ) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
         self.connected = True
-        writer.write(f"/nick {self.name}\n".encode())
+        writer.write(f"/nick {self.name}\n/join #lobby\n".encode())
         reading = asyncio.create_task(self.read(reader, writer))
         await asyncio.sleep(0.5)
         number = 0
@@ -594,7 +594,7 @@ class CommaWatcher:
 
     async def run(self, port: int, tally: Tally) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        joins = "".join(f"/join {room}\n" for room in COMMA_ROOMS[1:])
+        joins = "".join(f"/join {room}\n" for room in COMMA_ROOMS)
         writer.write(joins.encode())
         reading = asyncio.create_task(self._read(reader))
         while not self.done.is_set():

@@ -204,9 +204,11 @@ class ProcessTestCase(TestCase):
         return self.spawn("-m", "twisted_chat", "--port", str(port), *options)
 
     async def connect(self, port: int, nick: str) -> LineClient:
+        """Connect over the line protocol as C{nick}, in the lobby."""
         client = LineClient()
         await connectProtocol(TCP4ClientEndpoint(reactor, "127.0.0.1", port), client)
         self.addCleanup(lambda: client.transport.abortConnection())
         client.say(f"/nick {nick}")
-        await client.waitFor(rf"^NICK guest\d+ {nick} ")
+        client.say("/join #lobby")
+        await client.waitFor(r"^CURRENT #lobby$")
         return client

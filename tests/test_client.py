@@ -37,7 +37,7 @@ VERIFY_FAILED = SSL.Error([("SSL routines", "", "certificate verify failed")])
 
 
 def makeSession(
-    nick: str | None = None, room: str | None = None, password: str | None = None
+    nick: str | None = None, *rooms: str, password: str | None = None
 ) -> tuple[ClientSession, list[str], Clock]:
     shown: list[str] = []
     clock = Clock()
@@ -47,7 +47,7 @@ def makeSession(
         clock,
         welcomeTimeout=CONNECT_TIMEOUT,
         nick=nick,
-        room=room,
+        rooms=rooms,
         password=password,
     )
     return session, shown, clock
@@ -70,16 +70,31 @@ class ClientProtocolTests(SynchronousTestCase):
         return protocol
 
     def test_nickAndRoomOnConnect(self) -> None:
-        """The wished-for nick and room are asked for as soon as connected."""
-        session, _, _ = makeSession("alice", "#dev")
+        """
+        The wished-for nick and rooms are asked for as soon as connected, the
+        first room last, so that it is the current one.
+        """
+        session, _, _ = makeSession("alice", "#dev", "#ops")
         self.connect(session)
-        self.assertEqual(self.transport.value(), b"/nick alice\r\n/join #dev\r\n")
+        self.assertEqual(
+            self.transport.value(), b"/nick alice\r\n/join #ops\r\n/join #dev\r\n"
+        )
 
     def test_loginOnConnect(self) -> None:
-        """With a password, the client logs in instead of taking the nick."""
-        session, _, _ = makeSession("alice", password="s3cret-pass")
-        self.connect(session)
+        """
+        With a password, the client logs in instead of taking the nick, and
+        asks for its rooms only once the login is accepted: a refused login
+        never joins a room as a guest.
+        """
+        session, _, _ = makeSession("alice", "#dev", password="s3cret-pass")
+        protocol = self.connect(session)
         self.assertEqual(self.transport.value(), b"/login alice s3cret-pass\r\n")
+        self.transport.clear()
+        protocol.dataReceived(b"NICK guest1 alice 2023-11-14T22:13:20.000Z\r\n")
+        self.assertEqual(self.transport.value(), b"")
+        protocol.dataReceived(b"ACCOUNT alice :You are logged in as alice.\r\n")
+        self.clock.advance(0)
+        self.assertEqual(self.transport.value(), b"/join #dev\r\n")
 
     def test_nothingToAsk(self) -> None:
         """Without wishes, nothing is sent."""
@@ -363,10 +378,6 @@ class InMemoryChatTests(SynchronousTestCase):
             shown,
             [
                 "-!- Welcome to twisted_chat, guest1! Type /help for the commands.",
-                "22:13 --> guest1 joined #lobby",
-                "-- #lobby has no topic",
-                "-- #lobby (1): guest1",
-                "-- now talking in #lobby",
                 "22:13 -- you are now alice",
                 "22:13 --> alice joined #dev",
                 "-- #dev has no topic",
@@ -391,6 +402,7 @@ class InMemoryChatTests(SynchronousTestCase):
         pair.type("/join #lobby")
         bobSession, _, bobClock = makeSession("bob")
         bob = ServerAndClient(chat, clock, bobSession)
+        bob.type("/join #lobby")
         bob.type("/join #dev")
         bob.type("one")
         pair.pump.flush()
@@ -409,9 +421,9 @@ class InMemoryChatTests(SynchronousTestCase):
         self.assertEqual(
             [line for line in shown if "<" in line or "--" in line],
             [
-                "11-14 22:13 #lobby <bob> in the lobby",
                 "11-14 22:13 #dev <bob> two",
                 "11-14 22:13 #dev <bob> three",
+                "11-14 22:13 #lobby <bob> in the lobby",
                 "-- reconnected after 2.5 s; caught up 3 messages in 2 rooms",
             ],
         )

@@ -80,7 +80,7 @@ class IRCEndToEndTests(ProcessTestCase):
     async def test_ircAndTwistedChatUsers(self) -> None:
         port, ircPort = await self.startWithIRC()
         bob = self.startClient(port, "--nick", "bob")
-        await bob.waitForOutput(r"you are now bob")
+        await bob.waitForOutput(r"now talking in #lobby")
 
         alice = await self.signOn(ircPort)
         alice.join("#lobby")
@@ -112,7 +112,9 @@ class IRCEndToEndTests(ProcessTestCase):
         alice.join("#lobby")
         await alice.waitFor(r"^joined #lobby$")
         bob = self.startClient(port, "--nick", "bob")
-        await alice.waitFor(r"^JOIN guest\d+ #lobby$")
+        # Seen once, under the nick it chose: never as a guest first.
+        await alice.waitFor(r"^JOIN bob #lobby$")
+        self.assertNotIn("guest", alice.seen)
         bob.type("bye\n")
         await alice.waitFor(r"^QUIT bob bye$")
         self.assertEqual(await bob.exited(), 0)

@@ -81,7 +81,7 @@ class IRCTestCase(SynchronousTestCase):
 
     def lineMember(self, nick: str) -> LineClient:
         client = LineClient(self.lines, self.clock)
-        client.send(f"/nick {nick}\n".encode())
+        client.send(f"/nick {nick}\n/join #lobby\n".encode())
         client.lines()
         return client
 

@@ -20,10 +20,13 @@ from twisted_chat.accounts import Accounts, PasswordHasher
 from twisted_chat.batching import FLUSH_BATCH
 from twisted_chat.core import ChatServer
 from twisted_chat.events import Event
-from twisted_chat.limits import MAX_LINE_LENGTH
+from twisted_chat.limits import ARRIVAL_GRACE, MAX_LINE_LENGTH
 from twisted_chat.lineserver import LineChatFactory, LineChatProtocol
 
 from .helpers import FAST_ARGON2, makeAccounts, makeChat
+
+JOINED = ["JOIN", "TOPICINFO", "MEMBERS", "CURRENT", "ENDHISTORY"]
+"""The kinds of line that say the client has joined a room."""
 
 
 @implementer(ITCPTransport)
@@ -106,23 +109,34 @@ class LineServerTestCase(SynchronousTestCase):
         self.factory = LineChatFactory(self.chat, self.accounts, self.clock)
 
     def connect(self, nick: str | None = None) -> Client:
+        """Connect a client that takes C{nick} and joins the lobby."""
         client = Client(self.factory, self.clock)
         if nick is not None:
             client.send(f"/nick {nick}\n".encode())
+        client.send(b"/join #lobby\n")
         client.lines()
         return client
 
 
 class ConnectionTests(LineServerTestCase):
     def test_greeting(self) -> None:
-        """A new connection is told its guest nick, then joins the lobby."""
+        """
+        A new connection is told its guest nick, and joins the lobby once it
+        has had L{ARRIVAL_GRACE} to name its rooms (L{twisted_chat.arrival}).
+        """
         client = Client(self.factory, self.clock)
         self.assertEqual(
             client.lines(),
             [
                 "WELCOME guest1 :Welcome to twisted_chat, guest1! Type /help for the"
                 " commands.",
-                "JOIN #lobby guest1 2023-11-14T22:13:20.000Z",
+            ],
+        )
+        self.clock.advance(ARRIVAL_GRACE)
+        self.assertEqual(
+            client.lines(),
+            [
+                "JOIN #lobby guest1 2023-11-14T22:13:20.500Z",
                 "TOPICINFO #lobby * * :",
                 "MEMBERS #lobby :guest1",
                 "CURRENT #lobby",
@@ -389,6 +403,7 @@ class BadInputTests(LineServerTestCase):
             self.chat, self.accounts, self.clock, maxLineLength=600
         )
         client = Client(factory, self.clock)
+        self.clock.advance(ARRIVAL_GRACE)
         client.lines()
         client.send(b"z" * 601 + b"\n" + b"z" * 600 + b"\n")
         self.assertEqual([line.split()[0] for line in client.lines()], ["ERROR", "MSG"])
@@ -506,5 +521,6 @@ class LoginOrderTests(LineServerTestCase):
             runner.runAll()
         self.assertEqual(client.transport.producerState, "producing")
         self.assertEqual(
-            [line.split()[0] for line in client.lines()], ["NICK", "ACCOUNT", "MSG"]
+            [line.split()[0] for line in client.lines()],
+            ["NICK", "ACCOUNT", *JOINED, "MSG"],
         )

@@ -45,8 +45,8 @@ class ClientOptionsTests(SynchronousTestCase):
         """By default: localhost, the seed's port, no nick or room, auto colour."""
         options = parse()
         self.assertEqual(
-            (options["host"], options["port"], options["nick"], options["room"]),
-            ("localhost", DEFAULT_PORT, None, None),
+            (options["host"], options["port"], options["nick"], options["rooms"]),
+            ("localhost", DEFAULT_PORT, None, []),
         )
         self.assertEqual(options["color"], "auto")
 
@@ -55,10 +55,25 @@ class ClientOptionsTests(SynchronousTestCase):
         options = parse("-H", "chat.lan", "-p", "7000", "-n", "ann", "-r", "#dev")
         options2 = parse("--color", "never")
         self.assertEqual(
-            (options["host"], options["port"], options["nick"], options["room"]),
-            ("chat.lan", 7000, "ann", "#dev"),
+            (options["host"], options["port"], options["nick"], options["rooms"]),
+            ("chat.lan", 7000, "ann", ["#dev"]),
         )
         self.assertEqual(options2["color"], "never")
+
+    def test_rooms(self) -> None:
+        """
+        --room is repeatable and takes a comma list; the # may be left out,
+        and a room named twice is joined once.
+        """
+        options = parse("--room", "#dev,ops", "-r", "#Ops", "--room", "lobby")
+        self.assertEqual(options["rooms"], ["#dev", "#ops", "#lobby"])
+
+    def test_badRoom(self) -> None:
+        """A room the server would refuse is one line and status 2, offline."""
+        for bad in ["#", "#a b", "dev,", "#" + "x" * 60]:
+            with self.assertRaises(UsageError) as caught:
+                parse("--room", bad)
+            self.assertIn("--room", str(caught.exception))
 
     def test_badValues(self) -> None:
         """A port out of range, a non-number, or an unknown colour is refused."""

@@ -98,12 +98,20 @@ class SessionTests(SynchronousTestCase):
         self.assertEqual(connection.sent[0], "/nick anna")
 
     def test_leftLobbyStaysLeft(self) -> None:
-        """A room left before the outage is left again after it."""
+        """A room left before the outage is not resumed after it."""
         self.session.eventReceived(Parted("#lobby", "ann", T, ""))
         connection = self.reconnect()
-        self.assertEqual(
-            connection.sent, ["/nick ann", "/resume #dev 2", "/part #lobby"]
-        )
+        self.assertEqual(connection.sent, ["/nick ann", "/resume #dev 2"])
+
+    def test_leftEveryRoomStaysOut(self) -> None:
+        """
+        Someone who had left every room says so on reconnecting, so that the
+        server does not put them in the lobby.
+        """
+        self.session.eventReceived(Parted("#lobby", "ann", T, ""))
+        self.session.eventReceived(Parted("#dev", "ann", T, ""))
+        connection = self.reconnect()
+        self.assertEqual(connection.sent, ["/nick ann", "/part #lobby"])
 
     def test_passwordFromTypedLogin(self) -> None:
         """A password typed in /login is used to log in again after an outage."""
@@ -449,6 +457,40 @@ class LoginTests(SynchronousTestCase):
         connection = AbortableConnection()
         self.session.connected(connection)
         self.assertEqual(connection.sent[0], "/login alice right-pass")
+
+    def test_roomsAfterTheLogin(self) -> None:
+        """
+        The rooms are asked for once a login is accepted, on the first try or
+        a later one; after an outage, the resumes too wait for the login.
+        """
+        view = TerminalView(self.shown.append, color=False, timezone=UTC)
+        self.session = ClientSession(
+            view,
+            Clock(),
+            welcomeTimeout=CONNECT_TIMEOUT,
+            nick="alice",
+            rooms=["#dev"],
+            password="wrong-pass",
+        )
+        connection = AbortableConnection()
+        self.session.connected(connection)
+        self.assertEqual(connection.sent, ["/login alice wrong-pass"])
+        self.session.askPassword = self.ask
+        self.session.eventReceived(Welcome("guest4", "hi"))
+        self.session.eventReceived(ErrorReply("login-failed", "Wrong."))
+        self.asked[0][1].callback("right-pass")
+        self.assertEqual(connection.sent[-1], "/login alice right-pass")
+        self.session.eventReceived(NickChanged("guest4", "alice", T))
+        self.session.eventReceived(AccountInfo("alice", "You are logged in."))
+        self.assertEqual(connection.sent[-1], "/join #dev")
+        self.session.eventReceived(Joined("#dev", "alice", T))
+        self.session.disconnected("closed")
+        again = AbortableConnection()
+        self.session.connected(again)
+        self.assertEqual(again.sent, ["/login alice right-pass"])
+        self.session.eventReceived(Welcome("guest5", "hi"))
+        self.session.eventReceived(AccountInfo("alice", "You are logged in."))
+        self.assertEqual(again.sent[1:], ["/resume #dev 0"])
 
     def test_throttledEnds(self) -> None:
         """A throttled login ends the session at once, even on a terminal."""

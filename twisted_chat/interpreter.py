@@ -13,10 +13,12 @@ from collections.abc import Coroutine
 from typing import Any
 
 from twisted.internet.defer import Deferred, ensureDeferred
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from .accounts import Accounts
+from .arrival import Arrival
 from .commands import (
     COMMANDS,
     Act,
@@ -49,7 +51,7 @@ from .errors import (
     UnknownCommand,
 )
 from .events import ErrorReply, Event, HelpText, Notice, RoomListEnd, Welcome
-from .limits import ROOM_LIST_MAX
+from .limits import ARRIVAL_GRACE, ROOM_LIST_MAX
 from .names import GUEST_PREFIX, fold, isRoomName
 
 ALLOWED_BEFORE_LOGIN = (SetNick, Login, Register, Help, Pong, QuitCommand)
@@ -67,6 +69,7 @@ class CommandInterpreter:
 
     @ivar requireLogin: whether the member must log in (or register) before
         it may join rooms or speak.
+    @ivar arrival: when the member is put in the lobby.
     """
 
     log = Logger()
@@ -77,17 +80,28 @@ class CommandInterpreter:
         member: Member,
         accounts: Accounts,
         *,
+        clock: IReactorTime | None = None,
+        arrivalGrace: float = ARRIVAL_GRACE,
         requireLogin: bool = False,
     ) -> None:
+        """
+        @param clock: the time for the member's arrival; L{None} puts it in
+            the lobby at its welcome.
+        @param arrivalGrace: seconds it has to choose its rooms first.
+        """
         self.chat = chat
         self.member = member
         self.accounts = accounts
         self.requireLogin = requireLogin and not member.privileged
+        self.arrival = Arrival(
+            chat, member, clock, self.reportError, grace=arrivalGrace
+        )
         self._lastWrite: Deferred[Any] | None = None
 
     def start(self) -> None:
         """
-        Greet a new member with its nick and put it in the lobby, or, where
+        Greet a new member with its nick, and let it arrive: it is put in the
+        lobby unless its first lines choose its rooms (L{Arrival}).  Where
         login is required, tell it how to log in.
         """
         nick = self.member.nick
@@ -99,8 +113,11 @@ class CommandInterpreter:
         else:
             text = f"Welcome to twisted_chat, {nick}! Type /help for the commands."
         self._reply(Welcome(nick, text))
-        if not self.requireLogin:
-            self.chat.join(self.member, self.chat.lobbyName)
+        self.arrival.begin(needsLogin=self.requireLogin)
+
+    def stop(self) -> None:
+        """The member's connection is gone."""
+        self.arrival.stop()
 
     def execute(self, command: Command) -> Deferred[None] | None:
         """
@@ -117,6 +134,7 @@ class CommandInterpreter:
             return None
         if outcome is None:
             return None
+        self.arrival.checking(command, outcome)
         outcome.addErrback(self._failed)
         if isinstance(command, _WAITED_FOR):
             return outcome
@@ -153,6 +171,8 @@ class CommandInterpreter:
             raise LoginRequired(
                 "Log in first: /login NICK PASSWORD, or /register PASSWORD."
             )
+        if not self.arrival.before(command):
+            return None
         match command:
             case Say(text):
                 return chat.say(member, None, text)
@@ -229,8 +249,6 @@ class CommandInterpreter:
 
     async def _loggedIn(self, nick: str) -> None:
         await self.chat.bindAccount(self.member, nick)
-        if self.requireLogin and not self.member.rooms:
-            self.chat.join(self.member, self.chat.lobbyName)
 
     async def _changePassword(self, old: str, new: str) -> None:
         if self.member.account is None:

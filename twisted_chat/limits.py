@@ -44,6 +44,13 @@ TOPIC_MAX_LENGTH: Final = 300
 LOBBY: Final = "#lobby"
 """The room every new connection joins; it always exists."""
 
+ARRIVAL_GRACE: Final = 0.5
+"""
+Seconds a new line-protocol connection has, after its welcome (or its
+login, where login is required), to take its nick and name its rooms
+before it is put in the lobby (see L{twisted_chat.arrival}).
+"""
+
 ROOM_HISTORY_CAP: Final = 0
 """
 Messages kept per room (C{--room-history-cap}); 0, the default, keeps them

@@ -38,7 +38,7 @@ from .events import Event, Goodbye, Ping
 from .framing import LineFramer
 from .guard import ConnectionGuard
 from .interpreter import CommandInterpreter
-from .limits import DEFAULT_RULES, MAX_LINE_LENGTH, ConnectionRules
+from .limits import ARRIVAL_GRACE, DEFAULT_RULES, MAX_LINE_LENGTH, ConnectionRules
 from .writenow import writerFor
 
 
@@ -102,6 +102,8 @@ class LineChatProtocol(Protocol):
             factory.chat,
             self.member,
             factory.accounts,
+            clock=factory.clock,
+            arrivalGrace=factory.arrivalGrace,
             requireLogin=factory.requireLogin,
         )
         self.log.info("{nick} connected from {peer}", nick=self.member.nick, peer=peer)
@@ -178,6 +180,7 @@ class LineChatProtocol(Protocol):
             # It never joined: a TLS handshake that did not finish.
             self.factory.admissionEnded(self.admittedAs)
             return
+        self.interpreter.stop()
         self.factory.connectionClosed(self.admittedAs)
         cleanly = reason.check(ConnectionDone) is not None
         self.log.info(
@@ -242,6 +245,8 @@ class LineChatFactory(Factory):
         L{None} admits everyone.
     @ivar maxLineLength: the longest client line accepted, in bytes.
     @ivar requireLogin: whether connections must log in before chatting.
+    @ivar arrivalGrace: seconds a new connection has to take its nick and
+        name its rooms before it is put in the lobby.
     """
 
     log = Logger()
@@ -256,10 +261,12 @@ class LineChatFactory(Factory):
         admission: Admission | None = None,
         maxLineLength: int = MAX_LINE_LENGTH,
         requireLogin: bool = False,
+        arrivalGrace: float = ARRIVAL_GRACE,
     ) -> None:
         self.chat = chat
         self.accounts = accounts
         self.clock = clock
+        self.arrivalGrace = arrivalGrace
         self.rules = rules
         self.admission = admission
         self.maxLineLength = maxLineLength

@@ -42,7 +42,7 @@ from .client import ChatClientFactory
 from .errors import ChatError
 from .keyboard import isInteractive, openTerminal
 from .limits import CLIENT_MAX_LINE_LENGTH, DEFAULT_PORT
-from .names import checkNick
+from .names import checkNick, checkRoomName, fold
 from .safetext import safe
 from .session import (
     ClientSession,
@@ -94,7 +94,7 @@ SAMPLE_LENGTH = 60
 
 class ClientOptions(usage.Options):
     synopsis = (
-        "Usage: twisted-chat [--host H] [--port P] [--nick N] [--room R]"
+        "Usage: twisted-chat [--host H] [--port P] [--nick N] [--room R[,R...]]..."
         " [--login [--password-file F]] [--tls [--ca FILE]]"
         " [--color auto|always|never] [--connect-timeout S]"
     )
@@ -106,7 +106,6 @@ class ClientOptions(usage.Options):
         ["host", "H", "localhost", "The server's host name or address."],
         ["port", "p", DEFAULT_PORT, "The server's port.", int],
         ["nick", "n", None, "The nick to take once connected."],
-        ["room", "r", None, "A room to join once connected."],
         ["color", None, "auto", "Colour the output: auto, always or never."],
         [
             "connect-timeout",
@@ -144,6 +143,29 @@ class ClientOptions(usage.Options):
             f" ${PASSWORD_VARIABLE}, or a prompt.",
         ],
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self["rooms"] = []
+
+    def opt_room(self, rooms: str) -> None:
+        """
+        Join these rooms (a comma list; repeatable) instead of the lobby.
+        """
+        for room in rooms.split(","):
+            name = room.strip()
+            if name and not name.startswith("#"):
+                name = "#" + name
+            try:
+                checkRoomName(name)
+            except ChatError as error:
+                raise usage.UsageError(
+                    f"--room {safe(room)}: {error.message}"
+                ) from None
+            if fold(name) not in map(fold, self["rooms"]):
+                self["rooms"].append(name)
+
+    opt_r = opt_room
 
     def opt_version(self) -> None:
         """Show the version and exit."""
@@ -228,7 +250,7 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
         reactor,
         welcomeTimeout=timeout,
         nick=options["nick"],
-        room=options["room"],
+        rooms=options["rooms"],
         password=password,
     )
     terminal = openTerminal(

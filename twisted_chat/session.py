@@ -26,7 +26,7 @@ with L{LoginRefused}.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -189,17 +189,20 @@ class ClientSession:
         *,
         welcomeTimeout: float,
         nick: str | None = None,
-        room: str | None = None,
+        rooms: Sequence[str] = (),
         password: str | None = None,
     ) -> None:
         """
         @param welcomeTimeout: seconds a server has to greet a new connection.
+        @param rooms: the rooms to join at first; none means the server's
+            lobby.
         """
         self.view = view
         self.clock = clock
         self._welcomeTimeout = welcomeTimeout
         self._wantedNick = nick
-        self._wantedRoom = room
+        self._wantedRooms = list(rooms)
+        self._afterLogin: list[str] = []
         self._password = password
         self.rooms: dict[str, tuple[str, int]] = {}
         self._pages: dict[str, int] = {}
@@ -290,28 +293,47 @@ class ClientSession:
             connection.sendInput(line)
 
     def _greeting(self) -> list[str]:
+        """
+        The first lines of a connection: the nick (or the login), then the
+        rooms.  The server puts a client in the lobby only if these name no
+        room, and nobody sees it before it has its nick (see
+        L{twisted_chat.arrival}).  After a login, the rooms wait until the
+        server has accepted it, so a refused login never joins a room as a
+        guest.
+        """
         # The nick asked for at first; after that, the one the person had
         # (the account's, when logged in).
         nick = self.view.nick if self._everGreeted else self._wantedNick
         if self._password is not None and self._wantedNick:
             nick = self._wantedNick
         lines = []
-        if self._password is not None and nick:
+        self._loginPending = self._password is not None and bool(nick)
+        if self._loginPending:
             lines.append(f"/login {nick} {self._password}")
-            self._loginPending = True
         elif nick and not _GUEST_NICK.fullmatch(nick):
             lines.append(f"/nick {nick}")
+        rooms = self._roomLines()
+        if self._loginPending:
+            self._afterLogin = rooms
+        else:
+            self._afterLogin = []
+            lines.extend(rooms)
+        return lines
+
+    def _roomLines(self) -> list[str]:
         if not self._everGreeted:
-            if self._wantedRoom:
-                lines.append(f"/join {self._wantedRoom}")
-            return lines
-        # A reconnection: resume every room, the current one last.
+            # The first named last, so that it is the current room; none
+            # named: the server's lobby.
+            return [f"/join {room}" for room in reversed(self._wantedRooms)]
+        # A reconnection: resume every room, the current one last; a person
+        # who had left every room stays out of the lobby too.
         current = fold(self.view.currentRoom or "")
         order = sorted(self.rooms, key=lambda folded: folded == current)
-        for folded in order:
-            name, lastSeen = self.rooms[folded]
-            lines.append(f"/resume {name} {lastSeen}")
-        if fold(LOBBY) not in self.rooms:
+        lines = [
+            f"/resume {self.rooms[folded][0]} {self.rooms[folded][1]}"
+            for folded in order
+        ]
+        if not order:
             lines.append(f"/part {LOBBY}")
         if self._catchUp is not None:
             self._catchUp.lastRoom = order[-1] if order else None
@@ -359,6 +381,9 @@ class ClientSession:
                 self._wantedNick = nick
                 self._loginPending = False
                 self._loginFailures = 0
+                waiting, self._afterLogin = self._afterLogin, []
+                for line in waiting:
+                    self._send(line)
             case ErrorReply(code, text) if (
                 self._loginPending and code in LOGIN_REFUSALS
             ):
