@@ -23,7 +23,7 @@ from twisted.internet import reactor
 from twisted.internet.endpoints import TCP4ServerEndpoint
 from twisted.internet.protocol import Factory, Protocol
 
-from twisted_chat.writenow import writerFor
+from twisted_chat.connection.writenow import writerFor
 
 
 class Broadcaster(Protocol):

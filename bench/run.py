@@ -52,14 +52,17 @@ LOAD_CORE = 1
 TWISTD = str(Path(sys.executable).parent / "twistd")
 
 TWISTD_SAYING_WHERE = (
-    "import sys, twisted_chat; "
+    "import sys, twisted_chat, twisted.plugins; "
     "print('twisted_chat imported from', twisted_chat.__file__, flush=True); "
+    "twisted.plugins.__path__.insert(0, sys.argv.pop(1)); "
     "from twisted.scripts.twistd import run; sys.argv[0] = 'twistd'; run()"
 )
 """
-What C{twistd} does, run as C{python -c}, after printing where the
-C{twisted_chat} it is about to use comes from: for a server from an older
-checkout, where that must be inside the checkout.
+What C{twistd} does, run as C{python -c} with the checkout's plugin folder
+as its first argument, after printing where the C{twisted_chat} it is about
+to use comes from: for a server from an older checkout, where that must be
+inside the checkout.  The checkout's own C{chat} plugin is found first, not
+the installed one, which may name modules the checkout does not have.
 """
 
 IMPORTED_FROM = "twisted_chat imported from "
@@ -227,7 +230,8 @@ def fromCheckout(server: Server, label: str, checkout: Path) -> Server:
         argv = server.command(port, directory)
         if argv[0] != TWISTD:
             raise ValueError(f"{server.name} is not run by twistd")
-        return [sys.executable, "-c", TWISTD_SAYING_WHERE, *argv[1:]]
+        plugins = str(checkout / "twisted" / "plugins")
+        return [sys.executable, "-c", TWISTD_SAYING_WHERE, plugins, *argv[1:]]
 
     path = os.pathsep.join(filter(None, [str(checkout), os.environ.get("PYTHONPATH")]))
     return Server(

@@ -12,9 +12,9 @@ from twisted.internet.task import Clock
 from twisted.logger import LogEvent, globalLogPublisher
 from zope.interface import implementer
 
-from twisted_chat.accounts import Accounts, PasswordHasher
-from twisted_chat.core import ChatServer, IParticipant, Member
-from twisted_chat.events import Event
+from twisted_chat.chat.accounts import Accounts, PasswordHasher
+from twisted_chat.chat.core import ChatServer, IParticipant, Member
+from twisted_chat.chat.events import Event
 from twisted_chat.store import IChatStore
 
 

@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.accounts} and the account commands: registering,
+Tests for L{twisted_chat.chat.accounts} and the account commands: registering,
 logging in, changing passwords, throttling, and servers that require login.
 
 Hashing runs synchronously with argon2id at its cheapest parameters, so the
@@ -12,13 +12,13 @@ from twisted.internet.task import Clock
 from twisted.logger import LogEvent, Logger
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.accounts import (
+from twisted_chat.chat.accounts import (
     Accounts,
     ChatAccount,
     PasswordHasher,
     checkPassword,
 )
-from twisted_chat.commands import (
+from twisted_chat.chat.commands import (
     ChangePassword,
     Join,
     Login,
@@ -26,10 +26,11 @@ from twisted_chat.commands import (
     Say,
     SetNick,
 )
-from twisted_chat.core import ChatServer
-from twisted_chat.errors import BadPassword, LoginFailed, LoginThrottled
-from twisted_chat.events import AccountInfo, ErrorReply, Goodbye, Notice, Welcome
-from twisted_chat.interpreter import CommandInterpreter
+from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.errors import BadPassword, LoginFailed, LoginThrottled
+from twisted_chat.chat.events import AccountInfo, ErrorReply, Goodbye, Notice, Welcome
+from twisted_chat.chat.loginthrottle import LoginAttempt, LoginThrottle
+from twisted_chat.frontends.line.interpreter import CommandInterpreter
 from twisted_chat.limits import (
     LOBBY,
     LOGIN_FAILURE_WINDOW,
@@ -38,7 +39,6 @@ from twisted_chat.limits import (
     LOGIN_PAUSE_FIRST,
     LOGIN_PAUSE_MAX,
 )
-from twisted_chat.loginthrottle import LoginAttempt, LoginThrottle
 from twisted_chat.store.memory import MemoryStore
 
 from .helpers import (

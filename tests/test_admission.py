@@ -1,11 +1,11 @@
 """
-Tests for L{twisted_chat.admission}: who may connect.
+Tests for L{twisted_chat.connection.admission}: who may connect.
 """
 
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.admission import Admission, AdmissionRules, addressKey
+from twisted_chat.connection.admission import Admission, AdmissionRules, addressKey
 
 
 class AddressKeyTests(SynchronousTestCase):

@@ -1,14 +1,14 @@
 """
-Tests for L{twisted_chat.arrival}: a new line-protocol member takes its
+Tests for L{twisted_chat.frontends.line.arrival}: a new line-protocol member takes its
 nick and names its rooms before anyone sees it, and is put in the lobby
 only if it names none.
 """
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.accounts import Accounts, PasswordHasher
+from twisted_chat.chat.accounts import Accounts, PasswordHasher
+from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import ARRIVAL_GRACE
-from twisted_chat.lineserver import LineChatFactory
 
 from .helpers import FAST_ARGON2, makeChat
 from .test_lineserver import JOINED, Client, HeldRunner

@@ -1,12 +1,12 @@
 """
-Tests for L{twisted_chat.backlog}: what is held for a client that does not read.
+Tests for L{twisted_chat.connection.backlog}: what is held for a client that does not read.
 """
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat import wire
-from twisted_chat.backlog import Backlog
-from twisted_chat.events import Joined, PrivateMessage, RoomMessage
+from twisted_chat.chat.events import Joined, PrivateMessage, RoomMessage
+from twisted_chat.connection.backlog import Backlog
+from twisted_chat.wire import line as wire
 
 
 def message(room: str, sequence: int, text: str = "x" * 50) -> bytes:

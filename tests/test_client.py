@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.client} and L{twisted_chat.session}: the client
+Tests for L{twisted_chat.client.protocol} and L{twisted_chat.client.session}: the client
 protocol over StringTransport, the session across connections, and both
 paired in memory with the real server protocol.
 """
@@ -16,19 +16,19 @@ from twisted.python.failure import Failure
 from twisted.test.iosim import IOPump, connectedServerAndClient
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.client import ChatClientFactory, ChatClientProtocol
-from twisted_chat.core import ChatServer
-from twisted_chat.guard import CLOSE_LINGER
-from twisted_chat.limits import CLIENT_MAX_LINE_LENGTH, UNLIMITED
-from twisted_chat.lineserver import LineChatFactory
-from twisted_chat.script import CONNECT_TIMEOUT
-from twisted_chat.session import (
+from twisted_chat.chat.core import ChatServer
+from twisted_chat.client.protocol import ChatClientFactory, ChatClientProtocol
+from twisted_chat.client.script import CONNECT_TIMEOUT
+from twisted_chat.client.session import (
     ClientSession,
     NotChat,
     NotSecure,
     NoWelcome,
 )
-from twisted_chat.view import TerminalView
+from twisted_chat.connection.guard import CLOSE_LINGER
+from twisted_chat.frontends.line.protocol import LineChatFactory
+from twisted_chat.limits import CLIENT_MAX_LINE_LENGTH, UNLIMITED
+from twisted_chat.terminal.view import TerminalView
 
 from .helpers import makeAccounts, makeChat
 

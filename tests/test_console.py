@@ -1,15 +1,15 @@
 """
-Tests for L{twisted_chat.console.OperatorConsole}: the operator as a member.
+Tests for L{twisted_chat.frontends.line.console.OperatorConsole}: the operator as a member.
 """
 
 from datetime import UTC
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.console import OperatorConsole
-from twisted_chat.events import Quit, RoomMessage
+from twisted_chat.chat.events import Quit, RoomMessage
+from twisted_chat.frontends.line.console import OperatorConsole
 from twisted_chat.limits import LOBBY
-from twisted_chat.view import TerminalView
+from twisted_chat.terminal.view import TerminalView
 
 from .helpers import connectMember, makeAccounts, makeChat
 

@@ -1,11 +1,11 @@
 """
-Tests for L{twisted_chat.core.ChatServer}: rooms, members, nicks and fan-out,
+Tests for L{twisted_chat.chat.core.ChatServer}: rooms, members, nicks and fan-out,
 with recording participants and a fake clock.
 """
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.errors import (
+from twisted_chat.chat.errors import (
     InvalidNick,
     InvalidRoomName,
     NickInUse,
@@ -17,7 +17,7 @@ from twisted_chat.errors import (
     ReservedNick,
     TopicTooLong,
 )
-from twisted_chat.events import (
+from twisted_chat.chat.events import (
     CurrentRoom,
     Goodbye,
     HistoryEnd,

@@ -25,8 +25,8 @@ from twisted.internet.task import LoopingCall, deferLater
 from twisted.protocols.basic import LineOnlyReceiver
 from twisted.python.failure import Failure
 
-from twisted_chat import wire
-from twisted_chat.events import HistoryEnd, HistoryGap, RoomMessage
+from twisted_chat.chat.events import HistoryEnd, HistoryGap, RoomMessage
+from twisted_chat.wire import line as wire
 
 from .processes import WAIT, ProcessTestCase, freePort
 

@@ -9,11 +9,12 @@ import re
 from twisted.python.filepath import FilePath
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat import limits, wire
-from twisted_chat.commands import COMMANDS
-from twisted_chat.errors import ChatError, allErrorCodes
-from twisted_chat.names import RESERVED_NICKS
-from twisted_chat.service import SHUTDOWN_GRACE
+from twisted_chat import limits
+from twisted_chat.app.service import SHUTDOWN_GRACE
+from twisted_chat.chat.commands import COMMANDS
+from twisted_chat.chat.errors import ChatError, allErrorCodes
+from twisted_chat.chat.names import RESERVED_NICKS
+from twisted_chat.wire import line as wire
 
 REPOSITORY = FilePath(__file__).parent().parent()
 PROTOCOL = REPOSITORY.child("docs").child("PROTOCOL.md").getContent().decode()

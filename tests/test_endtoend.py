@@ -7,7 +7,7 @@ piped standard input, as a person would use them.
 import signal
 from pathlib import Path
 
-from twisted_chat.tlstrust import KNOWN_SERVERS, KnownServers
+from twisted_chat.client.tlstrust import KNOWN_SERVERS, KnownServers
 
 from .certificates import issue
 from .processes import ProcessTestCase, freePort

@@ -13,16 +13,16 @@ from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from twisted_chat import interpreter
-from twisted_chat.admission import Admission, AdmissionRules, Refusal
-from twisted_chat.guard import CLOSE_LINGER, ConnectionGuard, socketOf
+from twisted_chat.connection.admission import Admission, AdmissionRules, Refusal
+from twisted_chat.connection.guard import CLOSE_LINGER, ConnectionGuard, socketOf
+from twisted_chat.frontends.line import interpreter
+from twisted_chat.frontends.line.protocol import LineChatFactory, LineChatProtocol
 from twisted_chat.limits import (
     DEFAULT_RULES,
     SEND_BUFFER_BYTES,
     UNLIMITED,
     ConnectionRules,
 )
-from twisted_chat.lineserver import LineChatFactory, LineChatProtocol
 
 from .test_lineserver import Client, LineServerTestCase, TCPStringTransport
 

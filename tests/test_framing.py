@@ -1,12 +1,12 @@
 """
-Tests for L{twisted_chat.framing.LineFramer}: what a line is, and its bound.
+Tests for L{twisted_chat.wire.framing.LineFramer}: what a line is, and its bound.
 """
 
 from hypothesis import given
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.framing import LineFramer
+from twisted_chat.wire.framing import LineFramer
 
 
 class LineFramerTests(SynchronousTestCase):

@@ -1,5 +1,5 @@
 """
-Tests for durability and history in L{twisted_chat.core.ChatServer}: messages
+Tests for durability and history in L{twisted_chat.chat.core.ChatServer}: messages
 delivered only once committed, and joins, resumes and /history that neither
 skip nor repeat a message.
 
@@ -9,15 +9,15 @@ SQLite store's thread would.
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.commands import QuitCommand, Say
-from twisted_chat.core import ChatServer, Member
-from twisted_chat.errors import (
+from twisted_chat.chat.commands import QuitCommand, Say
+from twisted_chat.chat.core import ChatServer, Member
+from twisted_chat.chat.errors import (
     NickRegistered,
     NoSuchNick,
     StoreFailed,
     TooManyWaiting,
 )
-from twisted_chat.events import (
+from twisted_chat.chat.events import (
     AccountInfo,
     Event,
     Goodbye,
@@ -29,7 +29,7 @@ from twisted_chat.events import (
     RoomMessage,
     TopicChanged,
 )
-from twisted_chat.interpreter import CommandInterpreter
+from twisted_chat.frontends.line.interpreter import CommandInterpreter
 from twisted_chat.limits import LOBBY, RESUME_LIMIT
 from twisted_chat.store import StoredState, StoreError
 

@@ -1,12 +1,12 @@
 """
-Tests for L{twisted_chat.interpreter.CommandInterpreter}: what each command
+Tests for L{twisted_chat.frontends.line.interpreter.CommandInterpreter}: what each command
 does to the chat and what the member is told.
 """
 
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.commands import (
+from twisted_chat.chat.commands import (
     COMMANDS,
     Act,
     Help,
@@ -21,9 +21,9 @@ from twisted_chat.commands import (
     Topic,
     Who,
 )
-from twisted_chat.core import ChatServer, Member
-from twisted_chat.errors import UnknownCommand
-from twisted_chat.events import (
+from twisted_chat.chat.core import ChatServer, Member
+from twisted_chat.chat.errors import UnknownCommand
+from twisted_chat.chat.events import (
     CurrentRoom,
     ErrorReply,
     Goodbye,
@@ -38,7 +38,7 @@ from twisted_chat.events import (
     TopicInfo,
     Welcome,
 )
-from twisted_chat.interpreter import CommandInterpreter
+from twisted_chat.frontends.line.interpreter import CommandInterpreter
 from twisted_chat.limits import LOBBY
 
 from .helpers import RecordingParticipant, makeAccounts, makeChat

@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.ircserver}: the IRC listener over StringTransport,
+Tests for L{twisted_chat.frontends.irc.protocol}: the IRC listener over StringTransport,
 side by side with line-protocol members in the same rooms.
 """
 
@@ -11,14 +11,14 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.accounts import Accounts, PasswordHasher
-from twisted_chat.admission import Admission, AdmissionRules
-from twisted_chat.core import ChatServer
-from twisted_chat.ircrender import serverTime
-from twisted_chat.ircserver import IRCChatFactory, IRCChatProtocol
-from twisted_chat.ircwire import IRCMessage, parseMessage
+from twisted_chat.chat.accounts import Accounts, PasswordHasher
+from twisted_chat.chat.core import ChatServer
+from twisted_chat.connection.admission import Admission, AdmissionRules
+from twisted_chat.frontends.irc.protocol import IRCChatFactory, IRCChatProtocol
+from twisted_chat.frontends.irc.render import serverTime
+from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import DEFAULT_RULES, UNLIMITED, ConnectionRules
-from twisted_chat.lineserver import LineChatFactory
+from twisted_chat.wire.irc import IRCMessage, parseMessage
 
 from .helpers import FAST_ARGON2, HeldRunner, connectMember, makeAccounts, makeChat
 from .test_lineserver import Client as LineClient

@@ -14,10 +14,10 @@ from twisted.internet.error import ConnectionDone, ConnectionLost
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.ircserver import IRCChatFactory, IRCChatProtocol
-from twisted_chat.ircwire import MAX_MESSAGE_BYTES, MAX_TAGS_BYTES, parseMessage
+from twisted_chat.frontends.irc.protocol import IRCChatFactory, IRCChatProtocol
+from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import ConnectionRules
-from twisted_chat.lineserver import LineChatFactory
+from twisted_chat.wire.irc import MAX_MESSAGE_BYTES, MAX_TAGS_BYTES, parseMessage
 
 from .helpers import FailureLog, assertConsistent, makeAccounts, makeChat, splitAt
 from .test_lineserver import Client as LineClient

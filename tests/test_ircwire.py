@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.ircwire}: IRC lines in and out, as pure functions.
+Tests for L{twisted_chat.wire.irc}: IRC lines in and out, as pure functions.
 """
 
 import contextlib
@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.ircwire import (
+from twisted_chat.wire.irc import (
     MAX_MESSAGE_BYTES,
     IRCMessage,
     MalformedMessage,

@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.keyboard}: plain and line-editing keyboard bridges.
+Tests for L{twisted_chat.terminal.keyboard}: plain and line-editing keyboard bridges.
 
 The line editor is driven through C{insults}' server protocol, and what it
 draws is fed to C{insults}' client protocol and an in-memory terminal
@@ -17,7 +17,7 @@ from twisted.internet.interfaces import IHalfCloseableProtocol
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.keyboard import LineEditor, PlainKeyboard, RawMode, Terminal
+from twisted_chat.terminal.keyboard import LineEditor, PlainKeyboard, RawMode, Terminal
 
 UP = b"\x1b[A"
 DOWN = b"\x1b[B"

@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.lineserver}: the line protocol over StringTransport.
+Tests for L{twisted_chat.frontends.line.protocol}: the line protocol over StringTransport.
 """
 
 from collections.abc import Callable
@@ -15,13 +15,13 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
-from twisted_chat import wire
-from twisted_chat.accounts import Accounts, PasswordHasher
-from twisted_chat.batching import FLUSH_BATCH
-from twisted_chat.core import ChatServer
-from twisted_chat.events import Event
+from twisted_chat.chat.accounts import Accounts, PasswordHasher
+from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.events import Event
+from twisted_chat.connection.batching import FLUSH_BATCH
+from twisted_chat.frontends.line.protocol import LineChatFactory, LineChatProtocol
 from twisted_chat.limits import ARRIVAL_GRACE, MAX_LINE_LENGTH
-from twisted_chat.lineserver import LineChatFactory, LineChatProtocol
+from twisted_chat.wire import line as wire
 
 from .helpers import FAST_ARGON2, makeAccounts, makeChat
 
@@ -122,7 +122,7 @@ class ConnectionTests(LineServerTestCase):
     def test_greeting(self) -> None:
         """
         A new connection is told its guest nick, and joins the lobby once it
-        has had L{ARRIVAL_GRACE} to name its rooms (L{twisted_chat.arrival}).
+        has had L{ARRIVAL_GRACE} to name its rooms (L{twisted_chat.frontends.line.arrival}).
         """
         client = Client(self.factory, self.clock)
         self.assertEqual(

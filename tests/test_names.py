@@ -1,12 +1,12 @@
 """
-Tests for L{twisted_chat.names}: the rules every front end shares.
+Tests for L{twisted_chat.chat.names}: the rules every front end shares.
 """
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.errors import InvalidNick, InvalidRoomName, ReservedNick
+from twisted_chat.chat.errors import InvalidNick, InvalidRoomName, ReservedNick
+from twisted_chat.chat.names import RESERVED_NICKS, checkNick, checkRoomName, fold
 from twisted_chat.limits import NICK_MAX_LENGTH, ROOM_NAME_MAX_LENGTH
-from twisted_chat.names import RESERVED_NICKS, checkNick, checkRoomName, fold
 
 
 class NickRulesTests(SynchronousTestCase):

@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.safetext.safe}: nothing from the network may
+Tests for L{twisted_chat.terminal.safetext.safe}: nothing from the network may
 control the terminal.
 """
 
@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.safetext import safe
+from twisted_chat.terminal.safetext import safe
 
 BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 

@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.script}: the twisted-chat command's options.
+Tests for L{twisted_chat.client.script}: the twisted-chat command's options.
 
 Running it for real is in L{tests.test_endtoend}.
 """
@@ -14,9 +14,8 @@ from twisted.python.filepath import FilePath
 from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat import script
-from twisted_chat.limits import DEFAULT_PORT
-from twisted_chat.script import (
+from twisted_chat.client import script
+from twisted_chat.client.script import (
     CONNECT_TIMEOUT,
     PASSWORD_VARIABLE,
     ClientOptions,
@@ -25,13 +24,14 @@ from twisted_chat.script import (
     main,
     unreachable,
 )
-from twisted_chat.session import (
+from twisted_chat.client.session import (
     ClosedUnwelcomed,
     LoginRefused,
     NotChat,
     NotSecure,
     NoWelcome,
 )
+from twisted_chat.limits import DEFAULT_PORT
 
 
 def parse(*argv: str) -> ClientOptions:

@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.session.ClientSession}: what the client remembers
+Tests for L{twisted_chat.client.session.ClientSession}: what the client remembers
 across connections and sends when it reconnects, and what it shows.
 """
 
@@ -9,7 +9,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.events import (
+from twisted_chat.chat.events import (
     AccountInfo,
     CurrentRoom,
     ErrorReply,
@@ -21,8 +21,8 @@ from twisted_chat.events import (
     RoomMessage,
     Welcome,
 )
-from twisted_chat.script import CONNECT_TIMEOUT
-from twisted_chat.session import (
+from twisted_chat.client.script import CONNECT_TIMEOUT
+from twisted_chat.client.session import (
     MORE_USAGE,
     ClientSession,
     ClosedUnwelcomed,
@@ -31,7 +31,7 @@ from twisted_chat.session import (
     NotSecure,
     NoWelcome,
 )
-from twisted_chat.view import TerminalView
+from twisted_chat.terminal.view import TerminalView
 
 T = 1_764_094_803_456
 

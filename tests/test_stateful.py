@@ -17,8 +17,8 @@ from twisted.internet.error import ConnectionLost
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
+from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import ConnectionRules
-from twisted_chat.lineserver import LineChatFactory
 
 from .helpers import FailureLog, assertConsistent, makeAccounts, makeChat, splitAt
 from .test_lineserver import Client

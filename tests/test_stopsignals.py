@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.stopsignals}: stopping on a signal without logging
+Tests for L{twisted_chat.app.stopsignals}: stopping on a signal without logging
 inside the signal handler.
 """
 
@@ -10,7 +10,7 @@ from twisted.internet.error import ReactorNotRunning
 from twisted.logger import LogEvent, formatEvent, globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.stopsignals import installStopHandlers
+from twisted_chat.app.stopsignals import installStopHandlers
 
 
 class StoppableReactor:

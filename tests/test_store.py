@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 from twisted.python.filepath import FilePath
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 
-from twisted_chat.events import PrivateMessage, RoomMessage, TopicInfo
+from twisted_chat.chat.events import PrivateMessage, RoomMessage, TopicInfo
 from twisted_chat.store import AccountRecord, IChatStore, OutOfSequence, StoreError
 from twisted_chat.store.failures import FailureReporter
 from twisted_chat.store.memory import MemoryStore

@@ -1,6 +1,6 @@
 """
-Tests for the twistd plugin: L{twisted_chat.tap} options and service, the
-stopping of L{twisted_chat.service.ChatService}, and plugin discovery.
+Tests for the twistd plugin: L{twisted_chat.app.tap} options and service, the
+stopping of L{twisted_chat.app.service.ChatService}, and plugin discovery.
 """
 
 import os
@@ -17,17 +17,8 @@ from twisted.python.usage import UsageError
 from twisted.scripts.twistd import ServerOptions
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 
-from twisted_chat import tap
-from twisted_chat.core import ChatServer
-from twisted_chat.events import Goodbye, RoomMessage
-from twisted_chat.limits import (
-    DEFAULT_LISTEN,
-    DEFAULT_RULES,
-    MAX_LINE_LENGTH,
-    UNLIMITED,
-)
-from twisted_chat.lineserver import LineChatFactory
-from twisted_chat.service import (
+from twisted_chat.app import tap
+from twisted_chat.app.service import (
     RETENTION_INTERVAL,
     SHUTDOWN_GRACE,
     SHUTDOWN_REASON,
@@ -35,6 +26,15 @@ from twisted_chat.service import (
     ChatService,
     RetentionService,
     StartFailed,
+)
+from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.events import Goodbye, RoomMessage
+from twisted_chat.frontends.line.protocol import LineChatFactory
+from twisted_chat.limits import (
+    DEFAULT_LISTEN,
+    DEFAULT_RULES,
+    MAX_LINE_LENGTH,
+    UNLIMITED,
 )
 from twisted_chat.store import StoreError
 from twisted_chat.store.memory import MemoryStore

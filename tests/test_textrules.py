@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.textrules}: which characters chat text may hold,
+Tests for L{twisted_chat.chat.textrules}: which characters chat text may hold,
 and that the rule holds from both listeners, for every kind of text.
 """
 
@@ -7,13 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.errors import ForbiddenCharacter
-from twisted_chat.events import RoomMessage, TopicInfo
-from twisted_chat.limits import UNLIMITED
-from twisted_chat.lineserver import LineChatFactory
-from twisted_chat.store import StoredRoom, StoredState
-from twisted_chat.store.memory import MemoryStore
-from twisted_chat.textrules import (
+from twisted_chat.chat.errors import ForbiddenCharacter
+from twisted_chat.chat.events import RoomMessage, TopicInfo
+from twisted_chat.chat.textrules import (
     ALLOWED_CONTROLS,
     REPLACEMENT,
     checkText,
@@ -21,6 +17,10 @@ from twisted_chat.textrules import (
     describe,
     forbiddenCharacter,
 )
+from twisted_chat.frontends.line.protocol import LineChatFactory
+from twisted_chat.limits import UNLIMITED
+from twisted_chat.store import StoredRoom, StoredState
+from twisted_chat.store.memory import MemoryStore
 
 from .helpers import connectMember, makeChat
 from .test_ircserver import IRCClient, IRCTestCase

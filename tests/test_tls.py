@@ -31,10 +31,9 @@ from twisted.protocols.policies import WrappingFactory
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 from zope.interface import implementer
 
-from twisted_chat.core import ChatServer
-from twisted_chat.events import Joined
-from twisted_chat.lineserver import LineChatFactory
-from twisted_chat.tlstrust import (
+from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.events import Joined
+from twisted_chat.client.tlstrust import (
     REFUSED,
     KnownServers,
     PinnedCertificate,
@@ -44,6 +43,7 @@ from twisted_chat.tlstrust import (
     refusal,
     shakeHands,
 )
+from twisted_chat.frontends.line.protocol import LineChatFactory
 
 from .certificates import Issued, issue
 from .helpers import connectMember, makeAccounts

@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.view}: how each event looks to a person.
+Tests for L{twisted_chat.terminal.view}: how each event looks to a person.
 """
 
 from datetime import UTC
@@ -7,7 +7,7 @@ from datetime import UTC
 from colorama import Fore, Style
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.events import (
+from twisted_chat.chat.events import (
     AccountInfo,
     CurrentRoom,
     ErrorReply,
@@ -29,7 +29,7 @@ from twisted_chat.events import (
     TopicInfo,
     Welcome,
 )
-from twisted_chat.view import (
+from twisted_chat.terminal.view import (
     ERROR_STYLE,
     NICK_COLORS,
     OPERATOR_STYLE,

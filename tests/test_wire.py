@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.wire}: parsing typed lines, and the server line
+Tests for L{twisted_chat.wire.line}: parsing typed lines, and the server line
 format in both directions.
 """
 
@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat import events, wire
-from twisted_chat.commands import (
+from twisted_chat.chat import events
+from twisted_chat.chat.commands import (
     COMMANDS,
     Act,
     Help,
@@ -27,13 +27,14 @@ from twisted_chat.commands import (
     Topic,
     Who,
 )
-from twisted_chat.errors import (
+from twisted_chat.chat.errors import (
     BadArguments,
     ChatError,
     ForbiddenCharacter,
     InvalidEncoding,
     UnknownCommand,
 )
+from twisted_chat.wire import line as wire
 
 
 class ParseCommandTests(SynchronousTestCase):
@@ -156,7 +157,7 @@ class EncodeInputTests(SynchronousTestCase):
 
 
 def allEventTypes() -> set[type[events.Event]]:
-    """Every concrete event class of L{twisted_chat.events}."""
+    """Every concrete event class of L{twisted_chat.chat.events}."""
     return {
         value
         for value in vars(events).values()

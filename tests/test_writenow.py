@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.writenow}: sending at once over a real socket pair,
+Tests for L{twisted_chat.connection.writenow}: sending at once over a real socket pair,
 and falling back to C{transport.write} whenever that could reorder bytes.
 """
 
@@ -11,7 +11,7 @@ from twisted.internet.protocol import Protocol
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 
-from twisted_chat.writenow import writeNow
+from twisted_chat.connection.writenow import writeNow
 
 
 class Collector(Protocol):

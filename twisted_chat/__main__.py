@@ -1,6 +1,6 @@
 """C{python -m twisted_chat} runs the terminal client."""
 
-from .script import run
+from twisted_chat.client.script import run
 
 if __name__ == "__main__":
     run()

@@ -48,7 +48,7 @@ ARRIVAL_GRACE: Final = 0.5
 """
 Seconds a new line-protocol connection has, after its welcome (or its
 login, where login is required), to take its nick and name its rooms
-before it is put in the lobby (see L{twisted_chat.arrival}).
+before it is put in the lobby (see L{twisted_chat.frontends.line.arrival}).
 """
 
 ROOM_HISTORY_CAP: Final = 0
@@ -84,7 +84,7 @@ PASSWORD_MIN_LENGTH: Final = 8
 PASSWORD_MAX_LENGTH: Final = 128
 """Password lengths, in characters; a password has no spaces."""
 
-# Logins (see L{twisted_chat.loginthrottle.LoginThrottle} for why they are so).
+# Logins (see L{twisted_chat.chat.loginthrottle.LoginThrottle} for why they are so).
 
 LOGIN_FAILURE_WINDOW: Final = 15 * 60.0
 """Seconds a login attempt is remembered by the throttle."""

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from twisted.internet.defer import Deferred
 from zope.interface import Interface
 
-from ..events import PrivateMessage, RoomMessage, TopicInfo
+from twisted_chat.chat.events import PrivateMessage, RoomMessage, TopicInfo
 
 
 class StoreError(Exception):

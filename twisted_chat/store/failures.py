@@ -15,7 +15,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from . import OutOfSequence
+from twisted_chat.store import OutOfSequence
 
 REPORT_INTERVAL: Final = 60.0
 """Seconds between two lines counting the failures of a store in trouble."""

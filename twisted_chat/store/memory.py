@@ -12,9 +12,9 @@ from dataclasses import replace
 from twisted.internet.defer import Deferred, fail, succeed
 from zope.interface import implementer
 
-from ..events import PrivateMessage, RoomMessage, TopicInfo
-from ..names import fold
-from . import AccountRecord, IChatStore, OutOfSequence, StoredState
+from twisted_chat.chat.events import PrivateMessage, RoomMessage, TopicInfo
+from twisted_chat.chat.names import fold
+from twisted_chat.store import AccountRecord, IChatStore, OutOfSequence, StoredState
 
 DEFAULT_MEMORY_CAP = 10_000
 """Messages kept per room when no cap is given, so memory stays bounded."""

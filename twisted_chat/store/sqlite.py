@@ -28,9 +28,9 @@ from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 from zope.interface import implementer
 
-from ..events import PrivateMessage, RoomMessage, TopicInfo
-from ..names import fold
-from . import (
+from twisted_chat.chat.events import PrivateMessage, RoomMessage, TopicInfo
+from twisted_chat.chat.names import fold
+from twisted_chat.store import (
     AccountRecord,
     IChatStore,
     OutOfSequence,
@@ -38,8 +38,8 @@ from . import (
     StoredState,
     StoreError,
 )
-from .failures import FailureReporter
-from .schema import NotOurDatabase, SchemaTooNew, checkOurs, migrate
+from twisted_chat.store.failures import FailureReporter
+from twisted_chat.store.schema import NotOurDatabase, SchemaTooNew, checkOurs, migrate
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any] | RoomMessage

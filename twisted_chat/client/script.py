@@ -1,0 +1,413 @@
+"""
+The C{twisted-chat} command: the terminal client.
+
+L{main} runs under C{task.react}: a C{ClientService} keeps a
+L{twisted_chat.client.protocol.ChatClientProtocol} connected through a client factory
+and an endpoint, reconnecting with backoff after an outage; the keyboard is
+bridged in with L{twisted_chat.terminal.keyboard.openTerminal}; a
+L{twisted_chat.client.session.ClientSession} carries the person's state across
+connections.  It ends when the person leaves or the server removes them (exit
+status 0), or when the server cannot be reached or talked to (one line on
+standard error, exit status 1): nothing answers at the address, the TLS
+handshake fails (at first or on a reconnection), what answers does not
+greet the client with the chat protocol's C{WELCOME} in time, or it refuses
+the login asked for (after three tries when the password was typed).
+"""
+
+import getpass
+import math
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+from twisted.application.internet import ClientService, backoffPolicy
+from twisted.internet import task
+from twisted.internet.endpoints import HostnameEndpoint, wrapClientTLS
+from twisted.internet.error import ConnectError, DNSLookupError
+from twisted.internet.error import TimeoutError as ConnectTimedOut
+from twisted.internet.interfaces import IStreamClientEndpoint
+from twisted.internet.task import deferLater
+from twisted.logger import (
+    FilteringLogObserver,
+    LogLevel,
+    LogLevelFilterPredicate,
+    globalLogBeginner,
+    textFileLogObserver,
+)
+from twisted.python import usage
+
+from twisted_chat import __version__
+from twisted_chat.chat.errors import ChatError
+from twisted_chat.chat.names import checkNick, checkRoomName, fold
+from twisted_chat.client.protocol import ChatClientFactory
+from twisted_chat.client.session import (
+    ClientSession,
+    ClosedUnwelcomed,
+    ConnectFailure,
+    LoginRefused,
+    NotChat,
+    NotSecure,
+    NoWelcome,
+)
+from twisted_chat.client.tlstrust import (
+    REFUSED,
+    KnownServers,
+    PinnedCertificate,
+    TrustFailure,
+    changedMessage,
+    chooseTrust,
+    knownServersPath,
+)
+from twisted_chat.limits import CLIENT_MAX_LINE_LENGTH, DEFAULT_PORT
+from twisted_chat.terminal.keyboard import isInteractive, openTerminal
+from twisted_chat.terminal.safetext import safe
+from twisted_chat.terminal.view import TerminalView, wantsColor
+
+COLOR_CHOICES = ("auto", "always", "never")
+
+PASSWORD_VARIABLE = "TWISTED_CHAT_PASSWORD"
+"""The environment variable a password may come from."""
+
+RECONNECT_FIRST_DELAY = 0.5
+RECONNECT_MAX_DELAY = 30.0
+"""Seconds before the first reconnection attempt, and at most between two."""
+
+CONNECT_TIMEOUT = 15.0
+"""
+Seconds a server has to accept a connection, and then to greet it
+(C{--connect-timeout}).  A chat server greets at once, or a round trip or
+two after a TLS handshake, so this leaves room for a slow link or a busy
+server while a TLS port or another service, silently waiting for the
+client to speak first, is named well before a person gives up waiting.
+"""
+
+NOT_PLAIN_HINT = " (is it a TLS port? try --tls)"
+"""
+Said when a plain connection is closed, or left waiting, before a welcome:
+what a TLS port does to a client that does not start a handshake.
+"""
+
+SAMPLE_LENGTH = 60
+"""Bytes of what a server that is not a chat server sent, shown to say so."""
+
+
+class ClientOptions(usage.Options):
+    synopsis = (
+        "Usage: twisted-chat [--host H] [--port P] [--nick N] [--room R[,R...]]..."
+        " [--login [--password-file F]] [--tls [--ca FILE]]"
+        " [--color auto|always|never] [--connect-timeout S]"
+    )
+    longdesc = (
+        "Chat on a twisted_chat server. Type a line to say it in your current"
+        " room, /help for the commands, and bye (or Ctrl-D) to leave."
+    )
+    optParameters = [
+        ["host", "H", "localhost", "The server's host name or address."],
+        ["port", "p", DEFAULT_PORT, "The server's port.", int],
+        ["nick", "n", None, "The nick to take once connected."],
+        ["color", None, "auto", "Colour the output: auto, always or never."],
+        [
+            "connect-timeout",
+            None,
+            CONNECT_TIMEOUT,
+            "Seconds the server has to accept the connection, and then to greet"
+            " it; past either, the client gives up.",
+            float,
+        ],
+        [
+            "password-file",
+            None,
+            None,
+            "Log in as --nick with the password on this file's first line.",
+        ],
+        [
+            "ca",
+            None,
+            None,
+            "With --tls: trust the server only if this PEM authority signed its"
+            " certificate.",
+        ],
+    ]
+    optFlags = [
+        [
+            "tls",
+            None,
+            "Connect with TLS; the server's certificate is checked against the"
+            " system's authorities (or --ca), else trusted on first use and pinned.",
+        ],
+        [
+            "login",
+            None,
+            "Log in as --nick; the password comes from --password-file,"
+            f" ${PASSWORD_VARIABLE}, or a prompt.",
+        ],
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self["rooms"] = []
+
+    def opt_room(self, rooms: str) -> None:
+        """
+        Join these rooms (a comma list; repeatable) instead of the lobby.
+        """
+        for room in rooms.split(","):
+            name = room.strip()
+            if name and not name.startswith("#"):
+                name = "#" + name
+            try:
+                checkRoomName(name)
+            except ChatError as error:
+                raise usage.UsageError(
+                    f"--room {safe(room)}: {error.message}"
+                ) from None
+            if fold(name) not in map(fold, self["rooms"]):
+                self["rooms"].append(name)
+
+    opt_r = opt_room
+
+    def opt_version(self) -> None:
+        """Show the version and exit."""
+        print(f"twisted-chat {__version__}")
+        raise SystemExit(0)
+
+    def postOptions(self) -> None:
+        if self["ca"] and not self["tls"]:
+            raise usage.UsageError("--ca needs --tls")
+        if not 0 < self["port"] < 65536:
+            raise usage.UsageError(f"--port must be 1 to 65535, not {self['port']}")
+        if not 0 < self["connect-timeout"] < math.inf:
+            raise usage.UsageError(
+                "--connect-timeout must be a number of seconds more than 0,"
+                f" not {self['connect-timeout']:g}"
+            )
+        if self["color"] not in COLOR_CHOICES:
+            raise usage.UsageError(
+                f"--color must be one of {', '.join(COLOR_CHOICES)}, not {self['color']}"
+            )
+        if self["nick"] is not None:
+            # The server's rules, checked before connecting: a nick it would
+            # refuse would leave the person a guest.
+            try:
+                checkNick(self["nick"])
+            except ChatError as error:
+                raise usage.UsageError(
+                    f"--nick {safe(self['nick'])}: {error.message}"
+                ) from None
+
+
+async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> None:
+    """
+    Run one chat session, as C{twisted-chat ARGV} does.
+
+    @raise SystemExit: with status 2 for bad options or no password, 1 when
+        the server cannot be reached or talked to, or refuses the login.
+    """
+    options = ClientOptions()
+    try:
+        options.parseOptions(argv)
+        password = findPassword(options, os.environ)
+    except usage.UsageError as error:
+        stderr.write(f"twisted-chat: {error}\nTry twisted-chat --help.\n")
+        raise SystemExit(2) from None
+    host, port = options["host"], options["port"]
+    server = f"{host}:{port}"
+    timeout = options["connect-timeout"]
+    endpoint: IStreamClientEndpoint = HostnameEndpoint(
+        reactor, host, port, timeout=timeout
+    )
+    pinned: PinnedCertificate | None = None
+    if options["tls"]:
+        try:
+            creator = await chooseTrust(
+                reactor,
+                host,
+                port,
+                caFile=options["ca"],
+                known=KnownServers(knownServersPath(os.environ)),
+                ask=askYesOrNo if isInteractive() else None,
+                timeout=timeout,
+            )
+        except (ConnectError, DNSLookupError) as error:
+            stderr.write(f"twisted-chat: {unreachable(server, error, timeout)}\n")
+            raise SystemExit(1) from None
+        except TrustFailure as error:
+            stderr.write(f"twisted-chat: {error}\n")
+            raise SystemExit(1) from None
+        except (*REFUSED, OSError) as error:
+            stderr.write(f"twisted-chat: TLS with {server} failed: {error}\n")
+            raise SystemExit(1) from None
+        if isinstance(creator, PinnedCertificate):
+            pinned = creator
+        endpoint = wrapClientTLS(creator, endpoint)
+    view = TerminalView(
+        lambda line: None,
+        color=wantsColor(options["color"], isTerminal=os.isatty(1), environ=os.environ),
+    )
+    session = ClientSession(
+        view,
+        reactor,
+        welcomeTimeout=timeout,
+        nick=options["nick"],
+        rooms=options["rooms"],
+        password=password,
+    )
+    terminal = openTerminal(
+        reactor,
+        session.lineTyped,
+        session.inputEnded,
+        interactive=isInteractive(),
+        prompt=view.prompt,
+    )
+    if (
+        password is not None
+        and isInteractive()
+        and not (options["password-file"] or os.environ.get(PASSWORD_VARIABLE))
+    ):
+        # The password was typed: a wrong one may be typed again.
+        session.askPassword = terminal.askSecret
+    # Typed lines wait in the pipe or terminal until a server has greeted us.
+    terminal.pauseReading()
+    view.output = terminal.show
+    view.onPromptChange = terminal.setPrompt
+    view.columns = terminal.columns
+    connections = ClientService(
+        endpoint,
+        ChatClientFactory(session),
+        retryPolicy=backoffPolicy(RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY),
+        clock=reactor,
+    )
+    connections.startService()
+    failure: str | None = None
+    try:
+        await connections.whenConnected(failAfterFailures=1)
+        if await session.welcomed:
+            terminal.resumeReading()
+        await session.finished
+    except (ConnectError, DNSLookupError) as error:
+        failure = unreachable(server, error, timeout)
+    except ConnectFailure as error:
+        if pinned is not None and pinned.changed is not None:
+            # The certificate changed between two connections.
+            failure = changedMessage(server, pinned.pin, pinned.changed, known())
+        else:
+            failure = explain(error, server, tls=options["tls"], caFile=options["ca"])
+    finally:
+        # We may be inside the connection service's own state change (a
+        # failed attempt, a closed connection): stop it from a fresh turn.
+        await deferLater(reactor, 0, lambda: None)
+        await connections.stopService()
+        await terminal.close()
+    if failure is not None:
+        stderr.write(f"twisted-chat: {failure}\n")
+        raise SystemExit(1)
+
+
+def unreachable(server: str, error: Exception, timeout: float) -> str:
+    """Say why nothing could be connected to at C{server}."""
+    if isinstance(error, ConnectTimedOut):
+        return f"cannot connect to {server}: no answer within {timeout:g} s"
+    return f"cannot connect to {server}: {error}"
+
+
+def explain(
+    failure: ConnectFailure, server: str, *, tls: bool, caFile: str | None
+) -> str:
+    """
+    Say in one line why the server at C{server} cannot be talked to, with
+    what the person might try.
+    """
+    hint = "" if tls else NOT_PLAIN_HINT
+    match failure:
+        case LoginRefused(nick=nick, text=text):
+            return f"login as {nick} failed: {safe(text)}"
+        case NotSecure(what=what):
+            authority = f" with --ca {caFile}" if caFile else ""
+            return f"cannot connect securely to {server}{authority}: {what}"
+        case NotChat(sample=None):
+            return (
+                f"{server} does not speak the twisted_chat protocol: it sent a line"
+                f" over {CLIENT_MAX_LINE_LENGTH} bytes"
+            )
+        case NotChat(sample=bytes() as sample):
+            shown = safe(sample[:SAMPLE_LENGTH].decode("utf-8", errors="replace"))
+            more = "..." if len(sample) > SAMPLE_LENGTH else ""
+            return (
+                f"{server} does not speak the twisted_chat protocol: it sent"
+                f' "{shown}{more}"'
+            )
+        case NoWelcome(seconds=seconds):
+            return f"no twisted_chat welcome from {server} within {seconds:g} s{hint}"
+        case ClosedUnwelcomed(reason="closed"):
+            return (
+                f"{server} closed the connection before the twisted_chat welcome{hint}"
+            )
+        case ClosedUnwelcomed(reason=reason):
+            return (
+                f"the connection to {server} ended before the twisted_chat welcome"
+                f" ({reason}){hint}"
+            )
+    return f"cannot talk to {server}: {failure}"
+
+
+def askYesOrNo(question: str) -> bool:
+    """Ask the person on the terminal; only a yes is a yes."""
+    try:
+        answer = input(question)
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def known() -> KnownServers:
+    return KnownServers(knownServersPath(os.environ))
+
+
+def findPassword(options: ClientOptions, environ: Mapping[str, str]) -> str | None:
+    """
+    Return the password to log in with, if the person wants to log in:
+    from C{--password-file}, else C{TWISTED_CHAT_PASSWORD}, else a prompt
+    with echo off (C{--login} on a terminal).  Never from an argument.
+
+    @raise usage.UsageError: if a login is wanted and no password can be had.
+    """
+    if options["password-file"]:
+        try:
+            with open(options["password-file"], encoding="utf-8") as passwordFile:
+                password = passwordFile.readline().rstrip("\r\n")
+        except OSError as error:
+            raise usage.UsageError(
+                f"cannot read --password-file: {error.strerror}"
+            ) from None
+    elif environ.get(PASSWORD_VARIABLE):
+        password = environ[PASSWORD_VARIABLE]
+    elif options["login"]:
+        if not sys.stdin.isatty():
+            raise usage.UsageError(
+                f"--login needs a terminal to ask for the password, --password-file,"
+                f" or {PASSWORD_VARIABLE}"
+            )
+        password = getpass.getpass(f"Password for {options['nick']}: ")
+    else:
+        return None
+    if not options["nick"]:
+        raise usage.UsageError("logging in needs --nick")
+    return password
+
+
+def run() -> None:
+    """
+    The console-script entry point.
+    """
+    # Only what would otherwise vanish (an unexpected traceback) reaches stderr.
+    globalLogBeginner.beginLoggingTo(
+        [
+            FilteringLogObserver(
+                textFileLogObserver(sys.stderr),
+                [LogLevelFilterPredicate(defaultLogLevel=LogLevel.error)],
+            )
+        ],
+        redirectStandardIO=False,
+    )
+    task.react(main, [sys.argv[1:]])

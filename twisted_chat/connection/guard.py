@@ -1,0 +1,449 @@
+"""
+The limits one client connection is held to, whatever protocol it speaks.
+
+A protocol adapter frames lines and carries them out; a L{ConnectionGuard}
+decides when: no faster than the flood rate (reading stops meanwhile, so
+excess lines wait in the socket, not in memory), not while a login is in
+progress, and not at all past the bound on waiting input.  It pings a
+silent client and drops one that stays silent, drops one that does not log
+in in time or does not finish its TLS handshake, and, as the transport's
+streaming producer, holds what a client that does not read is sent in a
+L{twisted_chat.connection.backlog.Backlog}, dropping it if it stays behind.
+
+It knows nothing of the chat or the wire: the adapter is a L{Guarded}.
+"""
+
+import socket
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Final, Protocol, cast
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import (
+    IConsumer,
+    IDelayedCall,
+    INegotiated,
+    IPushProducer,
+    IReactorTime,
+    ITCPTransport,
+    ITransport,
+)
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from twisted_chat.connection.backlog import Backlog
+from twisted_chat.connection.throttle import TokenBucket
+from twisted_chat.limits import FLOOD_ARRIVAL_SECONDS, ConnectionRules
+
+
+class Guarded(Protocol):
+    """What a guard needs of the protocol adapter it guards."""
+
+    @property
+    def name(self) -> str:
+        """How the client is named in the log."""
+
+    @property
+    def present(self) -> bool:
+        """Whether the client is still in the chat."""
+
+    @property
+    def loggedIn(self) -> bool:
+        """Whether the client has logged in to an account."""
+
+    def carryOut(self, line: bytes | None) -> Deferred[None] | None:
+        """
+        Carry out one line (L{None}: one that was too long); return a
+        Deferred if the lines after it must wait for it.
+        """
+
+    def ping(self, token: str) -> None:
+        """Ask a silent client whether it is there."""
+
+    def tell(self, text: str) -> None:
+        """Tell the client something from the server."""
+
+    def drop(self, reason: str, kind: str) -> None:
+        """Take the client out of the chat (the guard then closes it)."""
+
+    def write(self, data: bytes) -> None:
+        """Write to the client now."""
+
+
+def socketOf(transport: object) -> socket.socket | None:
+    """
+    The socket under C{transport}, through any wrapping (TLS), or L{None}.
+    """
+    while transport is not None:
+        getHandle = getattr(transport, "getHandle", None)
+        handle = getHandle() if getHandle is not None else None
+        if isinstance(handle, socket.socket):
+            return handle
+        transport = getattr(transport, "transport", None)
+    return None
+
+
+CLOSE_LINGER: Final = 2.0
+"""
+Seconds a closed TCP connection waits for its client to close its side
+before it is ended for both (see L{ConnectionGuard.closeTransport}).
+"""
+
+_WAITING: Final = "command"
+"""Why reading is paused while a line that must finish first (a login) runs."""
+
+
+@implementer(IPushProducer)
+class ConnectionGuard:
+    """
+    One connection's limits: flood control, waiting input, silence, login
+    and handshake time, and the send queue.
+
+    @ivar rules: the limits.
+    @ivar aborting: whether the connection must be aborted rather than
+        closed: its client is not reading, or not there.
+    """
+
+    log = Logger()
+
+    def __init__(
+        self,
+        guarded: Guarded,
+        transport: ITransport,
+        rules: ConnectionRules,
+        clock: IReactorTime,
+    ) -> None:
+        self.rules = rules
+        self.aborting = False
+        self._guarded = guarded
+        self._transport = transport
+        self._clock = clock
+        self._lines: deque[bytes | None] = deque()
+        self._pausedFor: set[str] = set()
+        self._timers: dict[str, IDelayedCall] = {}
+        self._backlog: Backlog | None = None
+        self._toldSlowed = False
+        self._lastHeard = clock.seconds()
+        self._unfinished = "Not logged in"
+        self._bucket = (
+            TokenBucket(
+                rules.floodBurst,
+                rules.floodRate,
+                clock,
+                arrival=rules.floodArrivalBurst,
+                arrivalSeconds=FLOOD_ARRIVAL_SECONDS,
+            )
+            if rules.floodRate > 0
+            else None
+        )
+
+    # Life
+
+    def configureTransport(self) -> None:
+        """
+        Set up a TCP connection for chat: no Nagle delay (lines are small
+        and wanted now), keepalive (to find half-open peers), and a bounded
+        kernel send buffer, so that a client that does not read is held to
+        the send queue after a known amount, not after the several MiB the
+        kernel would otherwise let one socket take.
+        """
+        transport = self._transport
+        if not ITCPTransport.providedBy(transport):
+            return
+        transport.setTcpNoDelay(True)
+        transport.setTcpKeepAlive(True)
+        if self.rules.sendBufferBytes > 0:
+            handle = socketOf(transport)
+            if handle is not None:
+                handle.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_SNDBUF, self.rules.sendBufferBytes
+                )
+
+    def expectHandshake(self) -> None:
+        """A TLS handshake comes first; drop the connection if it never does."""
+        if self.rules.handshakeTimeout > 0:
+            self._startTimer(
+                "handshake", self.rules.handshakeTimeout, self._noHandshake
+            )
+
+    def start(self, *, requireLogin: bool, unfinished: str = "Not logged in") -> None:
+        """
+        The client has joined the chat: start its clocks and send queue.
+
+        @param unfinished: what a client that must log in (or register, as
+            IRC calls it) and does not is told it failed to do.
+        """
+        self._cancel("handshake")
+        self._unfinished = unfinished
+        rules = self.rules
+        if rules.sendQueueBytes > 0:
+            cast(IConsumer, self._transport).registerProducer(self, True)
+        self._lastHeard = self._clock.seconds()
+        if rules.pingAfter > 0:
+            self._startTimer("idle", rules.pingAfter, self._checkIdle)
+        if requireLogin and rules.loginTimeout > 0:
+            self._startTimer("login", rules.loginTimeout, self._checkLoggedIn)
+
+    def stop(self) -> None:
+        """The connection is gone: stop every clock, forget waiting input."""
+        for timer in self._timers.values():
+            if timer.active():
+                timer.cancel()
+        self._timers.clear()
+        self._lines.clear()
+
+    def closeTransport(self) -> None:
+        """
+        Close the connection: abort it if its client is not reading (a
+        graceful close would wait for it forever), else close it cleanly.
+        Nothing more is carried out from then on.
+
+        A plain TCP connection is closed the way web servers do it: the
+        server's side first, once everything written has gone (the client
+        reads the goodbye, then the end), then the whole connection once
+        the client has closed its side too, or after L{CLOSE_LINGER}
+        seconds.  That last step tells a client that only watches its
+        keyboard (C{nc}) that the connection is gone, so it exits instead
+        of waiting for one more line typed in vain.
+        """
+        self.stop()
+        transport = self._transport
+        if self.aborting or self._backlog is not None:
+            transport.abortConnection()  # type: ignore[attr-defined]
+            return
+        if self.rules.sendQueueBytes > 0:
+            cast(IConsumer, transport).unregisterProducer()
+        if (
+            ITCPTransport.providedBy(transport)
+            and not INegotiated.providedBy(transport)
+            # Not one already gone (a quit as the connection is lost):
+            # half-closing that would ask the reactor to watch no socket.
+            and getattr(transport, "connected", False)
+            and not getattr(transport, "disconnecting", True)
+        ):
+            transport.loseWriteConnection()
+            self._startTimer(
+                "linger",
+                CLOSE_LINGER,
+                transport.abortConnection,
+            )
+        else:
+            transport.loseConnection()
+
+    # Input
+
+    def received(self, lines: list[bytes | None]) -> None:
+        """
+        Lines have arrived (L{None} for one too long): carry out as many as
+        the rules allow now, and the rest later.
+
+        Only a whole line shows the client is there: bytes of a line never
+        finished (one a minute, say) would otherwise keep a connection alive
+        for ever without it ever saying anything.
+        """
+        if not lines:
+            return
+        self._lastHeard = self._clock.seconds()
+        self._lines.extend(lines)
+        self._carryOut()
+        if self._lines:
+            self._checkWaitingInput()
+
+    def _carryOut(self) -> None:
+        """
+        Carry out the lines received so far, in order, as fast as the flood
+        rate allows, stopping while one that changes who the client is (a
+        login) is in progress.
+        """
+        lines, bucket, guarded = self._lines, self._bucket, self._guarded
+        while lines and _WAITING not in self._pausedFor:
+            if not guarded.present:
+                # Lines after a quit are not carried out.
+                lines.clear()
+                return
+            if bucket is not None and not bucket.take():
+                self._slowDown(bucket.delay())
+                return
+            waitFor = guarded.carryOut(lines.popleft())
+            if waitFor is not None and not waitFor.called:
+                self._waitFor(waitFor)
+
+    def charge(self, lines: float) -> None:
+        """
+        Count the line being carried out as C{lines} more: it asks for as
+        much as that many lines would (one IRC message to several targets),
+        and the lines after it wait until the flood rate has paid for it; or,
+        with a negative C{lines}, as less than a whole line (a query that
+        costs the server little).
+        """
+        if self._bucket is not None:
+            self._bucket.charge(lines)
+
+    def _slowDown(self, delay: float) -> None:
+        """Stop reading until the flood rate allows the next line; say so once."""
+        if "flood" in self._timers:
+            return
+        self._pauseReading("flood")
+        self._startTimer("flood", delay, self._speedUp)
+        if not self._toldSlowed:
+            self._toldSlowed = True
+            self._guarded.tell(
+                f"You are sending lines faster than {self.rules.floodRate:g} a"
+                " second; they are being delayed, not lost."
+            )
+
+    def _speedUp(self) -> None:
+        del self._timers["flood"]
+        self._resumeReading("flood")
+        self._carryOut()
+
+    def _waitFor(self, outcome: Deferred[None]) -> None:
+        self._pauseReading(_WAITING)
+
+        def finished(result: object) -> None:
+            if self._guarded.present:
+                self._resumeReading(_WAITING)
+                self._carryOut()
+            else:
+                self._pausedFor.discard(_WAITING)
+
+        outcome.addBoth(finished)
+
+    def _checkWaitingInput(self) -> None:
+        """Drop a client with more input waiting than the rules allow."""
+        rules = self.rules
+        tooMany = 0 < rules.maxQueuedLines < len(self._lines)
+        waitingBytes = sum(len(line) for line in self._lines if line is not None)
+        if tooMany or 0 < rules.maxQueuedBytes < waitingBytes:
+            self._lines.clear()
+            self._guarded.drop(
+                f"Excess flood (more than {rules.maxQueuedLines} lines or"
+                f" {rules.maxQueuedBytes} bytes waiting)",
+                "flood",
+            )
+
+    def _pauseReading(self, reason: str) -> None:
+        if not self._pausedFor:
+            # Stream transports are push producers of what they read.
+            cast(IPushProducer, self._transport).pauseProducing()
+        self._pausedFor.add(reason)
+
+    def _resumeReading(self, reason: str) -> None:
+        if reason in self._pausedFor:
+            self._pausedFor.discard(reason)
+            if not self._pausedFor and self._guarded.present:
+                cast(IPushProducer, self._transport).resumeProducing()
+
+    # Clocks
+
+    def _startTimer(self, name: str, delay: float, action: Callable[[], None]) -> None:
+        self._timers[name] = self._clock.callLater(delay, action)
+
+    def _cancel(self, name: str) -> None:
+        timer = self._timers.pop(name, None)
+        if timer is not None and timer.active():
+            timer.cancel()
+
+    def _noHandshake(self) -> None:
+        del self._timers["handshake"]
+        self._transport.abortConnection()  # type: ignore[attr-defined]
+
+    def _checkIdle(self) -> None:
+        """
+        Ping a client silent for C{pingAfter} seconds; drop one silent for
+        C{idleTimeout}.
+        """
+        del self._timers["idle"]
+        if not self._guarded.present:
+            return
+        rules = self.rules
+        now = self._clock.seconds()
+        silence = now - self._lastHeard
+        if silence < rules.pingAfter:
+            self._startTimer("idle", rules.pingAfter - silence, self._checkIdle)
+        elif rules.idleTimeout > 0 and silence >= rules.idleTimeout:
+            self._dropUnreachable(
+                f"No reply to PING for {silence:.0f} seconds", "timeout"
+            )
+        else:
+            self._guarded.ping(str(int(now)))
+            if rules.idleTimeout > 0:
+                self._startTimer("idle", rules.idleTimeout - silence, self._checkIdle)
+
+    def _checkLoggedIn(self) -> None:
+        del self._timers["login"]
+        if self._guarded.present and not self._guarded.loggedIn:
+            self._guarded.drop(
+                f"{self._unfinished} within {self.rules.loginTimeout:g} seconds",
+                "timeout",
+            )
+
+    def _dropUnreachable(self, reason: str, kind: str) -> None:
+        """Drop a client that cannot be reached: its goodbye is not waited for."""
+        self.aborting = True
+        self._guarded.drop(reason, kind)
+
+    # Output: the transport's streaming producer.
+
+    @property
+    def holding(self) -> bool:
+        """Whether output is being held (the transport's buffer is full)."""
+        return self._backlog is not None
+
+    def hold(self, batches: Iterable[list[bytes]]) -> None:
+        """
+        Hold lines for a client whose transport is full, each list of lines
+        unchanged from now on; drop it if it is beyond saving, and give one
+        that has fallen behind the send-queue timeout to catch up.
+        """
+        backlog = self._backlog
+        assert backlog is not None
+        saveable = all([backlog.hold(lines) for lines in batches])
+        if not self._guarded.present:
+            return
+        if not saveable:
+            self._dropUnreachable(
+                f"Send queue over {backlog.cap} bytes even without room messages",
+                "slow",
+            )
+        elif backlog.behind and "behind" not in self._timers:
+            self.log.info(
+                "{client} fell behind; room messages are left out",
+                client=self._guarded.name,
+            )
+            if self.rules.sendQueueTimeout > 0:
+                self._startTimer("behind", self.rules.sendQueueTimeout, self._tooSlow)
+
+    def _tooSlow(self) -> None:
+        del self._timers["behind"]
+        if self._guarded.present:
+            self._dropUnreachable(
+                f"Did not read for {self.rules.sendQueueTimeout:g} seconds", "slow"
+            )
+
+    def pauseProducing(self) -> None:
+        """
+        The client is not reading as fast as it is written to: hold what it
+        is sent until it is.
+
+        Its own lines are still read: a TLS handshake needs that, and they
+        are bounded by flood control anyway.
+        """
+        if self._backlog is None:
+            self._backlog = Backlog(self.rules.sendQueueBytes)
+
+    def resumeProducing(self) -> None:
+        """
+        The client has read everything written: send what was held, with a
+        C{GAP} for any room messages left out.
+        """
+        backlog, self._backlog = self._backlog, None
+        if backlog is None:
+            return
+        self._cancel("behind")
+        data = backlog.release()
+        if data:
+            self._guarded.write(data)
+
+    def stopProducing(self) -> None:
+        """The connection is going; the adapter's connectionLost stops us."""

@@ -1,0 +1,12 @@
+"""
+The front ends: each translates one way of talking to the chat core.
+
+A front end turns what a client sends into calls on the core and the core's
+events into what the client reads; the connection kit holds each connection
+to the server's rules.  C{line} is the line protocol and the operator's
+console, C{irc} the IRC listener.
+
+May import: L{twisted_chat.chat}, L{twisted_chat.connection},
+L{twisted_chat.wire}, L{twisted_chat.terminal} (the console),
+L{twisted_chat.limits}.  A front end never imports another.
+"""

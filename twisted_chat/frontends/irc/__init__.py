@@ -1,0 +1,3 @@
+"""
+The IRC front end: IRC clients (irssi, WeeChat, bots) in the same chat.
+"""

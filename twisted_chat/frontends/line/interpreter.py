@@ -1,0 +1,298 @@
+"""
+The slash-command language of the line protocol, carried out on the chat core.
+
+A line-protocol front end (the TCP line server, the operator console) parses
+each line into a L{twisted_chat.chat.commands.Command} and hands it to its member's
+L{CommandInterpreter}.  The interpreter decides what the command means; the
+front ends only translate.  Other front ends (IRC) have their own language and
+call L{twisted_chat.chat.core.ChatServer} directly.
+"""
+
+import re
+from collections.abc import Coroutine
+from typing import Any
+
+from twisted.internet.defer import Deferred, ensureDeferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from twisted_chat.chat.accounts import Accounts
+from twisted_chat.chat.commands import (
+    COMMANDS,
+    Act,
+    ChangePassword,
+    Command,
+    Help,
+    History,
+    Join,
+    Kick,
+    ListRooms,
+    Login,
+    Message,
+    Part,
+    Pong,
+    QuitCommand,
+    Register,
+    Resume,
+    Say,
+    SetNick,
+    Topic,
+    Who,
+)
+from twisted_chat.chat.core import ChatServer, Member
+from twisted_chat.chat.errors import (
+    AlreadyRegistered,
+    ChatError,
+    InvalidNick,
+    LoginRequired,
+    NotLoggedIn,
+    UnknownCommand,
+)
+from twisted_chat.chat.events import (
+    ErrorReply,
+    Event,
+    HelpText,
+    Notice,
+    RoomListEnd,
+    Welcome,
+)
+from twisted_chat.chat.names import GUEST_PREFIX, fold, isRoomName
+from twisted_chat.frontends.line.arrival import Arrival
+from twisted_chat.limits import ARRIVAL_GRACE, ROOM_LIST_MAX
+
+ALLOWED_BEFORE_LOGIN = (SetNick, Login, Register, Help, Pong, QuitCommand)
+"""What a guest may do on a server that requires login."""
+
+_WAITED_FOR = (Login, Register, ChangePassword, QuitCommand)
+"""Commands the next line waits for: they change who the member is."""
+
+_GUEST_NICK = re.compile(rf"{GUEST_PREFIX}[0-9]+", re.ASCII | re.IGNORECASE)
+
+
+class CommandInterpreter:
+    """
+    Carries out one member's commands and tells it about its mistakes.
+
+    @ivar requireLogin: whether the member must log in (or register) before
+        it may join rooms or speak.
+    @ivar arrival: when the member is put in the lobby.
+    """
+
+    log = Logger()
+
+    def __init__(
+        self,
+        chat: ChatServer,
+        member: Member,
+        accounts: Accounts,
+        *,
+        clock: IReactorTime | None = None,
+        arrivalGrace: float = ARRIVAL_GRACE,
+        requireLogin: bool = False,
+    ) -> None:
+        """
+        @param clock: the time for the member's arrival; L{None} puts it in
+            the lobby at its welcome.
+        @param arrivalGrace: seconds it has to choose its rooms first.
+        """
+        self.chat = chat
+        self.member = member
+        self.accounts = accounts
+        self.requireLogin = requireLogin and not member.privileged
+        self.arrival = Arrival(
+            chat, member, clock, self.reportError, grace=arrivalGrace
+        )
+        self._lastWrite: Deferred[Any] | None = None
+
+    def start(self) -> None:
+        """
+        Greet a new member with its nick, and let it arrive: it is put in the
+        lobby unless its first lines choose its rooms (L{Arrival}).  Where
+        login is required, tell it how to log in.
+        """
+        nick = self.member.nick
+        if self.requireLogin:
+            text = (
+                f"Welcome to twisted_chat, {nick}! This server needs an account:"
+                " /login NICK PASSWORD, or /nick NAME then /register PASSWORD."
+            )
+        else:
+            text = f"Welcome to twisted_chat, {nick}! Type /help for the commands."
+        self._reply(Welcome(nick, text))
+        self.arrival.begin(needsLogin=self.requireLogin)
+
+    def stop(self) -> None:
+        """The member's connection is gone."""
+        self.arrival.stop()
+
+    def execute(self, command: Command) -> Deferred[None] | None:
+        """
+        Carry out C{command}; a L{ChatError} becomes an C{ERROR} reply.
+
+        @return: a Deferred if the next command must wait for this one to
+            finish (logging in or quitting changes who the member is), else
+            L{None}.
+        """
+        try:
+            outcome = self._dispatch(command)
+        except ChatError as error:
+            self.reportError(error)
+            return None
+        if outcome is None:
+            return None
+        self.arrival.checking(command, outcome)
+        outcome.addErrback(self._failed)
+        if isinstance(command, _WAITED_FOR):
+            return outcome
+        # On its way to the store, which keeps order: a quit waits for the
+        # last one, and so for all.
+        self._lastWrite = outcome
+        return None
+
+    def tell(self, text: str) -> None:
+        """Tell the member something from the server, for it to read."""
+        self._reply(Notice(text))
+
+    def reportError(self, error: ChatError) -> None:
+        """
+        Tell the member why its last line was refused.
+        """
+        self._reply(ErrorReply(error.code, error.message))
+
+    def _failed(self, failure: Failure) -> None:
+        if failure.check(ChatError):
+            assert isinstance(failure.value, ChatError)
+            self.reportError(failure.value)
+        else:
+            self.log.failure(
+                "Carrying out a command of {nick} failed",
+                failure,
+                nick=self.member.nick,
+            )
+
+    def _dispatch(self, command: Command) -> Deferred[Any] | None:
+        chat, member = self.chat, self.member
+        loggedOut = self.requireLogin and member.account is None
+        if loggedOut and not isinstance(command, ALLOWED_BEFORE_LOGIN):
+            raise LoginRequired(
+                "Log in first: /login NICK PASSWORD, or /register PASSWORD."
+            )
+        if not self.arrival.before(command):
+            return None
+        match command:
+            case Say(text):
+                return chat.say(member, None, text)
+            case Act(text):
+                return chat.say(member, None, text, action=True)
+            case Message(target, text) if isRoomName(target):
+                return chat.say(member, target, text)
+            case Message(target, text):
+                return chat.sendPrivate(member, target, text)
+            case SetNick(nick):
+                chat.changeNick(member, nick)
+            case Join(room):
+                chat.join(member, room)
+            case Resume(room, after):
+                chat.resume(member, room, after)
+            case History(room, before, limit):
+                chat.history(member, room, before, limit)
+            case Part(room, reason):
+                chat.part(member, room, reason)
+            case Who(room):
+                self._reply(chat.membersOf(self._roomName(room)))
+            case ListRooms():
+                entries = chat.listRooms()
+                for entry in entries[:ROOM_LIST_MAX]:
+                    self._reply(entry)
+                self._reply(RoomListEnd(len(entries)))
+            case Topic(room, None):
+                self._reply(chat.topicOf(self._roomName(room)))
+            case Topic(room, str() as text):
+                return chat.setTopic(member, room, text)
+            case Register(password):
+                return self._run(self._register(password))
+            case Login(nick, password):
+                return self._run(self._login(nick, password))
+            case ChangePassword(old, new):
+                return self._run(self._changePassword(old, new))
+            case QuitCommand(reason) if self._lastWrite and not self._lastWrite.called:
+                # Let the member's last messages reach everyone, itself
+                # included, before it goes.
+                return self._lastWrite.addBoth(lambda _: chat.quit(member, reason))
+            case QuitCommand(reason):
+                chat.quit(member, reason)
+            case Kick(nick, reason):
+                chat.kick(member, nick, reason)
+            case Help(name):
+                self._help(name)
+            case Pong():
+                pass
+            case _:
+                raise TypeError(f"no handler for {command!r}")
+        return None
+
+    @staticmethod
+    def _run(work: Coroutine[Any, Any, None]) -> Deferred[None]:
+        return ensureDeferred(work)
+
+    async def _register(self, password: str) -> None:
+        member, nick = self.member, self.member.nick
+        if member.account is not None:
+            raise AlreadyRegistered(f"You are logged in as {member.account} already.")
+        if _GUEST_NICK.fullmatch(nick):
+            raise InvalidNick("Guest nicks cannot be registered; /nick NAME first.")
+        if self.chat.isRegistered(nick):
+            raise AlreadyRegistered(f"The nick {nick} is registered already.")
+        await self.accounts.register(nick, password)
+        self.chat.registered(nick)
+        if member.present and fold(member.nick) == fold(nick):
+            await self._loggedIn(nick)
+
+    async def _login(self, nick: str, password: str) -> None:
+        account = await self.accounts.login(nick, password, self.member.address)
+        if self.member.present:
+            await self._loggedIn(account.nick)
+
+    async def _loggedIn(self, nick: str) -> None:
+        await self.chat.bindAccount(self.member, nick)
+
+    async def _changePassword(self, old: str, new: str) -> None:
+        if self.member.account is None:
+            raise NotLoggedIn("Log in first: /login NICK PASSWORD.")
+        await self.accounts.changePassword(
+            self.member.account, old, new, self.member.address
+        )
+        self._reply(Notice("Your password has been changed."))
+
+    def _roomName(self, room: str | None) -> str:
+        """
+        The named room, or the member's current one.
+        """
+        return room if room is not None else self.chat.roomOf(self.member, None).name
+
+    def _help(self, name: str | None) -> None:
+        specs = [
+            spec
+            for spec in COMMANDS.values()
+            if self.member.privileged or not spec.operatorOnly
+        ]
+        if name is not None:
+            specs = [spec for spec in specs if spec.name == name.lstrip("/").lower()]
+            if not specs:
+                raise UnknownCommand(f"There is no command /{name}; type /help.")
+        else:
+            specs = [spec for spec in specs if not spec.forPrograms]
+            self._reply(
+                HelpText(
+                    "Lines not starting with / go to your current room;"
+                    " //text sends text starting with /. Commands:"
+                )
+            )
+        width = max(len(spec.usage) for spec in specs)
+        for spec in specs:
+            self._reply(HelpText(f"  {spec.usage.ljust(width)}  {spec.summary}"))
+
+    def _reply(self, event: Event) -> None:
+        if self.member.present:
+            self.member.participant.deliver(event)

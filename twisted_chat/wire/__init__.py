@@ -1,0 +1,11 @@
+"""
+Pure encodings: how the chat's commands and events look on each wire.
+
+C{line} is the line protocol (docs/PROTOCOL.md), C{irc} the IRC message
+syntax, C{framing} the splitting of a byte stream into bounded lines.
+Functions from values to bytes and back; nothing here holds a connection.
+
+May import: L{twisted_chat.chat} (the values it encodes) and
+L{twisted_chat.limits}.  Never a front end, the connection kit or Twisted's
+networking.
+"""
