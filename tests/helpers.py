@@ -16,6 +16,7 @@ from twisted_chat.chat.accounts import Accounts, PasswordHasher
 from twisted_chat.chat.core import ChatServer, IParticipant, Member
 from twisted_chat.chat.events import Event
 from twisted_chat.store import IChatStore
+from twisted_chat.store.memory import MemoryStore
 
 
 @implementer(IParticipant)
@@ -60,7 +61,7 @@ def makeChat(
     """A chat core (on a memory store) and a fake clock set to C{start} seconds."""
     clock = Clock()
     clock.advance(start)
-    return ChatServer(clock, store), clock
+    return ChatServer(clock, store if store is not None else MemoryStore()), clock
 
 
 def runAtOnce(function: Callable[..., Any], *args: object) -> Deferred[Any]:

@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.connection.throttle}: the token bucket behind flood control.
+Tests for L{twisted_chat.throttle}: the token bucket behind flood control.
 """
 
 from hypothesis import given
@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.connection.throttle import TokenBucket
+from twisted_chat.throttle import TokenBucket
 
 
 class TokenBucketTests(SynchronousTestCase):

@@ -44,6 +44,7 @@ from twisted_chat.client.tlstrust import (
     shakeHands,
 )
 from twisted_chat.frontends.line.protocol import LineChatFactory
+from twisted_chat.store.memory import MemoryStore
 
 from .certificates import Issued, issue
 from .helpers import connectMember, makeAccounts
@@ -106,7 +107,7 @@ class TLSTestCase(TestCase):
         return await self.listen(serverFromString(reactor, issued.listen()))
 
     async def listen(self, endpoint: Any) -> int:
-        self.chat = ChatServer(reactor)
+        self.chat = ChatServer(reactor, MemoryStore())
         factory = LineChatFactory(self.chat, makeAccounts(self.chat, reactor), reactor)
         tracking = ClosingFactory(factory)
         port = await endpoint.listen(tracking)

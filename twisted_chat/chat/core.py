@@ -80,7 +80,6 @@ from twisted_chat.limits import (
     TOPIC_MAX_LENGTH,
 )
 from twisted_chat.store import IChatStore, OutOfSequence, StoreError
-from twisted_chat.store.memory import MemoryStore
 
 T = TypeVar("T")
 Stored = TypeVar("Stored", RoomMessage, PrivateMessage, TopicInfo)
@@ -312,7 +311,7 @@ class ChatServer:
     def __init__(
         self,
         clock: IReactorTime,
-        store: IChatStore | None = None,
+        store: IChatStore,
         *,
         lobbyName: str = LOBBY,
         historyOnJoin: int = HISTORY_ON_JOIN,
@@ -324,7 +323,7 @@ class ChatServer:
         self.maxRoomsPerMember = maxRoomsPerMember
         self.maxWaitingPrivate = maxWaitingPrivate
         self.maxWaitingPerSender = maxWaitingPerSender
-        self._store: IChatStore = store if store is not None else MemoryStore()
+        self._store = store
         state = self._store.load()
         self._members: dict[str, Member] = {}
         # Rooms with a history stay here while empty, so their numbering and

@@ -17,8 +17,8 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
+from twisted_chat.addresses import addressKey
 from twisted_chat.chat.errors import LoginThrottled
-from twisted_chat.connection.addresses import addressKey
 from twisted_chat.limits import (
     LOGIN_FAILURE_WINDOW,
     LOGIN_FAILURES_PER_ACCOUNT_ADDRESS,

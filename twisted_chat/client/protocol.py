@@ -31,8 +31,8 @@ from twisted.python.failure import Failure
 
 from twisted_chat.client.session import ClientSession, Connection
 from twisted_chat.client.tlstrust import refusal
-from twisted_chat.connection.throttle import TokenBucket
 from twisted_chat.limits import CLIENT_MAX_LINE_LENGTH, FLOOD_BURST, FLOOD_RATE
+from twisted_chat.throttle import TokenBucket
 from twisted_chat.wire import line as wire
 from twisted_chat.wire.framing import LineFramer
 

@@ -18,7 +18,7 @@ from twisted.internet.interfaces import IAddress, IReactorTime, ITransport
 from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 
-from twisted_chat.connection.addresses import addressKey
+from twisted_chat.addresses import addressKey
 from twisted_chat.limits import (
     MAX_CONNECTIONS,
     MAX_PER_ADDRESS,

@@ -32,8 +32,8 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from twisted_chat.connection.backlog import Backlog
-from twisted_chat.connection.throttle import TokenBucket
 from twisted_chat.limits import FLOOD_ARRIVAL_SECONDS, ConnectionRules
+from twisted_chat.throttle import TokenBucket
 
 
 class Guarded(Protocol):
