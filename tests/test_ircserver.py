@@ -337,6 +337,19 @@ class RoomTests(IRCTestCase):
             (private.source, private.params), ("bob!bob@chat", ("alice", "back"))
         )
 
+    def test_privateActionToSeveral(self) -> None:
+        """
+        A CTCP ACTION to several nicks reaches each once as an action, not
+        with the sender's nick prefixed again for each recipient.
+        """
+        bob = self.lineMember("bob")
+        carol = self.lineMember("carol")
+        dave = self.lineMember("dave")
+        alice = self.register("alice")
+        alice.send("PRIVMSG bob,carol,dave :\x01ACTION waves\x01")
+        for line in (bob.lines()[-1], carol.lines()[-1], dave.lines()[-1]):
+            self.assertTrue(line.endswith(" :* alice waves"), line)
+
     def test_errors(self) -> None:
         """Refusals are the right numerics; NOTICE gets none."""
         alice = self.register("alice")

@@ -735,9 +735,9 @@ class IRCChatProtocol(Protocol):
                         self.member, target, text, action=action
                     )
                 else:
-                    if action:
-                        text = f"* {self.member.nick} {text}"
-                    sent = self.factory.chat.sendPrivate(self.member, target, text)
+                    # Private messages have no actions: the text says it.
+                    said = f"* {self.member.nick} {text}" if action else text
+                    sent = self.factory.chat.sendPrivate(self.member, target, said)
                     if not notice:
                         self._tellAway(target)
             except ChatError as error:
