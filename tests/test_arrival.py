@@ -8,7 +8,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.chat.accounts import Accounts, PasswordHasher
 from twisted_chat.frontends.line.protocol import LineChatFactory
-from twisted_chat.limits import ARRIVAL_GRACE
+from twisted_chat.limits import ARRIVAL_AFTER_LOGIN, ARRIVAL_GRACE
 
 from .helpers import FAST_ARGON2, makeChat
 from .test_lineserver import JOINED, Client, HeldRunner
@@ -142,14 +142,16 @@ class ArrivalTests(SynchronousTestCase):
 
     def test_loginThenLobby(self) -> None:
         """
-        A logged-in member naming no room is put in the lobby the whole
-        grace after its login, under its account's nick.
+        A logged-in member naming no room is put in the lobby
+        L{ARRIVAL_AFTER_LOGIN} seconds after its login (its client's rooms
+        come a round trip after it sees the login accepted), under its
+        account's nick.
         """
         self.registerAlice()
         alice = Client(self.factory, self.clock)
         alice.send(b"/login alice long-enough\n")
         self.runner.runAll()
-        self.clock.advance(ARRIVAL_GRACE - 0.01)
+        self.clock.advance(ARRIVAL_AFTER_LOGIN - 0.01)
         self.assertNotIn("alice", self.lobbyMembers())
         self.clock.advance(0.01)
         self.assertIn("alice", self.lobbyMembers())
@@ -198,8 +200,48 @@ class ArrivalTests(SynchronousTestCase):
         alice.send(b"/login alice long-enough\n")
         self.runner.runAll()
         self.assertNotIn("alice", self.lobbyMembers())
-        self.clock.advance(ARRIVAL_GRACE)
+        self.clock.advance(ARRIVAL_AFTER_LOGIN)
         self.assertIn("alice", self.lobbyMembers())
+
+    def test_roomsAfterLoginOnASlowLink(self) -> None:
+        """
+        A client's rooms sent on seeing its login accepted keep it out of
+        the lobby even when they arrive more than half a second later.
+        """
+        self.registerAlice()
+        alice = Client(self.factory, self.clock)
+        alice.send(b"/login alice long-enough\n")
+        self.runner.runAll()
+        self.clock.advance(ARRIVAL_GRACE * 3)
+        alice.send(b"/join #dev\n")
+        self.clock.advance(10)
+        self.assertNotIn("alice", self.lobbyMembers())
+
+    def test_pongIsNoNextLine(self) -> None:
+        """
+        After a refused login, the client's answer to a PING (sent while its
+        person retypes the password) does not put it in the lobby as a guest.
+        """
+        self.registerAlice()
+        alice = Client(self.factory, self.clock)
+        alice.send(b"/login alice wrong-password\n")
+        self.runner.runAll()
+        alice.send(b"/pong 1700000090\n")
+        self.clock.advance(10)
+        self.assertNotIn("guest2", self.lobbyMembers())
+        alice.send(b"/login alice long-enough\n/join #dev\n")
+        self.runner.runAll()
+        self.clock.advance(10)
+        self.assertEqual(self.lobbyMembers(), ["bob"])
+        self.assertNotIn("guest", " ".join(self.bob.lines()))
+
+    def test_partWithoutRoomWhileArriving(self) -> None:
+        """C{/part} naming no room while arriving keeps the member out too."""
+        alice = Client(self.factory, self.clock)
+        alice.send(b"/nick alice\n/part\n")
+        self.clock.advance(10)
+        self.assertEqual(self.kinds(alice), ["WELCOME", "NICK"])
+        self.assertEqual(self.bob.lines(), [])
 
     def test_goneWhileArriving(self) -> None:
         """A connection lost while arriving leaves no timer behind."""

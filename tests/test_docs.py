@@ -84,7 +84,8 @@ class ProtocolDocumentTests(SynchronousTestCase):
             f"(at least {limits.MIN_LINE_LENGTH_SETTING})",
             f"| {SHUTDOWN_GRACE:g} seconds |",
             f"| Messages replayed on joining a room | {limits.HISTORY_ON_JOIN} |",
-            f"| {limits.ARRIVAL_GRACE:g} seconds after its welcome or its login |",
+            f"| {limits.ARRIVAL_GRACE:g} seconds after its welcome;"
+            f" {limits.ARRIVAL_AFTER_LOGIN:g} seconds after its login |",
             f"(at most {limits.RESUME_LIMIT})",
             f"| {limits.HISTORY_PAGE_DEFAULT}, at most {limits.HISTORY_PAGE_MAX} |",
             f"| {limits.RESUME_LIMIT}; older missing ones are a `GAP` |",

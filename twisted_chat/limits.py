@@ -46,9 +46,17 @@ LOBBY: Final = "#lobby"
 
 ARRIVAL_GRACE: Final = 0.5
 """
-Seconds a new line-protocol connection has, after its welcome (or its
-login, where login is required), to take its nick and name its rooms
-before it is put in the lobby (see L{twisted_chat.frontends.line.arrival}).
+Seconds a new line-protocol connection has, after its welcome, to take its
+nick and name its rooms before it is put in the lobby (see
+L{twisted_chat.frontends.line.arrival}).
+"""
+
+ARRIVAL_AFTER_LOGIN: Final = 5.0
+"""
+Seconds a new line-protocol connection that has just logged in (while
+arriving, or where login is required) has to name its rooms before it is
+put in the lobby: its client sends them once it sees the login accepted, a
+round trip later.
 """
 
 ROOM_HISTORY_CAP: Final = 0

@@ -7,21 +7,24 @@ welcome, everyone there would see C{guest1 joined #lobby}, then
 C{guest1 is now alice}, and a client that wanted other rooms would pass
 through the lobby anyway.  So a member is I{arriving} until one of these:
 
-  - a line that chooses its rooms: C{/join}, C{/resume}, or C{/part} of the
-    lobby (which it is not in yet); it is not put in the lobby;
-  - a line that needs a current room: text, C{/me}, and C{/who}, C{/topic},
-    C{/history} or C{/part} without a room; it is put in the lobby first;
+  - a line that chooses its rooms: C{/join}, C{/resume}, or C{/part} (of
+    the lobby, or of no room named), which keeps it out of the lobby;
+  - a line that needs a current room: text, C{/me}, and C{/who}, C{/topic}
+    or C{/history} without a room; it is put in the lobby first;
   - L{ARRIVAL_GRACE} seconds without either, and no login being checked:
     it is put in the lobby.  Someone at C{nc} arrives there as they always
     did, a moment after the welcome.
 
 Set-up lines (C{/nick}, C{/login}, C{/register}, C{/password}, C{/help},
 C{/rooms}, and questions naming a room) leave it arriving.  A login being
-checked stops the clock; once it is done the member has the whole grace
-again to name its rooms, as the client sends them only then.  A login
-refused while arriving comes from a program, not a person typing (nobody
-types that fast), so the member waits for that program's next line.
-Where login is required, the clock starts only at the login.
+checked stops the clock.  Once it has logged in, the member has
+L{ARRIVAL_AFTER_LOGIN} seconds to name its rooms: a client sends them when
+it sees its login accepted, a round trip later, which on a slow link is
+more than half a second.  A login refused while arriving comes from a
+program, not a person typing (nobody types that fast), so the member waits
+for that program's next line; a C{/pong} is no such line, only the client
+answering a C{PING} while its person retypes the password.  Where login is
+required, the clock starts only at the login.
 
 The others see the member join once, under its own nick.  A reconnection
 that resumes its rooms is a departure ("connection lost") and one join,
@@ -41,6 +44,7 @@ from twisted_chat.chat.commands import (
     Join,
     Login,
     Part,
+    Pong,
     QuitCommand,
     Register,
     Resume,
@@ -51,7 +55,7 @@ from twisted_chat.chat.commands import (
 from twisted_chat.chat.core import ChatServer, Member
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.names import fold
-from twisted_chat.limits import ARRIVAL_GRACE
+from twisted_chat.limits import ARRIVAL_AFTER_LOGIN, ARRIVAL_GRACE
 
 
 class Arrival:
@@ -70,6 +74,7 @@ class Arrival:
         report: Callable[[ChatError], None],
         *,
         grace: float = ARRIVAL_GRACE,
+        afterLogin: float = ARRIVAL_AFTER_LOGIN,
     ) -> None:
         """
         @param clock: the time for the grace; L{None} puts the member in the
@@ -81,6 +86,7 @@ class Arrival:
         self.member = member
         self.clock = clock
         self.grace = grace
+        self.afterLogin = afterLogin
         self._report = report
         self.waiting = False
         self._needsLogin = False
@@ -110,20 +116,20 @@ class Arrival:
         match command:
             case Join() | Resume() | QuitCommand():
                 self._end()
+            case Part(None, _):
+                self._end()
+                return False
             case Part(str() as room, _) if fold(room) == fold(self.chat.lobbyName):
                 self._end()
                 return False
-            case (
-                Say()
-                | Act()
-                | Who(None)
-                | Topic(None, _)
-                | History(None, _, _)
-                | Part(None, _)
-            ):
+            case Say() | Act() | Who(None) | Topic(None, _) | History(None, _, _):
                 self._placeInLobby()
             case Login() | Register():
                 self._stopClock()
+            case Pong():
+                # A client's answer to a PING, not a person's next line: a
+                # refused login's member waits on (its password retyped).
+                pass
             case _ if self._timer is None and self._mayBePlaced():
                 # The next line after a refused login: the clock goes again.
                 self._startClock()
@@ -142,7 +148,7 @@ class Arrival:
             self._checking -= 1
             loggedIn = self.member.account is not None
             if self.waiting and self.member.present and loggedIn:
-                self._startClock()
+                self._startClock(self.afterLogin)
             return result
 
         outcome.addBoth(done)
@@ -155,12 +161,14 @@ class Arrival:
         loggedIn = self.member.account is not None
         return not self._checking and (loggedIn or not self._needsLogin)
 
-    def _startClock(self) -> None:
+    def _startClock(self, grace: float | None = None) -> None:
         if self.clock is None:
             self._placeInLobby()
             return
         self._stopClock()
-        self._timer = self.clock.callLater(self.grace, self._graceOver)
+        self._timer = self.clock.callLater(
+            self.grace if grace is None else grace, self._graceOver
+        )
 
     def _stopClock(self) -> None:
         if self._timer is not None:
