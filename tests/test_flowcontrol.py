@@ -311,6 +311,24 @@ class HandshakeTests(LineServerTestCase):
         self.clock.advance(60)
         self.assertFalse(transport.disconnecting)
 
+    def test_closedWhilePaused(self) -> None:
+        """
+        A TLS connection closed while flood control has stopped reading it
+        reads again (a TLS close waits for the client's close_notify), and is
+        aborted if the client has not closed its side after the linger.
+        """
+        transport, protocol = self.connectTLS()
+        protocol.handshakeCompleted()
+        self.clock.advance(60)
+        protocol.dataReceived(b"/join #lobby\n" + b"x\n" * 10)
+        self.assertEqual(transport.producerState, "paused")
+        self.chat.quit(protocol.member, "Kicked", "kicked")
+        self.assertEqual(transport.producerState, "producing")
+        self.assertTrue(transport.disconnecting)
+        self.assertFalse(transport.disconnected)
+        self.clock.advance(CLOSE_LINGER)
+        self.assertTrue(transport.disconnected)
+
     def test_handshakeTimeout(self) -> None:
         """A TLS client that never finishes its handshake is aborted at 30 s."""
         transport, protocol = self.connectTLS()

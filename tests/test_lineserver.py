@@ -500,8 +500,10 @@ class HeldRunner:
 class LoginOrderTests(LineServerTestCase):
     def test_linesWaitForLogin(self) -> None:
         """
-        Lines after /login wait until it is done, reading paused meanwhile,
-        so a reconnecting client's next lines run as the logged-in member.
+        Lines after /login wait until it is done, so a reconnecting
+        client's next lines run as the logged-in member.  Reading goes on
+        meanwhile (the waiting lines are bounded as any are), so that a
+        client going away is seen at once.
         """
         runner = HeldRunner()
         accounts = Accounts(
@@ -515,12 +517,33 @@ class LoginOrderTests(LineServerTestCase):
         client = Client(factory, self.clock)
         client.lines()
         client.send(b"/login alice long-enough\nhello\n")
-        self.assertEqual(client.transport.producerState, "paused")
+        self.assertEqual(client.transport.producerState, "producing")
         self.assertEqual(client.lines(), [])
         while runner.held:
             runner.runAll()
-        self.assertEqual(client.transport.producerState, "producing")
         self.assertEqual(
             [line.split()[0] for line in client.lines()],
             ["NICK", "ACCOUNT", *JOINED, "MSG"],
         )
+
+    def test_goneDuringLogin(self) -> None:
+        """
+        A connection that goes away while its login is being checked binds
+        nothing: the account's live session is not replaced by a ghost.
+        """
+        runner = HeldRunner()
+        accounts = Accounts(
+            self.chat.store, PasswordHasher(self.clock, FAST_ARGON2, runner), self.clock
+        )
+        factory = LineChatFactory(self.chat, accounts, self.clock)
+        alice = Client(factory, self.clock)
+        alice.send(b"/nick alice\n/register long-enough\n/join #lobby\n")
+        runner.runAll()
+        alice.lines()
+        ghost = Client(factory, self.clock)
+        ghost.send(b"/login alice long-enough\n")
+        ghost.vanish()
+        while runner.held:
+            runner.runAll()
+        self.assertTrue(self.chat.memberNamed("alice").present)
+        self.assertNotIn("BYE replaced", " ".join(alice.lines()))

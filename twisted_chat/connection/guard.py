@@ -89,9 +89,6 @@ Seconds a closed TCP connection waits for its client to close its side
 before it is ended for both (see L{ConnectionGuard.closeTransport}).
 """
 
-_WAITING: Final = "command"
-"""Why reading is paused while a line that must finish first (a login) runs."""
-
 
 @implementer(IPushProducer)
 class ConnectionGuard:
@@ -120,6 +117,10 @@ class ConnectionGuard:
         self._clock = clock
         self._lines: deque[bytes | None] = deque()
         self._pausedFor: set[str] = set()
+        # A line that must finish before the next (a login) is running: the
+        # lines after it wait, still read, so that a client going away is
+        # seen at once, and bounded as any waiting input is.
+        self._waiting = False
         self._timers: dict[str, IDelayedCall] = {}
         self._backlog: Backlog | None = None
         self._toldSlowed = False
@@ -211,6 +212,11 @@ class ConnectionGuard:
         if self.aborting or self._backlog is not None:
             transport.abortConnection()  # type: ignore[attr-defined]
             return
+        if self._pausedFor:
+            # Read on: a TLS close waits for the client's own close_notify,
+            # and a paused connection would never see it.
+            self._pausedFor.clear()
+            cast(IPushProducer, transport).resumeProducing()
         if self.rules.sendQueueBytes > 0:
             cast(IConsumer, transport).unregisterProducer()
         if (
@@ -222,13 +228,15 @@ class ConnectionGuard:
             and not getattr(transport, "disconnecting", True)
         ):
             transport.loseWriteConnection()
-            self._startTimer(
-                "linger",
-                CLOSE_LINGER,
-                transport.abortConnection,
-            )
+            self._startTimer("linger", CLOSE_LINGER, transport.abortConnection)
         else:
             transport.loseConnection()
+            if getattr(transport, "connected", False) and hasattr(
+                transport, "abortConnection"
+            ):
+                # A TLS close waits for the client's close_notify: a client
+                # that never sends one is not waited for beyond the linger.
+                self._startTimer("linger", CLOSE_LINGER, transport.abortConnection)
 
     # Input
 
@@ -256,7 +264,7 @@ class ConnectionGuard:
         login) is in progress.
         """
         lines, bucket, guarded = self._lines, self._bucket, self._guarded
-        while lines and _WAITING not in self._pausedFor:
+        while lines and not self._waiting:
             if not guarded.present:
                 # Lines after a quit are not carried out.
                 lines.clear()
@@ -298,14 +306,14 @@ class ConnectionGuard:
         self._carryOut()
 
     def _waitFor(self, outcome: Deferred[None]) -> None:
-        self._pauseReading(_WAITING)
+        self._waiting = True
 
         def finished(result: object) -> None:
+            self._waiting = False
             if self._guarded.present:
-                self._resumeReading(_WAITING)
                 self._carryOut()
-            else:
-                self._pausedFor.discard(_WAITING)
+                if self._lines:
+                    self._checkWaitingInput()
 
         outcome.addBoth(finished)
 
