@@ -271,7 +271,8 @@ class Options(usage.Options):
             "max-waiting-per-sender",
             None,
             MAX_WAITING_PER_SENDER,
-            "Of those, how many from one sender.",
+            "Private messages from one sender that may wait for one registered"
+            " nick who is away (within --max-waiting-private).",
             int,
         ],
     ]
