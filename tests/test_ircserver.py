@@ -459,24 +459,6 @@ class RoomTests(IRCTestCase):
     def test_serverTime(self) -> None:
         self.assertEqual(serverTime(1_764_094_803_456), "2025-11-25T18:20:03.456Z")
 
-    def test_slowConsumerDropped(self) -> None:
-        """
-        An IRC client that does not read is held to the send queue and then
-        disconnected (IRC has no way to tell it what it missed); the others
-        go on.
-        """
-        self.factory.rules = ConnectionRules(floodRate=0, sendQueueBytes=2000)
-        alice = self.register("alice")
-        alice.send("JOIN #lobby")
-        alice.messages()
-        bob = self.lineMember("bob")
-        alice.protocol.guard.pauseProducing()
-        for n in range(40):
-            bob.send(b"line %d %s\n" % (n, b"x" * 80))
-            self.clock.advance(0)
-        self.assertTrue(alice.transport.disconnected)
-        self.assertIn("QUIT alice", " ".join(bob.lines()))
-
     def test_floodControl(self) -> None:
         """IRC clients are held to the same flood control."""
         self.factory.rules = DEFAULT_RULES
@@ -585,6 +567,101 @@ class RoomTests(IRCTestCase):
         client.send("NICK carol", "USER c 0 * :C")
         isupport = next(m for m in client.messages() if m.command == "005")
         self.assertIn("TARGMAX=PRIVMSG:4,NOTICE:4", isupport.params)
+
+
+class SlowConsumerTests(IRCTestCase):
+    """
+    An IRC client that does not read is held to the same send queue as a
+    line-protocol one: past it, channel messages are left out, and it is
+    told which when it catches up.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.factory.rules = ConnectionRules(floodRate=0, sendQueueBytes=2000)
+        self.alice = self.register("alice")
+        self.alice.send("JOIN #lobby")
+        self.bob = self.lineMember("bob")
+        self.alice.messages()
+
+    def flood(self, count: int) -> None:
+        """Bob says C{count} long lines in #lobby, one reactor turn each."""
+        for n in range(count):
+            self.bob.send(b"line %d %s\n" % (n, b"x" * 80))
+            self.clock.advance(0)
+
+    def test_trimmedAndTold(self) -> None:
+        """
+        Past the send queue, the client is not sent the channel's PRIVMSGs
+        (those it held are let go too), but is still sent everything else (a
+        private message); when it drains it gets a NOTICE naming the channel
+        and the messages it missed, after what was kept.  Its own message,
+        not echoed, is left out of the batch it shares with another IRC
+        client without upsetting the marks of the others.
+        """
+        alice = self.alice
+        carol = self.register("carol")
+        carol.send("JOIN #lobby")
+        carol.messages()
+        alice.messages()
+        alice.protocol.guard.pauseProducing()
+        alice.send("PRIVMSG #lobby :mine")  # number 1, in one batch with 2
+        self.flood(40)  # numbers 2 to 41
+        self.bob.send(b"/msg alice psst\n")
+        self.clock.advance(0)
+        self.assertFalse(alice.transport.disconnecting)
+        self.assertEqual(alice.messages(), [])
+        alice.protocol.guard.resumeProducing()
+        private, gap = alice.messages()
+        self.assertEqual(
+            (private.command, private.params), ("PRIVMSG", ("alice", "psst"))
+        )
+        self.assertEqual(
+            gap,
+            IRCMessage(
+                "NOTICE",
+                ("alice", "You missed messages 2 to 41 of #lobby while not reading"),
+                "twisted-chat",
+            ),
+        )
+        self.assertFalse(alice.transport.disconnecting)
+        self.assertIn("alice", self.chat.membersOf("#lobby").nicks)
+        self.assertEqual(
+            [m.params[0] for m in carol.messages() if m.command == "PRIVMSG"],
+            ["#lobby"] * 41,
+        )
+
+    def test_behindTooLong(self) -> None:
+        """Still behind after 60 s: the client is aborted, its room told."""
+        self.alice.protocol.guard.pauseProducing()
+        self.flood(40)
+        self.clock.advance(59)
+        self.assertFalse(self.alice.transport.disconnecting)
+        self.clock.advance(1)
+        self.assertTrue(self.alice.transport.disconnected)
+        self.assertTrue(self.bob.lines()[-1].endswith(":Did not read for 60 seconds"))
+
+    def test_drainedInTime(self) -> None:
+        """A client that catches up in time is not dropped later."""
+        self.alice.protocol.guard.pauseProducing()
+        self.flood(40)
+        self.clock.advance(30)
+        self.alice.protocol.guard.resumeProducing()
+        self.clock.advance(60)
+        self.assertFalse(self.alice.transport.disconnecting)
+
+    def test_beyondSaving(self) -> None:
+        """
+        Behind, with more than the queue of lines that cannot be left out
+        (private messages), the client is aborted at once.
+        """
+        self.alice.protocol.guard.pauseProducing()
+        self.flood(30)
+        for _n in range(30):
+            self.bob.send(b"/msg alice %s\n" % (b"y" * 100))
+            self.clock.advance(0)
+        self.assertTrue(self.alice.transport.disconnected)
+        self.assertIn("QUIT alice", " ".join(self.bob.lines()))
 
 
 class SASLTests(IRCTestCase):

@@ -113,10 +113,6 @@ class LayerTests(SynchronousTestCase):
         """No module imports what its layer's docstring forbids."""
         self.assertEqual(violations(), [])
 
-    test_importRules.todo = (  # type: ignore[attr-defined]
-        "the send queue still reads line-protocol events (issue 13, item 3)"
-    )
-
     def test_moduleSize(self) -> None:
         """No module is over 500 lines: one job each."""
         long = [

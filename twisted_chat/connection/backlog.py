@@ -1,29 +1,48 @@
 """
-What a connection holds for a client that is not reading fast enough.
+What a connection holds for a client that is not reading fast enough: the
+send queue, whatever protocol the client speaks.
 
 While the transport's own buffer is full, lines for the client wait here.
 Up to a cap they wait whole; past it the client has fallen behind: room
 messages are no longer kept, only the range of sequence numbers it missed in
-each room, and when it catches up it is sent one C{GAP} line per room, which
-it can fill from history.  Everything else (joins, parts, private messages,
+each room, and when it catches up it is sent one gap notice per room, which
+says what it missed.  Everything else (joins, parts, private messages,
 replies) is still kept, and if even that outgrows the cap the client is
 beyond saving.
+
+The queue does not read what it holds.  The front end marks each item as it
+encodes it, once for all the clients it goes to: a L{RoomMark} for a room
+message, L{None} for what must be kept.  And it renders the gap notices (a
+L{GapNotice}), in its own protocol.
 """
 
-from twisted_chat.chat.events import HistoryGap
-from twisted_chat.chat.names import fold
-from twisted_chat.wire import line as wire
+from collections.abc import Callable, Hashable
+from typing import TypeAlias
 
-ROOM_MESSAGE_TYPES = tuple(
-    f"{name} ".encode() for name in ("MSG", "ACTION", "HISTORY", "HISTORYACTION")
-)
-"""The line types of room messages, which a client behind is not sent."""
+RoomMark: TypeAlias = tuple[Hashable, str, int]
+"""
+What marks a queued item as one room message, which a client behind may be
+left without: the room as compared (the front end's normal form of its
+name), the room's name as a gap notice shows it, and the message's sequence
+number in the room.  A plain tuple: it is made for every room message, on
+the path every client that reads takes too.
+"""
+
+GapNotice: TypeAlias = Callable[[str, int, int], bytes]
+"""
+What renders the notice that a client missed messages C{first} to C{last}
+of a room (its name, then the two numbers), in the client's protocol, line
+ending included.
+"""
 
 
 class Backlog:
     """
-    Lines held for one client, in order, and the gaps where room messages
+    Items held for one client, in order, and the gaps where room messages
     were left out.
+
+    An item is the bytes of one or more whole lines; C{hold} takes a list of
+    them with a parallel list of their marks.
 
     @ivar cap: the most bytes held before room messages are left out, and
         the most held of everything else after.
@@ -31,62 +50,71 @@ class Backlog:
     @ivar behind: whether room messages are being left out.
     """
 
-    def __init__(self, cap: int) -> None:
+    def __init__(self, cap: int, notice: GapNotice) -> None:
         self.cap = cap
         self.size = 0
         self.behind = False
+        self._notice = notice
         self._held: list[list[bytes]] = []
-        self._gaps: dict[str, tuple[str, int, int]] = {}
+        self._marks: list[list[RoomMark | None]] = []
+        self._gaps: dict[Hashable, tuple[str, int, int]] = {}
 
-    def hold(self, lines: list[bytes]) -> bool:
+    def hold(self, items: list[bytes], marks: list[RoomMark | None]) -> bool:
         """
-        Hold C{lines} (each ending in CRLF; the list is not changed later)
-        for the client.
+        Hold C{items} for the client, each marked by the mark at its index
+        in C{marks}; neither list is changed later, by the caller or here.
 
-        @return: false if the client is beyond saving: behind, and the lines
+        Until the client falls behind, the lists are held as given: nothing
+        is read but their lengths.
+
+        @return: false if the client is beyond saving: behind, and the items
             that cannot be left out are over the cap.
         """
         if not self.behind:
-            self._held.append(lines)
-            self.size += sum(map(len, lines))
+            self._held.append(items)
+            self._marks.append(marks)
+            self.size += sum(map(len, items))
             if self.size <= self.cap:
                 return True
             self.behind = True
-            held, self._held, self.size = self._held, [], 0
-            for some in held:
-                self._keepAllBut(some)
+            held, allMarks = self._held, self._marks
+            self._held, self._marks, self.size = [], [], 0
+            for some, theirMarks in zip(held, allMarks, strict=True):
+                self._keepAllBut(some, theirMarks)
         else:
-            self._keepAllBut(lines)
+            self._keepAllBut(items, marks)
         return self.size <= self.cap
 
     def release(self) -> bytes:
         """
-        Give up everything held, to be written now: the kept lines, then a
-        C{GAP} for each room with messages left out.
+        Give up everything held, to be written now: the kept items, then a
+        gap notice for each room with messages left out, in the order the
+        rooms were first left out of.
         """
-        data = b"".join(line for lines in self._held for line in lines)
+        data = b"".join(item for items in self._held for item in items)
+        notice = self._notice
         gaps = b"".join(
-            wire.formatEvent(HistoryGap(room, first, last))
-            for room, first, last in self._gaps.values()
+            notice(room, first, last) for room, first, last in self._gaps.values()
         )
-        self._held, self._gaps, self.size, self.behind = [], {}, 0, False
+        self._held, self._marks, self._gaps = [], [], {}
+        self.size, self.behind = 0, False
         return data + gaps
 
-    def _keepAllBut(self, lines: list[bytes]) -> None:
-        """Keep C{lines} but their room messages, noting those as missed."""
+    def _keepAllBut(self, items: list[bytes], marks: list[RoomMark | None]) -> None:
+        """Keep C{items} but their room messages, noting those as missed."""
         kept = []
-        for line in lines:
-            if line.startswith(ROOM_MESSAGE_TYPES):
-                # TYPE #room SEQ ...: written by the server, so read simply.
-                _, room, sequence, _ = line.split(b" ", 3)
-                self._missed(room.decode("utf-8"), int(sequence))
+        gaps = self._gaps
+        for item, mark in zip(items, marks, strict=True):
+            if mark is None:
+                kept.append(item)
+                continue
+            key, room, sequence = mark
+            gap = gaps.get(key)
+            if gap is None:
+                gaps[key] = (room, sequence, sequence)
             else:
-                kept.append(line)
+                name, first, last = gap
+                gaps[key] = (name, min(first, sequence), max(last, sequence))
         if kept:
             self._held.append(kept)
             self.size += sum(map(len, kept))
-
-    def _missed(self, room: str, sequence: int) -> None:
-        key = fold(room)
-        name, first, last = self._gaps.get(key, (room, sequence, sequence))
-        self._gaps[key] = (name, min(first, sequence), max(last, sequence))

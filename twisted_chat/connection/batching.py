@@ -9,12 +9,19 @@ shared: the core hands the same participants list for message after message
 while a room's members stay the same, so the next line for the very same
 list is one append to the batch all of them have queued, not one per
 connection.
+
+Each line carries the mark its adapter gave it (see
+L{twisted_chat.connection.backlog.RoomMark}), in a list beside the lines,
+made once for all the connections that share the batch: marks are read only
+for a connection whose client is not reading.
 """
 
 from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
+
+from twisted_chat.connection.backlog import RoomMark
 
 FLUSH_BATCH = 64
 """Connections written to per reactor turn; see L{Batcher._flush}."""
@@ -26,12 +33,19 @@ class Batch:
 
     Lines are added until the batch is sealed (before anything is written);
     after that its bytes are joined once, for every connection it goes to.
+
+    @ivar lines: the lines, each the bytes of one event (one or more
+        protocol lines).
+    @ivar marks: for each of C{lines}, at the same index, its L{RoomMark}
+        if it is a room message, else L{None}: what the send queue of a
+        client that is not reading needs to know of it.
     """
 
-    __slots__ = ("_data", "lines")
+    __slots__ = ("_data", "lines", "marks")
 
-    def __init__(self, line: bytes) -> None:
+    def __init__(self, line: bytes, mark: RoomMark | None = None) -> None:
         self.lines = [line]
+        self.marks: list[RoomMark | None] = [mark]
         self._data: bytes | None = None
 
     def data(self) -> bytes:
@@ -64,19 +78,24 @@ class Batcher:
         self._batchFor: list[Queued] | None = None
         self._batch = Batch(b"")
 
-    def queue(self, line: bytes, connections: list[Queued]) -> None:
+    def queue(
+        self, line: bytes, connections: list[Queued], mark: RoomMark | None = None
+    ) -> None:
         """
         Queue C{line} for each of C{connections}, which must not change
-        afterwards (the core's participants lists do not).
+        afterwards (the core's participants lists do not), with its C{mark}:
+        a L{RoomMark} if it is a room message.
 
         The batch is sealed (see L{seal}) as soon as anything else is queued
         or any connection is written to, so each connection still gets every
         line once, in order.
         """
         if connections is self._batchFor:
-            self._batch.lines.append(line)
+            batch = self._batch
+            batch.lines.append(line)
+            batch.marks.append(mark)
             return
-        batch = Batch(line)
+        batch = Batch(line, mark)
         self._batchFor, self._batch = connections, batch
         dirty = self._dirty
         for connection in connections:

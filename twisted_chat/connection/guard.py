@@ -31,7 +31,7 @@ from twisted.internet.interfaces import (
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from twisted_chat.connection.backlog import Backlog
+from twisted_chat.connection.backlog import Backlog, RoomMark
 from twisted_chat.limits import FLOOD_ARRIVAL_SECONDS, ConnectionRules
 from twisted_chat.throttle import TokenBucket
 
@@ -68,6 +68,13 @@ class Guarded(Protocol):
 
     def write(self, data: bytes) -> None:
         """Write to the client now."""
+
+    def gapNotice(self, room: str, first: int, last: int) -> bytes:
+        """
+        The bytes that tell the client it was not sent messages C{first} to
+        C{last} of C{room} while it was not reading (see
+        L{twisted_chat.connection.backlog.GapNotice}).
+        """
 
 
 def socketOf(transport: object) -> socket.socket | None:
@@ -398,15 +405,19 @@ class ConnectionGuard:
         """Whether output is being held (the transport's buffer is full)."""
         return self._backlog is not None
 
-    def hold(self, batches: Iterable[list[bytes]]) -> None:
+    def hold(
+        self, batches: Iterable[tuple[list[bytes], list[RoomMark | None]]]
+    ) -> None:
         """
-        Hold lines for a client whose transport is full, each list of lines
-        unchanged from now on; drop it if it is beyond saving, and give one
-        that has fallen behind the send-queue timeout to catch up.
+        Hold lines for a client whose transport is full: batches of them,
+        each with the lines' marks (L{None}, or a L{RoomMark} for a room
+        message, which a client behind is not sent), both lists unchanged
+        from now on.  Drop a client that is beyond saving, and give one that
+        has fallen behind the send-queue timeout to catch up.
         """
         backlog = self._backlog
         assert backlog is not None
-        saveable = all([backlog.hold(lines) for lines in batches])
+        saveable = all([backlog.hold(lines, marks) for lines, marks in batches])
         if not self._guarded.present:
             return
         if not saveable:
@@ -438,12 +449,13 @@ class ConnectionGuard:
         are bounded by flood control anyway.
         """
         if self._backlog is None:
-            self._backlog = Backlog(self.rules.sendQueueBytes)
+            self._backlog = Backlog(self.rules.sendQueueBytes, self._guarded.gapNotice)
 
     def resumeProducing(self) -> None:
         """
         The client has read everything written: send what was held, with a
-        C{GAP} for any room messages left out.
+        gap notice (the adapter's) for each room whose messages were left
+        out.
         """
         backlog, self._backlog = self._backlog, None
         if backlog is None:

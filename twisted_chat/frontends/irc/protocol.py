@@ -7,8 +7,9 @@ L{IRCChatProtocol} turns IRC messages (L{twisted_chat.wire.irc}) into calls
 on the core, and the core's events into IRC messages, for one client; it
 decides nothing about the chat.  Its input is bounded here, not by
 C{twisted.words}: lines by the framer (512 bytes plus tags), the pace and
-the waiting lines, silence and registration time by the connection's
-L{ConnectionGuard}, as for the line protocol.
+the waiting lines, silence and registration time, and the send queue of a
+client that does not read, by the connection's L{ConnectionGuard}, as for
+the line protocol.
 
 What is covered so far: CAP (C{server-time}, C{message-tags},
 C{echo-message}, C{multi-prefix}), NICK, USER, PASS (ignored), the welcome
@@ -62,6 +63,7 @@ from twisted_chat.chat.events import (
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.textrules import checkText
 from twisted_chat.connection.admission import Admission, admitOrRefuse, release
+from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.connection.batching import Batch, Batcher, Queued
 from twisted_chat.connection.guard import ConnectionGuard
 from twisted_chat.connection.writenow import writerFor
@@ -149,6 +151,17 @@ def distinctTargets(targets: str) -> list[str]:
     return list(distinct.values())
 
 
+def roomMarkOf(event: Event) -> RoomMark | None:
+    """
+    What marks C{event}'s PRIVMSGs in a send queue: a room message is one a
+    client that is not reading may be left without, noted under its
+    channel's folded name; L{None} for any other event, which is kept.
+    """
+    if isinstance(event, RoomMessage):
+        return (fold(event.room), event.room, event.sequence)
+    return None
+
+
 ERROR_NUMERICS: Final = {
     "nick-in-use": "433",
     "nick-registered": "433",
@@ -195,7 +208,7 @@ class IRCChatProtocol(Protocol):
         self._account: str | None = None
         self._sasl: list[str] | None = None
         self._binding = False
-        self._early: list[bytes] = []
+        self._early: list[tuple[bytes, RoomMark | None]] = []
 
     # Connection
 
@@ -297,6 +310,14 @@ class IRCChatProtocol(Protocol):
     def write(self, data: bytes) -> None:
         self._write(data)
 
+    def gapNotice(self, room: str, first: int, last: int) -> bytes:
+        """
+        A server C{NOTICE} to the client naming the channel and the messages
+        it was not sent while it was not reading: IRC has no C{GAP}.
+        """
+        text = f"You missed messages {first} to {last} of {room} while not reading"
+        return formatMessage(IRCMessage("NOTICE", (self.name, text), SERVER_NAME))
+
     # IParticipant
 
     def deliver(self, event: Event) -> None:
@@ -306,16 +327,19 @@ class IRCChatProtocol(Protocol):
         """The bytes that tell this client of C{event}."""
         return b"".join(formatMessage(message) for message in self._render(event))
 
-    def queue(self, data: bytes) -> None:
-        """Queue C{data} for this reactor turn's one write to this client."""
+    def queue(self, data: bytes, mark: RoomMark | None = None) -> None:
+        """
+        Queue C{data} for this reactor turn's one write to this client, with
+        its C{mark} if it is a room message (see L{roomMarkOf}).
+        """
         if not data:
             return
         if self._binding:
             # Binding the account before the welcome: what it sends (the
             # private messages that waited) follows the welcome.
-            self._early.append(data)
+            self._early.append((data, mark))
             return
-        self.factory.batcher.queue(data, [self])
+        self.factory.batcher.queue(data, [self], mark)
 
     def skip(self, data: bytes) -> None:
         """
@@ -330,20 +354,22 @@ class IRCChatProtocol(Protocol):
         pending = self.pending
         if not pending:
             return
+        batches: list[tuple[list[bytes], list[RoomMark | None]]]
         if self._skipped:
             # By identity: the very objects queued (alive, so ids are unique).
             skipped = {id(own) for own in self._skipped}
             self._skipped = []
             kept = [
-                line
+                (line, mark)
                 for batch in pending
-                for line in batch.lines
+                for line, mark in zip(batch.lines, batch.marks, strict=True)
                 if id(line) not in skipped
             ]
-            batches = [kept]
-            data = b"".join(kept)
+            lines = [line for line, _ in kept]
+            batches = [(lines, [mark for _, mark in kept])]
+            data = b"".join(lines)
         else:
-            batches = [batch.lines for batch in pending]
+            batches = [(batch.lines, batch.marks) for batch in pending]
             data = (
                 pending[0].data()
                 if len(pending) == 1
@@ -548,8 +574,8 @@ class IRCChatProtocol(Protocol):
             if self.member is not None and self.member.present:
                 self._welcome()
                 early, self._early = self._early, []
-                for data in early:
-                    self.queue(data)
+                for data, mark in early:
+                    self.queue(data, mark)
             return result
 
         bound.addBoth(welcome).addErrback(self._failedLater, False)
@@ -978,18 +1004,22 @@ class IRCChatFactory(Factory):
         Format C{event} once per way of seeing it and queue the same bytes
         for every client that sees it that way, sharing batches as the line
         server does.  Events for one client (replies, numerics) are its own.
+        A room message's PRIVMSGs are queued with its L{roomMarkOf}, made
+        once here, so that a client that is not reading can be left without
+        them and told so (L{IRCChatProtocol.gapNotice}).
         """
         if len(participants) == 1 or not isinstance(event, SHARED_EVENTS):
             for participant in participants:
                 protocol = cast(IRCChatProtocol, participant)
                 try:
-                    protocol.queue(protocol.render(event))
+                    protocol.queue(protocol.render(event), roomMarkOf(event))
                 except Exception:
                     self.log.failure("Delivering {event!r} failed", event=event)
             return
+        mark = roomMarkOf(event)
         for tagged, group in self._groupsOf(participants).items():
             data = b"".join(map(formatMessage, sharedMessages(event, tagged)))
-            self.batcher.queue(data, group)
+            self.batcher.queue(data, group, mark)
             if isinstance(event, RoomMessage):
                 self._skipOwn(event, tagged, data)
 

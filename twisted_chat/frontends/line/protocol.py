@@ -31,8 +31,10 @@ from zope.interface import implementer
 from twisted_chat.chat.accounts import Accounts
 from twisted_chat.chat.core import ChatServer, IOutbox, IParticipant, Member
 from twisted_chat.chat.errors import ChatError, LineTooLong
-from twisted_chat.chat.events import Event, Goodbye, Ping
+from twisted_chat.chat.events import Event, Goodbye, HistoryGap, Ping, RoomMessage
+from twisted_chat.chat.names import fold
 from twisted_chat.connection.admission import Admission, admitOrRefuse, release
+from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.connection.batching import Batch, Batcher, Queued
 from twisted_chat.connection.guard import ConnectionGuard
 from twisted_chat.connection.writenow import writerFor
@@ -45,6 +47,27 @@ from twisted_chat.limits import (
 )
 from twisted_chat.wire import line as wire
 from twisted_chat.wire.framing import LineFramer
+
+
+def roomMarkOf(event: Event) -> RoomMark | None:
+    """
+    What marks C{event}'s line in a send queue: a room message (C{MSG},
+    C{ACTION}, C{HISTORY}, C{HISTORYACTION}) is one a client behind may be
+    left without, noted under its room's folded name; L{None} for any other
+    event, which is always kept.
+    """
+    if isinstance(event, RoomMessage):
+        return (fold(event.room), event.room, event.sequence)
+    return None
+
+
+def gapLine(room: str, first: int, last: int) -> bytes:
+    """
+    The C{GAP} line that tells a client it was not sent messages C{first}
+    to C{last} of C{room} while it was not reading: it can page them back
+    with C{/history}.
+    """
+    return wire.formatEvent(HistoryGap(room, first, last))
 
 
 @implementer(IParticipant, IHandshakeListener)
@@ -167,6 +190,9 @@ class LineChatProtocol(Protocol):
     def write(self, data: bytes) -> None:
         self._write(data)
 
+    def gapNotice(self, room: str, first: int, last: int) -> bytes:
+        return gapLine(room, first, last)
+
     def lineLengthExceeded(self) -> None:
         """
         Refuse a line longer than the limit; the framer has discarded it.
@@ -220,7 +246,7 @@ class LineChatProtocol(Protocol):
         if not pending:
             return
         if self.guard.holding:
-            self.guard.hold([batch.lines for batch in pending])
+            self.guard.hold([(batch.lines, batch.marks) for batch in pending])
             pending.clear()
             return
         if len(pending) == 1:
@@ -308,8 +334,16 @@ class LineChatFactory(Factory):
         (see L{Batcher.seal}) as soon as anything else is queued or any
         connection is written to, so each connection still gets every line
         once, in order.
+
+        A room message's line is queued with its L{roomMarkOf}, made once
+        here for all its recipients, so that the send queue of one that is
+        not reading can leave it out without reading it.
         """
-        self.batcher.queue(wire.formatEvent(event), cast(list[Queued], participants))
+        self.batcher.queue(
+            wire.formatEvent(event),
+            cast(list[Queued], participants),
+            roomMarkOf(event),
+        )
 
     def connectionOpened(self) -> None:
         self.openConnections += 1
