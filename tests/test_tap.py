@@ -8,10 +8,12 @@ import os
 from twisted.application.service import IServiceMaker
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred, fail
-from twisted.internet.error import CannotListenError
+from twisted.internet.error import CannotListenError, ConnectionDone
+from twisted.internet.protocol import Protocol
 from twisted.internet.task import Clock
-from twisted.internet.testing import MemoryReactorClock
+from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.plugin import getPlugins
+from twisted.python.failure import Failure
 from twisted.python.filepath import FilePath
 from twisted.python.usage import UsageError
 from twisted.scripts.twistd import ServerOptions
@@ -29,7 +31,9 @@ from twisted_chat.app.service import (
 )
 from twisted_chat.chat.core import ChatServer
 from twisted_chat.chat.events import Goodbye, RoomMessage
+from twisted_chat.frontends.irc.protocol import IRCChatFactory
 from twisted_chat.frontends.line.protocol import LineChatFactory
+from twisted_chat.frontends.stream import StreamFrontEnd
 from twisted_chat.limits import (
     DEFAULT_LISTEN,
     DEFAULT_RULES,
@@ -293,10 +297,20 @@ class ShutdownTests(SynchronousTestCase):
         self.chat: ChatServer
         self.chat, _ = makeChat()
         clock = Clock()
-        self.factory = LineChatFactory(self.chat, makeAccounts(self.chat, clock), clock)
+        accounts = makeAccounts(self.chat, clock)
+        self.factory = LineChatFactory(self.chat, accounts, clock)
+        self.irc = IRCChatFactory(self.chat, accounts, clock)
         self.clock = Clock()
-        self.service = ChatService(self.chat, self.factory, self.clock)
+        self.service = ChatService(self.chat, accounts, self.clock)
+        self.service.addFrontEnd(self.factory)
+        self.service.addFrontEnd(self.irc)
         self.service.startService()
+
+    def connect(self, frontEnd: StreamFrontEnd) -> tuple[Protocol, StringTransport]:
+        protocol = frontEnd.buildProtocol(None)
+        transport = StringTransport()
+        protocol.makeConnection(transport)
+        return protocol, transport
 
     def test_goodbyeToEveryone(self) -> None:
         """Stopping tells every member the server is going down."""
@@ -307,20 +321,32 @@ class ShutdownTests(SynchronousTestCase):
         self.assertEqual(bobSees.events, [Goodbye("shutdown", SHUTDOWN_REASON)])
 
     def test_waitsForConnections(self) -> None:
-        """Stopping waits for open connections to close, up to the grace time."""
-        self.factory.connectionOpened()
+        """
+        Stopping closes the connections of every front end, members or not
+        (an IRC client still registering), and waits for them to close, up
+        to the grace time.
+        """
+        line, lineTransport = self.connect(self.factory)
+        irc, ircTransport = self.connect(self.irc)
         stopping = self.service.stopService()
+        self.assertTrue(lineTransport.disconnecting)
+        self.assertTrue(ircTransport.disconnecting)
+        self.assertIn(b"BYE shutdown", lineTransport.value())
+        self.assertIn(
+            b"ERROR :Closing Link: " + SHUTDOWN_REASON.encode(), ircTransport.value()
+        )
+        line.connectionLost(Failure(ConnectionDone()))
         self.assertNoResult(stopping)
-        self.factory.connectionClosed()
+        irc.connectionLost(Failure(ConnectionDone()))
         self.successResultOf(stopping)
 
     def test_graceRunsOut(self) -> None:
         """A connection that will not close does not hold the server up."""
-        self.factory.connectionOpened()
+        protocol, _ = self.connect(self.irc)
         stopping = self.service.stopService()
         self.clock.advance(SHUTDOWN_GRACE)
         self.successResultOf(stopping)
-        self.factory.connectionClosed()
+        protocol.connectionLost(Failure(ConnectionDone()))
 
 
 class PluginTests(SynchronousTestCase):
@@ -377,7 +403,7 @@ class StoreOptionsTests(SynchronousTestCase):
         )
         assert isinstance(service, ChatService)
         self.assertEqual(service.chat.historyOnJoin, 7)
-        self.assertTrue(service.factory.requireLogin)
+        self.assertTrue(all(frontEnd.requireLogin for frontEnd in service.frontEnds))
 
 
 class RetentionByDefaultTests(TestCase):

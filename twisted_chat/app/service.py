@@ -4,8 +4,9 @@ store and its retention.
 
 L{ChatService} is what the twistd plugin builds.  Stopping it (SIGTERM,
 SIGINT, or the operator quitting) stops listening, says goodbye to every
-member, waits a little for the goodbyes to be delivered, then finishes the
-store's queue and closes it.
+member and closes every other connection of every front end, waits a
+little for the goodbyes to be delivered, then finishes the store's queue
+and closes it.
 """
 
 from typing import Any
@@ -13,7 +14,13 @@ from typing import Any
 from twisted.application.internet import StreamServerEndpointService, TimerService
 from twisted.application.service import MultiService
 from twisted.internet.address import IPv4Address, IPv6Address
-from twisted.internet.defer import Deferred, TimeoutError, ensureDeferred
+from twisted.internet.defer import (
+    Deferred,
+    FirstError,
+    TimeoutError,
+    ensureDeferred,
+    gatherResults,
+)
 from twisted.internet.endpoints import serverFromString
 from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import IListeningPort, IProtocolFactory, IReactorCore
@@ -21,9 +28,10 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from twisted_chat.app.stopsignals import installStopHandlers
+from twisted_chat.chat.accounts import Accounts
 from twisted_chat.chat.core import ChatServer
 from twisted_chat.frontends.line.console import Console
-from twisted_chat.frontends.line.protocol import LineChatFactory
+from twisted_chat.frontends.stream import StreamFrontEnd
 
 SHUTDOWN_GRACE = 3.0
 """Seconds a stopping server waits for clients to take their goodbye."""
@@ -49,6 +57,9 @@ class StartFailed(SystemExit, Exception):
 class ChatService(MultiService):
     """
     The chat and everything that serves it; listeners are its children.
+
+    @ivar frontEnds: the front ends whose connections a stop closes and
+        waits for.
     """
 
     log = Logger()
@@ -56,17 +67,22 @@ class ChatService(MultiService):
     def __init__(
         self,
         chat: ChatServer,
-        factory: LineChatFactory,
+        accounts: Accounts,
         clock: Any,
         console: Console | None = None,
     ) -> None:
         super().__init__()
         self.chat = chat
-        self.factory = factory
+        self.accounts = accounts
+        self.frontEnds: list[StreamFrontEnd] = []
         self.console = console
         self._clock = clock
         self._announced: list[str] = []
         self._started = False
+
+    def addFrontEnd(self, frontEnd: StreamFrontEnd) -> None:
+        """Serve C{frontEnd}'s connections: a stop closes and waits for them."""
+        self.frontEnds.append(frontEnd)
 
     def announce(self, text: str) -> None:
         """
@@ -91,7 +107,7 @@ class ChatService(MultiService):
         if IReactorCore.providedBy(self._clock):
             # A real reactor (tests pass a Clock): stop on signals our way.
             self._clock.callWhenRunning(installStopHandlers, self._clock)
-        self.factory.accounts.start().addErrback(
+        self.accounts.start().addErrback(
             lambda failure: self.log.failure(
                 "Preparing password checks failed", failure
             )
@@ -108,17 +124,24 @@ class ChatService(MultiService):
     async def _stop(self) -> None:
         await super().stopService()
         self.chat.closeAll(SHUTDOWN_REASON)
+        for frontEnd in self.frontEnds:
+            frontEnd.closeAll(SHUTDOWN_REASON)
+        closed = gatherResults(
+            [frontEnd.allClosed() for frontEnd in self.frontEnds], consumeErrors=True
+        )
         try:
-            await self.factory.allClosed().addTimeout(SHUTDOWN_GRACE, self._clock)
-        except TimeoutError:
+            await closed.addTimeout(SHUTDOWN_GRACE, self._clock)
+        except (TimeoutError, FirstError):
+            # Past the grace, the waits are cancelled: the first cancelled
+            # one is what the gathering fails with.
             self.log.warn(
                 "{count} connections still open after {grace}s; closing them",
-                count=self.factory.openConnections,
+                count=sum(frontEnd.openConnections for frontEnd in self.frontEnds),
                 grace=SHUTDOWN_GRACE,
             )
         if self.console is not None:
             await self.console.stop()
-        self.factory.accounts.stop()
+        self.accounts.stop()
         await self.chat.store.close()
 
 

@@ -432,7 +432,8 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     console = (
         Console(chat, accounts, reactor, stopServer) if config["console"] else None
     )
-    service = ChatService(chat, factory, reactor, console)
+    service = ChatService(chat, accounts, reactor, console)
+    service.addFrontEnd(factory)
     if config["db"] == MEMORY_DATABASE:
         service.announce("History and accounts are kept in memory only (--db :memory:)")
     else:
@@ -457,6 +458,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
             admission=factory.admission,
             requireLogin=config["require-login"],
         )
+        service.addFrontEnd(ircFactory)
         for description in config["irc"]:
             ChatListener(reactor, description, ircFactory, "IRC").setServiceParent(
                 service

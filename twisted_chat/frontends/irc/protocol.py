@@ -26,22 +26,16 @@ from collections.abc import Callable
 from typing import Any, Final, cast
 
 from twisted.internet.defer import Deferred, ensureDeferred
-from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import (
-    IAddress,
     IHandshakeListener,
-    INegotiated,
     IReactorTime,
-    ITransport,
 )
-from twisted.internet.protocol import Factory, Protocol, connectionDone
-from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from twisted_chat import __version__
 from twisted_chat.chat.accounts import Accounts
-from twisted_chat.chat.core import ChatServer, IOutbox, IParticipant, Member
+from twisted_chat.chat.core import ChatServer, IParticipant, Member
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.events import (
     AccountInfo,
@@ -62,11 +56,9 @@ from twisted_chat.chat.events import (
 )
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.textrules import checkText
-from twisted_chat.connection.admission import Admission, admitOrRefuse, release
+from twisted_chat.connection.admission import Admission
 from twisted_chat.connection.backlog import RoomMark
-from twisted_chat.connection.batching import Batch, Batcher, Queued
-from twisted_chat.connection.guard import ConnectionGuard
-from twisted_chat.connection.writenow import writerFor
+from twisted_chat.connection.batching import Queued
 from twisted_chat.frontends.irc.render import (
     SHARED_EVENTS,
     USER_HOST,
@@ -74,6 +66,7 @@ from twisted_chat.frontends.irc.render import (
     privmsgs,
     sharedMessages,
 )
+from twisted_chat.frontends.stream import StreamConnection, StreamFrontEnd
 from twisted_chat.limits import (
     DEFAULT_RULES,
     NICK_MAX_LENGTH,
@@ -81,7 +74,6 @@ from twisted_chat.limits import (
     TOPIC_MAX_LENGTH,
     ConnectionRules,
 )
-from twisted_chat.wire.framing import LineFramer
 from twisted_chat.wire.irc import (
     MAX_MESSAGE_BYTES,
     MAX_TAGS_BYTES,
@@ -179,7 +171,7 @@ ERROR_NUMERICS: Final = {
 
 
 @implementer(IParticipant, IHandshakeListener)
-class IRCChatProtocol(Protocol):
+class IRCChatProtocol(StreamConnection):
     """
     One IRC client connection.
 
@@ -188,18 +180,13 @@ class IRCChatProtocol(Protocol):
     @ivar away: why the client is away (C{AWAY}), or L{None}.
     """
 
-    log = Logger()
-    transport: ITransport
-    guard: ConnectionGuard
+    factory: "IRCChatFactory"
 
     def __init__(self, factory: "IRCChatFactory") -> None:
-        self.factory = factory
-        self.outbox = factory
-        self.pending: list[Batch] = []
+        super().__init__(factory)
         self._skipped: list[bytes] = []
         self.member: Member | None = None
         self.capabilities: set[str] = set()
-        self.admittedAs: str | None = None
         self._nick: str | None = None
         self._user: str | None = None
         self._negotiating = False
@@ -212,36 +199,13 @@ class IRCChatProtocol(Protocol):
 
     # Connection
 
-    def connectionMade(self) -> None:
-        transport = self.transport
-        factory = self.factory
-        self._write = writerFor(transport)
-        self._framer = LineFramer(MAX_IRC_LINE)
-        self.guard = ConnectionGuard(self, transport, factory.rules, factory.clock)
-        self.guard.configureTransport()
-        if INegotiated.providedBy(transport):
-            self.guard.expectHandshake()
-            return
-        self.handshakeCompleted()
-
-    def handshakeCompleted(self) -> None:
+    def begin(self) -> None:
         # Registering is IRC's logging in: the guard gives it its time.
         self.guard.start(requireLogin=True, unfinished="Registration did not finish")
 
-    @property
-    def _host(self) -> str:
-        peer = self.transport.getPeer()
-        return str(getattr(peer, "host", peer))
-
-    def dataReceived(self, data: bytes) -> None:
-        self.guard.received(self._framer.feed(data))
-
-    def connectionLost(self, reason: Failure = connectionDone) -> None:
-        self.guard.stop()
+    def lost(self, cleanly: bool) -> None:
         self._gone = True
-        self.factory.admissionEnded(self.admittedAs)
         if self.member is not None:
-            cleanly = reason.check(ConnectionDone) is not None
             self.factory.chat.quit(
                 self.member, "Connection closed" if cleanly else "Connection lost"
             )
@@ -307,9 +271,6 @@ class IRCChatProtocol(Protocol):
             self._send(IRCMessage("ERROR", (f"Closing Link: {reason}",)))
             self.close()
 
-    def write(self, data: bytes) -> None:
-        self._write(data)
-
     def gapNotice(self, room: str, first: int, last: int) -> bytes:
         """
         A server C{NOTICE} to the client naming the channel and the messages
@@ -319,9 +280,6 @@ class IRCChatProtocol(Protocol):
         return formatMessage(IRCMessage("NOTICE", (self.name, text), SERVER_NAME))
 
     # IParticipant
-
-    def deliver(self, event: Event) -> None:
-        self.factory.post(event, [self])
 
     def render(self, event: Event) -> bytes:
         """The bytes that tell this client of C{event}."""
@@ -383,8 +341,13 @@ class IRCChatProtocol(Protocol):
 
     def close(self) -> None:
         self._gone = True
-        self.factory.batcher.writeNow(self)
-        self.guard.closeTransport()
+        super().close()
+
+    def shutDown(self, reason: str) -> None:
+        """The server is stopping before this client registered: say so."""
+        if not self.closing:
+            self._send(IRCMessage("ERROR", (f"Closing Link: {reason}",)))
+            self.close()
 
     # Sending
 
@@ -553,15 +516,17 @@ class IRCChatProtocol(Protocol):
         try:
             if self._account is not None:
                 # A guest for a moment, until the account's nick is bound.
-                self.member = chat.connect(self, address=self._host)
+                self.member = chat.connect(self, address=self.peerHost)
             else:
-                self.member = chat.connect(self, nick=self._nick, address=self._host)
+                self.member = chat.connect(self, nick=self._nick, address=self.peerHost)
         except ChatError as error:
             self._refuse(error, self._nick)
             self._nick = None
             return
         self.log.info(
-            "{nick} registered over IRC from {peer}", nick=self._nick, peer=self._host
+            "{nick} registered over IRC from {peer}",
+            nick=self._nick,
+            peer=self.peerHost,
         )
         if self._account is None:
             self._welcome()
@@ -652,7 +617,7 @@ class IRCChatProtocol(Protocol):
             self._numeric("904", "SASL authentication failed")
             return None
         checking = ensureDeferred(
-            self.factory.accounts.login(nick, password, self._host)
+            self.factory.accounts.login(nick, password, self.peerHost)
         )
 
         def loggedIn(account: Any) -> None:
@@ -754,6 +719,7 @@ class IRCChatProtocol(Protocol):
             if not notice:
                 self.tell(error.message)
             return
+        sent: Deferred[Any]
         for target in targets:
             try:
                 if target.startswith("#"):
@@ -956,18 +922,16 @@ _BEFORE_REGISTRATION: Final = frozenset(
 )
 
 
-@implementer(IOutbox)
-class IRCChatFactory(Factory):
+class IRCChatFactory(StreamFrontEnd):
     """
     Makes an L{IRCChatProtocol} for each connection to one chat, and is
     their L{IOutbox}: an event for many IRC clients is formatted once for
     each way of seeing it (with or without times; one's own message or
     another's), not once per client.
-
-    @ivar admission: who may connect, shared with the line server.
     """
 
-    log = Logger()
+    connectionClass = IRCChatProtocol
+    maxLineLength = MAX_IRC_LINE
 
     def __init__(
         self,
@@ -979,25 +943,21 @@ class IRCChatFactory(Factory):
         admission: Admission | None = None,
         requireLogin: bool = False,
     ) -> None:
-        self.chat = chat
-        self.accounts = accounts
-        self.clock = clock
-        self.rules = rules
-        self.admission = admission
-        self.requireLogin = requireLogin
-        self.batcher = Batcher(clock)
+        super().__init__(
+            chat,
+            accounts,
+            clock,
+            rules=rules,
+            admission=admission,
+            requireLogin=requireLogin,
+        )
         self.capabilitiesChanged = 0
         self._groups: dict[
             int, tuple[list[IParticipant], int, dict[bool, list[Queued]]]
         ] = {}
 
-    def buildProtocol(self, addr: IAddress | None) -> Protocol:
-        return admitOrRefuse(
-            self.admission,
-            addr,
-            lambda: IRCChatProtocol(self),
-            lambda why: formatMessage(IRCMessage("ERROR", (f"Closing Link: {why}",))),
-        )
+    def refusal(self, why: str) -> bytes:
+        return formatMessage(IRCMessage("ERROR", (f"Closing Link: {why}",)))
 
     def post(self, event: Event, participants: list[IParticipant]) -> None:
         """
@@ -1065,6 +1025,3 @@ class IRCChatFactory(Factory):
             self._groups.clear()
         self._groups[key] = (participants, self.capabilitiesChanged, groups)
         return groups
-
-    def admissionEnded(self, admittedAs: str | None) -> None:
-        release(self.admission, admittedAs)
