@@ -30,6 +30,7 @@ from twisted_chat.client.session import (
     NotChat,
     NotSecure,
     NoWelcome,
+    Refused,
 )
 from twisted_chat.limits import DEFAULT_PORT
 
@@ -227,6 +228,18 @@ class ExplainTests(SynchronousTestCase):
         self.assertEqual(
             explain(NoWelcome(2.5), "localhost:7633", tls=True, caFile=None),
             "no twisted_chat welcome from localhost:7633 within 2.5 s",
+        )
+
+    def test_refused(self) -> None:
+        """A server refusing the connection (it is full) says so, in one line."""
+        self.assertEqual(
+            explain(
+                Refused("The server is full (2 connections)"),
+                "h:1",
+                tls=False,
+                caFile=None,
+            ),
+            "h:1 refused the connection: The server is full (2 connections)",
         )
 
     def test_closed(self) -> None:

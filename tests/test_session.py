@@ -30,6 +30,7 @@ from twisted_chat.client.session import (
     NotChat,
     NotSecure,
     NoWelcome,
+    Refused,
 )
 from twisted_chat.terminal.view import TerminalView
 
@@ -306,12 +307,17 @@ class WelcomeTests(SynchronousTestCase):
         self.assertEqual(failure.value.reason, "closed")
 
     def test_goodbyeBeforeWelcome(self) -> None:
-        """A server that refuses in words (BYE) ends the session as before."""
+        """
+        A server that refuses the first connection in words (BYE refused)
+        ends the session with a failure saying why (one line, status 1),
+        not as if the person had left.
+        """
         self.connect(welcome=False)
         self.session.eventReceived(Goodbye("refused", "Too many connections"))
         self.session.disconnected("closed")
-        self.successResultOf(self.session.finished)
-        self.assertEqual(self.shown, ["-!- disconnected: Too many connections"])
+        failure = self.failureResultOf(self.session.finished, Refused)
+        self.assertEqual(failure.value.reason, "Too many connections")
+        self.assertEqual(self.shown, [])
 
     def test_noWelcomeFirst(self) -> None:
         """
@@ -457,6 +463,25 @@ class LoginTests(SynchronousTestCase):
         connection = AbortableConnection()
         self.session.connected(connection)
         self.assertEqual(connection.sent[0], "/login alice right-pass")
+
+    def test_typedLinesWaitForTheLogin(self) -> None:
+        """
+        Lines typed (or piped) while the session's login is checked are sent
+        once it is accepted, after the rooms, the end of input last; if it
+        is refused they are never sent, so nothing is said as a guest.
+        """
+        self.session.lineTyped("meant for alice's rooms")
+        self.session.inputEnded()
+        self.assertEqual(self.connection.sent, ["/login alice wrong-pass"])
+        self.session.eventReceived(AccountInfo("alice", "You are logged in."))
+        self.assertEqual(self.connection.sent[1:], ["meant for alice's rooms", "/quit"])
+
+    def test_typedLinesDroppedWithARefusedLogin(self) -> None:
+        """A refused login ends a piped session without sending what waited."""
+        self.session.lineTyped("hi")
+        self.session.eventReceived(ErrorReply("login-failed", "Wrong."))
+        self.failureResultOf(self.session.finished, LoginRefused)
+        self.assertEqual(self.connection.sent, ["/login alice wrong-pass"])
 
     def test_roomsAfterTheLogin(self) -> None:
         """

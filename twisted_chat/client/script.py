@@ -49,6 +49,7 @@ from twisted_chat.client.session import (
     NotChat,
     NotSecure,
     NoWelcome,
+    Refused,
 )
 from twisted_chat.client.tlstrust import (
     REFUSED,
@@ -322,6 +323,8 @@ def explain(
     match failure:
         case LoginRefused(nick=nick, text=text):
             return f"login as {nick} failed: {safe(text)}"
+        case Refused(reason=reason):
+            return f"{server} refused the connection: {safe(reason)}"
         case NotSecure(what=what):
             authority = f" with --ca {caFile}" if caFile else ""
             return f"cannot connect securely to {server}{authority}: {what}"

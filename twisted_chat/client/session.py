@@ -141,6 +141,19 @@ class ClosedUnwelcomed(ConnectFailure):
         self.reason = reason
 
 
+class Refused(ConnectFailure):
+    """
+    The server refused the connection instead of greeting it (too many
+    connections, from everyone or from this address).
+
+    @ivar reason: what the server said.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class LoginRefused(ConnectFailure):
     """
     The server refused the session's login (a wrong password, or too many
@@ -214,6 +227,8 @@ class ClientSession:
         self._wantedNick = nick
         self._wantedRooms = list(rooms)
         self._afterLogin: list[str] = []
+        self._heldTyped: list[str] = []
+        self._goodbyeReason = ""
         self._password = password
         self.rooms: dict[str, tuple[str, int]] = {}
         self._pages: dict[str, int] = {}
@@ -253,6 +268,11 @@ class ClientSession:
         if self._connection is None or not self._greeted:
             self.view.showStatus("not connected (reconnecting); that line was not sent")
             return True
+        if self._loginPending:
+            # Said as the person logging in, in the rooms named, or not at
+            # all: never as a guest, if the login is refused.
+            self._heldTyped.append(text)
+            return True
         words = text.split()
         if words and words[0].lower() == "/more":
             self._pageBack(words[1:])
@@ -266,6 +286,9 @@ class ClientSession:
         self._quitting = True
         if self._connection is None:
             self._finish()
+        elif self._loginPending and self._greeted:
+            # After the lines held for the login, if it is accepted.
+            self._heldTyped.append("/quit")
         else:
             self._connection.sendInput("/quit")
 
@@ -395,13 +418,22 @@ class ClientSession:
                 waiting, self._afterLogin = self._afterLogin, []
                 for line in waiting:
                     self._send(line)
+                held, self._heldTyped = self._heldTyped, []
+                for text in held:
+                    self.lineTyped(text)
+                if self._catchUp is not None and not self._catchUp.rooms:
+                    # Logged in again, with no room to resume: caught up.
+                    self._reconnected()
             case ErrorReply(code, text) if (
                 self._loginPending and code in LOGIN_REFUSALS
             ):
                 self._loginRefused(code, text)
                 return
-            case Goodbye(kind, _):
-                self._goodbye = kind
+            case Goodbye(kind, reason):
+                self._goodbye, self._goodbyeReason = kind, reason
+                if not self._everGreeted:
+                    # A refusal: the one line that ends the client says it.
+                    return
             case Ping(token):
                 self._send(f"/pong {token}")
                 return
@@ -460,6 +492,9 @@ class ClientSession:
         if refused is not None and not greeted:
             self._fail(NotSecure(refused))
             return
+        if self._goodbye == "refused" and not self._everGreeted:
+            self._fail(Refused(self._goodbyeReason))
+            return
         if self._quitting or self._goodbye in FINAL_GOODBYES:
             self._finish()
             return
@@ -485,8 +520,13 @@ class ClientSession:
         if not self._everGreeted:
             self._everGreeted = True
             self.welcomed.callback(True)
-        elif self._catchUp is not None and not self._catchUp.rooms:
-            # No room to resume: being greeted is the whole of catching up.
+        elif (
+            self._catchUp is not None
+            and not self._catchUp.rooms
+            and not self._loginPending
+        ):
+            # No room to resume nor login to wait for: being greeted is the
+            # whole of catching up.
             self._reconnected()
 
     def _loginRefused(self, code: str, text: str) -> None:
