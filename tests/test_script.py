@@ -27,6 +27,7 @@ from twisted_chat.client.script import (
 from twisted_chat.client.session import (
     ClosedUnwelcomed,
     LoginRefused,
+    NickRefused,
     NotChat,
     NotSecure,
     NoWelcome,
@@ -229,6 +230,25 @@ class ExplainTests(SynchronousTestCase):
             explain(NoWelcome(2.5), "localhost:7633", tls=True, caFile=None),
             "no twisted_chat welcome from localhost:7633 within 2.5 s",
         )
+
+    def test_nickRefused(self) -> None:
+        """A nick the server would not give says so, in one line."""
+        self.assertEqual(
+            explain(
+                NickRefused("dave", "The nick dave is registered."),
+                "h:1",
+                tls=False,
+                caFile=None,
+            ),
+            "cannot take the nick dave: The nick dave is registered.",
+        )
+
+    def test_guestNick(self) -> None:
+        """--nick guest5 is refused before connecting: guest nicks are given."""
+        with self.assertRaises(UsageError) as caught:
+            parse("--nick", "Guest5")
+        self.assertIn("guest nicks", str(caught.exception))
+        self.assertEqual(parse("--nick", "guesthouse")["nick"], "guesthouse")
 
     def test_refused(self) -> None:
         """A server refusing the connection (it is full) says so, in one line."""

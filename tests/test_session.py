@@ -27,6 +27,7 @@ from twisted_chat.client.session import (
     ClientSession,
     ClosedUnwelcomed,
     LoginRefused,
+    NickRefused,
     NotChat,
     NotSecure,
     NoWelcome,
@@ -305,6 +306,28 @@ class WelcomeTests(SynchronousTestCase):
         self.session.disconnected("closed")
         failure = self.failureResultOf(self.session.finished, ClosedUnwelcomed)
         self.assertEqual(failure.value.reason, "closed")
+
+    def test_nickRefusedFirst(self) -> None:
+        """
+        The nick asked for (--nick) refused on the first connection ends the
+        session with the server's words, rather than going on as a guest.
+        """
+        self.connect()
+        self.session.eventReceived(
+            ErrorReply("nick-registered", "The nick ann is registered.")
+        )
+        failure = self.failureResultOf(self.session.finished, NickRefused)
+        self.assertEqual(
+            (failure.value.nick, failure.value.text),
+            ("ann", "The nick ann is registered."),
+        )
+
+    def test_nickTakenLater(self) -> None:
+        """Once the nick was given, a later refusal is only shown."""
+        self.connect()
+        self.session.eventReceived(NickChanged("guest1", "ann", T))
+        self.session.eventReceived(ErrorReply("nick-in-use", "The nick bob is taken."))
+        self.assertNoResult(self.session.finished)
 
     def test_goodbyeBeforeWelcome(self) -> None:
         """

@@ -39,13 +39,14 @@ from twisted.python import usage
 
 from twisted_chat import __version__
 from twisted_chat.chat.errors import ChatError
-from twisted_chat.chat.names import checkNick, checkRoomName, fold
+from twisted_chat.chat.names import GUEST_PREFIX, checkNick, checkRoomName, fold
 from twisted_chat.client.protocol import ChatClientFactory
 from twisted_chat.client.session import (
     ClientSession,
     ClosedUnwelcomed,
     ConnectFailure,
     LoginRefused,
+    NickRefused,
     NotChat,
     NotSecure,
     NoWelcome,
@@ -196,6 +197,14 @@ class ClientOptions(usage.Options):
                 raise usage.UsageError(
                     f"--nick {safe(self['nick'])}: {error.message}"
                 ) from None
+            if (
+                self["nick"].lower().startswith(GUEST_PREFIX)
+                and self["nick"][len(GUEST_PREFIX) :].isdigit()
+            ):
+                raise usage.UsageError(
+                    f"--nick {safe(self['nick'])}: guest nicks are the server's"
+                    " to give; choose another"
+                )
 
 
 async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> None:
@@ -325,6 +334,8 @@ def explain(
             return f"login as {nick} failed: {safe(text)}"
         case Refused(reason=reason):
             return f"{server} refused the connection: {safe(reason)}"
+        case NickRefused(nick=nick, text=text):
+            return f"cannot take the nick {safe(nick)}: {safe(text)}"
         case NotSecure(what=what):
             authority = f" with --ca {caFile}" if caFile else ""
             return f"cannot connect securely to {server}{authority}: {what}"

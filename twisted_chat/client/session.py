@@ -80,6 +80,11 @@ LOGIN_TRIES: Final = 3
 LOGIN_REFUSALS: Final = frozenset({"login-failed", "login-throttled"})
 """The error codes that answer a login the server did not accept."""
 
+NICK_REFUSALS: Final = frozenset(
+    {"nick-in-use", "nick-registered", "bad-nick", "reserved-nick"}
+)
+"""The error codes that answer a nick the server did not give."""
+
 _GUEST_NICK: Final = re.compile(rf"{GUEST_PREFIX}[0-9]+", re.ASCII | re.IGNORECASE)
 
 
@@ -152,6 +157,21 @@ class Refused(ConnectFailure):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class NickRefused(ConnectFailure):
+    """
+    The server would not give the first connection the nick asked for
+    (C{--nick}): someone has it, or it is registered.
+
+    @ivar nick: the nick asked for.
+    @ivar text: what the server said.
+    """
+
+    def __init__(self, nick: str, text: str) -> None:
+        super().__init__(nick, text)
+        self.nick = nick
+        self.text = text
 
 
 class LoginRefused(ConnectFailure):
@@ -228,6 +248,7 @@ class ClientSession:
         self._wantedRooms = list(rooms)
         self._afterLogin: list[str] = []
         self._heldTyped: list[str] = []
+        self._firstNick = False
         self._goodbyeReason = ""
         self._password = password
         self.rooms: dict[str, tuple[str, int]] = {}
@@ -346,6 +367,9 @@ class ClientSession:
             lines.append(f"/login {nick} {self._password}")
         elif nick and not _GUEST_NICK.fullmatch(nick):
             lines.append(f"/nick {nick}")
+            # The first connection's nick is the person's choice: if it is
+            # refused, the session ends rather than going on as a guest.
+            self._firstNick = not self._everGreeted
         rooms = self._roomLines()
         if self._loginPending:
             self._afterLogin = rooms
@@ -424,6 +448,14 @@ class ClientSession:
                 if self._catchUp is not None and not self._catchUp.rooms:
                     # Logged in again, with no room to resume: caught up.
                     self._reconnected()
+            case NickChanged(_, new, _) if self._firstNick and fold(new) == fold(
+                self._wantedNick or ""
+            ):
+                self._firstNick = False
+            case ErrorReply(code, text) if self._firstNick and code in NICK_REFUSALS:
+                self._firstNick = False
+                self._fail(NickRefused(self._wantedNick or "", text))
+                return
             case ErrorReply(code, text) if (
                 self._loginPending and code in LOGIN_REFUSALS
             ):
