@@ -337,6 +337,26 @@ class RoomTests(IRCTestCase):
             (private.source, private.params), ("bob!bob@chat", ("alice", "back"))
         )
 
+    def test_queriesForSeveralChannels(self) -> None:
+        """
+        WHO and MODE for several channels at once (as irssi asks after
+        joining them) answer for each channel, each with its end.
+        """
+        bob = self.lineMember("bob")
+        bob.send(b"/join #dev\n")
+        alice = self.register("alice")
+        alice.send("JOIN #lobby,#dev")
+        alice.messages()
+        alice.send("MODE #lobby,#dev", "WHO #lobby,#dev", "MODE #lobby,#dev b")
+        replies = [(m.command, m.params[1]) for m in alice.messages()]
+        self.assertEqual(
+            replies,
+            [("324", "#lobby"), ("324", "#dev")]
+            + [("352", "#lobby")] * 2 + [("315", "#lobby")]
+            + [("352", "#dev")] * 2 + [("315", "#dev")]
+            + [("368", "#lobby"), ("368", "#dev")],
+        )  # fmt: skip
+
     def test_privateActionToSeveral(self) -> None:
         """
         A CTCP ACTION to several nicks reaches each once as an action, not

@@ -793,7 +793,11 @@ class IRCChatProtocol(StreamConnection):
                 self._send(reply)
 
     def _who(self, params: tuple[str, ...]) -> None:
-        mask_ = params[0] if params else "*"
+        # irssi asks for all the channels it joined at once: WHO #a,#b.
+        for each in (params[0] if params else "*").split(","):
+            self._whoOne(each)
+
+    def _whoOne(self, mask_: str) -> None:
         chat = self.factory.chat
         try:
             if mask_.startswith("#"):
@@ -839,22 +843,27 @@ class IRCChatProtocol(StreamConnection):
             return
         target = params[0]
         if target.startswith("#"):
-            try:
-                self.factory.chat.membersOf(target)
-            except ChatError:
-                self._numeric("403", target, "No such channel")
-                return
-            if len(params) == 1:
-                self._numeric("324", target, f"+{CHANNEL_MODES}")
-            elif params[1].lstrip("+-") == "b":
-                self._numeric("368", target, "End of channel ban list")
-            else:
-                self._numeric("482", target, "Channel modes cannot be changed here")
+            # irssi asks for all the channels it joined at once: MODE #a,#b.
+            for channel in target.split(","):
+                self._channelMode(channel, params[1:])
         elif self._isMe(target):
             if len(params) == 1:
                 self._numeric("221", "+")
         else:
             self._numeric("502", "Cannot change mode for other users")
+
+    def _channelMode(self, channel: str, changes: tuple[str, ...]) -> None:
+        try:
+            self.factory.chat.membersOf(channel)
+        except ChatError:
+            self._numeric("403", channel, "No such channel")
+            return
+        if not changes:
+            self._numeric("324", channel, f"+{CHANNEL_MODES}")
+        elif changes[0].lstrip("+-") == "b":
+            self._numeric("368", channel, "End of channel ban list")
+        else:
+            self._numeric("482", channel, "Channel modes cannot be changed here")
 
     def _awayCommand(self, params: tuple[str, ...]) -> None:
         if params and params[0]:
