@@ -107,7 +107,12 @@ class JSONFrontEnd(StreamFrontEnd):
     def refusal(self, why: str) -> bytes:
         return encode("Refused", {"reason": why})
 
-    def post(self, event: Event, participants: list[IParticipant]) -> None:
+    def post(
+        self,
+        event: Event,
+        participants: list[IParticipant],
+        sender: IParticipant | None = None,
+    ) -> None:
         mark = None
         if isinstance(event, RoomMessage):
             mark = (fold(event.room), event.room, event.sequence)

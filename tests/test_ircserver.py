@@ -460,6 +460,17 @@ class RoomTests(IRCTestCase):
         self.assertEqual(replies[0].params[1:], ("bob", "at lunch"))
         self.assertEqual([m.command for m in replies].count("301"), 2)
 
+    def test_awayIsTheMembers(self) -> None:
+        """
+        AWAY marks the member in the chat core, where every front end can
+        read it, not only the IRC connection that set it.
+        """
+        bob = self.register("bob")
+        bob.send("AWAY :at lunch")
+        self.assertEqual(self.chat.memberNamed("bob").away, "at lunch")
+        bob.send("AWAY")
+        self.assertIsNone(self.chat.memberNamed("bob").away)
+
     def test_namesCutToFit(self) -> None:
         """A long member list comes in several 353 lines, each within 512 bytes."""
         for n in range(60):

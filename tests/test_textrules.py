@@ -175,7 +175,7 @@ class IRCTests(IRCTestCase):
         alice.send("AWAY :gone\x07", "TOPIC #a :\x1b]0;title\x07")
         messages = alice.messages()
         self.assertEqual([m.command for m in messages], ["NOTICE", "NOTICE"])
-        self.assertIsNone(alice.protocol.away)
+        self.assertIsNone(self.chat.memberNamed("alice").away)
         self.assertEqual(self.chat.topicOf("#a").text, "")
 
     def test_quitReasonCleaned(self) -> None:

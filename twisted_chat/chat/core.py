@@ -126,14 +126,22 @@ class IOutbox(Interface):
     attribute; one without is delivered to one by one.
     """
 
-    def post(event: Event, participants: list[IParticipant]) -> None:
+    def post(
+        event: Event,
+        participants: list[IParticipant],
+        sender: IParticipant | None = None,
+    ) -> None:
         """
         Deliver C{event} to each of C{participants}.  It must not call back
-        into the L{ChatServer}.
+        into the L{ChatServer}: what it needs comes with the delivery.
 
         The list is the outbox's to keep and is never changed afterwards: a
         room hands the same list for message after message while its
         members stay the same, and an outbox may rely on that.
+
+        @param sender: for a room message said just now, the participant of
+            the member who said it (who may be among C{participants}, and
+            may not want its own line back); L{None} otherwise.
         """
 
 
@@ -148,11 +156,14 @@ class Member:
         have that notion; always one of C{rooms}, or L{None}.
     @ivar present: false once the member has quit.
     @ivar outbox: the participant's L{IOutbox}, or L{None}.
+    @ivar away: why the member is away (IRC's C{AWAY}), or L{None}: any
+        front end may show it to those who write to the member.
     """
 
     __slots__ = (
         "account",
         "address",
+        "away",
         "currentRoom",
         "nick",
         "outbox",
@@ -174,6 +185,7 @@ class Member:
         self.rooms: dict[str, Room] = {}
         self.currentRoom: Room | None = None
         self.present = True
+        self.away: str | None = None
 
     def __repr__(self) -> str:
         return f"<Member {self.nick}>"
@@ -402,6 +414,15 @@ class ChatServer:
             checkNick(nick, allowReserved=member.privileged)
         self._rename(member, nick)
 
+    def setAway(self, member: Member, reason: str | None) -> None:
+        """
+        Mark C{member} away, with why, or back (C{reason} L{None} or empty).
+
+        @raise twisted_chat.chat.errors.ChatError: if C{reason} holds a
+            character text may not.
+        """
+        member.away = checkText(reason, "An away message") if reason else None
+
     def quit(self, member: Member, reason: str, kind: str = "quit") -> None:
         """
         Take C{member} out of every room and the server, tell those who shared
@@ -588,7 +609,9 @@ class ChatServer:
         )
 
         def committed(_: object) -> RoomMessage:
-            self._post(message, room.recipientsOf(message.sequence))
+            self._post(
+                message, room.recipientsOf(message.sequence), member.participant
+            )
             return message
 
         def notKept(failure: Failure) -> NoReturn:
@@ -918,15 +941,18 @@ class ChatServer:
         """
         self._post(event, groupByOutbox(recipients))
 
-    def _post(self, event: Event, groups: Groups) -> None:
+    def _post(
+        self, event: Event, groups: Groups, sender: IParticipant | None = None
+    ) -> None:
         """
-        Hand C{event} to each outbox once, with all its participants, so that
-        it is encoded once; one failing delivery never stops the others.
+        Hand C{event} to each outbox once, with all its participants (and the
+        C{sender}'s participant, for a room message), so that it is encoded
+        once; one failing delivery never stops the others.
         """
         for outbox, participants in groups.items():
             if outbox is not None:
                 try:
-                    outbox.post(event, participants)
+                    outbox.post(event, participants, sender)
                 except Exception:
                     self.log.failure("Delivering {event!r} failed", event=event)
                 continue

@@ -221,7 +221,12 @@ class StreamFrontEnd(Factory):
         """The one line that tells a refused client why, in its protocol."""
         raise NotImplementedError
 
-    def post(self, event: Event, participants: list[IParticipant]) -> None:
+    def post(
+        self,
+        event: Event,
+        participants: list[IParticipant],
+        sender: IParticipant | None = None,
+    ) -> None:
         """Encode C{event} and queue it for each of C{participants}."""
         raise NotImplementedError
 

@@ -191,7 +191,6 @@ class IRCChatProtocol(StreamConnection):
         self._user: str | None = None
         self._negotiating = False
         self._gone = False
-        self.away: str | None = None
         self._account: str | None = None
         self._sasl: list[str] | None = None
         self._binding = False
@@ -739,12 +738,10 @@ class IRCChatProtocol(StreamConnection):
             sent.addErrback(self._failedLater, notice)
 
     def _tellAway(self, nick: str) -> None:
-        """301: the IRC user written to is marked away, and why."""
+        """301: the member written to is marked away, and why."""
         member = self.factory.chat.memberIfPresent(nick)
-        recipient = member.participant if member is not None else None
-        if isinstance(recipient, IRCChatProtocol) and recipient.away is not None:
-            assert member is not None
-            self._numeric("301", member.nick, recipient.away)
+        if member is not None and member.away is not None:
+            self._numeric("301", member.nick, member.away)
 
     def _failedLater(self, failure: Failure, notice: bool) -> None:
         """A message refused after the fact (the store failed)."""
@@ -866,15 +863,16 @@ class IRCChatProtocol(StreamConnection):
             self._numeric("482", channel, "Channel modes cannot be changed here")
 
     def _awayCommand(self, params: tuple[str, ...]) -> None:
-        if params and params[0]:
-            try:
-                self.away = checkText(params[0], "An away message")
-            except ChatError as error:
-                self.tell(error.message)
-                return
+        assert self.member is not None
+        reason = params[0] if params else None
+        try:
+            self.factory.chat.setAway(self.member, reason)
+        except ChatError as error:
+            self.tell(error.message)
+            return
+        if self.member.away is not None:
             self._numeric("306", "You have been marked as being away")
         else:
-            self.away = None
             self._numeric("305", "You are no longer marked as being away")
 
     def _userhost(self, params: tuple[str, ...]) -> None:
@@ -968,7 +966,12 @@ class IRCChatFactory(StreamFrontEnd):
     def refusal(self, why: str) -> bytes:
         return formatMessage(IRCMessage("ERROR", (f"Closing Link: {why}",)))
 
-    def post(self, event: Event, participants: list[IParticipant]) -> None:
+    def post(
+        self,
+        event: Event,
+        participants: list[IParticipant],
+        sender: IParticipant | None = None,
+    ) -> None:
         """
         Format C{event} once per way of seeing it and queue the same bytes
         for every client that sees it that way, sharing batches as the line
@@ -990,24 +993,29 @@ class IRCChatFactory(StreamFrontEnd):
             data = b"".join(map(formatMessage, sharedMessages(event, tagged)))
             self.batcher.queue(data, group, mark)
             if isinstance(event, RoomMessage):
-                self._skipOwn(event, tagged, data)
+                self._skipOwn(event, sender, tagged, data)
 
-    def _skipOwn(self, message: RoomMessage, tagged: bool, data: bytes) -> None:
+    def _skipOwn(
+        self,
+        message: RoomMessage,
+        sender: IParticipant | None,
+        tagged: bool,
+        data: bytes,
+    ) -> None:
         """
-        The sender of C{message}, if it is one of these clients, sees it with
-        times as C{tagged} says, and is not to be shown it, skips C{data}.
+        The C{sender} of C{message}, if it is one of these clients, sees it
+        with times as C{tagged} says, and is not to be shown it, skips
+        C{data}.
         """
-        member = self.chat.memberIfPresent(message.sender)
-        if member is None or fold(message.room) not in member.rooms:
-            return
-        protocol = member.participant
         if (
-            isinstance(protocol, IRCChatProtocol)
-            and protocol.outbox is self
-            and ("server-time" in protocol.capabilities) == tagged
-            and protocol.hides(message)
+            isinstance(sender, IRCChatProtocol)
+            and sender.outbox is self
+            and sender.member is not None
+            and fold(message.room) in sender.member.rooms
+            and ("server-time" in sender.capabilities) == tagged
+            and sender.hides(message)
         ):
-            protocol.skip(data)
+            sender.skip(data)
 
     def _groupsOf(self, participants: list[IParticipant]) -> dict[bool, list[Queued]]:
         """

@@ -202,7 +202,12 @@ class LineChatFactory(StreamFrontEnd):
     def refusal(self, why: str) -> bytes:
         return wire.formatEvent(Goodbye("refused", why))
 
-    def post(self, event: Event, participants: list[IParticipant]) -> None:
+    def post(
+        self,
+        event: Event,
+        participants: list[IParticipant],
+        sender: IParticipant | None = None,
+    ) -> None:
         """
         Encode C{event} once and queue the same bytes for each connection;
         each gets one write of all its queued lines at the end of this
