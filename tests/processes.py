@@ -30,7 +30,12 @@ WAIT = 15.0
 
 
 def freePort() -> int:
-    """A loopback port free now, for a server that must restart on it."""
+    """
+    A loopback port free now, for a client to find nothing listening on.
+    Servers are started on port 0 instead, and say which port they got
+    (L{ProcessTestCase.startServer}): a port found free and then given to a
+    server may be taken in between.
+    """
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -91,6 +96,8 @@ class Child(ProcessProtocol):
         self.ended: Deferred[int | None] = Deferred()
         self.exitCode: int | None = None
         self.signal: int | None = None
+        self.ports: dict[str, int] = {}
+        self.ircPorts: dict[str, int] = {}
         self._waiters = Waiters(
             lambda: f"stdout:\n{self.output}\nstderr:\n{self.errors}"
         )
@@ -182,9 +189,14 @@ class ProcessTestCase(TestCase):
 
     async def startServer(self, *options: str, port: int = 0) -> tuple[Child, int]:
         """
-        Start twistd -n chat on loopback (a free port unless given), with its
-        database in the test's directory; return it and the port.
+        Start twistd -n chat on loopback (on a port of the system's choosing
+        unless given), with its database in the test's directory; return it
+        and the line-protocol port.  It has started when it has said where
+        each of its listeners (C{--listen}, C{--irc}) listens, as it says to
+        its operator; the ports it got are in the child's C{ports} (and
+        C{ircPorts}), by endpoint description.
         """
+        main = f"tcp:{port}:interface=127.0.0.1"
         server = self.spawn(
             "-c",
             "from twisted.scripts.twistd import run; run()",
@@ -193,11 +205,25 @@ class ProcessTestCase(TestCase):
             "--logfile=-",
             "chat",
             "--listen",
-            f"tcp:{port}:interface=127.0.0.1",
+            main,
             *options,
         )
-        match = await server.waitForOutput(r"LineChatFactory starting on (\d+)")
-        return server, int(match.group(1))
+        listeners = [("line-protocol", main, server.ports)] + [
+            (
+                "IRC" if option == "--irc" else "line-protocol",
+                options[n + 1],
+                server.ircPorts if option == "--irc" else server.ports,
+            )
+            for n, option in enumerate(options[:-1])
+            if option in ("--listen", "--irc")
+        ]
+        for clients, description, ports in listeners:
+            match = await server.waitForOutput(
+                rf"Listening for {clients} clients on 127\.0\.0\.1:(\d+)"
+                rf" \({re.escape(description)}\)"
+            )
+            ports[description] = int(match.group(1))
+        return server, server.ports[main]
 
     def startClient(self, port: int, *options: str) -> Child:
         """Start the real twisted-chat client with piped standard input."""

@@ -28,7 +28,7 @@ from twisted.python.failure import Failure
 from twisted_chat.chat.events import HistoryEnd, HistoryGap, RoomMessage
 from twisted_chat.wire import line as wire
 
-from .processes import WAIT, ProcessTestCase, freePort
+from .processes import WAIT, ProcessTestCase
 
 ROOM = "#chaos"
 CLIENTS = 4
@@ -154,11 +154,10 @@ class CrashTests(ProcessTestCase):
         seed = int.from_bytes(os.urandom(4), "big")
         chance = random.Random(seed)
         note = f"(random seed {seed})"
-        port = freePort()
         database = self.directory.child("chat.sqlite3").path
         # The clients send far faster than a person: lift flood control.
         limits = ("--flood-rate", "0")
-        server, _ = await self.startServer(*limits, port=port)
+        server, port = await self.startServer(*limits)
         clients = [ResumingClient(f"c{n}", port) for n in range(CLIENTS)]
         for client in clients:
             client.service.startService()

@@ -75,8 +75,8 @@ class EndToEndTests(ProcessTestCase):
         directory = Path(self.directory.path)
         authority = issue(directory, "ca", "Test CA", isAuthority=True)
         certificate = issue(directory, "server", "localhost", authority)
-        tlsPort = freePort()
-        _, port = await self.startServer("--listen", certificate.listen(tlsPort))
+        server, port = await self.startServer("--listen", certificate.listen())
+        tlsPort = server.ports[certificate.listen()]
         alice = await self.connect(port, "alice")
         bob = self.startClient(
             tlsPort, "--tls", "--ca", str(authority.certPath), "--nick", "bob"
@@ -97,9 +97,8 @@ class EndToEndTests(ProcessTestCase):
         """
         directory = Path(self.directory.path)
         certificate = issue(directory, "lan", "chat.lan")
-        tlsPort = freePort()
-        await self.startServer("--listen", certificate.listen(tlsPort))
-        client = self.startClient(tlsPort, "--tls")
+        server, _ = await self.startServer("--listen", certificate.listen())
+        client = self.startClient(server.ports[certificate.listen()], "--tls")
         self.assertEqual(await client.exited(), 1)
         self.assertIn(certificate.fingerprint, client.errors)
         self.assertIn("not trusted", client.errors)
@@ -115,10 +114,11 @@ class EndToEndTests(ProcessTestCase):
         other = issue(directory, "other", "Other CA", isAuthority=True)
         certificate = issue(directory, "server", "localhost", authority)
         forLan = issue(directory, "lan", "chat.lan", authority)
-        tlsPort, lanPort = freePort(), freePort()
-        await self.startServer(
-            "--listen", certificate.listen(tlsPort), "--listen", forLan.listen(lanPort)
+        server, _ = await self.startServer(
+            "--listen", certificate.listen(), "--listen", forLan.listen()
         )
+        tlsPort = server.ports[certificate.listen()]
+        lanPort = server.ports[forLan.listen()]
         wrongAuthority = self.startClient(tlsPort, "--tls", "--ca", str(other.certPath))
         wrongHost = self.startClient(
             lanPort, "--tls", "--ca", str(authority.certPath), "--nick", "bob"
@@ -146,8 +146,8 @@ class EndToEndTests(ProcessTestCase):
         """
         directory = Path(self.directory.path)
         certificate = issue(directory, "lan", "chat.lan")
-        tlsPort = freePort()
-        await self.startServer("--listen", certificate.listen(tlsPort))
+        server, _ = await self.startServer("--listen", certificate.listen())
+        tlsPort = server.ports[certificate.listen()]
         silent = self.startClient(tlsPort, "--connect-timeout", "1")
         talking = self.startClient(tlsPort, "--nick", "bob")
         self.assertEqual(await silent.exited(), 1)
@@ -176,13 +176,11 @@ class EndToEndTests(ProcessTestCase):
         before = issue(directory, "before", "localhost", authority)
         other = issue(directory, "other", "Other CA", isAuthority=True)
         after = issue(directory, "after", "localhost", other)
-        port, tlsPort = freePort(), freePort()
+        server, port = await self.startServer("--listen", before.listen())
+        tlsPort = server.ports[before.listen()]
         KnownServers(
             Path(self.directory.path) / "config" / "twisted-chat" / KNOWN_SERVERS
         ).remember(f"localhost:{tlsPort}", before.fingerprint)
-        server, _ = await self.startServer(
-            "--listen", before.listen(tlsPort), port=port
-        )
         trusting = self.startClient(
             tlsPort, "--tls", "--ca", str(authority.certPath), "--nick", "ann"
         )
@@ -222,8 +220,7 @@ class EndToEndTests(ProcessTestCase):
         real client reconnects by itself and misses nothing, history and
         accounts are still there, and a newcomer sees the history.
         """
-        port = freePort()
-        server, _ = await self.startServer(port=port)
+        server, port = await self.startServer()
         alice = await self.connect(port, "alice")
         alice.say("/register alice-password")
         await alice.waitFor(r"^ACCOUNT alice ")

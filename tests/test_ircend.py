@@ -11,7 +11,7 @@ from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.protocol import Factory
 from twisted.words.protocols.irc import IRCClient
 
-from .processes import ProcessTestCase, Waiters, freePort
+from .processes import ProcessTestCase, Waiters
 
 
 class RecordingIRCClient(IRCClient):
@@ -61,12 +61,9 @@ class RecordingIRCClient(IRCClient):
 class IRCEndToEndTests(ProcessTestCase):
     async def startWithIRC(self) -> tuple[int, int]:
         """Start twistd chat with an IRC listener; return both ports."""
-        ircPort = freePort()
-        server, port = await self.startServer(
-            "--irc", f"tcp:{ircPort}:interface=127.0.0.1"
-        )
-        await server.waitForOutput(r"IRCChatFactory starting on")
-        return port, ircPort
+        irc = "tcp:0:interface=127.0.0.1"
+        server, port = await self.startServer("--irc", irc)
+        return port, server.ircPorts[irc]
 
     async def signOn(self, ircPort: int) -> RecordingIRCClient:
         """Connect Twisted's IRC client as alice and wait until registered."""

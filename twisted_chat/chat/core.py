@@ -609,9 +609,7 @@ class ChatServer:
         )
 
         def committed(_: object) -> RoomMessage:
-            self._post(
-                message, room.recipientsOf(message.sequence), member.participant
-            )
+            self._post(message, room.recipientsOf(message.sequence), member.participant)
             return message
 
         def notKept(failure: Failure) -> NoReturn:
