@@ -17,10 +17,10 @@ from twisted_chat.frontends.irc.protocol import IRCChatFactory
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import UNLIMITED, ConnectionRules
 
+from .clients import Client, TCPStringTransport
 from .helpers import makeAccounts, makeChat
 from .jsonfrontend import JSONConnection, JSONFrontEnd
 from .test_ircserver import IRCClient
-from .test_lineserver import Client, TCPStringTransport
 
 
 class JSONClient:

@@ -20,9 +20,9 @@ from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import DEFAULT_RULES, UNLIMITED, ConnectionRules
 from twisted_chat.wire.irc import IRCMessage, parseMessage
 
+from .clients import Client as LineClient
+from .clients import TCPStringTransport
 from .helpers import FAST_ARGON2, HeldRunner, connectMember, makeAccounts, makeChat
-from .test_lineserver import Client as LineClient
-from .test_lineserver import TCPStringTransport
 
 
 class IRCClient:

@@ -2,120 +2,18 @@
 Tests for L{twisted_chat.frontends.line.protocol}: the line protocol over StringTransport.
 """
 
-from collections.abc import Callable
-from typing import Any
-
-from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import ITCPTransport
-from twisted.internet.protocol import connectionDone
-from twisted.internet.task import Clock
-from twisted.internet.testing import StringTransport
 from twisted.logger import LogEvent, globalLogPublisher
 from twisted.python.failure import Failure
-from twisted.trial.unittest import SynchronousTestCase
-from zope.interface import implementer
 
 from twisted_chat.chat.accounts import Accounts, PasswordHasher
-from twisted_chat.chat.core import ChatServer
 from twisted_chat.chat.events import Event
 from twisted_chat.connection.batching import FLUSH_BATCH
 from twisted_chat.frontends.line.protocol import LineChatFactory, LineChatProtocol
 from twisted_chat.limits import ARRIVAL_GRACE, MAX_LINE_LENGTH
 from twisted_chat.wire import line as wire
 
-from .helpers import FAST_ARGON2, makeAccounts, makeChat
-
-JOINED = ["JOIN", "TOPICINFO", "MEMBERS", "CURRENT", "ENDHISTORY"]
-"""The kinds of line that say the client has joined a room."""
-
-
-@implementer(ITCPTransport)
-class TCPStringTransport(StringTransport):
-    """A StringTransport that says it is TCP and records TCP_NODELAY."""
-
-    noDelay = False
-    keepAlive = False
-    writeClosed = False
-    connected = True
-    writes = 0
-
-    def write(self, data: bytes) -> None:
-        self.writes += 1
-        super().write(data)
-
-    def setTcpNoDelay(self, enabled: bool) -> None:
-        self.noDelay = enabled
-
-    def loseWriteConnection(self) -> None:
-        """The server closes its side: for these tests, it is disconnecting."""
-        assert self.connected and not self.disconnecting, "half-closing a gone one"
-        self.writeClosed = True
-        self.disconnecting = True
-
-    def getTcpNoDelay(self) -> bool:
-        return self.noDelay
-
-    def setTcpKeepAlive(self, enabled: bool) -> None:
-        self.keepAlive = enabled
-
-    def getTcpKeepAlive(self) -> bool:
-        return self.keepAlive
-
-
-class Client:
-    """
-    One connection to a line server, over a StringTransport.
-
-    The server writes at the end of each reactor turn; C{clock} is the
-    factory's, and reading the lines lets that turn end.
-    """
-
-    def __init__(self, factory: LineChatFactory, clock: Clock) -> None:
-        self.clock = clock
-        self.transport = TCPStringTransport()
-        self.protocol = factory.buildProtocol(None)
-        self.protocol.makeConnection(self.transport)
-
-    def send(self, data: bytes) -> None:
-        self.protocol.dataReceived(data)
-
-    def lines(self) -> list[str]:
-        """The lines received since last asked, CRLF removed."""
-        self.clock.advance(0)
-        data = self.transport.value()
-        self.transport.clear()
-        self.assertCrlf(data)
-        return data.decode("utf-8").split("\r\n")[:-1]
-
-    def events(self) -> list[Event]:
-        return [wire.parseEvent(line.encode()) for line in self.lines()]
-
-    def lastLine(self) -> str:
-        return self.lines()[-1]
-
-    def vanish(self, reason: Failure = connectionDone) -> None:
-        self.protocol.connectionLost(reason)
-
-    @staticmethod
-    def assertCrlf(data: bytes) -> None:
-        assert data.count(b"\n") == data.count(b"\r\n"), data
-
-
-class LineServerTestCase(SynchronousTestCase):
-    def setUp(self) -> None:
-        self.chat: ChatServer
-        self.chat, self.clock = makeChat()
-        self.accounts = makeAccounts(self.chat, self.clock)
-        self.factory = LineChatFactory(self.chat, self.accounts, self.clock)
-
-    def connect(self, nick: str | None = None) -> Client:
-        """Connect a client that takes C{nick} and joins the lobby."""
-        client = Client(self.factory, self.clock)
-        if nick is not None:
-            client.send(f"/nick {nick}\n".encode())
-        client.send(b"/join #lobby\n")
-        client.lines()
-        return client
+from .clients import JOINED, Client, LineServerTestCase
+from .helpers import FAST_ARGON2, HeldRunner
 
 
 class ConnectionTests(LineServerTestCase):
@@ -476,25 +374,6 @@ class SecretTests(LineServerTestCase):
         self.assertIn("connected", text)
         for secret in ("first-secret", "second-secret", "wrong-secret"):
             self.assertNotIn(secret, text)
-
-
-class HeldRunner:
-    """Runs hashing "in a thread" only when told to."""
-
-    def __init__(self) -> None:
-        self.held: list[
-            tuple[Callable[..., Any], tuple[object, ...], Deferred[Any]]
-        ] = []
-
-    def __call__(self, function: Callable[..., Any], *args: object) -> Deferred[Any]:
-        result: Deferred[Any] = Deferred()
-        self.held.append((function, args, result))
-        return result
-
-    def runAll(self) -> None:
-        while self.held:
-            function, args, result = self.held.pop(0)
-            result.callback(function(*args))
 
 
 class LoginOrderTests(LineServerTestCase):

@@ -22,10 +22,10 @@ from twisted_chat.limits import UNLIMITED
 from twisted_chat.store import StoredRoom, StoredState
 from twisted_chat.store.memory import MemoryStore
 
+from .clients import Client as LineClient
+from .clients import LineServerTestCase
 from .helpers import connectMember, makeChat
 from .test_ircserver import IRCClient, IRCTestCase
-from .test_lineserver import Client as LineClient
-from .test_lineserver import LineServerTestCase
 
 ATTACKS = {
     "\x1b[2J": "ESC (U+001B)",
