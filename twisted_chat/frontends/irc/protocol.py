@@ -40,7 +40,7 @@ from zope.interface import implementer
 
 from twisted_chat import __version__
 from twisted_chat.chat.accounts import Accounts
-from twisted_chat.chat.core import ChatServer, IOutbox, IParticipant, Member
+from twisted_chat.chat.core import ChatServer
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.events import (
     AccountInfo,
@@ -59,7 +59,9 @@ from twisted_chat.chat.events import (
     RoomMessage,
     TopicInfo,
 )
+from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
+from twisted_chat.chat.participants import IOutbox, IParticipant
 from twisted_chat.chat.textrules import checkText
 from twisted_chat.connection.admission import Admission, admitOrRefuse, release
 from twisted_chat.connection.batching import Batch, Batcher, Queued

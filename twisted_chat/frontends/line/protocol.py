@@ -29,9 +29,11 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from twisted_chat.chat.accounts import Accounts
-from twisted_chat.chat.core import ChatServer, IOutbox, IParticipant, Member
+from twisted_chat.chat.core import ChatServer
 from twisted_chat.chat.errors import ChatError, LineTooLong
 from twisted_chat.chat.events import Event, Goodbye, Ping
+from twisted_chat.chat.model import Member
+from twisted_chat.chat.participants import IOutbox, IParticipant
 from twisted_chat.connection.admission import Admission, admitOrRefuse, release
 from twisted_chat.connection.batching import Batch, Batcher, Queued
 from twisted_chat.connection.guard import ConnectionGuard
