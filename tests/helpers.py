@@ -13,8 +13,10 @@ from twisted.logger import LogEvent, globalLogPublisher
 from zope.interface import implementer
 
 from twisted_chat.chat.accounts import Accounts, PasswordHasher
-from twisted_chat.chat.core import ChatServer, IParticipant, Member
+from twisted_chat.chat.core import ChatServer
 from twisted_chat.chat.events import Event
+from twisted_chat.chat.model import Member
+from twisted_chat.chat.participants import IParticipant
 from twisted_chat.store import IChatStore
 from twisted_chat.store.memory import MemoryStore
 

@@ -19,10 +19,11 @@ from typing import Any, cast
 
 from twisted.internet.defer import Deferred
 
-from twisted_chat.chat.core import IParticipant, Member
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.events import ErrorReply, Event, Notice, Ping, RoomMessage
+from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
+from twisted_chat.chat.participants import IParticipant
 from twisted_chat.connection.batching import Queued
 from twisted_chat.frontends.stream import StreamConnection, StreamFrontEnd
 

@@ -10,7 +10,7 @@ SQLite store's thread would.
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.chat.commands import QuitCommand, Say
-from twisted_chat.chat.core import ChatServer, Member
+from twisted_chat.chat.core import ChatServer
 from twisted_chat.chat.errors import (
     NickRegistered,
     NoSuchNick,
@@ -29,6 +29,7 @@ from twisted_chat.chat.events import (
     RoomMessage,
     TopicChanged,
 )
+from twisted_chat.chat.model import Member
 from twisted_chat.frontends.line.interpreter import CommandInterpreter
 from twisted_chat.limits import LOBBY, RESUME_LIMIT
 from twisted_chat.store import StoredState, StoreError

@@ -21,7 +21,7 @@ from twisted_chat.chat.commands import (
     Topic,
     Who,
 )
-from twisted_chat.chat.core import ChatServer, Member
+from twisted_chat.chat.core import ChatServer
 from twisted_chat.chat.errors import UnknownCommand
 from twisted_chat.chat.events import (
     CurrentRoom,
@@ -38,6 +38,7 @@ from twisted_chat.chat.events import (
     TopicInfo,
     Welcome,
 )
+from twisted_chat.chat.model import Member
 from twisted_chat.frontends.line.interpreter import CommandInterpreter
 from twisted_chat.limits import LOBBY
 

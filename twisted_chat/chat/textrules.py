@@ -19,9 +19,13 @@ Text that cannot be refused (a quit reason, something stored before this
 rule) is cleaned instead: each forbidden character becomes U+FFFD.
 """
 
-from typing import Final
+import dataclasses
+from typing import Final, TypeVar
 
 from twisted_chat.chat.errors import ForbiddenCharacter
+from twisted_chat.chat.events import PrivateMessage, RoomMessage, TopicInfo
+
+Stored = TypeVar("Stored", RoomMessage, PrivateMessage, TopicInfo)
 
 IRC_FORMATTING: Final = frozenset("\x02\x03\x0f\x11\x16\x1d\x1e\x1f")
 """Bold, colour, reset, monospace, reverse, italic, strikethrough, underline."""
@@ -89,3 +93,14 @@ def cleanText(text: str) -> str:
     if forbiddenCharacter(text) is None:
         return text
     return "".join(REPLACEMENT if _forbidden(c) else c for c in text)
+
+
+def cleanStored(event: Stored) -> Stored:
+    """
+    Return C{event} with any character that text may no longer hold made
+    U+FFFD: what was stored before the rule reaches nobody's terminal as a
+    control sequence either.
+    """
+    if forbiddenCharacter(event.text) is None:
+        return event
+    return dataclasses.replace(event, text=cleanText(event.text))

@@ -34,8 +34,9 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from twisted_chat.chat.accounts import Accounts
-from twisted_chat.chat.core import ChatServer, IOutbox, IParticipant
+from twisted_chat.chat.core import ChatServer
 from twisted_chat.chat.events import Event
+from twisted_chat.chat.participants import IOutbox, IParticipant
 from twisted_chat.connection.admission import Admission, admitOrRefuse, release
 from twisted_chat.connection.batching import Batch, Batcher
 from twisted_chat.connection.guard import ConnectionGuard, Guarded

@@ -35,7 +35,7 @@ from zope.interface import implementer
 
 from twisted_chat import __version__
 from twisted_chat.chat.accounts import Accounts
-from twisted_chat.chat.core import ChatServer, IParticipant, Member
+from twisted_chat.chat.core import ChatServer
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.events import (
     AccountInfo,
@@ -54,7 +54,9 @@ from twisted_chat.chat.events import (
     RoomMessage,
     TopicInfo,
 )
+from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
+from twisted_chat.chat.participants import IParticipant
 from twisted_chat.chat.textrules import checkText
 from twisted_chat.connection.admission import Admission
 from twisted_chat.connection.backlog import RoomMark

@@ -52,8 +52,9 @@ from twisted_chat.chat.commands import (
     Topic,
     Who,
 )
-from twisted_chat.chat.core import ChatServer, Member
+from twisted_chat.chat.core import ChatServer
 from twisted_chat.chat.errors import ChatError
+from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
 from twisted_chat.limits import ARRIVAL_AFTER_LOGIN, ARRIVAL_GRACE
 

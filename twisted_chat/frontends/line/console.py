@@ -20,10 +20,12 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from twisted_chat.chat.accounts import Accounts
-from twisted_chat.chat.core import ChatServer, IParticipant, Member
+from twisted_chat.chat.core import ChatServer
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.events import Event
+from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import OPERATOR_NICK
+from twisted_chat.chat.participants import IParticipant
 from twisted_chat.frontends.line.interpreter import CommandInterpreter
 from twisted_chat.terminal.keyboard import Terminal, isInteractive, openTerminal
 from twisted_chat.terminal.view import TerminalView, wantsColor

@@ -40,7 +40,7 @@ from twisted_chat.chat.commands import (
     Topic,
     Who,
 )
-from twisted_chat.chat.core import ChatServer, Member
+from twisted_chat.chat.core import ChatServer
 from twisted_chat.chat.errors import (
     AlreadyRegistered,
     ChatError,
@@ -57,6 +57,7 @@ from twisted_chat.chat.events import (
     RoomListEnd,
     Welcome,
 )
+from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import GUEST_PREFIX, fold, isRoomName
 from twisted_chat.frontends.line.arrival import Arrival
 from twisted_chat.limits import ARRIVAL_GRACE, ROOM_LIST_MAX

@@ -16,10 +16,12 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
 from twisted_chat.chat.accounts import Accounts
-from twisted_chat.chat.core import ChatServer, IParticipant, Member
+from twisted_chat.chat.core import ChatServer
 from twisted_chat.chat.errors import ChatError, LineTooLong
 from twisted_chat.chat.events import Event, Goodbye, HistoryGap, Ping, RoomMessage
+from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
+from twisted_chat.chat.participants import IParticipant
 from twisted_chat.connection.admission import Admission
 from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.connection.batching import Queued
@@ -165,7 +167,7 @@ class LineChatProtocol(StreamConnection):
 class LineChatFactory(StreamFrontEnd):
     """
     Makes a L{LineChatProtocol} for each connection to one chat, and is their
-    L{twisted_chat.chat.core.IOutbox}: an event for many of them is encoded
+    L{twisted_chat.chat.participants.IOutbox}: an event for many of them is encoded
     once, queued for each, and written once per connection per reactor turn,
     however many events the turn brought.
 
