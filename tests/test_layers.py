@@ -30,7 +30,13 @@ L{twisted_chat.addresses}, L{twisted_chat.throttle}), which import nothing of
 the package.
 """
 
-CONCRETE_STORES = ("store.memory", "store.sqlite", "store.schema", "store.failures")
+CONCRETE_STORES = (
+    "store.memory",
+    "store.sqlite",
+    "store.writer",
+    "store.schema",
+    "store.failures",
+)
 """The store's implementations: only the app layer chooses one."""
 
 
