@@ -133,6 +133,5 @@ class LayerTests(SynchronousTestCase):
         self.assertEqual(long, [])
 
     test_moduleSize.todo = (  # type: ignore[attr-defined]
-        "the core, the IRC front end, the session, the SQLite store and the"
-        " line wire are still split (issue 13)"
+        "the core and the IRC front end are still split (issue 13)"
     )
