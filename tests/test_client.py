@@ -17,14 +17,10 @@ from twisted.test.iosim import IOPump, connectedServerAndClient
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.chat.core import ChatServer
+from twisted_chat.client.failures import NotChat, NotSecure, NoWelcome
 from twisted_chat.client.protocol import ChatClientFactory, ChatClientProtocol
 from twisted_chat.client.script import CONNECT_TIMEOUT
-from twisted_chat.client.session import (
-    ClientSession,
-    NotChat,
-    NotSecure,
-    NoWelcome,
-)
+from twisted_chat.client.session import ClientSession
 from twisted_chat.connection.guard import CLOSE_LINGER
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import CLIENT_MAX_LINE_LENGTH, UNLIMITED

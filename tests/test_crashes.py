@@ -27,6 +27,7 @@ from twisted.python.failure import Failure
 
 from twisted_chat.chat.events import HistoryEnd, HistoryGap, RoomMessage
 from twisted_chat.wire import line as wire
+from twisted_chat.wire.linetypes import MalformedLine
 
 from .processes import WAIT, ProcessTestCase
 
@@ -131,7 +132,7 @@ class _Line(LineOnlyReceiver):
     def lineReceived(self, line: bytes) -> None:
         try:
             event = wire.parseEvent(line)
-        except wire.MalformedLine:
+        except MalformedLine:
             return
         self.client.eventReceived(event)
 

@@ -15,6 +15,15 @@ from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.client import script
+from twisted_chat.client.failures import (
+    ClosedUnwelcomed,
+    LoginRefused,
+    NickRefused,
+    NotChat,
+    NotSecure,
+    NoWelcome,
+    Refused,
+)
 from twisted_chat.client.script import (
     CONNECT_TIMEOUT,
     PASSWORD_VARIABLE,
@@ -23,15 +32,6 @@ from twisted_chat.client.script import (
     findPassword,
     main,
     unreachable,
-)
-from twisted_chat.client.session import (
-    ClosedUnwelcomed,
-    LoginRefused,
-    NickRefused,
-    NotChat,
-    NotSecure,
-    NoWelcome,
-    Refused,
 )
 from twisted_chat.limits import DEFAULT_PORT
 

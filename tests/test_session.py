@@ -21,10 +21,7 @@ from twisted_chat.chat.events import (
     RoomMessage,
     Welcome,
 )
-from twisted_chat.client.script import CONNECT_TIMEOUT
-from twisted_chat.client.session import (
-    MORE_USAGE,
-    ClientSession,
+from twisted_chat.client.failures import (
     ClosedUnwelcomed,
     LoginRefused,
     NickRefused,
@@ -33,6 +30,9 @@ from twisted_chat.client.session import (
     NoWelcome,
     Refused,
 )
+from twisted_chat.client.paging import MORE_USAGE
+from twisted_chat.client.script import CONNECT_TIMEOUT
+from twisted_chat.client.session import ClientSession
 from twisted_chat.terminal.view import TerminalView
 
 T = 1_764_094_803_456

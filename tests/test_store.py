@@ -1,6 +1,7 @@
 """
 Tests for the stores: L{twisted_chat.store.sqlite.SQLiteStore} in a temporary
-directory (with its real store thread), and L{twisted_chat.store.memory.MemoryStore}.
+directory (with its real store thread, L{twisted_chat.store.writer}), and
+L{twisted_chat.store.memory.MemoryStore}.
 
 Both must keep the promise of L{twisted_chat.store.IChatStore}: operations
 are carried out in order, and a write has committed when its Deferred fires.
@@ -22,12 +23,8 @@ from twisted_chat.store import AccountRecord, IChatStore, OutOfSequence, StoreEr
 from twisted_chat.store.failures import FailureReporter
 from twisted_chat.store.memory import MemoryStore
 from twisted_chat.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate
-from twisted_chat.store.sqlite import (
-    _ROWS_PER_INSERT,
-    DatabaseUnusable,
-    SQLiteStore,
-    whyUnusable,
-)
+from twisted_chat.store.sqlite import DatabaseUnusable, SQLiteStore, whyUnusable
+from twisted_chat.store.writer import _ROWS_PER_INSERT
 
 T = 1_700_000_000_000
 
@@ -51,9 +48,10 @@ class DiskFullConnection:
     @classmethod
     def install(cls, store: SQLiteStore) -> "DiskFullConnection":
         """Put one in place of an idle store's open connection."""
-        assert store._connection is not None, "the store has not connected yet"
-        fake = cls(store._connection)
-        store._connection = fake  # type: ignore[assignment]
+        writer = store.writer
+        assert writer._connection is not None, "the store has not connected yet"
+        fake = cls(writer._connection)
+        writer._connection = fake  # type: ignore[assignment]
         return fake
 
     @property
@@ -224,7 +222,7 @@ class SQLiteStoreTests(StoreContract, TestCase):
     def makeStore(self) -> SQLiteStore:
         store = SQLiteStore(self.path.path, reactor)
         store.load()
-        self.addCleanup(lambda: store.close() if not store._closed else None)
+        self.addCleanup(lambda: store.close() if not store.writer._closed else None)
         return store
 
     async def test_survivesRestart(self) -> None:
@@ -271,8 +269,8 @@ class SQLiteStoreTests(StoreContract, TestCase):
         """Writes asked for while a group commits go together into the next."""
         store = self.makeStore()
         await gatherResults([store.appendMessage(message(n)) for n in range(1, 201)])
-        self.assertEqual(store.committedWrites, 200)
-        self.assertLess(store.committedGroups, 10)
+        self.assertEqual(store.writer.committedWrites, 200)
+        self.assertLess(store.writer.committedGroups, 10)
         await store.close()
 
     async def test_groupLargerThanOneInsert(self) -> None:
@@ -285,7 +283,7 @@ class SQLiteStoreTests(StoreContract, TestCase):
         await gatherResults(
             [store.appendMessage(message(n)) for n in range(1, count + 1)]
         )
-        self.assertLess(store.committedGroups, 3, "most in one group")
+        self.assertLess(store.writer.committedGroups, 3, "most in one group")
         other = sqlite3.connect(self.path.path)
         self.addCleanup(other.close)
         self.assertEqual(
@@ -348,7 +346,7 @@ class SQLiteStoreTests(StoreContract, TestCase):
         self.patch(FailureReporter, "log", Logger(observer=events.append))
         clock = Clock()
         store = self.makeStore()
-        store._failures = FailureReporter(clock)
+        store.writer._failures = FailureReporter(clock)
         await store.appendMessage(message(1))
         DiskFullConnection.install(store).failingCommits = 20
         for _ in range(20):

@@ -1,6 +1,6 @@
 """
-Tests for L{twisted_chat.wire.line}: parsing typed lines, and the server line
-format in both directions.
+Tests for L{twisted_chat.wire.line} and L{twisted_chat.wire.linetypes}:
+parsing typed lines, and the server line format in both directions.
 """
 
 import contextlib
@@ -35,6 +35,7 @@ from twisted_chat.chat.errors import (
     UnknownCommand,
 )
 from twisted_chat.wire import line as wire
+from twisted_chat.wire import linetypes
 
 
 class ParseCommandTests(SynchronousTestCase):
@@ -238,18 +239,18 @@ class FormatEventTests(SynchronousTestCase):
 
     def test_epoch(self) -> None:
         """Time zero is the Unix epoch, in UTC."""
-        self.assertEqual(wire.TIME.encode(0), "1970-01-01T00:00:00.000Z")
+        self.assertEqual(linetypes.TIME.encode(0), "1970-01-01T00:00:00.000Z")
 
     def test_refusesLineBreaks(self) -> None:
         """A line ending in text would split the line: refused, not sent."""
         self.assertRaises(
-            wire.MalformedLine, wire.formatEvent, events.Notice("a\r\nQUIT x")
+            linetypes.MalformedLine, wire.formatEvent, events.Notice("a\r\nQUIT x")
         )
 
     def test_refusesSpacesInNames(self) -> None:
         """A name with a space would shift the parameters: refused."""
         self.assertRaises(
-            wire.MalformedLine, wire.formatEvent, events.Joined("#a b", "n", 0)
+            linetypes.MalformedLine, wire.formatEvent, events.Joined("#a b", "n", 0)
         )
 
 
@@ -314,7 +315,7 @@ class ParseEventTests(SynchronousTestCase):
     def test_roomMessagesWrittenByHand(self, message: events.RoomMessage) -> None:
         """The hand-written room message formatter agrees with the table."""
         self.assertEqual(
-            wire.formatEvent(message), wire._lineTypeOf(message).format(message)
+            wire.formatEvent(message), linetypes.lineTypeOf(message).format(message)
         )
 
     def test_roomMessageChecked(self) -> None:
@@ -325,12 +326,12 @@ class ParseEventTests(SynchronousTestCase):
             events.RoomMessage("#a", 1, T, "", "t"),
             events.RoomMessage("#a", 1, T, "n", "t\r\nQUIT x"),
         ]:
-            self.assertRaises(wire.MalformedLine, wire.formatEvent, message)
+            self.assertRaises(linetypes.MalformedLine, wire.formatEvent, message)
 
     @given(st.binary(max_size=200))
     def test_anyBytes(self, line: bytes) -> None:
         """Parsing arbitrary bytes gives an event or raises MalformedLine."""
-        with contextlib.suppress(wire.MalformedLine):
+        with contextlib.suppress(linetypes.MalformedLine):
             wire.parseEvent(line)
 
     def test_laterParameters(self) -> None:
@@ -340,7 +341,7 @@ class ParseEventTests(SynchronousTestCase):
 
     def test_unknownType(self) -> None:
         """A line of an unknown type raises UnknownLineType, a MalformedLine."""
-        self.assertRaises(wire.UnknownLineType, wire.parseEvent, b"FROB x :y")
+        self.assertRaises(linetypes.UnknownLineType, wire.parseEvent, b"FROB x :y")
 
     def test_malformed(self) -> None:
         """Missing parameters, missing text, bad counts and bad times fail."""
@@ -353,7 +354,7 @@ class ParseEventTests(SynchronousTestCase):
             b"JOIN #a b 2025-11-25 18:20:03",
             b"MEMBERS #a :b  c",
         ]:
-            self.assertRaises(wire.MalformedLine, wire.parseEvent, line)
+            self.assertRaises(linetypes.MalformedLine, wire.parseEvent, line)
 
     def test_invalidUtf8IsShown(self) -> None:
         """Invalid UTF-8 from a server is replaced, not refused."""
@@ -363,7 +364,7 @@ class ParseEventTests(SynchronousTestCase):
 
     def test_lineTypesCoverEvents(self) -> None:
         """Every event attribute has a place in its line type."""
-        for lineType in wire.LINE_TYPES.values():
+        for lineType in linetypes.LINE_TYPES.values():
             names = {name for name, _ in lineType.params} | set(lineType.constants)
             if lineType.text is not None:
                 names.add(lineType.text[0])

@@ -1,6 +1,7 @@
 """
 The terminal client, C{twisted-chat}: its protocol, the session that
-outlives connections, TLS trust, and the command line.
+outlives connections (with its login, catching up, paging and the failures
+that end it), TLS trust, and the command line.
 
 May import: L{twisted_chat.chat} (events, commands, names),
 L{twisted_chat.wire}, L{twisted_chat.terminal}, L{twisted_chat.limits},

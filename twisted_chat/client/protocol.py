@@ -35,6 +35,7 @@ from twisted_chat.limits import CLIENT_MAX_LINE_LENGTH, FLOOD_BURST, FLOOD_RATE
 from twisted_chat.throttle import TokenBucket
 from twisted_chat.wire import line as wire
 from twisted_chat.wire.framing import LineFramer
+from twisted_chat.wire.linetypes import MalformedLine
 
 
 class ChatClientProtocol(Protocol, Connection):
@@ -71,7 +72,7 @@ class ChatClientProtocol(Protocol, Connection):
     def lineReceived(self, line: bytes) -> None:
         try:
             event = wire.parseEvent(line)
-        except wire.MalformedLine:
+        except MalformedLine:
             self.session.showUnparsed(line)
         else:
             self.session.eventReceived(event)

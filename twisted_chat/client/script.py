@@ -40,9 +40,7 @@ from twisted.python import usage
 from twisted_chat import __version__
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.names import GUEST_PREFIX, checkNick, checkRoomName, fold
-from twisted_chat.client.protocol import ChatClientFactory
-from twisted_chat.client.session import (
-    ClientSession,
+from twisted_chat.client.failures import (
     ClosedUnwelcomed,
     ConnectFailure,
     LoginRefused,
@@ -52,6 +50,8 @@ from twisted_chat.client.session import (
     NoWelcome,
     Refused,
 )
+from twisted_chat.client.protocol import ChatClientFactory
+from twisted_chat.client.session import ClientSession
 from twisted_chat.client.tlstrust import (
     REFUSED,
     KnownServers,

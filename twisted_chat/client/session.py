@@ -1,33 +1,33 @@
 """
 The terminal client's session: what outlives a connection.
 
-A L{ClientSession} remembers who the person is (nick, and the password if
-they logged in), which rooms they are in and the last sequence number they
-saw in each, and whether they asked to leave.  Each new connection (the
-first, or one C{ClientService} makes after an outage) asks it what to send:
-on a reconnection that is a login, then C{/resume #room SEQ} for every room,
-so the server replays exactly what was missed.  It decides what to show: a
+A L{ClientSession} remembers who the person is
+(L{twisted_chat.client.login}), which rooms they are in and the last
+sequence number they saw in each (L{twisted_chat.client.catchup}), and
+whether they asked to leave.  Each new connection (the first, or one
+C{ClientService} makes after an outage) asks it what to send: on a
+reconnection that is a login, then C{/resume #room SEQ} for every room, so
+the server replays exactly what was missed.  It decides what to show: a
 replayed message already seen is not shown twice.  And it decides when the
-session is over: when the person quit, or the server removed them.  It
-also carries out C{/more}, the one command of the client's own: the page
-of a room's history before the oldest message it has shown there.
+session is over: when the person quit, or the server removed them.  It also
+carries out C{/more}, the one command of the client's own
+(L{twisted_chat.client.paging}).
 
 A connection counts once the server's C{WELCOME} has come.  What goes wrong
 before that is no outage but a failed attempt: a refused TLS handshake, or
 a peer that answers with something other than the line protocol, ends the
-session with a L{ConnectFailure}, since trying again would only fail again;
-so does the first connection closing, or staying silent, before a welcome.
-A reconnection attempt that is closed or silent is tried again.
+session with a L{ConnectFailure} (L{twisted_chat.client.failures}), since
+trying again would only fail again; so does the first connection closing,
+or staying silent, before a welcome.  A reconnection attempt that is closed
+or silent is tried again.
 
 A login the server refuses is no reason to go on as a guest: the session
 asks for the password again where it can (L{ClientSession.askPassword}, the
-line editor on a terminal), L{LOGIN_TRIES} times in all, and otherwise ends
-with L{LoginRefused}.
+line editor on a terminal), L{twisted_chat.client.login.LOGIN_TRIES} times
+in all, and otherwise ends with L{LoginRefused}.
 """
 
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Final
 
 from twisted.internet.defer import Deferred
@@ -43,150 +43,38 @@ from twisted_chat.chat.commands import (
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.events import (
     AccountInfo,
-    CurrentRoom,
     ErrorReply,
     Event,
     Goodbye,
     HistoryEnd,
     HistoryGap,
     Joined,
-    MemberList,
     NickChanged,
     Parted,
     Ping,
     RoomMessage,
-    TopicInfo,
     Welcome,
 )
-from twisted_chat.chat.names import GUEST_PREFIX, fold, isRoomName
-from twisted_chat.limits import (
-    HISTORY_PAGE_DEFAULT,
-    HISTORY_PAGE_MAX,
-    LOBBY,
-    MAX_LINE_LENGTH,
+from twisted_chat.chat.names import fold
+from twisted_chat.client.catchup import CatchUp
+from twisted_chat.client.failures import (
+    ClosedUnwelcomed,
+    ConnectFailure,
+    LoginRefused,
+    NickRefused,
+    NotChat,
+    NotSecure,
+    NoWelcome,
+    Refused,
 )
+from twisted_chat.client.login import LoginState
+from twisted_chat.client.paging import HistoryPages
+from twisted_chat.limits import MAX_LINE_LENGTH
 from twisted_chat.terminal.view import TerminalView
 from twisted_chat.wire import line as wire
 
 FINAL_GOODBYES: Final = frozenset({"quit", "kicked", "replaced", "refused", "flood"})
 """Goodbyes after which the client does not reconnect."""
-
-MORE_USAGE: Final = "usage: /more [#room] [N]: the N messages before the oldest shown"
-"""Said when C{/more} is typed with arguments it does not take."""
-
-LOGIN_TRIES: Final = 3
-"""Passwords a person may type for one login before the client gives up."""
-
-LOGIN_REFUSALS: Final = frozenset({"login-failed", "login-throttled"})
-"""The error codes that answer a login the server did not accept."""
-
-NICK_REFUSALS: Final = frozenset(
-    {"nick-in-use", "nick-registered", "bad-nick", "reserved-nick"}
-)
-"""The error codes that answer a nick the server did not give."""
-
-_GUEST_NICK: Final = re.compile(rf"{GUEST_PREFIX}[0-9]+", re.ASCII | re.IGNORECASE)
-
-
-class ConnectFailure(Exception):
-    """
-    The server cannot be talked to, and trying again would not change that:
-    the person has to fix the address, the port or whom they trust.
-    """
-
-
-class NotSecure(ConnectFailure):
-    """
-    The TLS handshake failed: the certificate was refused (its authority,
-    its host name, a pin) or the server refused ours.
-
-    @ivar what: what was refused, in a few words.
-    """
-
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
-
-
-class NotChat(ConnectFailure):
-    """
-    Before any welcome the server sent something that is not the line
-    protocol: it is some other service, or speaks TLS to a plain client.
-
-    @ivar sample: the first line it sent, or L{None} if that was too long.
-    """
-
-    def __init__(self, sample: bytes | None) -> None:
-        super().__init__(sample)
-        self.sample = sample
-
-
-class NoWelcome(ConnectFailure):
-    """
-    The first connection was made, but the server did not greet it in time:
-    a TLS port, or some other service, waiting for the client to speak first.
-
-    @ivar seconds: how long the client waited.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(seconds)
-        self.seconds = seconds
-
-
-class ClosedUnwelcomed(ConnectFailure):
-    """
-    The server closed the first connection before greeting it.
-
-    @ivar reason: why the connection ended, as the transport said.
-    """
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class Refused(ConnectFailure):
-    """
-    The server refused the connection instead of greeting it (too many
-    connections, from everyone or from this address).
-
-    @ivar reason: what the server said.
-    """
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class NickRefused(ConnectFailure):
-    """
-    The server would not give the first connection the nick asked for
-    (C{--nick}): someone has it, or it is registered.
-
-    @ivar nick: the nick asked for.
-    @ivar text: what the server said.
-    """
-
-    def __init__(self, nick: str, text: str) -> None:
-        super().__init__(nick, text)
-        self.nick = nick
-        self.text = text
-
-
-class LoginRefused(ConnectFailure):
-    """
-    The server refused the session's login (a wrong password, or too many
-    tries), and there are no more tries to be had.
-
-    @ivar nick: the nick the session tried to log in as.
-    @ivar text: what the server said.
-    """
-
-    def __init__(self, nick: str, text: str) -> None:
-        super().__init__(nick, text)
-        self.nick = nick
-        self.text = text
 
 
 class Connection:
@@ -200,22 +88,10 @@ class Connection:
         raise NotImplementedError
 
 
-@dataclass
-class _CatchUp:
-    """A reconnection in progress: when it began and what it brought back."""
-
-    began: float
-    lastRoom: str | None = None
-    messages: int = 0
-    rooms: set[str] = field(default_factory=set)
-
-
 class ClientSession:
     """
     One person's chat session across connections.
 
-    @ivar rooms: the rooms the person is in, by folded name: the room's name
-        and the last sequence number seen there.
     @ivar welcomed: fires with C{True} at the server's first welcome, or with
         C{False} if the session ends before there is one.
     @ivar finished: fires when the session is over: the person quit, or the
@@ -244,29 +120,29 @@ class ClientSession:
         self.view = view
         self.clock = clock
         self._welcomeTimeout = welcomeTimeout
-        self._wantedNick = nick
+        self._login = LoginState(nick, password)
         self._wantedRooms = list(rooms)
-        self._afterLogin: list[str] = []
-        self._heldTyped: list[str] = []
-        self._firstNick = False
-        self._goodbyeReason = ""
-        self._password = password
-        self.rooms: dict[str, tuple[str, int]] = {}
-        self._pages: dict[str, int] = {}
-        self._oldest: dict[str, int] = {}
-        self._more: set[str] = set()
+        self._catchUp = CatchUp(view, clock)
+        self._pages = HistoryPages(view, self._send)
         self._connection: Connection | None = None
         self._greeted = False
         self._everGreeted = False
         self._waitingForWelcome: IDelayedCall | None = None
         self._quitting = False
         self._goodbye: str | None = None
-        self._catchUp: _CatchUp | None = None
+        self._goodbyeReason = ""
+        self._heldTyped: list[str] = []
         self.askPassword: Callable[[str], Deferred[str]] | None = None
-        self._loginPending = False
-        self._loginFailures = 0
         self.welcomed: Deferred[bool] = Deferred()
         self.finished: Deferred[None] = Deferred()
+
+    @property
+    def rooms(self) -> dict[str, tuple[str, int]]:
+        """
+        The rooms the person is in, by folded name: the room's name and the
+        last sequence number seen there.
+        """
+        return self._catchUp.rooms
 
     # From the keyboard
 
@@ -289,14 +165,14 @@ class ClientSession:
         if self._connection is None or not self._greeted:
             self.view.showStatus("not connected (reconnecting); that line was not sent")
             return True
-        if self._loginPending:
+        if self._login.pending:
             # Said as the person logging in, in the rooms named, or not at
             # all: never as a guest, if the login is refused.
             self._heldTyped.append(text)
             return True
         words = text.split()
         if words and words[0].lower() == "/more":
-            self._pageBack(words[1:])
+            self._pages.pageBack(words[1:])
             return True
         self._note(text)
         self._connection.sendInput(text)
@@ -307,7 +183,7 @@ class ClientSession:
         self._quitting = True
         if self._connection is None:
             self._finish()
-        elif self._loginPending and self._greeted:
+        elif self._login.pending and self._greeted:
             # After the lines held for the login, if it is accepted.
             self._heldTyped.append("/quit")
         else:
@@ -321,15 +197,10 @@ class ClientSession:
         match command:
             case QuitCommand():
                 self._quitting = True
-            case Login(nick, password):
-                self._wantedNick, self._password = nick, password
-            case Register(password):
-                self._password = password
-            case ChangePassword(_, new):
-                self._password = new
             case History(room, _, _):
-                key = fold(room or self.view.currentRoom or "")
-                self._pages[key] = self._pages.get(key, 0) + 1
+                self._pages.asked(room)
+            case Login() | Register() | ChangePassword():
+                self._login.typed(command)
 
     # From the connection
 
@@ -358,107 +229,59 @@ class ClientSession:
         """
         # The nick asked for at first; after that, the one the person had
         # (the account's, when logged in).
-        nick = self.view.nick if self._everGreeted else self._wantedNick
-        if self._password is not None and self._wantedNick:
-            nick = self._wantedNick
-        lines = []
-        self._loginPending = self._password is not None and bool(nick)
-        if self._loginPending:
-            lines.append(f"/login {nick} {self._password}")
-        elif nick and not _GUEST_NICK.fullmatch(nick):
-            lines.append(f"/nick {nick}")
-            # The first connection's nick is the person's choice: if it is
-            # refused, the session ends rather than going on as a guest.
-            self._firstNick = not self._everGreeted
-        rooms = self._roomLines()
-        if self._loginPending:
-            self._afterLogin = rooms
-        else:
-            self._afterLogin = []
-            lines.extend(rooms)
-        return lines
+        nick = self.view.nick if self._everGreeted else self._login.nick
+        return self._login.greeting(
+            nick, self._roomLines(), first=not self._everGreeted
+        )
 
     def _roomLines(self) -> list[str]:
         if not self._everGreeted:
             # The first named last, so that it is the current room; none
             # named: the server's lobby.
             return [f"/join {room}" for room in reversed(self._wantedRooms)]
-        # A reconnection: resume every room, the current one last; a person
-        # who had left every room stays out of the lobby too.
-        current = fold(self.view.currentRoom or "")
-        order = sorted(self.rooms, key=lambda folded: folded == current)
-        lines = [
-            f"/resume {self.rooms[folded][0]} {self.rooms[folded][1]}"
-            for folded in order
-        ]
-        if not order:
-            lines.append(f"/part {LOBBY}")
-        if self._catchUp is not None:
-            self._catchUp.lastRoom = order[-1] if order else None
-            self._catchUp.rooms = set(order)
-        return lines
+        return self._catchUp.resumeLines(self.view.currentRoom)
 
     def eventReceived(self, event: Event) -> None:
         """
         Note what an event says about the session, and show it unless it is
         a replayed message already seen.
         """
-        quiet = self._quietWhileCatchingUp(event)
+        quiet = self._catchUp.quiet(event, self._isMe)
         if isinstance(event, RoomMessage):
-            folded = fold(event.room)
-            self._oldest[folded] = min(
-                event.sequence, self._oldest.get(folded, event.sequence)
-            )
+            self._pages.shown(event)
         match event:
             case Welcome():
                 self._welcomeCame()
-            case RoomMessage(room, sequence, history=True) if not self._pages.get(
-                fold(room)
+            case RoomMessage(room, sequence, history=True) if not self._pages.paging(
+                room
             ):
-                if sequence <= self._lastSeen(room):
+                if not self._catchUp.replayed(room, sequence):
                     return
-                self._saw(room, sequence)
-                if self._catchUp is not None:
-                    self._catchUp.messages += 1
             case RoomMessage(room, sequence):
-                self._saw(room, sequence)
-            case HistoryEnd(room, count, through, kind):
-                self._replayEnded(room, through, kind)
-                if kind == "page" and fold(room) in self._more:
-                    self._more.discard(fold(room))
-                    if not count:
-                        # Nothing before it is kept: the next /more says so too.
-                        self._oldest[fold(room)] = 1
-                        self.view.showStatus(f"{room}: no earlier messages")
+                self._catchUp.saw(room, sequence)
+            case HistoryEnd(room, count, _, "page"):
+                self._pages.pageEnded(room, count)
+            case HistoryEnd(room, _, through, kind):
+                self._catchUp.replayEnded(room, through, kind)
             case Joined(room, nick, _) if self._isMe(nick):
-                self.rooms.setdefault(fold(room), (room, 0))
+                self._catchUp.joined(room)
             case Parted(room, nick, _, _) if self._isMe(nick):
-                self.rooms.pop(fold(room), None)
-                self._oldest.pop(fold(room), None)
+                self._catchUp.left(room)
+                self._pages.left(room)
             case AccountInfo(nick, _):
-                self._wantedNick = nick
-                self._loginPending = False
-                self._loginFailures = 0
-                waiting, self._afterLogin = self._afterLogin, []
-                for line in waiting:
+                for line in self._login.accepted(nick):
                     self._send(line)
                 held, self._heldTyped = self._heldTyped, []
                 for text in held:
                     self.lineTyped(text)
-                if self._catchUp is not None and not self._catchUp.rooms:
-                    # Logged in again, with no room to resume: caught up.
-                    self._reconnected()
-            case NickChanged(_, new, _) if self._firstNick and fold(new) == fold(
-                self._wantedNick or ""
-            ):
-                self._firstNick = False
-            case ErrorReply(code, text) if self._firstNick and code in NICK_REFUSALS:
-                self._firstNick = False
-                self._fail(NickRefused(self._wantedNick or "", text))
+                # Logged in again: with no room to resume, caught up.
+                self._catchUp.welcomed()
+            case NickChanged(_, new, _):
+                self._login.nickGiven(new)
+            case ErrorReply(code, text) if self._login.refusesNick(code):
+                self._fail(NickRefused(self._login.nick or "", text))
                 return
-            case ErrorReply(code, text) if (
-                self._loginPending and code in LOGIN_REFUSALS
-            ):
+            case ErrorReply(code, text) if self._login.refuses(code):
                 self._loginRefused(code, text)
                 return
             case Goodbye(kind, reason):
@@ -470,24 +293,12 @@ class ClientSession:
                 self._send(f"/pong {token}")
                 return
             case HistoryGap(room, first, last) if self._isLive(room):
-                self._fillGap(room, first, last)
+                self._pages.fillGap(room, first, last)
         if quiet:
             # Rejoining is the session's business; the person sees the summary.
             self.view.note(event)
         else:
             self.view.show(event)
-
-    def _quietWhileCatchingUp(self, event: Event) -> bool:
-        if self._catchUp is None:
-            return False
-        match event:
-            case Joined(_, nick, _) | Parted(_, nick, _, _) | NickChanged(nick, _, _):
-                return self._isMe(nick)
-            case Welcome() | TopicInfo() | MemberList() | CurrentRoom() | HistoryEnd():
-                return True
-            case AccountInfo():
-                return True
-        return False
 
     def showUnparsed(self, line: bytes) -> None:
         """
@@ -540,7 +351,7 @@ class ClientSession:
             self.view.showStatus(
                 f"{unsent} line{'s' * (unsent != 1)} you typed could not be sent"
             )
-        self._catchUp = _CatchUp(self.clock.seconds())
+        self._catchUp.lost()
         why = "the server is restarting" if self._goodbye == "shutdown" else reason
         self.view.showStatus(f"connection lost ({why}); reconnecting...")
 
@@ -552,36 +363,27 @@ class ClientSession:
         if not self._everGreeted:
             self._everGreeted = True
             self.welcomed.callback(True)
-        elif (
-            self._catchUp is not None
-            and not self._catchUp.rooms
-            and not self._loginPending
-        ):
-            # No room to resume nor login to wait for: being greeted is the
-            # whole of catching up.
-            self._reconnected()
+        elif not self._login.pending:
+            # Once logged in again, if a login is on its way.
+            self._catchUp.welcomed()
 
     def _loginRefused(self, code: str, text: str) -> None:
         """
         The login the session sent was refused: ask for the password again
         if the person can be asked and has tries left, else end the session.
         """
-        self._loginPending = False
-        self._loginFailures += 1
-        nick = self._wantedNick or ""
-        retry = code == "login-failed" and self._loginFailures < LOGIN_TRIES
-        if not retry or self.askPassword is None:
+        nick = self._login.nick or ""
+        if not self._login.refused(code) or self.askPassword is None:
             self._fail(LoginRefused(nick, text))
             return
         self.view.show(ErrorReply(code, text))
         self.askPassword(f"Password for {nick}: ").addCallback(self._retryLogin)
 
     def _retryLogin(self, password: str) -> None:
-        self._password = password
-        if self._connection is not None and self._greeted and self._wantedNick:
+        self._login.password = password
+        if self._connection is not None and self._greeted and self._login.nick:
             # Otherwise the next connection logs in with it.
-            self._loginPending = True
-            self._connection.sendInput(f"/login {self._wantedNick} {password}")
+            self._connection.sendInput(self._login.retry(password))
 
     def _noWelcome(self) -> None:
         self._waitingForWelcome = None
@@ -610,78 +412,10 @@ class ClientSession:
         Whether a C{GAP} for C{room} came live (the server left messages out
         while this client read too slowly), not as part of a replay.
         """
-        return self._catchUp is None and not self._pages.get(fold(room))
-
-    def _pageBack(self, arguments: list[str]) -> None:
-        """
-        C{/more [#room] [N]}: ask for the page before the oldest message
-        shown in the room (by its join replay, an earlier page, or live),
-        or for its newest page if none was.
-        """
-        room = self.view.currentRoom
-        if arguments and isRoomName(arguments[0]):
-            room = arguments.pop(0)
-        count = HISTORY_PAGE_DEFAULT
-        if arguments:
-            word = arguments.pop(0)
-            if not word.isdigit() or not 0 < int(word) <= HISTORY_PAGE_MAX:
-                arguments.append(word)
-            else:
-                count = int(word)
-        if arguments or room is None:
-            self.view.showStatus(
-                MORE_USAGE if arguments else "you are in no room; /join #room"
-            )
-            return
-        folded = fold(room)
-        oldest = self._oldest.get(folded)
-        if oldest is not None and oldest <= 1:
-            self.view.showStatus(f"{room}: no earlier messages")
-            return
-        self._pages[folded] = self._pages.get(folded, 0) + 1
-        self._more.add(folded)
-        before = "" if oldest is None else f" before {oldest}"
-        self._send(f"/history {room}{before} {count}")
-
-    def _fillGap(self, room: str, first: int, last: int) -> None:
-        """Ask for the messages of a live gap, newest first, as a page."""
-        count = min(last - first + 1, HISTORY_PAGE_MAX)
-        self._pages[fold(room)] = self._pages.get(fold(room), 0) + 1
-        self._send(f"/history {room} before {last + 1} {count}")
+        return not self._catchUp.catchingUp and not self._pages.paging(room)
 
     def _isMe(self, nick: str) -> bool:
         return self.view.nick is not None and fold(nick) == fold(self.view.nick)
-
-    def _lastSeen(self, room: str) -> int:
-        return self.rooms.get(fold(room), (room, 0))[1]
-
-    def _saw(self, room: str, sequence: int) -> None:
-        folded = fold(room)
-        if folded in self.rooms:
-            name, lastSeen = self.rooms[folded]
-            self.rooms[folded] = (name, max(lastSeen, sequence))
-
-    def _replayEnded(self, room: str, through: int, kind: str) -> None:
-        folded = fold(room)
-        if kind == "page":
-            if self._pages.get(folded):
-                self._pages[folded] -= 1
-            return
-        self._saw(room, through)
-        catchUp = self._catchUp
-        if catchUp is not None and kind == "resume" and folded == catchUp.lastRoom:
-            self._reconnected()
-
-    def _reconnected(self) -> None:
-        catchUp, self._catchUp = self._catchUp, None
-        assert catchUp is not None
-        outage = self.clock.seconds() - catchUp.began
-        count = catchUp.messages
-        caught = f"caught up {count} message{'s' * (count != 1)}"
-        if catchUp.rooms:
-            rooms = len(catchUp.rooms)
-            caught += f" in {rooms} room{'s' * (rooms != 1)}"
-        self.view.showStatus(f"reconnected after {outage:.1f} s; {caught}")
 
     def _finish(self) -> None:
         if not self.finished.called:
