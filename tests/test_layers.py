@@ -137,6 +137,6 @@ class LayerTests(SynchronousTestCase):
         self.assertEqual(long, [])
 
     test_moduleSize.todo = (  # type: ignore[attr-defined]
-        "the core, the IRC front end, the session, the SQLite store and the"
-        " line wire are still split (issue 13)"
+        "the core, the session, the SQLite store and the line wire are still"
+        " split (issue 13)"
     )
