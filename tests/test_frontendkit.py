@@ -13,7 +13,7 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.app.service import SHUTDOWN_REASON, ChatService
-from twisted_chat.frontends.irc.protocol import IRCChatFactory
+from twisted_chat.frontends.irc.factory import IRCChatFactory
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import UNLIMITED, ConnectionRules
 

@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.frontends.irc.protocol}: the IRC listener over StringTransport,
+Tests for L{twisted_chat.frontends.irc}: the IRC listener over StringTransport,
 side by side with line-protocol members in the same rooms.
 """
 
@@ -14,7 +14,8 @@ from twisted.trial.unittest import SynchronousTestCase
 from twisted_chat.chat.accounts import Accounts, PasswordHasher
 from twisted_chat.chat.core import ChatServer
 from twisted_chat.connection.admission import Admission, AdmissionRules
-from twisted_chat.frontends.irc.protocol import IRCChatFactory, IRCChatProtocol
+from twisted_chat.frontends.irc.factory import IRCChatFactory
+from twisted_chat.frontends.irc.protocol import IRCChatProtocol
 from twisted_chat.frontends.irc.render import serverTime
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import DEFAULT_RULES, UNLIMITED, ConnectionRules

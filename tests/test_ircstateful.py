@@ -14,7 +14,8 @@ from twisted.internet.error import ConnectionDone, ConnectionLost
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.frontends.irc.protocol import IRCChatFactory, IRCChatProtocol
+from twisted_chat.frontends.irc.factory import IRCChatFactory
+from twisted_chat.frontends.irc.protocol import IRCChatProtocol
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import ConnectionRules
 from twisted_chat.wire.irc import MAX_MESSAGE_BYTES, MAX_TAGS_BYTES, parseMessage

@@ -141,7 +141,3 @@ class LayerTests(SynchronousTestCase):
             if (count := len(path.read_text().splitlines())) > 500
         ]
         self.assertEqual(long, [])
-
-    test_moduleSize.todo = (  # type: ignore[attr-defined]
-        "the IRC front end is still split (issue 13)"
-    )

@@ -31,7 +31,7 @@ from twisted_chat.app.service import (
 )
 from twisted_chat.chat.core import ChatServer
 from twisted_chat.chat.events import Goodbye, RoomMessage
-from twisted_chat.frontends.irc.protocol import IRCChatFactory
+from twisted_chat.frontends.irc.factory import IRCChatFactory
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.frontends.stream import StreamFrontEnd
 from twisted_chat.limits import (

@@ -24,7 +24,7 @@ from twisted_chat.app.service import (
 from twisted_chat.chat.accounts import Accounts, PasswordHasher
 from twisted_chat.chat.core import ChatServer
 from twisted_chat.connection.admission import Admission, AdmissionRules
-from twisted_chat.frontends.irc.protocol import IRCChatFactory
+from twisted_chat.frontends.irc.factory import IRCChatFactory
 from twisted_chat.frontends.line.console import Console
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import (

@@ -24,6 +24,36 @@ MAX_TAGS_BYTES: Final = 8191
 
 MAX_PARAMS: Final = 15
 
+# The numerics twisted.words.protocols.irc does not name: Modern IRC's and
+# IRCv3's.
+
+RPL_TOPICWHOTIME: Final = "333"
+"""Who set a channel's topic, and when."""
+
+ERR_INVALIDCAPCMD: Final = "410"
+"""A CAP subcommand the server does not know (IRCv3 capability negotiation)."""
+
+ERR_INPUTTOOLONG: Final = "417"
+"""A line, or a part of one, over the bounds."""
+
+RPL_LOGGEDIN: Final = "900"
+"""The client is logged in to an account (IRCv3 SASL)."""
+
+RPL_SASLSUCCESS: Final = "903"
+"""SASL authentication succeeded."""
+
+ERR_SASLFAIL: Final = "904"
+"""SASL authentication failed."""
+
+ERR_SASLABORTED: Final = "906"
+"""The client aborted SASL authentication (C{AUTHENTICATE *})."""
+
+ERR_SASLALREADY: Final = "907"
+"""The client has already authenticated with SASL."""
+
+RPL_SASLMECHS: Final = "908"
+"""The SASL mechanisms the server offers."""
+
 _TAG_ESCAPES: Final = {";": "\\:", " ": "\\s", "\\": "\\\\", "\r": "\\r", "\n": "\\n"}
 _TAG_UNESCAPES: Final = {":": ";", "s": " ", "\\": "\\", "r": "\r", "n": "\n"}
 

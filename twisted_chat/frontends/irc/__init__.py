@@ -1,3 +1,19 @@
 """
-The IRC front end: IRC clients (irssi, WeeChat, bots) in the same chat.
+The IRC front end: IRC clients (irssi, WeeChat, HexChat, bots) in the same
+chat, sharing its rooms with C{twisted-chat} users, who see them as ordinary
+members.
+
+It speaks CAP (C{server-time}, C{message-tags}, C{echo-message},
+C{multi-prefix}, C{sasl}), NICK, USER, PASS (ignored), SASL PLAIN against
+the same accounts as C{/login}, the welcome burst with ISUPPORT and a MOTD,
+PING/PONG, JOIN (several channels), PART, PRIVMSG and NOTICE to channels
+and nicks with CTCP ACTION as actions, TOPIC, NAMES, WHO, WHOIS, LIST, MODE
+(enough for clients), AWAY, USERHOST, ISON and QUIT, and replays a room's
+history on join with its original times.  It has no CHATHISTORY.
+
+L{twisted_chat.frontends.irc.factory} makes the connections and writes
+events to many of them at once; L{twisted_chat.frontends.irc.protocol} is
+one client's connection, L{twisted_chat.frontends.irc.registration} its
+registration and L{twisted_chat.frontends.irc.commands} its commands;
+L{twisted_chat.frontends.irc.render} is how events and replies look.
 """

@@ -1,0 +1,264 @@
+"""
+What an IRC client does in the chat, command by command: JOIN, PART,
+PRIVMSG and NOTICE, TOPIC, AWAY, NICK, PING, PONG and QUIT, each carried
+out as calls on the chat core; and the table that finds each command
+word's handler, registration's and the questions' included.
+"""
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
+
+from twisted.internet.defer import Deferred
+from twisted.words.protocols.irc import (
+    ERR_NEEDMOREPARAMS,
+    ERR_NONICKNAMEGIVEN,
+    ERR_NORECIPIENT,
+    ERR_NOSUCHCHANNEL,
+    ERR_NOTEXTTOSEND,
+    ERR_TOOMANYTARGETS,
+    RPL_NOWAWAY,
+    RPL_UNAWAY,
+)
+
+from twisted_chat.chat.errors import ChatError
+from twisted_chat.chat.model import Member
+from twisted_chat.chat.names import fold
+from twisted_chat.chat.textrules import checkText
+from twisted_chat.frontends.irc.queries import IRCQueries
+from twisted_chat.frontends.irc.registration import MAX_TARGETS, Registration
+from twisted_chat.frontends.irc.render import SERVER_NAME, closingLink, topicReplies
+from twisted_chat.wire.irc import IRCMessage
+
+if TYPE_CHECKING:
+    from twisted_chat.frontends.irc.protocol import IRCChatProtocol
+
+Handler = Callable[[tuple[str, ...]], Deferred[None] | None]
+"""
+What carries out one command, given its parameters; a Deferred returned
+makes the client's next lines wait for it.
+"""
+
+BEFORE_REGISTRATION: Final = frozenset(
+    {"AUTHENTICATE", "CAP", "NICK", "USER", "PASS", "PING", "PONG", "QUIT"}
+)
+"""The commands a client may send before it has registered."""
+
+CHEAP_QUERIES: Final = frozenset(
+    {"CAP", "ISON", "MODE", "NAMES", "PING", "PONG", "USERHOST", "WHO", "WHOIS"}
+)
+CHEAP_QUERY_COST: Final = 0.5
+"""
+Commands that ask and change nothing (or, for MODE, nothing this server
+lets change) cost this much of the flood allowance, a message a whole line:
+clients send a handful of them after every join (ergo's fakelag practice).
+"""
+
+
+def distinctTargets(targets: str) -> list[str]:
+    """
+    The recipients of a comma list, each once (compared as names are), in
+    the order given; empty items are left out.
+    """
+    distinct: dict[str, str] = {}
+    for target in targets.split(","):
+        if target:
+            distinct.setdefault(fold(target), target)
+    return list(distinct.values())
+
+
+class IRCCommands:
+    """
+    The commands of one IRC client, but for its questions and registration.
+
+    @ivar client: the connection whose commands these are.
+    @ivar chat: the chat core they are carried out on.
+    @ivar queries: what answers the client's questions.
+    @ivar handlers: the handler of each command word the server knows.
+    """
+
+    def __init__(self, client: "IRCChatProtocol", registration: Registration) -> None:
+        self.client = client
+        self.chat = client.factory.chat
+        self.queries = queries = IRCQueries(client)
+        self.handlers: Final[dict[str, Handler]] = {
+            "CAP": registration.cap,
+            "NICK": self.nick,
+            "USER": registration.userCommand,
+            "PASS": registration.password,
+            "AUTHENTICATE": registration.authenticate,
+            "PING": self.ping,
+            "PONG": self.pong,
+            "QUIT": self.quit,
+            "JOIN": self.join,
+            "PART": self.part,
+            "PRIVMSG": self.privmsg,
+            "NOTICE": self.notice,
+            "TOPIC": self.topic,
+            "NAMES": queries.names,
+            "WHO": queries.who,
+            "WHOIS": queries.whois,
+            "LIST": queries.listRooms,
+            "MODE": queries.mode,
+            "AWAY": self.away,
+            "USERHOST": queries.userhost,
+            "ISON": queries.ison,
+        }
+
+    @property
+    def member(self) -> Member:
+        """The client's member: these commands are a registered client's."""
+        member = self.client.member
+        assert member is not None
+        return member
+
+    # The connection
+
+    def nick(self, params: tuple[str, ...]) -> None:
+        if not params or not params[0]:
+            self.client.numeric(ERR_NONICKNAMEGIVEN, "No nickname given")
+            return
+        nick = params[0]
+        if self.client.member is None:
+            self.client.registration.nickChosen(nick)
+            return
+        try:
+            self.chat.changeNick(self.client.member, nick)
+        except ChatError as error:
+            self.client.refuse(error, nick)
+
+    def ping(self, params: tuple[str, ...]) -> None:
+        token = params[0] if params else ""
+        self.client.send(IRCMessage("PONG", (SERVER_NAME, token), SERVER_NAME))
+
+    def pong(self, params: tuple[str, ...]) -> None:
+        """Any line shows the client is there; the guard has noted it."""
+
+    def quit(self, params: tuple[str, ...]) -> None:
+        reason = params[0] if params and params[0] else "Leaving"
+        if self.client.member is not None:
+            self.chat.quit(self.client.member, reason)
+        else:
+            self.client.send(closingLink(reason))
+            self.client.close()
+
+    # Rooms and messages
+
+    def join(self, params: tuple[str, ...]) -> None:
+        if not params:
+            self.client.numeric(ERR_NEEDMOREPARAMS, "JOIN", "Not enough parameters")
+            return
+        member = self.member
+        for room in params[0].split(","):
+            if room == "0":
+                for joined in list(member.rooms.values()):
+                    self.chat.part(member, joined.name, "Left all channels")
+                continue
+            if not room.startswith("#"):
+                self.client.numeric(ERR_NOSUCHCHANNEL, room, "No such channel")
+                continue
+            try:
+                self.chat.join(member, room)
+            except ChatError as error:
+                self.client.refuse(error, room)
+
+    def part(self, params: tuple[str, ...]) -> None:
+        if not params:
+            self.client.numeric(ERR_NEEDMOREPARAMS, "PART", "Not enough parameters")
+            return
+        member = self.member
+        reason = params[1] if len(params) > 1 else ""
+        for room in params[0].split(","):
+            try:
+                self.chat.part(member, room, reason)
+            except ChatError as error:
+                self.client.refuse(error, room)
+
+    def privmsg(self, params: tuple[str, ...], notice: bool = False) -> None:
+        """
+        PRIVMSG, or NOTICE if C{notice}: a NOTICE is never answered, not
+        even with an error.
+        """
+        client = self.client
+        if not params:
+            if not notice:
+                client.numeric(ERR_NORECIPIENT, "No recipient given (PRIVMSG)")
+            return
+        if len(params) < 2 or not params[1]:
+            if not notice:
+                client.numeric(ERR_NOTEXTTOSEND, "No text to send")
+            return
+        member = self.member
+        targets = distinctTargets(params[0])
+        if len(targets) > MAX_TARGETS:
+            if not notice:
+                client.numeric(
+                    ERR_TOOMANYTARGETS, params[0],
+                    f"Too many recipients (at most {MAX_TARGETS});"
+                    " the message was not sent",
+                )  # fmt: skip
+            return
+        # Each recipient costs as much flood allowance as a line of its own.
+        client.guard.charge(len(targets) - 1)
+        text, action = params[1], False
+        if text.startswith("\x01"):
+            inner = text.strip("\x01")
+            if not inner.upper().startswith("ACTION "):
+                return  # other CTCP requests are not passed on
+            text, action = inner[7:], True
+        try:
+            checkText(text)
+        except ChatError as error:
+            if not notice:
+                client.tell(error.message)
+            return
+        sent: Deferred[Any]
+        for target in targets:
+            try:
+                if target.startswith("#"):
+                    sent = self.chat.say(member, target, text, action=action)
+                else:
+                    # Private messages have no actions: the text says it.
+                    said = f"* {member.nick} {text}" if action else text
+                    sent = self.chat.sendPrivate(member, target, said)
+                    if not notice:
+                        self.queries.tellAway(target)
+            except ChatError as error:
+                if not notice:
+                    client.refuse(error, target)
+                continue
+            sent.addErrback(client.failedLater, notice)
+
+    def notice(self, params: tuple[str, ...]) -> None:
+        self.privmsg(params, notice=True)
+
+    def topic(self, params: tuple[str, ...]) -> None:
+        client = self.client
+        if not params:
+            client.numeric(ERR_NEEDMOREPARAMS, "TOPIC", "Not enough parameters")
+            return
+        member = self.member
+        room = params[0]
+        try:
+            if len(params) == 1:
+                topic = self.chat.topicOf(room)
+                for reply in topicReplies(client.name, topic, asked=True):
+                    client.send(reply)
+            else:
+                self.chat.setTopic(member, room, params[1]).addErrback(
+                    client.failedLater, False
+                )
+        except ChatError as error:
+            client.refuse(error, room)
+
+    def away(self, params: tuple[str, ...]) -> None:
+        member = self.member
+        reason = params[0] if params else None
+        try:
+            self.chat.setAway(member, reason)
+        except ChatError as error:
+            self.client.tell(error.message)
+            return
+        if member.away is not None:
+            self.client.numeric(RPL_NOWAWAY, "You have been marked as being away")
+        else:
+            self.client.numeric(RPL_UNAWAY, "You are no longer marked as being away")

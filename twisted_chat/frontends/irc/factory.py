@@ -1,0 +1,160 @@
+"""
+The IRC front end's factory and outbox: it makes an L{IRCChatProtocol} for
+each client, and writes each event to many IRC clients at once, formatted
+once per way of seeing it rather than once per client.
+"""
+
+from typing import Final, cast
+
+from twisted.internet.interfaces import IReactorTime
+
+from twisted_chat.chat.accounts import Accounts
+from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.events import Event, RoomMessage
+from twisted_chat.chat.names import fold
+from twisted_chat.chat.participants import IParticipant
+from twisted_chat.connection.admission import Admission
+from twisted_chat.connection.backlog import RoomMark
+from twisted_chat.connection.batching import Queued
+from twisted_chat.frontends.irc.protocol import IRCChatProtocol
+from twisted_chat.frontends.irc.render import (
+    SHARED_EVENTS,
+    closingLink,
+    hidden,
+    sharedMessages,
+)
+from twisted_chat.frontends.stream import StreamFrontEnd
+from twisted_chat.limits import DEFAULT_RULES, ConnectionRules
+from twisted_chat.wire.irc import MAX_MESSAGE_BYTES, MAX_TAGS_BYTES, formatMessage
+
+MAX_IRC_LINE: Final = MAX_MESSAGE_BYTES + MAX_TAGS_BYTES
+"""The longest line read from an IRC client, tags included."""
+
+
+def roomMarkOf(event: Event) -> RoomMark | None:
+    """
+    What marks C{event}'s PRIVMSGs in a send queue: a room message is one a
+    client that is not reading may be left without, noted under its
+    channel's folded name; L{None} for any other event, which is kept.
+    """
+    if isinstance(event, RoomMessage):
+        return (fold(event.room), event.room, event.sequence)
+    return None
+
+
+class IRCChatFactory(StreamFrontEnd):
+    """
+    Makes an L{IRCChatProtocol} for each connection to one chat, and is
+    their L{twisted_chat.chat.core.IOutbox}: an event for many IRC clients
+    is formatted once for each way of seeing it (with or without times; one's
+    own message or another's), not once per client.
+
+    @ivar capabilitiesChanged: how many times a client has changed its
+        capabilities, which ends the reuse of the groups made before.
+    """
+
+    connectionClass = IRCChatProtocol
+    maxLineLength = MAX_IRC_LINE
+
+    def __init__(
+        self,
+        chat: ChatServer,
+        accounts: Accounts,
+        clock: IReactorTime,
+        *,
+        rules: ConnectionRules = DEFAULT_RULES,
+        admission: Admission | None = None,
+        requireLogin: bool = False,
+    ) -> None:
+        super().__init__(
+            chat,
+            accounts,
+            clock,
+            rules=rules,
+            admission=admission,
+            requireLogin=requireLogin,
+        )
+        self.capabilitiesChanged = 0
+        self._groups: dict[
+            int, tuple[list[IParticipant], int, dict[bool, list[Queued]]]
+        ] = {}
+
+    def refusal(self, why: str) -> bytes:
+        return formatMessage(closingLink(why))
+
+    def post(
+        self,
+        event: Event,
+        participants: list[IParticipant],
+        sender: IParticipant | None = None,
+    ) -> None:
+        """
+        Format C{event} once per way of seeing it and queue the same bytes
+        for every client that sees it that way, sharing batches as the line
+        server does.  Events for one client (replies, numerics) are its own.
+        A room message's PRIVMSGs are queued with its L{roomMarkOf}, made
+        once here, so that a client that is not reading can be left without
+        them and told so (L{IRCChatProtocol.gapNotice}).
+        """
+        if len(participants) == 1 or not isinstance(event, SHARED_EVENTS):
+            for participant in participants:
+                protocol = cast(IRCChatProtocol, participant)
+                try:
+                    protocol.queue(protocol.render(event), roomMarkOf(event))
+                except Exception:
+                    self.log.failure("Delivering {event!r} failed", event=event)
+            return
+        mark = roomMarkOf(event)
+        for tagged, group in self._groupsOf(participants).items():
+            data = b"".join(map(formatMessage, sharedMessages(event, tagged)))
+            self.batcher.queue(data, group, mark)
+            if isinstance(event, RoomMessage):
+                self._skipOwn(event, sender, tagged, data)
+
+    def _skipOwn(
+        self,
+        message: RoomMessage,
+        sender: IParticipant | None,
+        tagged: bool,
+        data: bytes,
+    ) -> None:
+        """
+        The C{sender} of C{message}, if it is one of these clients, sees it
+        with times as C{tagged} says, and is not to be shown it, skips
+        C{data}.
+        """
+        if (
+            isinstance(sender, IRCChatProtocol)
+            and sender.outbox is self
+            and sender.member is not None
+            and fold(message.room) in sender.member.rooms
+            and ("server-time" in sender.capabilities) == tagged
+            and hidden(message, sender.member.nick, sender.capabilities)
+        ):
+            sender.skip(data)
+
+    def _groupsOf(self, participants: list[IParticipant]) -> dict[bool, list[Queued]]:
+        """
+        The clients of C{participants} with and without server-time, as
+        lists kept while the participants list and everyone's capabilities
+        stay the same, so that their batches are shared from one message to
+        the next.
+        """
+        key = id(participants)
+        cached = self._groups.get(key)
+        if (
+            cached is not None
+            and cached[0] is participants
+            and cached[1] == self.capabilitiesChanged
+        ):
+            return cached[2]
+        groups: dict[bool, list[Queued]] = {}
+        for participant in participants:
+            protocol = cast(IRCChatProtocol, participant)
+            groups.setdefault("server-time" in protocol.capabilities, []).append(
+                protocol
+            )
+        if len(self._groups) > 256:
+            self._groups.clear()
+        self._groups[key] = (participants, self.capabilitiesChanged, groups)
+        return groups

@@ -1,0 +1,341 @@
+"""
+Registering an IRC client: what it says before it is a member, and its
+welcome.
+
+CAP negotiation (also answered after registration), NICK and USER, SASL
+PLAIN against the same accounts as the line protocol's C{/login}, and PASS;
+once NICK, USER and any negotiation are done, the member is made (bound to
+the account SASL logged in to, if any) and welcomed with the numerics,
+ISUPPORT and MOTD that clients expect.
+"""
+
+import base64
+import binascii
+from typing import TYPE_CHECKING, Any, Final
+
+from twisted.internet.defer import Deferred, ensureDeferred
+from twisted.python.failure import Failure
+from twisted.words.protocols.irc import (
+    ERR_ALREADYREGISTRED,
+    ERR_NEEDMOREPARAMS,
+    RPL_CREATED,
+    RPL_ENDOFMOTD,
+    RPL_ISUPPORT,
+    RPL_MOTD,
+    RPL_MOTDSTART,
+    RPL_MYINFO,
+    RPL_WELCOME,
+    RPL_YOURHOST,
+)
+
+from twisted_chat import __version__
+from twisted_chat.chat.errors import ChatError
+from twisted_chat.chat.events import AccountInfo, Event, NickChanged
+from twisted_chat.chat.names import fold
+from twisted_chat.connection.backlog import RoomMark
+from twisted_chat.frontends.irc.render import SERVER_NAME, mask
+from twisted_chat.limits import NICK_MAX_LENGTH, ROOM_NAME_MAX_LENGTH, TOPIC_MAX_LENGTH
+from twisted_chat.wire.irc import (
+    ERR_INVALIDCAPCMD,
+    ERR_SASLABORTED,
+    ERR_SASLALREADY,
+    ERR_SASLFAIL,
+    MAX_MESSAGE_BYTES,
+    RPL_LOGGEDIN,
+    RPL_SASLMECHS,
+    RPL_SASLSUCCESS,
+    IRCMessage,
+)
+
+if TYPE_CHECKING:
+    from twisted_chat.frontends.irc.protocol import IRCChatProtocol
+
+CAPABILITIES: Final = (
+    "echo-message",
+    "message-tags",
+    "multi-prefix",
+    "sasl",
+    "server-time",
+)
+"""The IRCv3 capabilities offered; C{sasl} is PLAIN, against the accounts."""
+
+SASL_CHUNK: Final = 400
+"""AUTHENTICATE carries base64 in pieces of this many bytes (IRCv3 SASL)."""
+
+CHANNEL_MODES: Final = "n"
+"""
+The modes every channel has, and all this server has: C{n}, no messages
+from outside (only members may speak in a room).  C{t} is not claimed: any
+member may set the topic.
+"""
+
+MAX_TARGETS: Final = 4
+"""
+Recipients one PRIVMSG or NOTICE may name (C{TARGMAX}, as ergo's); each
+costs the flood allowance of one line, so a comma list is no way around it.
+"""
+
+MOTD: Final = (
+    "This is twisted_chat: IRC users and twisted-chat users share its rooms.",
+    "Join #lobby to find everyone.",
+)
+"""The message of the day, the end of the welcome."""
+
+
+class Registration:
+    """
+    The registration of one IRC client, until its member is made and
+    welcomed.
+
+    @ivar client: the connection registering.
+    @ivar nick: the nick the client asked for with NICK, until it registers.
+    @ivar user: the user name the client gave with USER.
+    @ivar negotiating: whether CAP negotiation (from C{CAP LS} or
+        C{CAP REQ} to C{CAP END}) holds registration back.
+    @ivar account: the account SASL logged the client in to, if any.
+    @ivar binding: whether the new member is being bound to that account:
+        until the welcome, what the chat sends the client waits.
+    """
+
+    def __init__(self, client: "IRCChatProtocol") -> None:
+        self.client = client
+        self.nick: str | None = None
+        self.user: str | None = None
+        self.negotiating = False
+        self.account: str | None = None
+        self.binding = False
+        self._sasl: list[str] | None = None
+        self._early: list[tuple[bytes, RoomMark | None]] = []
+
+    # CAP, NICK, USER, PASS
+
+    def cap(self, params: tuple[str, ...]) -> None:
+        """CAP LS, LIST, REQ and END (IRCv3 capability negotiation)."""
+        client = self.client
+        subcommand = params[0].upper() if params else ""
+        if subcommand == "LS":
+            if client.member is None:
+                self.negotiating = True
+            client.send(
+                IRCMessage(
+                    "CAP", (client.name, "LS", " ".join(CAPABILITIES)), SERVER_NAME
+                )
+            )
+        elif subcommand == "LIST":
+            listed = " ".join(sorted(client.capabilities))
+            client.send(IRCMessage("CAP", (client.name, "LIST", listed), SERVER_NAME))
+        elif subcommand == "REQ" and len(params) > 1:
+            if client.member is None:
+                self.negotiating = True
+            asked = params[1].split()
+            wanted = {cap.lstrip("-") for cap in asked}
+            if wanted <= set(CAPABILITIES):
+                for cap in asked:
+                    if cap.startswith("-"):
+                        client.capabilities.discard(cap[1:])
+                    else:
+                        client.capabilities.add(cap)
+                client.factory.capabilitiesChanged += 1
+                answer = "ACK"
+            else:
+                answer = "NAK"
+            client.send(
+                IRCMessage("CAP", (client.name, answer, params[1]), SERVER_NAME)
+            )
+        elif subcommand == "END":
+            self.negotiating = False
+            self._register()
+        else:
+            client.numeric(ERR_INVALIDCAPCMD, subcommand or "*", "Invalid CAP command")
+
+    def nickChosen(self, nick: str) -> None:
+        """NICK before registration: the nick to register with."""
+        self.nick = nick
+        self._register()
+
+    def userCommand(self, params: tuple[str, ...]) -> None:
+        """USER: the user name, which registration waits for."""
+        if self.client.member is not None:
+            self.client.numeric(ERR_ALREADYREGISTRED, "You may not reregister")
+        elif len(params) < 4:
+            self.client.numeric(ERR_NEEDMOREPARAMS, "USER", "Not enough parameters")
+        else:
+            self.user = params[0]
+            self._register()
+
+    def password(self, params: tuple[str, ...]) -> None:
+        """
+        PASS: accepted and ignored, since clients send it unasked; an IRC
+        client logs in to its account with SASL.
+        """
+
+    # SASL
+
+    def authenticate(self, params: tuple[str, ...]) -> Deferred[None] | None:
+        """
+        SASL PLAIN (IRCv3 sasl 3.1): C{AUTHENTICATE PLAIN}, then the base64
+        of C{authzid NUL authcid NUL password} in pieces of 400 bytes.
+        """
+        client = self.client
+        if "sasl" not in client.capabilities or client.member is not None:
+            client.numeric(ERR_SASLFAIL, "SASL authentication failed")
+            return None
+        if self.account is not None:
+            client.numeric(ERR_SASLALREADY, "You have already authenticated using SASL")
+            return None
+        argument = params[0] if params else ""
+        if argument == "*":
+            self._sasl = None
+            client.numeric(ERR_SASLABORTED, "SASL authentication aborted")
+        elif self._sasl is None:
+            if argument.upper() != "PLAIN":
+                client.numeric(RPL_SASLMECHS, "PLAIN", "are available SASL mechanisms")
+                client.numeric(ERR_SASLFAIL, "SASL authentication failed")
+                return None
+            self._sasl = []
+            client.send(IRCMessage("AUTHENTICATE", ("+",)))
+        else:
+            if argument != "+":
+                self._sasl.append(argument)
+            if len(argument) == SASL_CHUNK:
+                return None  # more to come
+            if sum(map(len, self._sasl)) > 4 * SASL_CHUNK:
+                self._sasl = None
+                client.numeric(ERR_SASLFAIL, "SASL authentication failed")
+                return None
+            payload, self._sasl = "".join(self._sasl), None
+            return self._checkPlain(payload)
+        return None
+
+    def _checkPlain(self, payload: str) -> Deferred[None] | None:
+        """
+        Check the login C{payload} carries against the accounts; the lines
+        after it wait for the Deferred returned.
+        """
+        client = self.client
+        try:
+            _, nick, password = (
+                base64.b64decode(payload, validate=True).decode("utf-8").split("\0")
+            )
+        except (ValueError, UnicodeDecodeError, binascii.Error):
+            client.numeric(ERR_SASLFAIL, "SASL authentication failed")
+            return None
+        checking = ensureDeferred(
+            client.factory.accounts.login(nick, password, client.peerHost)
+        )
+
+        def loggedIn(account: Any) -> None:
+            self.account = account.nick
+            client.numeric(
+                RPL_LOGGEDIN, mask(account.nick), account.nick,
+                f"You are now logged in as {account.nick}",
+            )  # fmt: skip
+            client.numeric(RPL_SASLSUCCESS, "SASL authentication successful")
+
+        def failed(failure: Failure) -> None:
+            failure.trap(ChatError)
+            client.numeric(ERR_SASLFAIL, f"SASL authentication failed: {failure.value}")
+
+        return checking.addCallbacks(loggedIn, failed)
+
+    # Registering
+
+    def _register(self) -> None:
+        """Make the member once NICK, USER and any CAP negotiation are done."""
+        client = self.client
+        if client.member is not None or self.negotiating:
+            return
+        if self.nick is None or self.user is None:
+            return
+        if self.account is None and client.factory.requireLogin:
+            client.drop(
+                "This server requires an account: log in with SASL PLAIN", "error"
+            )
+            return
+        chat = client.factory.chat
+        try:
+            if self.account is not None:
+                # A guest for a moment, until the account's nick is bound.
+                client.member = chat.connect(client, address=client.peerHost)
+            else:
+                client.member = chat.connect(
+                    client, nick=self.nick, address=client.peerHost
+                )
+        except ChatError as error:
+            client.refuse(error, self.nick)
+            self.nick = None
+            return
+        client.log.info(
+            "{nick} registered over IRC from {peer}",
+            nick=self.nick,
+            peer=client.peerHost,
+        )
+        if self.account is None:
+            self._welcome()
+            return
+        self.binding = True
+        bound = chat.bindAccount(client.member, self.account)
+
+        def welcome(result: object) -> object:
+            self.binding = False
+            if client.member is not None and client.member.present:
+                self._welcome()
+                early, self._early = self._early, []
+                for data, mark in early:
+                    client.queue(data, mark)
+            return result
+
+        bound.addBoth(welcome).addErrback(client.failedLater, False)
+
+    def silences(self, event: Event) -> bool:
+        """
+        Whether C{event}, sent while the member is being bound to its
+        account, is not told: the guest nick the member had for a moment,
+        and the account, which 900 and 903 told already.
+        """
+        match event:
+            case NickChanged(_, new, _):
+                member = self.client.member
+                return member is not None and fold(new) == fold(member.nick)
+            case AccountInfo():
+                return True
+        return False
+
+    def holdForWelcome(self, data: bytes, mark: RoomMark | None) -> None:
+        """
+        Keep C{data}, queued while the member is being bound to its account
+        (the private messages that waited for it), until after the welcome.
+        """
+        self._early.append((data, mark))
+
+    def _welcome(self) -> None:
+        """The welcome burst: 001 to 005 (ISUPPORT) and the MOTD."""
+        client = self.client
+        numeric = client.numeric
+        nick = client.name
+        numeric(RPL_WELCOME, f"Welcome to twisted_chat, {nick}")
+        numeric(
+            RPL_YOURHOST,
+            f"Your host is {SERVER_NAME}, running twisted_chat {__version__}",
+        )
+        numeric(RPL_CREATED, "This server speaks IRC beside its own line protocol")
+        numeric(RPL_MYINFO, SERVER_NAME, __version__, "i", CHANNEL_MODES)
+        numeric(
+            RPL_ISUPPORT,
+            "CASEMAPPING=ascii",
+            "CHANTYPES=#",
+            f"NICKLEN={NICK_MAX_LENGTH}",
+            f"CHANNELLEN={ROOM_NAME_MAX_LENGTH}",
+            f"TOPICLEN={TOPIC_MAX_LENGTH}",
+            f"LINELEN={MAX_MESSAGE_BYTES}",
+            f"CHANLIMIT=#:{client.factory.chat.maxRoomsPerMember}",
+            f"TARGMAX=PRIVMSG:{MAX_TARGETS},NOTICE:{MAX_TARGETS}",
+            "PREFIX=()",
+            f"CHANMODES=,,,{CHANNEL_MODES}",
+            "NETWORK=twisted_chat",
+            "are supported by this server",
+        )
+        numeric(RPL_MOTDSTART, f"- {SERVER_NAME} Message of the day -")
+        for text in MOTD:
+            numeric(RPL_MOTD, f"- {text}")
+        numeric(RPL_ENDOFMOTD, "End of /MOTD command")
