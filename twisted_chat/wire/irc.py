@@ -1,7 +1,7 @@
 """
 IRC lines as pure functions: one line in, one L{IRCMessage}; one message out,
-one line.  The groundwork of the IRC listener (issue 6), which will be an
-adapter beside the line server, on the same chat core.
+one line.  The IRC front end (L{twisted_chat.frontends.irc}) speaks through
+them, and so do the tests' IRC clients.
 
 The grammar is the client protocol as modern clients use it ("Modern IRC",
 RFC 1459/2812 and IRCv3 message tags): an optional C{@tags} section, an
