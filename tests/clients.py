@@ -3,6 +3,7 @@ Clients of the front ends over C{StringTransport}, for protocol tests: the
 server's side is real, the network is not, and time is a C{Clock}.
 """
 
+from twisted.internet.address import IPv4Address
 from twisted.internet.interfaces import ITCPTransport
 from twisted.internet.protocol import connectionDone
 from twisted.internet.task import Clock
@@ -11,10 +12,14 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
-from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.core import Chat
 from twisted_chat.chat.events import Event
+from twisted_chat.frontends.irc.factory import IRCChatFactory
+from twisted_chat.frontends.irc.protocol import IRCChatProtocol
 from twisted_chat.frontends.line.protocol import LineChatFactory
+from twisted_chat.limits import UNLIMITED
 from twisted_chat.wire import line as wire
+from twisted_chat.wire.irc import IRCMessage, parseMessage
 
 from .helpers import makeAccounts, makeChat
 
@@ -96,7 +101,7 @@ class Client:
 
 class LineServerTestCase(SynchronousTestCase):
     def setUp(self) -> None:
-        self.chat: ChatServer
+        self.chat: Chat
         self.chat, self.clock = makeChat()
         self.accounts = makeAccounts(self.chat, self.clock)
         self.factory = LineChatFactory(self.chat, self.accounts, self.clock)
@@ -107,5 +112,66 @@ class LineServerTestCase(SynchronousTestCase):
         if nick is not None:
             client.send(f"/nick {nick}\n".encode())
         client.send(b"/join #lobby\n")
+        client.lines()
+        return client
+
+
+class IRCClient:
+    """One IRC connection over a StringTransport."""
+
+    def __init__(
+        self, factory: IRCChatFactory, clock: Clock, host: str = "192.0.2.9"
+    ) -> None:
+        self.clock = clock
+        peer = IPv4Address("TCP", host, 5000)
+        self.transport = TCPStringTransport(peerAddress=peer)
+        protocol = factory.buildProtocol(peer)
+        assert isinstance(protocol, IRCChatProtocol)
+        self.protocol = protocol
+        protocol.makeConnection(self.transport)
+
+    def send(self, *lines: str) -> None:
+        self.protocol.dataReceived(
+            b"".join(line.encode("utf-8") + b"\r\n" for line in lines)
+        )
+
+    def messages(self) -> list[IRCMessage]:
+        self.clock.advance(0)
+        data = self.transport.value()
+        self.transport.clear()
+        assert data.count(b"\n") == data.count(b"\r\n"), data
+        return [parseMessage(line) for line in data.split(b"\r\n")[:-1]]
+
+    def commands(self) -> list[str]:
+        return [message.command for message in self.messages()]
+
+
+class IRCTestCase(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.chat: Chat
+        self.chat, self.clock = makeChat()
+        # Flood control has its own test; elsewhere it would only slow the
+        # conversation down to the clock.
+        self.accounts = makeAccounts(self.chat, self.clock)
+        self.factory = IRCChatFactory(
+            self.chat, self.accounts, self.clock, rules=UNLIMITED
+        )
+        self.lines = LineChatFactory(
+            self.chat, self.accounts, self.clock, rules=UNLIMITED
+        )
+
+    def register(self, nick: str, *caps: str) -> IRCClient:
+        client = IRCClient(self.factory, self.clock)
+        if caps:
+            client.send("CAP LS 302", f"CAP REQ :{' '.join(caps)}")
+        client.send(f"NICK {nick}", f"USER {nick} 0 * :{nick.title()}")
+        if caps:
+            client.send("CAP END")
+        client.messages()
+        return client
+
+    def lineMember(self, nick: str) -> Client:
+        client = Client(self.lines, self.clock)
+        client.send(f"/nick {nick}\n/join #lobby\n".encode())
         client.lines()
         return client

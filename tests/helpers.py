@@ -13,7 +13,7 @@ from twisted.logger import LogEvent, globalLogPublisher
 from zope.interface import implementer
 
 from twisted_chat.chat.accounts import Accounts, PasswordHasher
-from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.core import Chat
 from twisted_chat.chat.events import Event
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.participants import IParticipant
@@ -59,11 +59,11 @@ class BrokenParticipant(RecordingParticipant):
 
 def makeChat(
     start: float = 1_700_000_000.0, store: IChatStore | None = None
-) -> tuple[ChatServer, Clock]:
+) -> tuple[Chat, Clock]:
     """A chat core (on a memory store) and a fake clock set to C{start} seconds."""
     clock = Clock()
     clock.advance(start)
-    return ChatServer(clock, store if store is not None else MemoryStore()), clock
+    return Chat(clock, store if store is not None else MemoryStore()), clock
 
 
 def runAtOnce(function: Callable[..., Any], *args: object) -> Deferred[Any]:
@@ -110,13 +110,13 @@ FAST_ARGON2 = Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1)
 """argon2id at its cheapest, for tests only."""
 
 
-def makeAccounts(chat: ChatServer, clock: Clock) -> Accounts:
+def makeAccounts(chat: Chat, clock: Clock) -> Accounts:
     """Accounts on the chat's store, hashing synchronously and cheaply."""
     return Accounts(chat.store, PasswordHasher(clock, FAST_ARGON2, runAtOnce), clock)
 
 
 def connectMember(
-    chat: ChatServer, nick: str | None = None, **kwargs: bool
+    chat: Chat, nick: str | None = None, **kwargs: bool
 ) -> tuple[Member, RecordingParticipant]:
     """Connect a recording participant, optionally renamed, events cleared."""
     participant = RecordingParticipant()
@@ -128,7 +128,7 @@ def connectMember(
 
 
 def joinAll(
-    chat: ChatServer,
+    chat: Chat,
     rooms: list[str],
     *members: tuple[Member, RecordingParticipant],
 ) -> None:
@@ -220,7 +220,7 @@ class FailureLog:
         globalLogPublisher.removeObserver(self._observe)
 
 
-def assertConsistent(chat: ChatServer) -> None:
+def assertConsistent(chat: Chat) -> None:
     """
     The chat makes sense: every member is present, in the rooms it thinks
     it is in, with a current room among them; everyone in a room is a

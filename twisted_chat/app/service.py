@@ -2,7 +2,7 @@
 The running server: the chat core, its listeners, the operator console, the
 store and its retention.
 
-L{ChatService} is what the twistd plugin builds.  Stopping it (SIGTERM,
+L{ServerService} is what the twistd plugin builds.  Stopping it (SIGTERM,
 SIGINT, or the operator quitting) stops listening, says goodbye to every
 member and closes every other connection of every front end, waits a
 little for the goodbyes to be delivered, then finishes the store's queue
@@ -29,7 +29,7 @@ from twisted.python.failure import Failure
 
 from twisted_chat.app.stopsignals import installStopHandlers
 from twisted_chat.chat.accounts import Accounts
-from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.core import Chat
 from twisted_chat.frontends.line.console import Console
 from twisted_chat.frontends.stream import StreamFrontEnd
 
@@ -54,7 +54,7 @@ class StartFailed(SystemExit, Exception):
     """
 
 
-class ChatService(MultiService):
+class ServerService(MultiService):
     """
     The chat and everything that serves it; listeners are its children.
 
@@ -66,7 +66,7 @@ class ChatService(MultiService):
 
     def __init__(
         self,
-        chat: ChatServer,
+        chat: Chat,
         accounts: Accounts,
         clock: Any,
         console: Console | None = None,
@@ -145,7 +145,7 @@ class ChatService(MultiService):
         await self.chat.store.close()
 
 
-class ChatListener(StreamServerEndpointService):
+class EndpointListener(StreamServerEndpointService):
     """
     Listens on one endpoint string.  If it cannot (the port is in use, the
     socket's directory is missing), start-up stops at once with one line
@@ -207,7 +207,7 @@ class RetentionService(TimerService):
     log = Logger()
 
     def __init__(
-        self, chat: ChatServer, clock: Any, days: float | None, perRoomCap: int | None
+        self, chat: Chat, clock: Any, days: float | None, perRoomCap: int | None
     ) -> None:
         super().__init__(RETENTION_INTERVAL, self.applyRetention)
         self.clock = clock

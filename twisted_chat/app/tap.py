@@ -16,13 +16,13 @@ from twisted.internet.error import ReactorNotRunning
 from twisted.python import usage
 
 from twisted_chat.app.service import (
-    ChatListener,
-    ChatService,
+    EndpointListener,
     RetentionService,
+    ServerService,
     StartFailed,
 )
 from twisted_chat.chat.accounts import Accounts, PasswordHasher
-from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.core import Chat
 from twisted_chat.connection.admission import Admission, AdmissionRules
 from twisted_chat.frontends.irc.factory import IRCChatFactory
 from twisted_chat.frontends.line.console import Console
@@ -404,7 +404,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         else SQLiteStore(config["db"], reactor)
     )
     try:
-        chat = ChatServer(
+        chat = Chat(
             reactor,
             store,
             historyOnJoin=config["history-on-join"],
@@ -432,7 +432,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     console = (
         Console(chat, accounts, reactor, stopServer) if config["console"] else None
     )
-    service = ChatService(chat, accounts, reactor, console)
+    service = ServerService(chat, accounts, reactor, console)
     service.addFrontEnd(factory)
     if config["db"] == MEMORY_DATABASE:
         service.announce("History and accounts are kept in memory only (--db :memory:)")
@@ -448,7 +448,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
             config["room-history-cap"] or None,
         ).setServiceParent(service)
     for description in config["listen"]:
-        ChatListener(reactor, description, factory).setServiceParent(service)
+        EndpointListener(reactor, description, factory).setServiceParent(service)
     if config["irc"]:
         ircFactory = IRCChatFactory(
             chat,
@@ -460,7 +460,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         )
         service.addFrontEnd(ircFactory)
         for description in config["irc"]:
-            ChatListener(reactor, description, ircFactory, "IRC").setServiceParent(
+            EndpointListener(reactor, description, ircFactory, "IRC").setServiceParent(
                 service
             )
     return service

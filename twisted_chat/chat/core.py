@@ -4,7 +4,7 @@ The chat itself: rooms, members, nicks, fan-out and history, with no I/O.
 This is the model a front end (the line server, the operator console, IRC)
 talks to.  A front end connects an
 L{twisted_chat.chat.participants.IParticipant}, gets a
-L{twisted_chat.chat.model.Member} back, and calls the L{ChatServer} methods
+L{twisted_chat.chat.model.Member} back, and calls the L{Chat} methods
 on that member's behalf; the server answers by raising a
 L{twisted_chat.chat.errors.ChatError} or by delivering
 L{twisted_chat.chat.events} to the participants concerned.  Like the
@@ -12,7 +12,7 @@ C{Group} and C{User} of C{twisted.words.service}, rooms and members are
 plain objects and the protocol is only the participant a member speaks
 through.
 
-L{ChatServer} is the front ends' one door.  It composes the nick registry
+L{Chat} is the front ends' one door.  It composes the nick registry
 (L{twisted_chat.chat.members}), the room directory
 (L{twisted_chat.chat.rooms}), replay (L{twisted_chat.chat.replay}) and
 private messages (L{twisted_chat.chat.private}), and keeps the rules that
@@ -64,7 +64,7 @@ from twisted_chat.limits import (
 from twisted_chat.store import IChatStore, OutOfSequence, StoreError
 
 
-class ChatServer:
+class Chat:
     """
     All rooms and members of one chat, and the rules that govern them.
 

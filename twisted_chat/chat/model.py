@@ -7,7 +7,7 @@ L{twisted_chat.chat.core}.
 
 Durable before visible: a room message gets its room's next sequence number
 at once, but is delivered only when the store has committed it
-(L{twisted_chat.chat.core.ChatServer.say}); if the store could not keep it,
+(L{twisted_chat.chat.core.Chat.say}); if the store could not keep it,
 its number and those given after it are given out again
 (L{Room.takeBackNumbers}), so resuming clients never see a hole.  Each member
 of a room has a watermark (L{Membership.since}): messages numbered above it

@@ -33,7 +33,7 @@ class IParticipant(Interface):
 
         Fan-out hands the same event object to every recipient in turn, so an
         implementation that encodes events may encode each one once.  It must
-        not call back into the L{twisted_chat.chat.core.ChatServer}.
+        not call back into the L{twisted_chat.chat.core.Chat}.
         """
 
     def close() -> None:
@@ -59,7 +59,7 @@ class IOutbox(Interface):
     ) -> None:
         """
         Deliver C{event} to each of C{participants}.  It must not call back
-        into the L{twisted_chat.chat.core.ChatServer}: what it needs comes
+        into the L{twisted_chat.chat.core.Chat}: what it needs comes
         with the delivery.
 
         The list is the outbox's to keep and is never changed afterwards: a

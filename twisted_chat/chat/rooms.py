@@ -7,7 +7,7 @@ member leaves, unless it has a history or a topic to remember: then it
 stays, empty, so its numbering and topic carry on.  The lobby always
 exists.  An empty room kept for its history is listed nowhere, and only a
 join finds it.  Room messages and their replay are not here: the
-L{twisted_chat.chat.core.ChatServer} and L{twisted_chat.chat.replay} use
+L{twisted_chat.chat.core.Chat} and L{twisted_chat.chat.replay} use
 the rooms this finds.
 """
 

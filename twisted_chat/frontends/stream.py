@@ -34,7 +34,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from twisted_chat.chat.accounts import Accounts
-from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.core import Chat
 from twisted_chat.chat.events import Event
 from twisted_chat.chat.participants import IOutbox, IParticipant
 from twisted_chat.connection.admission import Admission, admitOrRefuse, release
@@ -198,7 +198,7 @@ class StreamFrontEnd(Factory):
 
     def __init__(
         self,
-        chat: ChatServer,
+        chat: Chat,
         accounts: Accounts,
         clock: IReactorTime,
         *,

@@ -9,7 +9,7 @@ from typing import Final, cast
 from twisted.internet.interfaces import IReactorTime
 
 from twisted_chat.chat.accounts import Accounts
-from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.core import Chat
 from twisted_chat.chat.events import Event, RoomMessage
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.participants import IParticipant
@@ -58,7 +58,7 @@ class IRCChatFactory(StreamFrontEnd):
 
     def __init__(
         self,
-        chat: ChatServer,
+        chat: Chat,
         accounts: Accounts,
         clock: IReactorTime,
         *,

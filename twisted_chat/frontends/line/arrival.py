@@ -52,7 +52,7 @@ from twisted_chat.chat.commands import (
     Topic,
     Who,
 )
-from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.core import Chat
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
@@ -69,7 +69,7 @@ class Arrival:
 
     def __init__(
         self,
-        chat: ChatServer,
+        chat: Chat,
         member: Member,
         clock: IReactorTime | None,
         report: Callable[[ChatError], None],

@@ -20,7 +20,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from twisted_chat.chat.accounts import Accounts
-from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.core import Chat
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.events import Event
 from twisted_chat.chat.model import Member
@@ -42,7 +42,7 @@ class OperatorConsole:
 
     def __init__(
         self,
-        chat: ChatServer,
+        chat: Chat,
         accounts: Accounts,
         view: TerminalView,
         stopServer: Callable[[], None],
@@ -96,7 +96,7 @@ class Console:
 
     def __init__(
         self,
-        chat: ChatServer,
+        chat: Chat,
         accounts: Accounts,
         reactor: Any,
         stopServer: Callable[[], None],

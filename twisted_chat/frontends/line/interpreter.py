@@ -5,7 +5,7 @@ A line-protocol front end (the TCP line server, the operator console) parses
 each line into a L{twisted_chat.chat.commands.Command} and hands it to its member's
 L{CommandInterpreter}.  The interpreter decides what the command means; the
 front ends only translate.  Other front ends (IRC) have their own language and
-call L{twisted_chat.chat.core.ChatServer} directly.
+call L{twisted_chat.chat.core.Chat} directly.
 """
 
 import re
@@ -40,7 +40,7 @@ from twisted_chat.chat.commands import (
     Topic,
     Who,
 )
-from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.core import Chat
 from twisted_chat.chat.errors import (
     AlreadyRegistered,
     ChatError,
@@ -84,7 +84,7 @@ class CommandInterpreter:
 
     def __init__(
         self,
-        chat: ChatServer,
+        chat: Chat,
         member: Member,
         accounts: Accounts,
         *,

@@ -16,7 +16,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
 from twisted_chat.chat.accounts import Accounts
-from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.core import Chat
 from twisted_chat.chat.errors import ChatError, LineTooLong
 from twisted_chat.chat.events import Event, Goodbye, HistoryGap, Ping, RoomMessage
 from twisted_chat.chat.model import Member
@@ -180,7 +180,7 @@ class LineChatFactory(StreamFrontEnd):
 
     def __init__(
         self,
-        chat: ChatServer,
+        chat: Chat,
         accounts: Accounts,
         clock: IReactorTime,
         *,

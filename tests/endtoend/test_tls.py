@@ -31,7 +31,7 @@ from twisted.protocols.policies import WrappingFactory
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 from zope.interface import implementer
 
-from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.core import Chat
 from twisted_chat.chat.events import Joined
 from twisted_chat.client.tlstrust import (
     REFUSED,
@@ -46,8 +46,8 @@ from twisted_chat.client.tlstrust import (
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.store.memory import MemoryStore
 
-from .certificates import Issued, issue
-from .helpers import connectMember, makeAccounts
+from ..certificates import Issued, issue
+from ..helpers import connectMember, makeAccounts
 from .processes import WAIT
 
 
@@ -107,7 +107,7 @@ class TLSTestCase(TestCase):
         return await self.listen(serverFromString(reactor, issued.listen()))
 
     async def listen(self, endpoint: Any) -> int:
-        self.chat = ChatServer(reactor, MemoryStore())
+        self.chat = Chat(reactor, MemoryStore())
         factory = LineChatFactory(self.chat, makeAccounts(self.chat, reactor), reactor)
         tracking = ClosingFactory(factory)
         port = await endpoint.listen(tracking)

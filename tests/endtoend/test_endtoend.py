@@ -9,7 +9,7 @@ from pathlib import Path
 
 from twisted_chat.client.tlstrust import KNOWN_SERVERS, KnownServers
 
-from .certificates import issue
+from ..certificates import issue
 from .processes import ProcessTestCase, freePort
 
 

@@ -17,7 +17,7 @@ from twisted_chat.chat.names import RESERVED_NICKS
 from twisted_chat.wire import line as wire
 from twisted_chat.wire.linetypes import LINE_TYPES
 
-REPOSITORY = FilePath(__file__).parent().parent()
+REPOSITORY = FilePath(__file__).parent().parent().parent()
 PROTOCOL = REPOSITORY.child("docs").child("PROTOCOL.md").getContent().decode()
 README = REPOSITORY.child("README.md").getContent().decode()
 STAMP = "2026-11-25T18:20:03.456Z"

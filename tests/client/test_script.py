@@ -1,7 +1,7 @@
 """
 Tests for L{twisted_chat.client.script}: the twisted-chat command's options.
 
-Running it for real is in L{tests.test_endtoend}.
+Running it for real is in L{tests.endtoend.test_endtoend}.
 """
 
 import sys

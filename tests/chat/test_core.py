@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.chat.core.ChatServer}: rooms, members, nicks and fan-out,
+Tests for L{twisted_chat.chat.core.Chat}: rooms, members, nicks and fan-out,
 with recording participants and a fake clock.
 """
 
@@ -34,7 +34,7 @@ from twisted_chat.chat.events import (
 )
 from twisted_chat.limits import LOBBY, TOPIC_MAX_LENGTH
 
-from .helpers import (
+from ..helpers import (
     BrokenParticipant,
     RecordingParticipant,
     connectMember,

@@ -7,7 +7,7 @@ that resumed must end with the complete, gap-free sequence.
 
 The clients here are raw line-protocol clients that resume as the real
 client does (C{/resume #room LAST} after each reconnection); the real client
-is tried against a restarted server in L{tests.test_endtoend}.
+is tried against a restarted server in L{tests.endtoend.test_endtoend}.
 """
 
 import os

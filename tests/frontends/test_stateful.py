@@ -20,8 +20,8 @@ from twisted.trial.unittest import SynchronousTestCase
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import ConnectionRules
 
-from .clients import Client
-from .helpers import FailureLog, assertConsistent, makeAccounts, makeChat, splitAt
+from ..clients import Client
+from ..helpers import FailureLog, assertConsistent, makeAccounts, makeChat, splitAt
 
 ROOMS = st.sampled_from(["#a", "#b", "#A", "#lobby", "c", "#"])
 NICKS = st.sampled_from(["alice", "bob", "Alice", "guest7", "server", "x" * 40, ""])

@@ -21,7 +21,7 @@ from twisted_chat.chat.commands import (
     Topic,
     Who,
 )
-from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.core import Chat
 from twisted_chat.chat.errors import UnknownCommand
 from twisted_chat.chat.events import (
     CurrentRoom,
@@ -42,13 +42,13 @@ from twisted_chat.chat.model import Member
 from twisted_chat.frontends.line.interpreter import CommandInterpreter
 from twisted_chat.limits import LOBBY
 
-from .helpers import RecordingParticipant, makeAccounts, makeChat
+from ..helpers import RecordingParticipant, makeAccounts, makeChat
 
 NOW = 1_700_000_000_000
 
 
 def startMember(
-    chat: ChatServer, nick: str | None = None, privileged: bool = False
+    chat: Chat, nick: str | None = None, privileged: bool = False
 ) -> tuple[CommandInterpreter, RecordingParticipant]:
     participant = RecordingParticipant()
     member = chat.connect(participant, privileged=privileged)

@@ -26,7 +26,7 @@ from twisted_chat.chat.commands import (
     Say,
     SetNick,
 )
-from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.core import Chat
 from twisted_chat.chat.errors import BadPassword, LoginFailed, LoginThrottled
 from twisted_chat.chat.events import AccountInfo, ErrorReply, Goodbye, Notice, Welcome
 from twisted_chat.chat.loginthrottle import LoginAttempt, LoginThrottle
@@ -41,7 +41,7 @@ from twisted_chat.limits import (
 )
 from twisted_chat.store.memory import MemoryStore
 
-from .helpers import (
+from ..helpers import (
     FAST_ARGON2,
     HeldRunner,
     RecordingParticipant,
@@ -437,7 +437,7 @@ class LoginsInFlightTests(SynchronousTestCase):
 
 class AccountCommandTests(SynchronousTestCase):
     def setUp(self) -> None:
-        self.chat: ChatServer
+        self.chat: Chat
         self.chat, self.clock = makeChat()
         self.accounts = makeAccounts(self.chat, self.clock)
 

@@ -12,8 +12,8 @@ from twisted_chat.frontends.line.protocol import LineChatFactory, LineChatProtoc
 from twisted_chat.limits import ARRIVAL_GRACE, MAX_LINE_LENGTH
 from twisted_chat.wire import line as wire
 
-from .clients import JOINED, Client, LineServerTestCase
-from .helpers import FAST_ARGON2, HeldRunner
+from ..clients import JOINED, Client, LineServerTestCase
+from ..helpers import FAST_ARGON2, HeldRunner
 
 
 class ConnectionTests(LineServerTestCase):

@@ -16,7 +16,7 @@ from twisted.python.failure import Failure
 from twisted.test.iosim import IOPump, connectedServerAndClient
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.core import Chat
 from twisted_chat.client.failures import NotChat, NotSecure, NoWelcome
 from twisted_chat.client.protocol import ChatClientFactory, ChatClientProtocol
 from twisted_chat.client.script import CONNECT_TIMEOUT
@@ -26,7 +26,7 @@ from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import CLIENT_MAX_LINE_LENGTH, UNLIMITED
 from twisted_chat.terminal.view import TerminalView
 
-from .helpers import makeAccounts, makeChat
+from ..helpers import makeAccounts, makeChat
 
 VERIFY_FAILED = SSL.Error([("SSL routines", "", "certificate verify failed")])
 """What OpenSSL raises for a certificate its trust roots do not vouch for."""
@@ -327,7 +327,7 @@ class BeforeWelcomeTests(SynchronousTestCase):
 class ServerAndClient:
     """A real line server and a client session, paired in memory by iosim."""
 
-    def __init__(self, chat: ChatServer, clock: Clock, session: ClientSession) -> None:
+    def __init__(self, chat: Chat, clock: Clock, session: ClientSession) -> None:
         self.clock = clock
         # Flood control is tested with the server; here it would only slow
         # the conversation down to the server's clock.

@@ -10,8 +10,8 @@ from twisted_chat.chat.accounts import Accounts, PasswordHasher
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import ARRIVAL_AFTER_LOGIN, ARRIVAL_GRACE
 
-from .clients import JOINED, Client
-from .helpers import FAST_ARGON2, HeldRunner, makeChat
+from ..clients import JOINED, Client
+from ..helpers import FAST_ARGON2, HeldRunner, makeChat
 
 
 class ArrivalTests(SynchronousTestCase):

@@ -24,7 +24,7 @@ from twisted_chat.limits import (
     ConnectionRules,
 )
 
-from .clients import Client, LineServerTestCase, TCPStringTransport
+from ..clients import Client, LineServerTestCase, TCPStringTransport
 
 
 class FloodTests(LineServerTestCase):

@@ -1,5 +1,5 @@
 """
-Tests for durability and history in L{twisted_chat.chat.core.ChatServer}: messages
+Tests for durability and history in L{twisted_chat.chat.core.Chat}: messages
 delivered only once committed, and joins, resumes and /history that neither
 skip nor repeat a message.
 
@@ -10,7 +10,7 @@ SQLite store's thread would.
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.chat.commands import QuitCommand, Say
-from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.core import Chat
 from twisted_chat.chat.errors import (
     NickRegistered,
     NoSuchNick,
@@ -34,7 +34,7 @@ from twisted_chat.frontends.line.interpreter import CommandInterpreter
 from twisted_chat.limits import LOBBY, RESUME_LIMIT
 from twisted_chat.store import StoredState, StoreError
 
-from .helpers import (
+from ..helpers import (
     ManualStore,
     RecordingParticipant,
     connectMember,
@@ -63,7 +63,7 @@ def replays(events: list[Event]) -> list[Event]:
 class DurableTestCase(SynchronousTestCase):
     def setUp(self) -> None:
         self.store = ManualStore()
-        self.chat: ChatServer
+        self.chat: Chat
         self.chat, self.clock = makeChat(store=self.store)
         self.alice, self.aliceSees = connectMember(self.chat, "alice")
         self.chat.join(self.alice, "#a")

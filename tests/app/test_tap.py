@@ -1,6 +1,6 @@
 """
 Tests for the twistd plugin: L{twisted_chat.app.tap} options and service, the
-stopping of L{twisted_chat.app.service.ChatService}, and plugin discovery.
+stopping of L{twisted_chat.app.service.ServerService}, and plugin discovery.
 """
 
 import os
@@ -24,12 +24,12 @@ from twisted_chat.app.service import (
     RETENTION_INTERVAL,
     SHUTDOWN_GRACE,
     SHUTDOWN_REASON,
-    ChatListener,
-    ChatService,
+    EndpointListener,
     RetentionService,
+    ServerService,
     StartFailed,
 )
-from twisted_chat.chat.core import ChatServer
+from twisted_chat.chat.core import Chat
 from twisted_chat.chat.events import Goodbye, RoomMessage
 from twisted_chat.frontends.irc.factory import IRCChatFactory
 from twisted_chat.frontends.line.protocol import LineChatFactory
@@ -44,7 +44,7 @@ from twisted_chat.store import StoreError
 from twisted_chat.store.memory import MemoryStore
 from twisted_chat.store.sqlite import SQLiteStore
 
-from .helpers import connectMember, makeAccounts, makeChat
+from ..helpers import connectMember, makeAccounts, makeChat
 
 
 def parse(*argv: str) -> tap.Options:
@@ -245,12 +245,12 @@ class MakeServiceTests(SynchronousTestCase):
     def test_noConsoleByDefault(self) -> None:
         """The console is made only when asked for."""
         service = tap.makeService(parse("--db", ":memory:"), MemoryReactorClock())
-        assert isinstance(service, ChatService)
+        assert isinstance(service, ServerService)
         self.assertIsNone(service.console)
         withConsole = tap.makeService(
             parse("--db", ":memory:", "--console"), MemoryReactorClock()
         )
-        assert isinstance(withConsole, ChatService)
+        assert isinstance(withConsole, ServerService)
         self.assertIsNotNone(withConsole.console)
 
 
@@ -274,7 +274,7 @@ class AnnouncementTests(TestCase):
         )  # fmt: skip
         service = tap.makeService(options, reactor)
         service.privilegedStartService()
-        listeners = [child for child in service if isinstance(child, ChatListener)]
+        listeners = [child for child in service if isinstance(child, EndpointListener)]
         ports = [self.successResultOf(each._waitingForPort) for each in listeners]
         for port in ports:
             self.addCleanup(port.stopListening)
@@ -294,14 +294,14 @@ class AnnouncementTests(TestCase):
 
 class ShutdownTests(SynchronousTestCase):
     def setUp(self) -> None:
-        self.chat: ChatServer
+        self.chat: Chat
         self.chat, _ = makeChat()
         clock = Clock()
         accounts = makeAccounts(self.chat, clock)
         self.factory = LineChatFactory(self.chat, accounts, clock)
         self.irc = IRCChatFactory(self.chat, accounts, clock)
         self.clock = Clock()
-        self.service = ChatService(self.chat, accounts, self.clock)
+        self.service = ServerService(self.chat, accounts, self.clock)
         self.service.addFrontEnd(self.factory)
         self.service.addFrontEnd(self.irc)
         self.service.startService()
@@ -388,11 +388,11 @@ class StoreOptionsTests(SynchronousTestCase):
         path.makedirs()
         database = path.child("chat.sqlite3").path
         service = tap.makeService(parse("--db", database), MemoryReactorClock())
-        assert isinstance(service, ChatService)
+        assert isinstance(service, ServerService)
         self.assertIsInstance(service.chat.store, SQLiteStore)
         self.assertTrue(FilePath(database).exists())
         memory = tap.makeService(parse("--db", ":memory:"), MemoryReactorClock())
-        assert isinstance(memory, ChatService)
+        assert isinstance(memory, ServerService)
         self.assertIsInstance(memory.chat.store, MemoryStore)
 
     def test_settingsReachTheChat(self) -> None:
@@ -401,7 +401,7 @@ class StoreOptionsTests(SynchronousTestCase):
             parse("--db", ":memory:", "--history-on-join", "7", "--require-login"),
             MemoryReactorClock(),
         )
-        assert isinstance(service, ChatService)
+        assert isinstance(service, ServerService)
         self.assertEqual(service.chat.historyOnJoin, 7)
         self.assertTrue(all(frontEnd.requireLogin for frontEnd in service.frontEnds))
 
@@ -418,7 +418,7 @@ class RetentionByDefaultTests(TestCase):
         does; return how many messages of #a are left.
         """
         service = tap.makeService(parse("--db", database, *options), reactor)
-        assert isinstance(service, ChatService)
+        assert isinstance(service, ServerService)
         for child in service:
             if isinstance(child, RetentionService):
                 await child.applyRetention()
@@ -460,7 +460,7 @@ class RetentionTests(SynchronousTestCase):
     def test_appliedAtStartAndHourly(self) -> None:
         """Retention runs when the service starts, then every hour."""
         store = MemoryStore()
-        chat = ChatServer(self.clock, store)
+        chat = Chat(self.clock, store)
         calls: list[tuple[int | None, int | None]] = []
         original = store.prune
 
@@ -480,7 +480,7 @@ class RetentionTests(SynchronousTestCase):
     def test_deletesOldMessages(self) -> None:
         """Messages older than the retention are gone after a step."""
         store = MemoryStore()
-        chat = ChatServer(self.clock, store)
+        chat = Chat(self.clock, store)
         member, _ = connectMember(chat)
         chat.join(member, "#a")
         chat.say(member, None, "old")
@@ -494,7 +494,7 @@ class RetentionTests(SynchronousTestCase):
 
     def test_failureLoggedAndLoopGoesOn(self) -> None:
         """A failed step is logged; the next one still runs."""
-        chat = ChatServer(self.clock, FailingStore())
+        chat = Chat(self.clock, FailingStore())
         service = RetentionService(chat, self.clock, 1, None)
         service.startService()
         self.addCleanup(service.stopService)

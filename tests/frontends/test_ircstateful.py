@@ -20,9 +20,9 @@ from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import ConnectionRules
 from twisted_chat.wire.irc import MAX_MESSAGE_BYTES, MAX_TAGS_BYTES, parseMessage
 
-from .clients import Client as LineClient
-from .clients import TCPStringTransport
-from .helpers import FailureLog, assertConsistent, makeAccounts, makeChat, splitAt
+from ..clients import Client as LineClient
+from ..clients import TCPStringTransport
+from ..helpers import FailureLog, assertConsistent, makeAccounts, makeChat, splitAt
 
 CHANNELS = st.sampled_from(["#a", "#B", "#lobby", "a", "#", "0", "#a,#b"])
 NICKS = st.sampled_from(["alice", "Bob", "guest3", "server", "9x", "n" * 40, ""])

@@ -22,10 +22,9 @@ from twisted_chat.limits import UNLIMITED
 from twisted_chat.store import StoredRoom, StoredState
 from twisted_chat.store.memory import MemoryStore
 
-from .clients import Client as LineClient
-from .clients import LineServerTestCase
-from .helpers import connectMember, makeChat
-from .test_ircserver import IRCClient, IRCTestCase
+from ..clients import Client as LineClient
+from ..clients import IRCClient, IRCTestCase, LineServerTestCase
+from ..helpers import connectMember, makeChat
 
 ATTACKS = {
     "\x1b[2J": "ESC (U+001B)",

@@ -11,7 +11,7 @@ from twisted_chat.frontends.line.console import OperatorConsole
 from twisted_chat.limits import LOBBY
 from twisted_chat.terminal.view import TerminalView
 
-from .helpers import connectMember, makeAccounts, makeChat
+from ..helpers import connectMember, makeAccounts, makeChat
 
 NOW = 1_700_000_000_000
 

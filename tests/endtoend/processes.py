@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 from twisted.python.filepath import FilePath
 from twisted.trial.unittest import TestCase
 
-REPOSITORY = FilePath(__file__).parent().parent()
+REPOSITORY = FilePath(__file__).parent().parent().parent()
 WAIT = 15.0
 """Seconds to wait for any one expected output before failing."""
 

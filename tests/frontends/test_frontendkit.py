@@ -12,15 +12,14 @@ from twisted.internet.error import ConnectionDone
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.app.service import SHUTDOWN_REASON, ChatService
+from twisted_chat.app.service import SHUTDOWN_REASON, ServerService
 from twisted_chat.frontends.irc.factory import IRCChatFactory
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import UNLIMITED, ConnectionRules
 
-from .clients import Client, TCPStringTransport
-from .helpers import makeAccounts, makeChat
-from .jsonfrontend import JSONConnection, JSONFrontEnd
-from .test_ircserver import IRCClient
+from ..clients import Client, IRCClient, TCPStringTransport
+from ..helpers import makeAccounts, makeChat
+from ..jsonfrontend import JSONConnection, JSONFrontEnd
 
 
 class JSONClient:
@@ -131,7 +130,7 @@ class FrontEndKitTests(SynchronousTestCase):
 
     def test_countedInTheGracefulStop(self) -> None:
         """A stopping server says goodbye to JSON members and waits for them."""
-        service = ChatService(self.chat, self.accounts, self.clock)
+        service = ServerService(self.chat, self.accounts, self.clock)
         service.addFrontEnd(self.json)
         service.startService()
         ann = self.jsonMember("ann")

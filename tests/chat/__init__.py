@@ -1,0 +1,3 @@
+"""
+Tests of the chat core (L{twisted_chat.chat}).
+"""

@@ -1,0 +1,3 @@
+"""
+Tests of the terminal client (L{twisted_chat.client}).
+"""

@@ -1,0 +1,3 @@
+"""
+Tests with real processes over loopback: the server, the client, crashes, the abuse scenario and the bench.
+"""

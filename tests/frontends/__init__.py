@@ -1,0 +1,3 @@
+"""
+Protocol tests of the front ends (L{twisted_chat.frontends}) over StringTransport, and the front-end kit.
+"""

@@ -1,0 +1,3 @@
+"""
+Tests of the stores (L{twisted_chat.store}).
+"""

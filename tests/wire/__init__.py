@@ -1,0 +1,3 @@
+"""
+Tests of the wire encodings (L{twisted_chat.wire}).
+"""
