@@ -291,6 +291,50 @@ class RoomTests(IRCTestCase):
             + [("368", "#lobby"), ("368", "#dev")],
         )  # fmt: skip
 
+    def test_noticeStaysANotice(self) -> None:
+        """
+        A NOTICE to a channel or a nick reaches IRC users as a NOTICE (the
+        sender too, with echo-message) and line users as USERNOTICE; it is
+        not stored, and a notice to nobody is not answered.
+        """
+        bob = self.lineMember("bob")
+        carol = self.register("carol")
+        carol.send("JOIN #lobby")
+        alice = self.register("alice", "echo-message")
+        alice.send("JOIN #lobby")
+        carol.messages()
+        alice.messages()
+        bob.lines()
+        alice.send(
+            "NOTICE #lobby :the build is green",
+            "NOTICE carol :psst",
+            "NOTICE bob :hello bob",
+            "NOTICE nobody :lost",
+        )
+        self.assertEqual(
+            [(m.command, m.params) for m in carol.messages()],
+            [
+                ("NOTICE", ("#lobby", "the build is green")),
+                ("NOTICE", ("carol", "psst")),
+            ],
+        )
+        self.assertEqual(
+            [(m.command, m.params) for m in alice.messages()],
+            [
+                ("NOTICE", ("#lobby", "the build is green")),
+                ("NOTICE", ("carol", "psst")),
+                ("NOTICE", ("bob", "hello bob")),
+            ],
+        )
+        seen = bob.lines()
+        self.assertEqual([line.split()[0] for line in seen], ["USERNOTICE"] * 2)
+        self.assertTrue(seen[0].startswith("USERNOTICE #lobby "), seen)
+        self.assertTrue(seen[0].endswith(" alice :the build is green"), seen)
+        self.assertTrue(seen[1].startswith("USERNOTICE bob "), seen)
+        self.assertEqual(
+            self.chat.roomOf(self.chat.memberNamed("bob"), "#lobby").lastSequence, 0
+        )
+
     def test_privateActionToSeveral(self) -> None:
         """
         A CTCP ACTION to several nicks reaches each once as an action, not

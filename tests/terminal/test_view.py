@@ -27,6 +27,7 @@ from twisted_chat.chat.events import (
     RoomMessage,
     TopicChanged,
     TopicInfo,
+    UserNotice,
     Welcome,
 )
 from twisted_chat.terminal.view import (
@@ -192,6 +193,16 @@ class RenderTests(SynchronousTestCase):
         line = view.render(Joined("#a", "b", 10**18))
         assert line is not None
         self.assertTrue(line.startswith("??:?? "))
+
+
+class NoticeRenderTests(SynchronousTestCase):
+    def test_userNotice(self) -> None:
+        """A member's notice shows its room, if any, and the sender in dashes."""
+        shown: list[str] = []
+        view = TerminalView(shown.append, color=False, timezone=UTC)
+        view.show(UserNotice("#dev", T, "bot", "green"))
+        view.show(UserNotice("ann", T, "bot", "psst"))
+        self.assertEqual(shown, ["18:20 #dev -bot- green", "18:20 -bot- psst"])
 
 
 class ColorTests(SynchronousTestCase):

@@ -180,6 +180,10 @@ class FormatEventTests(SynchronousTestCase):
         cases: list[tuple[events.Event, str]] = [
             (events.Welcome("guest1", "Hi!"), "WELCOME guest1 :Hi!"),
             (events.Notice("trailing space "), "NOTICE :trailing space "),
+            (
+                events.UserNotice("#dev", T, "bot", "green"),
+                f"USERNOTICE #dev {stamp} bot :green",
+            ),
             (events.NickChanged("a", "b", T), f"NICK a b {stamp}"),
             (events.Joined("#lobby", "a", T), f"JOIN #lobby a {stamp}"),
             (events.Parted("#lobby", "a", T, ""), f"PART #lobby a {stamp} :"),

@@ -39,10 +39,11 @@ from twisted_chat.chat.events import (
     RoomListEntry,
     RoomMessage,
     TopicInfo,
+    UserNotice,
 )
 from twisted_chat.chat.members import NickRegistry
 from twisted_chat.chat.model import Member, Room, audienceOf
-from twisted_chat.chat.names import fold
+from twisted_chat.chat.names import fold, isRoomName
 from twisted_chat.chat.participants import (
     IParticipant,
     deliverTo,
@@ -337,6 +338,27 @@ class Chat:
         """
         bounds = (self.maxWaitingPrivate, self.maxWaitingPerSender)
         return self._private.send(member, nick, text, self.now(), bounds)
+
+    def notice(self, member: Member, target: str, text: str) -> None:
+        """
+        Deliver a notice (L{UserNotice}) from C{member} to one of its rooms,
+        everyone in it the sender included, or to the member called
+        C{target} and a copy to the sender.  It is not stored, and a notice
+        to a nick not here goes nowhere.
+
+        @raise twisted_chat.chat.errors.ChatError: if the text may not be
+            sent, or C{member} is not in the room.
+        """
+        checkText(text)
+        if isRoomName(target):
+            room = roomOf(member, target)
+            notice = UserNotice(room.name, self.now(), member.nick, text)
+            fanOut(notice, list(room.members))
+            return
+        recipient = self.memberIfPresent(target)
+        if recipient is not None:
+            notice = UserNotice(recipient.nick, self.now(), member.nick, text)
+            fanOut(notice, list(dict.fromkeys([recipient, member])))
 
     def setTopic(
         self, member: Member, roomName: str | None, text: str

@@ -194,6 +194,22 @@ class HelpText(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class UserNotice(Event):
+    """
+    A notice from a member to a room or to one member (IRC's C{NOTICE}):
+    for what is not to be answered, as bots send.  It is not stored: only
+    those present get it.
+
+    @ivar target: the room or the nick it is for.
+    """
+
+    target: str
+    time: int
+    sender: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Notice(Event):
     """A line from the server for people to read."""
 

@@ -44,9 +44,10 @@ from twisted_chat.chat.events import (
     RoomMessage,
     TopicChanged,
     TopicInfo,
+    UserNotice,
     Welcome,
 )
-from twisted_chat.chat.names import OPERATOR_NICK, fold
+from twisted_chat.chat.names import OPERATOR_NICK, fold, isRoomName
 from twisted_chat.terminal.safetext import safe
 
 NICK_COLORS: Final = (
@@ -181,6 +182,10 @@ class TerminalView:
                 else:
                     head = self._paint(PRIVATE_STYLE, f"*{safe(sender)}*")
                 return f"{self._stamp(time, offline)} {head} {safe(text)}"
+            case UserNotice(target, time, sender, text):
+                where = f"{safe(target)} " if isRoomName(target) else ""
+                head = self._paint(PRIVATE_STYLE, f"-{safe(sender)}-")
+                return f"{self._stamp(time, False)} {where}{head} {safe(text)}"
             case HistoryGap(room, first, last):
                 return self._info(
                     f"{safe(room)}: messages {first} to {last} are not replayed"

@@ -38,6 +38,7 @@ from twisted_chat.chat.events import (
     RoomMessage,
     TopicChanged,
     TopicInfo,
+    UserNotice,
     Welcome,
 )
 
@@ -292,6 +293,12 @@ LINE_TYPES: Final = {
         LineType("CURRENT", CurrentRoom, (("room", _Optional(WORD)),), None),
         LineType("HELP", HelpText, (), ("text", TEXT)),
         LineType("NOTICE", Notice, (), ("text", TEXT)),
+        LineType(
+            "USERNOTICE",
+            UserNotice,
+            (("target", WORD), ("time", TIME), ("sender", WORD)),
+            ("text", TEXT),
+        ),
         LineType("ACCOUNT", AccountInfo, (("nick", WORD),), ("text", TEXT)),
         LineType("ERROR", ErrorReply, (("code", WORD),), ("text", TEXT)),
         LineType("BYE", Goodbye, (("kind", WORD),), ("reason", TEXT)),

@@ -6,6 +6,7 @@ word's handler, registration's and the questions' included.
 """
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Final
 
 from twisted.internet.defer import Deferred
@@ -210,6 +211,12 @@ class IRCCommands:
         except ChatError as error:
             if not notice:
                 client.tell(error.message)
+            return
+        if notice:
+            # A notice is not stored, nor answered, even with an error.
+            for target in targets:
+                with suppress(ChatError):
+                    self.chat.notice(member, target, text)
             return
         sent: Deferred[Any]
         for target in targets:

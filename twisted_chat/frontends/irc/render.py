@@ -43,6 +43,7 @@ from twisted_chat.chat.events import (
     RoomMessage,
     TopicChanged,
     TopicInfo,
+    UserNotice,
 )
 from twisted_chat.chat.names import fold
 from twisted_chat.wire.irc import (
@@ -216,6 +217,17 @@ def clientMessages(
             if copy and "echo-message" not in capabilities:
                 return []
             return privmsgs(recipient, sender, time, text, False, tagged)
+        case UserNotice(target, time, sender, text):
+            own = fold(sender) == fold(nick)
+            if own and "echo-message" not in capabilities:
+                return []
+            source = mask(sender)
+            tags = timeTags(time, tagged)
+            overhead = len(f":{source} NOTICE {target} :\r\n".encode())
+            return [
+                IRCMessage("NOTICE", (target, piece), source, tags)
+                for piece in splitText(text, MAX_MESSAGE_BYTES - overhead)
+            ]
         case TopicInfo():
             return topicReplies(nick, event, asked=False)
         case MemberList(room, nicks):
