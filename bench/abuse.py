@@ -75,6 +75,7 @@ from pathlib import Path
 from typing import Any
 
 import argon2
+from ports import freePort
 
 from twisted_chat import limits
 
@@ -130,15 +131,6 @@ The comma-list attacker's lines, in turn: the first names #lobby 70 times
 in 508 bytes (IRC's 512 with CRLF); the second one nick too many; the third
 as many rooms as it may.
 """
-
-
-def freePort(*taken: int) -> int:
-    while True:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        if port not in taken:
-            return port
 
 
 def rssKiB(pid: int) -> int:

@@ -46,6 +46,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ports import freePort
+
 BENCH = Path(__file__).resolve().parent
 SERVER_CORE = 0
 LOAD_CORE = 1
@@ -117,12 +119,6 @@ class Run:
     serverCommand: str
     loadCommand: str
     result: dict[str, Any] = field(default_factory=dict)
-
-
-def freePort() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def accepts(port: int) -> bool:
