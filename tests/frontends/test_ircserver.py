@@ -334,6 +334,17 @@ class RoomTests(IRCTestCase):
         self.assertEqual(
             self.chat.roomOf(self.chat.memberNamed("bob"), "#lobby").lastSequence, 0
         )
+        # Without echo-message, one's own notice to a room (where it is
+        # shared with the others) is not sent back; one to oneself arrives.
+        carol.send("NOTICE #lobby :from carol", "NOTICE carol :to myself")
+        self.assertEqual(
+            [(m.command, m.params) for m in carol.messages()],
+            [("NOTICE", ("carol", "to myself"))],
+        )
+        self.assertEqual(
+            [(m.command, m.params) for m in alice.messages()],
+            [("NOTICE", ("#lobby", "from carol"))],
+        )
 
     def test_privateActionToSeveral(self) -> None:
         """

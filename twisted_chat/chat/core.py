@@ -353,12 +353,17 @@ class Chat:
         if isRoomName(target):
             room = roomOf(member, target)
             notice = UserNotice(room.name, self.now(), member.nick, text)
-            fanOut(notice, list(room.members))
+            # Everyone in the room, as the next message would go: the same
+            # groups, so its encoding is shared as a message's is.
+            everyone = room.recipientsOf(room.lastSequence + 1)
+            post(notice, everyone, member.participant)
             return
         recipient = self.memberIfPresent(target)
         if recipient is not None:
             notice = UserNotice(recipient.nick, self.now(), member.nick, text)
-            fanOut(notice, list(dict.fromkeys([recipient, member])))
+            deliverTo(recipient, notice)
+            if recipient is not member:
+                deliverTo(member, notice)
 
     def setTopic(
         self, member: Member, roomName: str | None, text: str

@@ -10,7 +10,7 @@ from twisted.internet.interfaces import IReactorTime
 
 from twisted_chat.chat.accounts import Accounts
 from twisted_chat.chat.core import Chat
-from twisted_chat.chat.events import Event, RoomMessage
+from twisted_chat.chat.events import Event, RoomMessage, UserNotice
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.participants import IParticipant
 from twisted_chat.connection.admission import Admission
@@ -108,12 +108,12 @@ class IRCChatFactory(StreamFrontEnd):
         for tagged, group in self._groupsOf(participants).items():
             data = b"".join(map(formatMessage, sharedMessages(event, tagged)))
             self.batcher.queue(data, group, mark)
-            if isinstance(event, RoomMessage):
+            if isinstance(event, RoomMessage | UserNotice):
                 self._skipOwn(event, sender, tagged, data)
 
     def _skipOwn(
         self,
-        message: RoomMessage,
+        message: RoomMessage | UserNotice,
         sender: IParticipant | None,
         tagged: bool,
         data: bytes,
@@ -127,7 +127,10 @@ class IRCChatFactory(StreamFrontEnd):
             isinstance(sender, IRCChatProtocol)
             and sender.outbox is self
             and sender.member is not None
-            and fold(message.room) in sender.member.rooms
+            and fold(
+                message.room if isinstance(message, RoomMessage) else message.target
+            )
+            in sender.member.rooms
             and ("server-time" in sender.capabilities) == tagged
             and hidden(message, sender.member.nick, sender.capabilities)
         ):

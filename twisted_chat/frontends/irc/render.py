@@ -100,7 +100,28 @@ def privmsgs(
     return messages
 
 
-SHARED_EVENTS: Final = (Joined, Parted, Quit, NickChanged, TopicChanged, RoomMessage)
+def notices(
+    target: str, sender: str, time: int, text: str, tagged: bool
+) -> list[IRCMessage]:
+    """C{text} as NOTICEs, cut at spaces so that each fits in 512 bytes."""
+    source = mask(sender)
+    overhead = len(f":{source} NOTICE {target} :\r\n".encode())
+    tags = timeTags(time, tagged)
+    return [
+        IRCMessage("NOTICE", (target, piece), source, tags)
+        for piece in splitText(text, MAX_MESSAGE_BYTES - overhead)
+    ]
+
+
+SHARED_EVENTS: Final = (
+    Joined,
+    Parted,
+    Quit,
+    NickChanged,
+    TopicChanged,
+    RoomMessage,
+    UserNotice,
+)
 """Events every IRC client in a room sees alike (times aside)."""
 
 
@@ -124,6 +145,8 @@ def sharedMessages(event: Event, tagged: bool) -> list[IRCMessage]:
             return [IRCMessage("TOPIC", (room, text), mask(nick), tags)]
         case RoomMessage(room, _, time, sender, text, action, _):
             return privmsgs(room, sender, time, text, action, tagged)
+        case UserNotice(target, time, sender, text):
+            return notices(target, sender, time, text, tagged)
     raise TypeError(f"not a shared event: {event!r}")
 
 
@@ -145,16 +168,19 @@ def closingLink(reason: str) -> IRCMessage:
     return IRCMessage("ERROR", (f"Closing Link: {reason}",))
 
 
-def hidden(message: RoomMessage, nick: str, capabilities: Collection[str]) -> bool:
+def hidden(
+    message: RoomMessage | UserNotice, nick: str, capabilities: Collection[str]
+) -> bool:
     """
     Whether the client called C{nick} is not shown C{message}: its own,
-    said just now, when it did not ask for C{echo-message}.
+    said just now, when it did not ask for C{echo-message} (a notice to
+    itself it gets, as the one it is for).
     """
-    return (
-        not message.history
-        and "echo-message" not in capabilities
-        and fold(message.sender) == fold(nick)
-    )
+    if isinstance(message, RoomMessage) and message.history:
+        return False
+    if isinstance(message, UserNotice) and fold(message.target) == fold(nick):
+        return False
+    return "echo-message" not in capabilities and fold(message.sender) == fold(nick)
 
 
 def topicReplies(nick: str, topic: TopicInfo, asked: bool) -> list[IRCMessage]:
@@ -217,17 +243,10 @@ def clientMessages(
             if copy and "echo-message" not in capabilities:
                 return []
             return privmsgs(recipient, sender, time, text, False, tagged)
+        case UserNotice() if hidden(event, nick, capabilities):
+            return []
         case UserNotice(target, time, sender, text):
-            own = fold(sender) == fold(nick)
-            if own and "echo-message" not in capabilities:
-                return []
-            source = mask(sender)
-            tags = timeTags(time, tagged)
-            overhead = len(f":{source} NOTICE {target} :\r\n".encode())
-            return [
-                IRCMessage("NOTICE", (target, piece), source, tags)
-                for piece in splitText(text, MAX_MESSAGE_BYTES - overhead)
-            ]
+            return notices(target, sender, time, text, tagged)
         case TopicInfo():
             return topicReplies(nick, event, asked=False)
         case MemberList(room, nicks):
