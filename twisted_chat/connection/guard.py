@@ -235,15 +235,16 @@ class ConnectionGuard:
             and not getattr(transport, "disconnecting", True)
         ):
             transport.loseWriteConnection()
-            self._startTimer("linger", CLOSE_LINGER, transport.abortConnection)
         else:
             transport.loseConnection()
-            if getattr(transport, "connected", False) and hasattr(
-                transport, "abortConnection"
-            ):
-                # A TLS close waits for the client's close_notify: a client
-                # that never sends one is not waited for beyond the linger.
-                self._startTimer("linger", CLOSE_LINGER, transport.abortConnection)
+        if getattr(transport, "connected", False):
+            # A client that does not close its side (nor, over TLS, send its
+            # close_notify) is not waited for beyond the linger.
+            self._startTimer(
+                "linger",
+                CLOSE_LINGER,
+                transport.abortConnection,  # type: ignore[attr-defined]
+            )
 
     # Input
 
@@ -319,8 +320,6 @@ class ConnectionGuard:
             self._waiting = False
             if self._guarded.present:
                 self._carryOut()
-                if self._lines:
-                    self._checkWaitingInput()
 
         outcome.addBoth(finished)
 

@@ -103,7 +103,6 @@ class IRCChatProtocol(StreamConnection):
         self.registration = Registration(self)
         self.commands = IRCCommands(self, self.registration)
         self._skipped: list[bytes] = []
-        self._gone = False
 
     # Connection
 
@@ -112,7 +111,6 @@ class IRCChatProtocol(StreamConnection):
         self.guard.start(requireLogin=True, unfinished="Registration did not finish")
 
     def lost(self, cleanly: bool) -> None:
-        self._gone = True
         if self.member is not None:
             self.factory.chat.quit(
                 self.member, "Connection closed" if cleanly else "Connection lost"
@@ -129,7 +127,7 @@ class IRCChatProtocol(StreamConnection):
     def present(self) -> bool:
         if self.member is not None:
             return self.member.present
-        return not self._gone
+        return not self.closing
 
     @property
     def loggedIn(self) -> bool:
@@ -227,40 +225,29 @@ class IRCChatProtocol(StreamConnection):
         self._skipped.append(data)
 
     def writePending(self) -> None:
-        """Write what was queued this turn, or let the guard hold it."""
+        """
+        Write what was queued this turn, or let the guard hold it, without
+        the lines this client skips (its own, in batches shared with others).
+        """
         pending = self.pending
-        if not pending:
+        if not pending or not self._skipped:
+            super().writePending()
             return
-        batches: list[tuple[list[bytes], list[RoomMark | None]]]
-        if self._skipped:
-            # By identity: the very objects queued (alive, so ids are unique).
-            skipped = {id(own) for own in self._skipped}
-            self._skipped = []
-            kept = [
-                (line, mark)
-                for batch in pending
-                for line, mark in zip(batch.lines, batch.marks, strict=True)
-                if id(line) not in skipped
-            ]
-            lines = [line for line, _ in kept]
-            batches = [(lines, [mark for _, mark in kept])]
-            data = b"".join(lines)
-        else:
-            batches = [(batch.lines, batch.marks) for batch in pending]
-            data = (
-                pending[0].data()
-                if len(pending) == 1
-                else b"".join([batch.data() for batch in pending])
-            )
+        # By identity: the very objects queued (alive, so ids are unique).
+        skipped = {id(own) for own in self._skipped}
+        self._skipped = []
+        kept = [
+            (line, mark)
+            for batch in pending
+            for line, mark in zip(batch.lines, batch.marks, strict=True)
+            if id(line) not in skipped
+        ]
         pending.clear()
+        lines = [line for line, _ in kept]
         if self.guard.holding:
-            self.guard.hold(batches)
-        elif data:
-            self._write(data)
-
-    def close(self) -> None:
-        self._gone = True
-        super().close()
+            self.guard.hold([(lines, [mark for _, mark in kept])])
+        elif lines:
+            self._write(b"".join(lines))
 
     def shutDown(self, reason: str) -> None:
         """The server is stopping before this client registered: say so."""

@@ -117,10 +117,9 @@ class Arrival:
         match command:
             case Join() | Resume() | QuitCommand():
                 self._end()
-            case Part(None, _):
-                self._end()
-                return False
-            case Part(str() as room, _) if fold(room) == fold(self.chat.lobbyName):
+            case Part(room, _) if room is None or fold(room) == fold(
+                self.chat.lobbyName
+            ):
                 self._end()
                 return False
             case Say() | Act() | Who(None) | Topic(None, _) | History(None, _, _):
