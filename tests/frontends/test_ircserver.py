@@ -346,6 +346,21 @@ class RoomTests(IRCTestCase):
             [("NOTICE", ("#lobby", "from carol"))],
         )
 
+    def test_ownNoticeAlone(self) -> None:
+        """
+        The only IRC client in a room (its notice delivered to it alone, not
+        in a batch shared with other IRC clients) is not sent its own
+        notice back without echo-message; the line member gets it.
+        """
+        bob = self.lineMember("bob")
+        dora = self.register("dora")
+        dora.send("JOIN #lobby")
+        dora.messages()
+        bob.lines()
+        dora.send("NOTICE #lobby :the build is green")
+        self.assertEqual(dora.messages(), [])
+        self.assertTrue(bob.lastLine().startswith("USERNOTICE #lobby "))
+
     def test_privateActionToSeveral(self) -> None:
         """
         A CTCP ACTION to several nicks reaches each once as an action, not

@@ -233,7 +233,7 @@ def clientMessages(
     """
     tagged = "server-time" in capabilities
     match event:
-        case RoomMessage() if hidden(event, nick, capabilities):
+        case RoomMessage() | UserNotice() if hidden(event, nick, capabilities):
             return []
         case _ if isinstance(event, SHARED_EVENTS):
             return sharedMessages(event, tagged)
@@ -243,10 +243,6 @@ def clientMessages(
             if copy and "echo-message" not in capabilities:
                 return []
             return privmsgs(recipient, sender, time, text, False, tagged)
-        case UserNotice() if hidden(event, nick, capabilities):
-            return []
-        case UserNotice(target, time, sender, text):
-            return notices(target, sender, time, text, tagged)
         case TopicInfo():
             return topicReplies(nick, event, asked=False)
         case MemberList(room, nicks):
