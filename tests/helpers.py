@@ -112,7 +112,7 @@ FAST_ARGON2 = Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1)
 
 def makeAccounts(chat: Chat, clock: Clock) -> Accounts:
     """Accounts on the chat's store, hashing synchronously and cheaply."""
-    return Accounts(chat.store, PasswordHasher(clock, FAST_ARGON2, runAtOnce), clock)
+    return Accounts(chat, PasswordHasher(clock, FAST_ARGON2, runAtOnce), clock)
 
 
 def connectMember(

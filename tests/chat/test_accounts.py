@@ -11,10 +11,12 @@ from twisted.internet.defer import Deferred, ensureDeferred, fail
 from twisted.internet.task import Clock
 from twisted.logger import LogEvent, Logger
 from twisted.trial.unittest import SynchronousTestCase
+from zope.interface import implementer
 
 from twisted_chat.chat.accounts import (
     Accounts,
     ChatAccount,
+    ILoginMind,
     PasswordHasher,
     checkPassword,
 )
@@ -30,6 +32,7 @@ from twisted_chat.chat.core import Chat
 from twisted_chat.chat.errors import BadPassword, LoginFailed, LoginThrottled
 from twisted_chat.chat.events import AccountInfo, ErrorReply, Goodbye, Notice, Welcome
 from twisted_chat.chat.loginthrottle import LoginAttempt, LoginThrottle
+from twisted_chat.chat.model import Member
 from twisted_chat.frontends.line.interpreter import CommandInterpreter
 from twisted_chat.limits import (
     LOBBY,
@@ -45,12 +48,25 @@ from ..helpers import (
     FAST_ARGON2,
     HeldRunner,
     RecordingParticipant,
+    connectMember,
     makeAccounts,
     makeChat,
     runAtOnce,
 )
 
 PASSWORD = "correct-horse"
+
+
+@implementer(ILoginMind)
+class RecordingMind:
+    """A mind that records what it is told, with its member's account then."""
+
+    def __init__(self, member: Member | None) -> None:
+        self.member = member
+        self.told: list[tuple[ChatAccount, str | None]] = []
+
+    def loggedIn(self, account: ChatAccount) -> None:
+        self.told.append((account, self.member.account if self.member else None))
 
 
 def errors(participant: RecordingParticipant) -> list[str]:
@@ -174,9 +190,10 @@ class AccountsTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.store = MemoryStore()
+        self.chat = Chat(self.clock, self.store)
         self.hashes: list[str] = []
         self.accounts = Accounts(
-            self.store, PasswordHasher(self.clock, FAST_ARGON2, runAtOnce), self.clock
+            self.chat, PasswordHasher(self.clock, FAST_ARGON2, runAtOnce), self.clock
         )
         self.successResultOf(self.accounts.register("Ann", PASSWORD))
 
@@ -191,6 +208,50 @@ class AccountsTests(SynchronousTestCase):
         """The right password logs in, under the registered spelling."""
         account = self.successResultOf(self.accounts.login("ANN", PASSWORD, "1.2.3.4"))
         self.assertEqual(account.nick, "Ann")
+
+    def test_loginBindsTheMind(self) -> None:
+        """
+        Logging in with a mind makes its member the account's holder (the
+        registered spelling of the nick, the account, told by the core)
+        before the mind hears of it.
+        """
+        member, participant = connectMember(self.chat)
+        mind = RecordingMind(member)
+        self.successResultOf(self.accounts.login("ANN", PASSWORD, "a", mind))
+        self.assertEqual((member.nick, member.account), ("Ann", "ann"))
+        self.assertEqual(mind.told, [(ChatAccount("Ann"), "ann")])
+        self.assertIn(
+            AccountInfo("Ann", "You are logged in as Ann."), participant.events
+        )
+
+    def test_mindWithoutMember(self) -> None:
+        """
+        A mind with no member yet (an IRC client still registering) is told
+        the account, and L{Accounts.bind} binds the member it makes later,
+        taking the account's nick from an older session of it.
+        """
+        older, _ = connectMember(self.chat)
+        self.successResultOf(
+            self.accounts.login("ann", PASSWORD, "a", RecordingMind(older))
+        )
+        mind = RecordingMind(None)
+        self.successResultOf(self.accounts.login("ann", PASSWORD, "b", mind))
+        self.assertEqual(mind.told, [(ChatAccount("Ann"), None)])
+        self.assertTrue(older.present, "nothing is bound before there is a member")
+        mind.member, _ = connectMember(self.chat)
+        self.successResultOf(
+            ensureDeferred(self.accounts.bind(mind, ChatAccount("Ann")))
+        )
+        self.assertFalse(older.present)
+        self.assertEqual((mind.member.nick, mind.member.account), ("Ann", "ann"))
+
+    def test_goneBeforeTheCheckEnds(self) -> None:
+        """A member that left while its password was checked is not bound."""
+        member, _ = connectMember(self.chat)
+        self.chat.quit(member, "bye")
+        mind = RecordingMind(member)
+        self.successResultOf(self.accounts.login("ann", PASSWORD, "a", mind))
+        self.assertEqual((member.account, mind.told), (None, []))
 
     def test_wrongAndUnknownAlike(self) -> None:
         """A wrong password and an unknown nick fail the same way."""
@@ -213,7 +274,7 @@ class AccountsTests(SynchronousTestCase):
             return original(passwordHash, password)
 
         hasher._verify = recording  # type: ignore[method-assign]
-        accounts = Accounts(self.store, hasher, self.clock)
+        accounts = Accounts(self.chat, hasher, self.clock)
         self.successResultOf(accounts.start())
         hashed: list[str] = []
         self.patch(hasher, "hash", lambda password: hashed.append(password))
@@ -264,7 +325,7 @@ class AccountsTests(SynchronousTestCase):
         """A hash made with older parameters is replaced at the next login."""
         stronger = Argon2Hasher(time_cost=2, memory_cost=16, parallelism=1)
         accounts = Accounts(
-            self.store, PasswordHasher(self.clock, stronger, runAtOnce), self.clock
+            self.chat, PasswordHasher(self.clock, stronger, runAtOnce), self.clock
         )
         self.successResultOf(accounts.login("ann", PASSWORD, "a"))
         record = self.successResultOf(self.store.account("ann"))
@@ -294,7 +355,7 @@ class LoginsInFlightTests(SynchronousTestCase):
         self.clock = Clock()
         self.runner = HeldRunner()
         self.accounts = Accounts(
-            MemoryStore(),
+            Chat(self.clock, MemoryStore()),
             PasswordHasher(self.clock, FAST_ARGON2, self.runner),
             self.clock,
         )

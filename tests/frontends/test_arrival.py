@@ -19,7 +19,7 @@ class ArrivalTests(SynchronousTestCase):
         self.chat, self.clock = makeChat()
         self.runner = HeldRunner()
         self.accounts = Accounts(
-            self.chat.store,
+            self.chat,
             PasswordHasher(self.clock, FAST_ARGON2, self.runner),
             self.clock,
         )

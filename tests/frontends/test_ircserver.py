@@ -790,7 +790,7 @@ class SASLThrottleTests(IRCTestCase):
         super().setUp()
         self.runner = HeldRunner()
         self.accounts = Accounts(
-            self.chat.store,
+            self.chat,
             PasswordHasher(self.clock, FAST_ARGON2, self.runner),
             self.clock,
         )

@@ -386,7 +386,7 @@ class LoginOrderTests(LineServerTestCase):
         """
         runner = HeldRunner()
         accounts = Accounts(
-            self.chat.store, PasswordHasher(self.clock, FAST_ARGON2, runner), self.clock
+            self.chat, PasswordHasher(self.clock, FAST_ARGON2, runner), self.clock
         )
         factory = LineChatFactory(self.chat, accounts, self.clock)
         alice = Client(factory, self.clock)
@@ -412,7 +412,7 @@ class LoginOrderTests(LineServerTestCase):
         """
         runner = HeldRunner()
         accounts = Accounts(
-            self.chat.store, PasswordHasher(self.clock, FAST_ARGON2, runner), self.clock
+            self.chat, PasswordHasher(self.clock, FAST_ARGON2, runner), self.clock
         )
         factory = LineChatFactory(self.chat, accounts, self.clock)
         alice = Client(factory, self.clock)

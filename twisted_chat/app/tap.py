@@ -414,7 +414,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         )
     except DatabaseUnusable as error:
         raise StartFailed(f"twistd chat: {error}") from None
-    accounts = Accounts(store, PasswordHasher(reactor), reactor)
+    accounts = Accounts(chat, PasswordHasher(reactor), reactor)
     factory = LineChatFactory(
         chat,
         accounts,

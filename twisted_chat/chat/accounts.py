@@ -1,9 +1,16 @@
 """
-Accounts: registered nicks and their passwords, checked with C{twisted.cred}.
+Accounts: registered nicks and their passwords, and the one way of logging
+in to them, through C{twisted.cred}.
 
 A L{StoreChecker} (the cred checker) verifies a nick and password against the
-store's argon2id hash; a L{ChatRealm} turns the checked nick into an
-L{IChatAccount} avatar; L{Accounts} puts them behind a C{Portal} with the
+store's argon2id hash.  The L{ChatRealm} turns the checked nick into an
+L{IChatAccount} avatar and binds it to whoever logs in: as in
+C{twisted.words}, the connection logging in is cred's I{mind}
+(L{ILoginMind}), and the realm makes its member the account's holder and
+then tells the mind.  A front end whose member does not exist yet (IRC's
+SASL, answered before registration ends) is told the account and binds the
+member it then makes with L{Accounts.bind}: the same step, later.
+L{Accounts} puts the checker and the realm behind a C{Portal} with the
 password rules and a L{twisted_chat.chat.loginthrottle.LoginThrottle}, which
 counts each login from its start, so that parallel guesses cannot slip past
 it, and never lets others' failures lock an owner out.  Hashing runs in a
@@ -30,8 +37,10 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 from zope.interface import Attribute, Interface, implementer
 
+from twisted_chat.chat.core import Chat
 from twisted_chat.chat.errors import BadPassword, LoginFailed
 from twisted_chat.chat.loginthrottle import LoginThrottle
+from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
 from twisted_chat.limits import (
     NICK_MAX_LENGTH,
@@ -55,6 +64,25 @@ class IChatAccount(Interface):
 @dataclass(frozen=True)
 class ChatAccount:
     nick: str
+
+
+class ILoginMind(Interface):
+    """
+    The connection logging in (cred's mind): the realm binds its member,
+    if it has one yet, to the account, then tells it.
+    """
+
+    member = Attribute(
+        "The L{Member} logging in, or L{None} while the connection has none"
+        " (an IRC client still registering)."
+    )
+
+    def loggedIn(account: ChatAccount) -> None:
+        """
+        The login succeeded and the member, if any, now holds C{account}:
+        tell the person in the front end's own words (the core has told a
+        bound member with L{twisted_chat.chat.events.AccountInfo}).
+        """
 
 
 def checkPassword(password: str) -> str:
@@ -168,28 +196,70 @@ class StoreChecker:
         return record.nick.encode("utf-8")
 
 
+Avatar = tuple[type[Interface], object, Callable[[], None]]
+
+
 @implementer(IRealm)
 class ChatRealm:
-    """Gives a checked nick its avatar."""
+    """
+    Gives a checked nick its avatar and binds it to the mind that logged in.
+
+    The logout callable does nothing: a member holds its account until it
+    quits or another session of the account replaces it, and the core ends
+    both.
+    """
+
+    def __init__(self, chat: Chat) -> None:
+        self._chat = chat
 
     def requestAvatar(
         self, avatarId: Any, mind: object, *interfaces: Any
-    ) -> tuple[Any, ChatAccount, Callable[[], None]]:
+    ) -> Deferred[Avatar]:
+        """
+        Bind the avatar to C{mind}'s member; a mind of L{None} only checks
+        (changing a password checks the old one without logging in again).
+        """
         if IChatAccount not in interfaces:
             raise NotImplementedError("twisted_chat only gives IChatAccount avatars")
-        return IChatAccount, ChatAccount(avatarId.decode("utf-8")), lambda: None
+        account = ChatAccount(avatarId.decode("utf-8"))
+        if mind is None:
+            return Deferred.fromCoroutine(self._checked(account))
+        return Deferred.fromCoroutine(self.bind(ILoginMind(mind), account))
+
+    async def _checked(self, account: ChatAccount) -> Avatar:
+        return IChatAccount, account, _stayLoggedIn
+
+    async def bind(self, mind: ILoginMind, account: ChatAccount) -> Avatar:
+        """
+        Make C{mind}'s member, if it has one, the holder of C{account} (it
+        takes the nick and the private messages that waited for it), then
+        tell the mind.  A member that left while its password was checked
+        is no one's to bind or tell.
+        """
+        member: Member | None = mind.member
+        if member is not None:
+            if not member.present:
+                return IChatAccount, account, _stayLoggedIn
+            await self._chat.bindAccount(member, account.nick)
+        mind.loggedIn(account)
+        return IChatAccount, account, _stayLoggedIn
+
+
+def _stayLoggedIn() -> None:
+    """Logging out is quitting, which the core carries out."""
 
 
 class Accounts:
     """
-    Registering, logging in and changing passwords, for the interpreter.
+    Registering, logging in and changing passwords, for every front end.
     """
 
-    def __init__(self, store: IChatStore, hasher: PasswordHasher, clock: IReactorTime):
-        self._store = store
+    def __init__(self, chat: Chat, hasher: PasswordHasher, clock: IReactorTime):
+        self._store: IChatStore = chat.store
         self._hasher = hasher
         self._clock = clock
-        self.portal = Portal(ChatRealm(), [StoreChecker(store, hasher)])
+        self._realm = ChatRealm(chat)
+        self.portal = Portal(self._realm, [StoreChecker(self._store, hasher)])
         self.throttle = LoginThrottle(clock)
 
     def start(self) -> Deferred[str]:
@@ -212,11 +282,23 @@ class Accounts:
         created = int(self._clock.seconds() * 1000)
         await self._store.createAccount(AccountRecord(nick, passwordHash, created))
 
-    async def login(self, nick: str, password: str, address: str) -> ChatAccount:
+    async def bind(self, mind: ILoginMind, account: ChatAccount) -> None:
         """
-        Check C{nick}'s password, as the L{LoginThrottle} allows.
+        Bind C{mind}'s member to C{account} without a password: one that
+        has just registered it, or one made after the account was checked
+        for it (an IRC client's, after SASL); as L{login} binds.
+        """
+        await self._realm.bind(mind, account)
+
+    async def login(
+        self, nick: str, password: str, address: str, mind: ILoginMind | None = None
+    ) -> ChatAccount:
+        """
+        Check C{nick}'s password, as the L{LoginThrottle} allows, and bind
+        the account to C{mind} (see L{ChatRealm}).
 
         @param address: where the attempt comes from, for the throttle.
+        @param mind: who logs in; L{None} only checks the password.
         @raise LoginThrottled: when the throttle refuses, without checking.
         @raise LoginFailed: for a wrong nick or password, alike.
         """
@@ -227,7 +309,7 @@ class Accounts:
         account = fold(nick)[: NICK_MAX_LENGTH + 1]
         attempt = await self.throttle.admit(account, address)
         try:
-            _, avatar, _ = await self.portal.login(credentials, None, IChatAccount)
+            _, avatar, _ = await self.portal.login(credentials, mind, IChatAccount)
         except UnauthorizedLogin:
             self.throttle.failed(attempt)
             raise LoginFailed("Wrong nick or password.") from None

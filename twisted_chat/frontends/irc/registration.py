@@ -11,7 +11,7 @@ ISUPPORT and MOTD that clients expect.
 
 import base64
 import binascii
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.python.failure import Failure
@@ -27,10 +27,13 @@ from twisted.words.protocols.irc import (
     RPL_WELCOME,
     RPL_YOURHOST,
 )
+from zope.interface import implementer
 
 from twisted_chat import __version__
+from twisted_chat.chat.accounts import ChatAccount, ILoginMind
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.events import AccountInfo, Event, NickChanged
+from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
 from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.frontends.irc.render import SERVER_NAME, mask
@@ -82,10 +85,11 @@ MOTD: Final = (
 """The message of the day, the end of the welcome."""
 
 
+@implementer(ILoginMind)
 class Registration:
     """
     The registration of one IRC client, until its member is made and
-    welcomed.
+    welcomed; the mind (L{ILoginMind}) SASL logs in with.
 
     @ivar client: the connection registering.
     @ivar nick: the nick the client asked for with NICK, until it registers.
@@ -221,22 +225,36 @@ class Registration:
             client.numeric(ERR_SASLFAIL, "SASL authentication failed")
             return None
         checking = ensureDeferred(
-            client.factory.accounts.login(nick, password, client.peerHost)
+            client.factory.accounts.login(nick, password, client.peerHost, self)
         )
-
-        def loggedIn(account: Any) -> None:
-            self.account = account.nick
-            client.numeric(
-                RPL_LOGGEDIN, mask(account.nick), account.nick,
-                f"You are now logged in as {account.nick}",
-            )  # fmt: skip
-            client.numeric(RPL_SASLSUCCESS, "SASL authentication successful")
 
         def failed(failure: Failure) -> None:
             failure.trap(ChatError)
             client.numeric(ERR_SASLFAIL, f"SASL authentication failed: {failure.value}")
 
-        return checking.addCallbacks(loggedIn, failed)
+        return checking.addCallbacks(lambda _: None, failed)
+
+    # ILoginMind
+
+    @property
+    def member(self) -> Member | None:
+        """The client's member: L{None} until it registers."""
+        return self.client.member
+
+    def loggedIn(self, account: ChatAccount) -> None:
+        """
+        SASL logged the client in: keep the account for the member that
+        registration makes, and say so (900, 903).  Binding that member
+        later says nothing more: the client has heard it.
+        """
+        if self.client.member is not None:
+            return
+        self.account = account.nick
+        self.client.numeric(
+            RPL_LOGGEDIN, mask(account.nick), account.nick,
+            f"You are now logged in as {account.nick}",
+        )  # fmt: skip
+        self.client.numeric(RPL_SASLSUCCESS, "SASL authentication successful")
 
     # Registering
 
@@ -274,7 +292,9 @@ class Registration:
             self._welcome()
             return
         self.binding = True
-        bound = chat.bindAccount(client.member, self.account)
+        bound = ensureDeferred(
+            client.factory.accounts.bind(self, ChatAccount(self.account))
+        )
 
         def welcome(result: object) -> object:
             self.binding = False

@@ -16,8 +16,9 @@ from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
+from zope.interface import implementer
 
-from twisted_chat.chat.accounts import Accounts
+from twisted_chat.chat.accounts import Accounts, ChatAccount, ILoginMind
 from twisted_chat.chat.commands import (
     COMMANDS,
     Act,
@@ -71,9 +72,11 @@ _WAITED_FOR = (Login, Register, ChangePassword, QuitCommand)
 _GUEST_NICK = re.compile(rf"{GUEST_PREFIX}[0-9]+", re.ASCII | re.IGNORECASE)
 
 
+@implementer(ILoginMind)
 class CommandInterpreter:
     """
-    Carries out one member's commands and tells it about its mistakes.
+    Carries out one member's commands and tells it about its mistakes; it is
+    the mind (L{ILoginMind}) its member logs in with.
 
     @ivar requireLogin: whether the member must log in (or register) before
         it may join rooms or speak.
@@ -248,15 +251,16 @@ class CommandInterpreter:
         await self.accounts.register(nick, password)
         self.chat.registered(nick)
         if member.present and fold(member.nick) == fold(nick):
-            await self._loggedIn(nick)
+            await self.accounts.bind(self, ChatAccount(nick))
 
     async def _login(self, nick: str, password: str) -> None:
-        account = await self.accounts.login(nick, password, self.member.address)
-        if self.member.present:
-            await self._loggedIn(account.nick)
+        await self.accounts.login(nick, password, self.member.address, self)
 
-    async def _loggedIn(self, nick: str) -> None:
-        await self.chat.bindAccount(self.member, nick)
+    def loggedIn(self, account: ChatAccount) -> None:
+        """
+        L{ILoginMind}: nothing more to say; the core told the member it is
+        logged in as it bound the account.
+        """
 
     async def _changePassword(self, old: str, new: str) -> None:
         if self.member.account is None:
