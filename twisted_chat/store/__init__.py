@@ -28,6 +28,7 @@ from twisted.internet.defer import Deferred
 from zope.interface import Interface
 
 from twisted_chat.chat.events import PrivateMessage, RoomMessage, TopicInfo
+from twisted_chat.chat.modes import AuditEntry, Ban, Rank, RoomSettings
 
 
 class StoreError(Exception):
@@ -57,35 +58,52 @@ class StoredRoom:
 
     @ivar lastSequence: the sequence number of the room's last committed
         message; the next one gets this plus one.
+    @ivar settings: how the room is run, as last saved.
+    @ivar ranks: the ranks held by accounts (folded nicks) in the room,
+        founder included; members hold no stored rank.
+    @ivar bans: the room's bans and mutes, expired ones included (the core
+        drops those).
+    @ivar created: when the room's row was first written, in milliseconds
+        since the epoch (IRC's 329).
     """
 
     name: str
     lastSequence: int
     topic: TopicInfo
+    settings: RoomSettings = RoomSettings()
+    ranks: dict[str, Rank] = field(default_factory=dict)
+    bans: tuple[Ban, ...] = ()
+    created: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class AccountRecord:
     """
     A registered nick and its password hash (an argon2 string).
+
+    @ivar suspended: a server operator suspended it: it may not log in.
     """
 
     nick: str
     passwordHash: str
     created: int
+    suspended: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class StoredState:
     """
-    What the chat core needs at start-up: the rooms that have a history,
-    the registered nicks (folded), and how many private messages wait for
-    each recipient from each sender (both folded).
+    What the chat core needs at start-up: the rooms that have a history
+    or moderation state, the registered nicks (folded), how many private
+    messages wait for each recipient from each sender (both folded), the
+    server-wide bans, and the accounts (folded) granted server operator.
     """
 
     rooms: list[StoredRoom] = field(default_factory=list)
     registeredNicks: set[str] = field(default_factory=set)
     waitingPrivate: dict[str, dict[str, int]] = field(default_factory=dict)
+    serverBans: tuple[Ban, ...] = ()
+    serverOperators: set[str] = field(default_factory=set)
 
 
 class IChatStore(Interface):
@@ -146,11 +164,65 @@ class IChatStore(Interface):
         Commit a new password hash for the account of a folded nick.
         """
 
+    def setSuspended(nick: str, suspended: bool) -> Deferred[None]:
+        """
+        Commit whether the account of a folded nick is suspended.
+        """
+
+    def saveRoomSettings(room: str, settings: RoomSettings) -> Deferred[None]:
+        """
+        Commit a room's settings (the room's row is made if it has none).
+        """
+
+    def saveRank(room: str, account: str, rank: Rank) -> Deferred[None]:
+        """
+        Commit the rank an account (a folded nick) holds in a room;
+        L{Rank.MEMBER} forgets it.
+        """
+
+    def saveBan(room: str | None, ban: Ban) -> Deferred[None]:
+        """
+        Commit a ban or mute of a room, or server-wide if C{room} is
+        L{None}; it replaces one of the same kind and mask.
+        """
+
+    def removeBan(room: str | None, kind: str, mask: str) -> Deferred[None]:
+        """
+        Forget a ban or mute of a room, or server-wide if C{room} is
+        L{None}; nothing happens if there is none.
+        """
+
+    def setServerOperator(account: str, granted: bool) -> Deferred[None]:
+        """
+        Commit whether an account (a folded nick) is a server operator.
+        """
+
+    def forgetRoomModeration(room: str) -> Deferred[None]:
+        """
+        Put a room's settings back to the defaults and forget its ranks and
+        bans (an unfounded room left empty starts afresh).
+        """
+
+    def appendAudit(entry: AuditEntry) -> Deferred[None]:
+        """
+        Commit an entry of the audit log; the store numbers it.
+        """
+
+    def auditLog(
+        room: str | None, before: int | None, limit: int
+    ) -> Deferred[list[AuditEntry]]:
+        """
+        Return the newest C{limit} audit entries numbered below C{before}
+        (or the newest of all), of one room (by name, any case) or of the
+        whole server if C{room} is L{None}, newest first, with their ids.
+        """
+
     def prune(olderThan: int | None, perRoomCap: int | None) -> Deferred[int]:
         """
-        Delete messages older than C{olderThan} (milliseconds since the epoch)
-        and all but the newest C{perRoomCap} of each room; return how many
-        were deleted.  Sequence numbers are never reused.
+        Delete messages and audit entries older than C{olderThan}
+        (milliseconds since the epoch) and all but the newest C{perRoomCap}
+        messages of each room; return how many messages were deleted.
+        Sequence numbers are never reused.
         """
 
     def close() -> Deferred[None]:

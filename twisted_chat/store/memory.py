@@ -13,6 +13,7 @@ from twisted.internet.defer import Deferred, fail, succeed
 from zope.interface import implementer
 
 from twisted_chat.chat.events import PrivateMessage, RoomMessage, TopicInfo
+from twisted_chat.chat.modes import AuditEntry, Ban, Rank, RoomSettings
 from twisted_chat.chat.names import fold
 from twisted_chat.store import AccountRecord, IChatStore, OutOfSequence, StoredState
 
@@ -23,7 +24,9 @@ DEFAULT_MEMORY_CAP = 10_000
 @implementer(IChatStore)
 class MemoryStore:
     """
-    Room messages, private messages and accounts in dictionaries.
+    Room messages, private messages, accounts and moderation in
+    dictionaries.  What moderation writes is kept only for L{auditLog} (and
+    tests) to read back: the core holds the rest itself while it runs.
     """
 
     def __init__(self, perRoomCap: int = DEFAULT_MEMORY_CAP) -> None:
@@ -33,6 +36,13 @@ class MemoryStore:
         self._pending: defaultdict[str, list[PrivateMessage]] = defaultdict(list)
         self._accounts: dict[str, AccountRecord] = {}
         self._lastKept: defaultdict[str, int] = defaultdict(int)
+        self.settings: dict[str, RoomSettings] = {}
+        self.ranks: defaultdict[str, dict[str, Rank]] = defaultdict(dict)
+        self.bans: defaultdict[str | None, dict[tuple[str, str], Ban]] = defaultdict(
+            dict
+        )
+        self.serverOperators: set[str] = set()
+        self._audit: list[AuditEntry] = []
 
     def load(self) -> StoredState:
         return StoredState()
@@ -81,7 +91,64 @@ class MemoryStore:
         self._accounts[nick] = replace(self._accounts[nick], passwordHash=passwordHash)
         return succeed(None)
 
+    def setSuspended(self, nick: str, suspended: bool) -> Deferred[None]:
+        self._accounts[nick] = replace(self._accounts[nick], suspended=suspended)
+        return succeed(None)
+
+    def saveRoomSettings(self, room: str, settings: RoomSettings) -> Deferred[None]:
+        self.settings[fold(room)] = settings
+        return succeed(None)
+
+    def saveRank(self, room: str, account: str, rank: Rank) -> Deferred[None]:
+        if rank is Rank.MEMBER:
+            self.ranks[fold(room)].pop(account, None)
+        else:
+            self.ranks[fold(room)][account] = rank
+        return succeed(None)
+
+    def saveBan(self, room: str | None, ban: Ban) -> Deferred[None]:
+        self.bans[room and fold(room)][ban.kind, ban.mask] = ban
+        return succeed(None)
+
+    def removeBan(self, room: str | None, kind: str, mask: str) -> Deferred[None]:
+        self.bans[room and fold(room)].pop((kind, mask), None)
+        return succeed(None)
+
+    def setServerOperator(self, account: str, granted: bool) -> Deferred[None]:
+        if granted:
+            self.serverOperators.add(account)
+        else:
+            self.serverOperators.discard(account)
+        return succeed(None)
+
+    def forgetRoomModeration(self, room: str) -> Deferred[None]:
+        folded = fold(room)
+        self.settings.pop(folded, None)
+        self.ranks.pop(folded, None)
+        self.bans.pop(folded, None)
+        return succeed(None)
+
+    def appendAudit(self, entry: AuditEntry) -> Deferred[None]:
+        self._audit.append(replace(entry, id=len(self._audit) + 1))
+        return succeed(None)
+
+    def auditLog(
+        self, room: str | None, before: int | None, limit: int
+    ) -> Deferred[list[AuditEntry]]:
+        found = [
+            entry
+            for entry in reversed(self._audit)
+            if (before is None or entry.id < before)
+            and (
+                room is None
+                or (entry.room is not None and fold(entry.room) == fold(room))
+            )
+        ]
+        return succeed(found[:limit])
+
     def prune(self, olderThan: int | None, perRoomCap: int | None) -> Deferred[int]:
+        if olderThan is not None:
+            self._audit = [entry for entry in self._audit if entry.time >= olderThan]
         removed = 0
         for room, messages in self._messages.items():
             kept = [m for m in messages if olderThan is None or m.time >= olderThan]
