@@ -216,6 +216,15 @@ MAX_ROOMS_PER_MEMBER: Final = 20
 ROOM_LIST_MAX: Final = 500
 """Rooms one C{/rooms} answer lists; the end line counts them all."""
 
+BAN_LIST_MAX: Final = 100
+"""Bans and mutes one room keeps (ergo's and InspIRCd's lists are as long)."""
+
+SERVER_BAN_MAX: Final = 1000
+"""Server-wide address bans kept."""
+
+AUDIT_PAGE_MAX: Final = 100
+"""Audit entries one C{/audit} answer lists."""
+
 
 @dataclass(frozen=True)
 class ConnectionRules:

@@ -24,6 +24,7 @@ Time comes from an injected C{IReactorTime}, so tests drive it with a
 L{twisted.internet.task.Clock}; the store is injected too.
 """
 
+from collections.abc import Iterable
 from typing import NoReturn
 
 from twisted.internet.defer import Deferred
@@ -31,7 +32,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.python.failure import Failure
 
 from twisted_chat.chat.durable import storeFailed
-from twisted_chat.chat.errors import NotPermitted
+from twisted_chat.chat.errors import NotInRoom
 from twisted_chat.chat.events import (
     AccountInfo,
     MemberList,
@@ -43,6 +44,7 @@ from twisted_chat.chat.events import (
 )
 from twisted_chat.chat.members import NickRegistry
 from twisted_chat.chat.model import Member, Room, audienceOf
+from twisted_chat.chat.moderation import RoomModeration
 from twisted_chat.chat.names import fold, isRoomName
 from twisted_chat.chat.participants import (
     IParticipant,
@@ -54,6 +56,7 @@ from twisted_chat.chat.participants import (
 from twisted_chat.chat.private import PrivateMessages
 from twisted_chat.chat.replay import Replays
 from twisted_chat.chat.rooms import RoomDirectory, memberList, roomOf, setCurrentRoom
+from twisted_chat.chat.serverops import ServerOperators
 from twisted_chat.chat.textrules import checkText, cleanText
 from twisted_chat.limits import (
     HISTORY_ON_JOIN,
@@ -86,6 +89,7 @@ class Chat:
         maxRoomsPerMember: int = MAX_ROOMS_PER_MEMBER,
         maxWaitingPrivate: int = MAX_WAITING_PRIVATE,
         maxWaitingPerSender: int = MAX_WAITING_PER_SENDER,
+        serverOperators: Iterable[str] = (),
     ) -> None:
         self._clock = clock
         self.maxRoomsPerMember = maxRoomsPerMember
@@ -97,6 +101,19 @@ class Chat:
         self._directory = RoomDirectory(store, state.rooms, lobbyName)
         self._private = PrivateMessages(store, self._nicks, state.waitingPrivate)
         self._replays = Replays(store)
+        self.operators = ServerOperators(
+            store,
+            self._nicks,
+            self._directory,
+            self.now,
+            self.quit,
+            named=serverOperators,
+            granted=state.serverOperators,
+            bans=state.serverBans,
+        )
+        self.moderation = RoomModeration(
+            store, self._directory, self.now, self.operators.isServerOperator
+        )
         # The parts' own dictionaries: the members are read here without a
         # call, and tests check both for consistency.
         self._members = self._nicks.members
@@ -126,10 +143,14 @@ class Chat:
         Make a member for a new participant, with a free guest nick unless
         C{nick} is given.
 
-        @param privileged: true for the operator, who may use reserved nicks
-            and L{kick}.
+        @param privileged: true for the console's operator, who may use
+            reserved nicks and is a server operator.
+        @raise twisted_chat.chat.errors.Banned: if a server ban covers
+            C{address}.
         @raise twisted_chat.chat.errors.ChatError: if C{nick} may not be used.
         """
+        if not privileged:
+            self.operators.checkAddress(address)
         return self._nicks.add(participant, nick, privileged, address)
 
     def memberNamed(self, nick: str) -> Member:
@@ -190,16 +211,6 @@ class Chat:
             self._remove(member)
             sendOff(member, "shutdown", reason)
 
-    def kick(self, operator: Member, nick: str, reason: str) -> None:
-        """
-        Disconnect the member called C{nick}; only the operator may.
-        """
-        if not operator.privileged:
-            raise NotPermitted("Only the server's operator may kick.")
-        target = self.memberNamed(nick)
-        said = f": {reason}" if reason else ""
-        self.quit(target, f"Kicked by {operator.nick}{said}", "kicked")
-
     # Accounts
 
     def isRegistered(self, nick: str) -> bool:
@@ -225,11 +236,12 @@ class Chat:
         if member.nick != nick:
             self._nicks.rename(member, nick, self.now())
         deliverTo(member, AccountInfo(nick, f"You are logged in as {nick}."))
+        self.moderation.loggedIn(member)
         return self._private.deliverWaiting(member, folded)
 
     # Rooms
 
-    def join(self, member: Member, roomName: str) -> Room:
+    def join(self, member: Member, roomName: str, key: str | None = None) -> Room:
         """
         Put C{member} in a room, creating it if needed, and make it the
         member's current room.
@@ -237,12 +249,17 @@ class Chat:
         A newcomer's arrival is announced to the room; the newcomer is told
         the topic and the members, and then sent the room's latest messages.
         Joining a room one is already in only makes it current.
+
+        @param key: the room's key, if it has one.
+        @raise twisted_chat.chat.errors.ChatError: if the room's order keeps
+            the member out (L{RoomModeration.entering}).
         """
-        room = self._directory.roomToJoin(member, roomName, self.maxRoomsPerMember)
+        room = self._roomToJoin(member, roomName)
         if member in room.members:
             setCurrentRoom(member, room)
             return room
-        membership = self._directory.enter(member, room, self.now())
+        rank = self.moderation.entering(member, room, key)
+        membership = self._directory.enter(member, room, self.now(), rank)
         setCurrentRoom(member, room)
         self._replays.join(member, room, membership, self.historyOnJoin)
         return room
@@ -255,10 +272,11 @@ class Chat:
         A client that reconnects sends this for each room it was in, with the
         last sequence number it saw there.
         """
-        room = self._directory.roomToJoin(member, roomName, self.maxRoomsPerMember)
+        room = self._roomToJoin(member, roomName)
         membership = room.members.get(member)
         if membership is None:
-            membership = self._directory.enter(member, room, self.now())
+            rank = self.moderation.entering(member, room, None)
+            membership = self._directory.enter(member, room, self.now(), rank)
         setCurrentRoom(member, room)
         self._replays.resume(member, room, membership, after)
         return room
@@ -302,7 +320,7 @@ class Chat:
             fails with L{twisted_chat.chat.errors.StoreFailed}.
         """
         checkText(text)
-        room = roomOf(member, roomName)
+        room = self._roomToSpeakIn(member, roomName)
         room.lastSequence += 1
         numbering = room.numbering
         message = RoomMessage(
@@ -311,6 +329,8 @@ class Chat:
 
         def committed(_: object) -> RoomMessage:
             post(message, room.recipientsOf(message.sequence), member.participant)
+            if member not in room.members:
+                deliverTo(member, message)  # from outside: the sender's copy
             return message
 
         def notKept(failure: Failure) -> NoReturn:
@@ -351,12 +371,14 @@ class Chat:
         """
         checkText(text)
         if isRoomName(target):
-            room = roomOf(member, target)
+            room = self._roomToSpeakIn(member, target)
             notice = UserNotice(room.name, self.now(), member.nick, text)
             # Everyone in the room, as the next message would go: the same
             # groups, so its encoding is shared as a message's is.
             everyone = room.recipientsOf(room.lastSequence + 1)
             post(notice, everyone, member.participant)
+            if member not in room.members:
+                deliverTo(member, notice)
             return
         recipient = self.memberIfPresent(target)
         if recipient is not None:
@@ -369,8 +391,10 @@ class Chat:
         self, member: Member, roomName: str | None, text: str
     ) -> Deferred[None]:
         """
-        Commit a new topic for one of C{member}'s rooms, then tell the room.
+        Commit a new topic for one of C{member}'s rooms, then tell the room;
+        in a room whose topic is locked, only its operators may.
         """
+        self.moderation.checkTopic(member, roomOf(member, roomName))
         return self._directory.setTopic(member, roomName, text, self.now())
 
     def topicOf(self, roomName: str) -> TopicInfo:
@@ -385,12 +409,12 @@ class Chat:
         """
         return memberList(self._directory.existing(roomName))
 
-    def listRooms(self) -> list[RoomListEntry]:
+    def listRooms(self, asker: Member | None = None) -> list[RoomListEntry]:
         """
         Return every room someone is in, and the lobby, by name, with its
-        member count and topic.
+        member count and topic; secret rooms only to their members.
         """
-        return self._directory.listRooms()
+        return self._directory.listRooms(asker)
 
     def now(self) -> int:
         """
@@ -399,6 +423,27 @@ class Chat:
         return int(self._clock.seconds() * 1000)
 
     # Internals
+
+    def _roomToJoin(self, member: Member, roomName: str) -> Room:
+        return self._directory.roomToJoin(
+            member, roomName, self.maxRoomsPerMember, self.now()
+        )
+
+    def _roomToSpeakIn(self, member: Member, roomName: str | None) -> Room:
+        """
+        The room C{member} speaks in: one of its own, or (named) one that
+        takes messages from outside; checked where mutes or moderation hold.
+        """
+        try:
+            room = roomOf(member, roomName)
+        except NotInRoom:
+            assert roomName is not None
+            room = self._directory.existing(roomName)
+            if room.settings.noOutside:
+                raise
+        if room.restricted:
+            self.moderation.checkSpeak(member, room)
+        return room
 
     def _remove(self, member: Member) -> None:
         member.present = False

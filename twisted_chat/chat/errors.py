@@ -126,6 +126,76 @@ class NotLoggedIn(ChatError):
     code = "not-logged-in"
 
 
+class NotOperator(ChatError):
+    """The action needs a higher rank in the room than the member holds."""
+
+    code = "not-operator"
+
+
+class NotFounder(ChatError):
+    code = "not-founder"
+
+
+class AlreadyClaimed(ChatError):
+    code = "already-claimed"
+
+
+class Banned(ChatError):
+    code = "banned"
+
+
+class InviteOnly(ChatError):
+    code = "invite-only"
+
+
+class BadKey(ChatError):
+    code = "bad-key"
+
+
+class RoomFull(ChatError):
+    code = "room-full"
+
+
+class RegisteredOnly(ChatError):
+    code = "registered-only"
+
+
+class Muted(ChatError):
+    code = "muted"
+
+
+class Moderated(ChatError):
+    code = "moderated"
+
+
+class UnknownMode(ChatError):
+    code = "unknown-mode"
+
+
+class BadMask(ChatError):
+    code = "bad-mask"
+
+
+class ListFull(ChatError):
+    code = "list-full"
+
+
+class NotServerOperator(ChatError):
+    code = "not-server-operator"
+
+
+class AccountSuspended(ChatError):
+    code = "suspended"
+
+
+class NoSuchAccount(ChatError):
+    code = "no-such-account"
+
+
+class AlreadyInRoom(ChatError):
+    code = "already-in-room"
+
+
 def allErrorCodes() -> list[str]:
     """
     Every code a server may send, for documentation checks and clients.

@@ -18,6 +18,7 @@ resuming and history never skip or repeat a message.
 """
 
 from twisted_chat.chat.events import TopicInfo
+from twisted_chat.chat.modes import Ban, Rank, RoomSettings
 from twisted_chat.chat.participants import (
     Groups,
     IOutbox,
@@ -92,14 +93,16 @@ class Membership:
     @ivar replayedFrom: the lowest sequence number this membership has been
         sent: everything from it on has reached the member.
     @ivar replay: the replay in flight, if any; a newer one supersedes it.
+    @ivar rank: the member's rank in the room while it is there.
     """
 
-    __slots__ = ("replay", "replayedFrom", "since")
+    __slots__ = ("rank", "replay", "replayedFrom", "since")
 
-    def __init__(self, since: int) -> None:
+    def __init__(self, since: int, rank: Rank = Rank.MEMBER) -> None:
         self.since = since
         self.replayedFrom = since + 1
         self.replay: object | None = None
+        self.rank = rank
 
 
 class Room:
@@ -110,19 +113,41 @@ class Room:
     @ivar lastSequence: the sequence number given to the room's latest message.
     @ivar numbering: how many times numbers given out have been taken back;
         a message remembers the numbering it was numbered in.
+    @ivar settings: how the room is run (its modes).
+    @ivar accountRanks: ranks held for good by accounts (folded nicks), the
+        founder's included: given again whenever the account is here.
+    @ivar bans: the room's bans and mutes, by kind and canonical mask.
+    @ivar invited: folded nicks invited in, until they join or the room
+        empties.
+    @ivar created: when the room was made, in milliseconds since the epoch.
+    @ivar restricted: whether anyone's speaking must be checked (the room is
+        moderated or has mutes): off, saying costs nothing more.
     """
 
     __slots__ = (
         "_groups",
         "_newestSince",
+        "accountRanks",
+        "bans",
+        "created",
+        "invited",
         "lastSequence",
         "members",
         "name",
         "numbering",
+        "restricted",
+        "settings",
         "topic",
     )
 
-    def __init__(self, name: str, lastSequence: int, topic: TopicInfo | None = None):
+    def __init__(
+        self,
+        name: str,
+        lastSequence: int,
+        topic: TopicInfo | None = None,
+        *,
+        created: int = 0,
+    ):
         self.name = name
         self.members: dict[Member, Membership] = {}
         self.topic = topic or TopicInfo(name, None, None, "")
@@ -130,6 +155,12 @@ class Room:
         self.numbering = 0
         self._groups: Groups | None = None
         self._newestSince = 0
+        self.settings = RoomSettings()
+        self.accountRanks: dict[str, Rank] = {}
+        self.bans: dict[tuple[str, str], Ban] = {}
+        self.invited: set[str] = set()
+        self.created = created
+        self.restricted = False
 
     def takeBackNumbers(self, numbering: int, lastKept: int) -> None:
         """
@@ -177,7 +208,27 @@ class Room:
     def __repr__(self) -> str:
         return f"<Room {self.name} ({len(self.members)} members)>"
 
+    def emptied(self) -> None:
+        """
+        The last member left: invitations lapse, and a room nobody founded
+        starts afresh, as an emptied IRC channel does.
+        """
+        self.invited.clear()
+        if not self.founded:
+            self.settings = RoomSettings()
+            self.bans.clear()
+            self.accountRanks.clear()
+            self.restricted = False
+
+    @property
+    def founded(self) -> bool:
+        """Whether an account owns the room for good."""
+        return Rank.FOUNDER in self.accountRanks.values()
+
     @property
     def worthKeeping(self) -> bool:
-        """Whether an empty room still has a history or topic to remember."""
-        return self.lastSequence > 0 or self.topic.nick is not None
+        """
+        Whether an empty room still has a history, a topic or a founder to
+        remember.
+        """
+        return self.lastSequence > 0 or self.topic.nick is not None or self.founded

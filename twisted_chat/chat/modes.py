@@ -9,9 +9,11 @@ are one frozen value, replaced whole, so a change is one store write and
 never half-applied.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
-from typing import Final
+from typing import Any, Final
+
+from twisted_chat.chat.errors import BadArguments, UnknownMode
 
 
 class Rank(IntEnum):
@@ -115,3 +117,140 @@ class AuditEntry:
     target: str
     reason: str = ""
     id: int = 0
+
+
+SETTING_LETTERS: Final = {
+    "t": "topicLock",
+    "m": "moderated",
+    "i": "inviteOnly",
+    "k": "key",
+    "l": "limit",
+    "s": "secret",
+    "n": "noOutside",
+    "R": "registeredOnly",
+}
+"""A room setting for each mode letter, as IRC's channel modes name them."""
+
+RANK_LETTERS: Final = {"q": Rank.FOUNDER, "o": Rank.OPERATOR, "v": Rank.VOICE}
+"""Ranks given or taken with a mode letter and a nick."""
+
+LIST_LETTERS: Final = {"b": BAN}
+"""List modes: C{+b mask} bans; IRC's C{+b m:mask} mutes (an extban)."""
+
+MUTE_PREFIX: Final = "m:"
+"""The prefix of a mute in a C{b} list change, as InspIRCd's extban."""
+
+KEY_MAX_LENGTH: Final = 23
+"""Room keys are at most this long, without spaces or commas (IRC's)."""
+
+LIMIT_MAX: Final = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class ModeChange:
+    """
+    One change of a C{MODE}-style string: a letter, on or off, and its
+    argument (a nick for ranks, a mask for lists, the key, the limit).
+    A list letter with no argument asks for the list.
+    """
+
+    letter: str
+    on: bool
+    argument: str | None = None
+
+
+def parseModes(modes: str, arguments: list[str]) -> list[ModeChange]:
+    """
+    Read C{+mk-i key}-style changes, taking arguments in order as IRC does:
+    ranks, lists and C{k} take one each way, C{l} only when set.
+
+    @raise UnknownMode: for a letter this server has no mode for.
+    @raise BadArguments: for a change whose argument is missing.
+    """
+    changes: list[ModeChange] = []
+    waiting = list(arguments)
+    on = True
+    for letter in modes:
+        if letter in "+-":
+            on = letter == "+"
+            continue
+        if letter in LIST_LETTERS:
+            changes.append(ModeChange(letter, on, waiting.pop(0) if waiting else None))
+        elif letter in RANK_LETTERS or letter == "k" or (letter == "l" and on):
+            if not waiting:
+                if letter == "k" and not on:
+                    changes.append(ModeChange(letter, on))
+                    continue
+                raise BadArguments(f"Mode {'+-'[not on]}{letter} needs an argument.")
+            changes.append(ModeChange(letter, on, waiting.pop(0)))
+        elif letter in SETTING_LETTERS:
+            changes.append(ModeChange(letter, on))
+        else:
+            raise UnknownMode(f"There is no mode {letter}; modes are {ROOM_MODES}.")
+    return changes
+
+
+ROOM_MODES: Final = "".join(SETTING_LETTERS) + "".join(RANK_LETTERS) + "b"
+"""Every mode letter a room has."""
+
+
+def describeSettings(settings: RoomSettings, *, showKey: bool) -> str:
+    """
+    C{settings} as one C{+tnk key}-style string (IRC's 324): the key only
+    for those who may see it, C{*} otherwise.
+    """
+    letters = []
+    arguments = []
+    for letter, name in SETTING_LETTERS.items():
+        value = getattr(settings, name)
+        if value is None or value is False:
+            continue
+        letters.append(letter)
+        if letter == "k":
+            arguments.append(value if showKey else "*")
+        elif letter == "l":
+            arguments.append(str(value))
+    return " ".join(["+" + "".join(letters), *arguments])
+
+
+def changeSetting(settings: RoomSettings, change: ModeChange) -> RoomSettings:
+    """C{settings} with one setting C{change} made, or why it cannot be."""
+    name = SETTING_LETTERS[change.letter]
+    if change.letter == "k":
+        key = change.argument if change.on else None
+        if key is not None and (
+            not key or len(key) > KEY_MAX_LENGTH or any(c in key for c in " ,:\0")
+        ):
+            raise BadArguments(
+                f"A key is 1 to {KEY_MAX_LENGTH} characters, without spaces,"
+                " commas or colons."
+            )
+        return replace(settings, key=key)
+    if change.letter == "l":
+        if not change.on:
+            return replace(settings, limit=None)
+        argument = change.argument or ""
+        if not argument.isdigit() or not 1 <= int(argument) <= LIMIT_MAX:
+            raise BadArguments(f"A member limit is a number from 1 to {LIMIT_MAX}.")
+        return replace(settings, limit=int(argument))
+    flag: dict[str, Any] = {name: change.on}
+    return replace(settings, **flag)
+
+
+def banKindOf(argument: str) -> tuple[str, str]:
+    """IRC's C{m:mask} extban mutes; anything else bans."""
+    if argument[:2].lower() == "m:":
+        return MUTE, argument[2:]
+    return BAN, argument
+
+
+def modeString(applied: list[str], arguments: list[str]) -> str:
+    """C{['+m', '+k', '-i'], ['key']} as C{+mk-i key}."""
+    text = ""
+    sign = ""
+    for change in applied:
+        if change[0] != sign:
+            sign = change[0]
+            text += sign
+        text += change[1]
+    return " ".join([text, *arguments])

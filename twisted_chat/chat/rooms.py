@@ -25,6 +25,7 @@ from twisted_chat.chat.errors import (
 )
 from twisted_chat.chat.events import (
     CurrentRoom,
+    Event,
     Joined,
     MemberList,
     Parted,
@@ -33,6 +34,7 @@ from twisted_chat.chat.events import (
     TopicInfo,
 )
 from twisted_chat.chat.model import Member, Membership, Room
+from twisted_chat.chat.modes import MUTE, Rank
 from twisted_chat.chat.names import checkRoomName, fold
 from twisted_chat.chat.participants import deliverTo, fanOut
 from twisted_chat.chat.textrules import checkText, cleanStored, cleanText
@@ -54,14 +56,11 @@ class RoomDirectory:
         self, store: IChatStore, stored: Iterable[StoredRoom], lobbyName: str
     ) -> None:
         self._store = store
-        self.rooms = {
-            fold(room.name): Room(room.name, room.lastSequence, cleanStored(room.topic))
-            for room in stored
-        }
+        self.rooms = {fold(room.name): _restored(room) for room in stored}
         self.lobbyName = checkRoomName(lobbyName)
         self.named(lobbyName, create=True)
 
-    def named(self, roomName: str, *, create: bool) -> Room:
+    def named(self, roomName: str, *, create: bool, now: int = 0) -> Room:
         """
         Find a room by name, making it if C{create}; without C{create}, an
         empty room other than the lobby is not found.
@@ -73,14 +72,14 @@ class RoomDirectory:
         if room is None:
             if not create:
                 raise NoSuchRoom(f"There is no room {roomName}; /rooms lists them.")
-            room = self.rooms[folded] = Room(roomName, 0)
+            room = self.rooms[folded] = Room(roomName, 0, created=now)
         elif not room.members and folded != fold(self.lobbyName) and not create:
             raise NoSuchRoom(
                 f"Nobody is in {room.name} now; /join {room.name} to go in."
             )
         return room
 
-    def roomToJoin(self, member: Member, roomName: str, allowed: int) -> Room:
+    def roomToJoin(self, member: Member, roomName: str, allowed: int, now: int) -> Room:
         """
         Find or make the room C{member} asks to go in, unless that would put
         it in more than C{allowed} rooms.
@@ -96,18 +95,19 @@ class RoomDirectory:
                 f"You are in {len(member.rooms)} rooms, the most allowed;"
                 " /part one first."
             )
-        return self.named(roomName, create=True)
+        return self.named(roomName, create=True, now=now)
 
     def existing(self, roomName: str) -> Room:
         """Find a room someone is in, or the lobby."""
         return self.named(roomName, create=False)
 
-    def enter(self, member: Member, room: Room, now: int) -> Membership:
+    def enter(self, member: Member, room: Room, now: int, rank: Rank) -> Membership:
         """
-        Put C{member} in C{room} from its latest message on, announce it to
-        the room, and tell the member the topic and who is there.
+        Put C{member} in C{room} with C{rank} from its latest message on,
+        announce it to the room, and tell the member the topic and who is
+        there.
         """
-        membership = Membership(room.lastSequence)
+        membership = Membership(room.lastSequence, rank)
         room.members[member] = membership
         room.membershipChanged()
         member.rooms[fold(room.name)] = room
@@ -125,11 +125,10 @@ class RoomDirectory:
         del room.members[member]
         room.membershipChanged()
         del member.rooms[folded]
-        if (
-            not room.members
-            and folded != fold(self.lobbyName)
-            and not room.worthKeeping
-        ):
+        if room.members:
+            return
+        room.emptied()
+        if folded != fold(self.lobbyName) and not room.worthKeeping:
             del self.rooms[folded]
 
     def part(self, member: Member, roomName: str | None, reason: str, now: int) -> None:
@@ -139,10 +138,16 @@ class RoomDirectory:
         """
         room = roomOf(member, roomName)
         # Leaving never fails for its reason: the reason is cleaned instead.
-        fanOut(
-            Parted(room.name, member.nick, now, cleanText(reason)),
-            list(room.members),
+        self.putOut(
+            member, room, Parted(room.name, member.nick, now, cleanText(reason))
         )
+
+    def putOut(self, member: Member, room: Room, event: Event) -> None:
+        """
+        Tell C{room} (the member included) C{event}, its leaving or being
+        put out, and take C{member} out of it.
+        """
+        fanOut(event, list(room.members))
         self.leave(member, room)
         if member.currentRoom is room:
             remaining = list(member.rooms.values())
@@ -173,22 +178,44 @@ class RoomDirectory:
 
         return durable(self._store.saveTopic(topic)).addCallback(committed)
 
-    def listRooms(self) -> list[RoomListEntry]:
+    def listRooms(self, asker: Member | None) -> list[RoomListEntry]:
         """
         Every room someone is in, and the lobby, by name, with its member
-        count and topic.
+        count and topic; a secret room only for its members.
         """
         lobby = fold(self.lobbyName)
         return [
             RoomListEntry(room.name, len(room.members), room.topic.text)
             for folded, room in sorted(self.rooms.items())
-            if room.members or folded == lobby
+            if (room.members or folded == lobby)
+            and (not room.settings.secret or asker in room.members)
         ]
 
 
 def memberList(room: Room) -> MemberList:
-    """The nicks in C{room}, in join order."""
-    return MemberList(room.name, tuple(member.nick for member in room.members))
+    """The nicks in C{room}, in join order, with their ranks."""
+    return MemberList(
+        room.name,
+        tuple(member.nick for member in room.members),
+        tuple(int(place.rank) for place in room.members.values()),
+    )
+
+
+def _restored(stored: StoredRoom) -> Room:
+    """A room as the store kept it, with its order if it was founded."""
+    room = Room(
+        stored.name,
+        stored.lastSequence,
+        cleanStored(stored.topic),
+        created=stored.created,
+    )
+    room.settings = stored.settings
+    room.accountRanks = dict(stored.ranks)
+    room.bans = {(ban.kind, ban.mask): ban for ban in stored.bans}
+    room.restricted = stored.settings.moderated or any(
+        ban.kind == MUTE for ban in stored.bans
+    )
+    return room
 
 
 def roomOf(member: Member, roomName: str | None) -> Room:

@@ -227,7 +227,7 @@ class CommandInterpreter:
             case QuitCommand(reason):
                 chat.quit(member, reason)
             case Kick(nick, reason):
-                chat.kick(member, nick, reason)
+                chat.operators.kill(member, nick, reason)
             case Help(name):
                 self._help(name)
             case Pong():
