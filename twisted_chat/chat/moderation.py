@@ -27,6 +27,7 @@ from twisted_chat.chat.errors import (
     InviteOnly,
     Moderated,
     Muted,
+    NotFounder,
     NotInRoom,
     NotLoggedIn,
     NotOperator,
@@ -205,6 +206,23 @@ class RoomModeration:
         self._found(room, member, member)
         self._audit(member, "claim", room, room.name)
 
+    def unclaim(self, actor: Member, roomName: str) -> None:
+        """
+        Give up (or, as a server operator, take away) a room's founding:
+        its order is no longer kept, and it starts afresh when it empties.
+        """
+        room = self._directory.existing(roomName)
+        if not room.founded:
+            raise NotFounder(f"Nobody founded {room.name}.")
+        if not self.isServerOperator(actor):
+            self.require(actor, room, Rank.FOUNDER, "give it up")
+        room.accountRanks.clear()
+        kept(self._store.forgetRoomModeration(room.name))
+        for member, place in room.members.items():
+            if place.rank == Rank.FOUNDER:
+                self._announceRank(room, member, Rank.OPERATOR, actor)
+        self._audit(actor, "unclaim", room, room.name)
+
     def _found(self, room: Room, founder: Member, by: Member) -> None:
         """
         Make C{founder}'s account the room's founder, every other account
@@ -375,6 +393,12 @@ class RoomModeration:
         deliverTo(present, event)
         deliverTo(actor, event)
         self._audit(actor, "invite", room, present.nick)
+
+    def invitations(self, asker: Member, roomName: str) -> list[str]:
+        """The nicks (folded) invited to a room and not yet in, for its operators."""
+        room = self._directory.existing(roomName)
+        self.require(asker, room, Rank.OPERATOR, "see its invitations")
+        return sorted(room.invited)
 
     # Helpers
 
