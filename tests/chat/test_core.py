@@ -13,7 +13,6 @@ from twisted_chat.chat.errors import (
     NoSuchNick,
     NoSuchRoom,
     NotInRoom,
-    NotPermitted,
     ReservedNick,
     TopicTooLong,
 )
@@ -32,6 +31,7 @@ from twisted_chat.chat.events import (
     TopicChanged,
     TopicInfo,
 )
+from twisted_chat.chat.modes import Rank
 from twisted_chat.limits import LOBBY, TOPIC_MAX_LENGTH
 
 from ..helpers import (
@@ -94,7 +94,7 @@ class JoinPartTests(SynchronousTestCase):
             [
                 Joined("#Dev", "bob", NOW),
                 TopicInfo("#Dev", None, None, ""),
-                MemberList("#Dev", ("alice", "bob")),
+                MemberList("#Dev", ("alice", "bob"), (Rank.OPERATOR, Rank.MEMBER)),
                 CurrentRoom("#Dev"),
                 HistoryEnd("#Dev", 0, 0, "join"),
             ],
@@ -127,7 +127,9 @@ class JoinPartTests(SynchronousTestCase):
         chat.part(alice, "#a", "later")
         self.assertEqual(bobSees.events, [Parted("#a", "alice", NOW, "later")])
         self.assertEqual(aliceSees.events[0], Parted("#a", "alice", NOW, "later"))
-        self.assertEqual(chat.membersOf("#a"), MemberList("#a", ("bob",)))
+        self.assertEqual(
+            chat.membersOf("#a"), MemberList("#a", ("bob",), (Rank.MEMBER,))
+        )
 
     def test_partCurrentRoomFallsBack(self) -> None:
         """Leaving the current room makes the last joined remaining room current."""
@@ -364,7 +366,9 @@ class QuitTests(SynchronousTestCase):
         self.assertEqual(aliceSees.events, [Goodbye("quit", "bye")])
         self.assertTrue(aliceSees.closed)
         self.assertEqual(carolSees.events, [])
-        self.assertEqual(chat.membersOf("#a"), MemberList("#a", ("bob",)))
+        self.assertEqual(
+            chat.membersOf("#a"), MemberList("#a", ("bob",), (Rank.MEMBER,))
+        )
         self.assertRaises(NoSuchNick, chat.memberNamed, "alice")
         self.assertFalse(alice.present)
 
@@ -382,24 +386,6 @@ class QuitTests(SynchronousTestCase):
         alice, _ = connectMember(chat, "alice")
         chat.quit(alice, "")
         connectMember(chat, "alice")
-
-    def test_kick(self) -> None:
-        """The operator may disconnect a member, with a reason everyone sees."""
-        chat, _ = makeChat()
-        operator, _ = connectMember(chat, privileged=True)
-        bob, bobSees = connectMember(chat, "bob")
-        carol, carolSees = connectMember(chat, "carol")
-        joinAll(chat, ["#a"], (bob, bobSees), (carol, carolSees))
-        chat.kick(operator, "bob", "spam")
-        self.assertEqual(carolSees.events, [Quit("bob", NOW, "Kicked by guest1: spam")])
-        self.assertTrue(bobSees.closed)
-
-    def test_kickNeedsOperator(self) -> None:
-        """Members who are not the operator may not kick."""
-        chat, _ = makeChat()
-        alice, _ = connectMember(chat)
-        connectMember(chat, "bob")
-        self.assertRaises(NotPermitted, chat.kick, alice, "bob", "")
 
     def test_closeAll(self) -> None:
         """Stopping says goodbye to everyone, without quit announcements."""

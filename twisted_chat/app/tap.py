@@ -23,6 +23,8 @@ from twisted_chat.app.service import (
 )
 from twisted_chat.chat.accounts import Accounts, PasswordHasher
 from twisted_chat.chat.core import Chat
+from twisted_chat.chat.errors import ChatError
+from twisted_chat.chat.names import checkNick
 from twisted_chat.connection.admission import Admission, AdmissionRules
 from twisted_chat.frontends.irc.factory import IRCChatFactory
 from twisted_chat.frontends.line.console import Console
@@ -90,7 +92,8 @@ def checkedEndpoint(description: str) -> str:
 
 class Options(usage.Options):
     synopsis = (
-        "[--listen ENDPOINT]... [--irc ENDPOINT]... [--db PATH] [--console] [options]"
+        "[--listen ENDPOINT]... [--irc ENDPOINT]... [--db PATH] [--oper NAME]... [--console]"
+        " [options]"
     )
     longdesc = (
         "A many-user chat server speaking a line protocol that plain nc or"
@@ -281,6 +284,7 @@ class Options(usage.Options):
         super().__init__()
         self["listen"] = []
         self["irc"] = []
+        self["oper"] = []
 
     def opt_listen(self, description: str) -> None:
         """
@@ -298,6 +302,17 @@ class Options(usage.Options):
         tcp:6667:interface=127.0.0.1 (repeatable; off unless given).
         """
         self["irc"].append(checkedEndpoint(description))
+
+    def opt_oper(self, name: str) -> None:
+        """
+        Make the account NAME a server operator: it runs every room, and
+        may disconnect users, suspend accounts and ban addresses
+        (repeatable; the console's operator always is one).
+        """
+        try:
+            self["oper"].append(checkNick(name))
+        except ChatError as error:
+            raise usage.UsageError(f"--oper {name}: {error.message}") from None
 
     def postOptions(self) -> None:
         if not self["listen"]:
@@ -411,6 +426,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
             maxRoomsPerMember=config["max-rooms"],
             maxWaitingPrivate=config["max-waiting-private"],
             maxWaitingPerSender=config["max-waiting-per-sender"],
+            serverOperators=config["oper"],
         )
     except DatabaseUnusable as error:
         raise StartFailed(f"twistd chat: {error}") from None

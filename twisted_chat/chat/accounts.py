@@ -38,7 +38,7 @@ from twisted.python.threadpool import ThreadPool
 from zope.interface import Attribute, Interface, implementer
 
 from twisted_chat.chat.core import Chat
-from twisted_chat.chat.errors import BadPassword, LoginFailed
+from twisted_chat.chat.errors import AccountSuspended, BadPassword, LoginFailed
 from twisted_chat.chat.loginthrottle import LoginThrottle
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
@@ -190,6 +190,11 @@ class StoreChecker:
         matches = await self._hasher.verify(passwordHash, password)
         if record is None or not matches:
             raise UnauthorizedLogin()
+        if record.suspended:
+            # Said only to whoever knows the password: it is no secret then.
+            raise AccountSuspended(
+                f"The account {record.nick} is suspended; ask a server operator."
+            )
         if self._hasher.needsRehash(record.passwordHash):
             newHash = await self._hasher.hash(password)
             await self._store.setPasswordHash(fold(nick), newHash)

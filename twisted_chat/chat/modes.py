@@ -199,10 +199,13 @@ def describeSettings(settings: RoomSettings, *, showKey: bool) -> str:
     C{settings} as one C{+tnk key}-style string (IRC's 324): the key only
     for those who may see it, C{*} otherwise.
     """
+    # Modes without arguments first, then the key and the limit, as IRC
+    # servers write them.
+    order = sorted(SETTING_LETTERS, key=lambda letter: letter in "kl")
     letters = []
     arguments = []
-    for letter, name in SETTING_LETTERS.items():
-        value = getattr(settings, name)
+    for letter in order:
+        value = getattr(settings, SETTING_LETTERS[letter])
         if value is None or value is False:
             continue
         letters.append(letter)
