@@ -1,19 +1,21 @@
 """
 twisted_chat: a many-user chat server and terminal client on the Twisted reactor.
 
-The package is layered so that each module may only lean on the ones above it:
+The package's folders are its layers; each folder's C{__init__} says what it
+may import, and C{tests/app/test_layers.py} holds them to it:
 
-- vocabulary: L{limits}, L{names}, L{errors}, L{events}, L{commands}
-- chat core, no I/O: L{core} (rooms, members, nicks, fan-out) and
-  L{interpreter} (the slash-command language mapped onto the core)
-- wire, pure functions: L{framing} (bounded line splitting) and L{wire}
-  (bytes to commands, events to bytes and back)
-- protocol adapters: L{lineserver} (the line protocol server) and
-  L{console} (the operator's terminal as a participant)
-- the twistd service: L{tap}, found by C{twisted/plugins/twisted_chat_plugin.py}
-- the terminal client: L{client} (protocol and factory), L{view} (rendering),
-  L{safetext} (terminal-safe text), L{keyboard} (stdin bridges), L{script}
-  (the C{twisted-chat} command)
+- L{twisted_chat.limits}, L{twisted_chat.addresses},
+  L{twisted_chat.throttle}: leaf modules every layer may use;
+- L{twisted_chat.chat}: the chat itself, with no I/O (rooms, members,
+  presence, replay, accounts, moderation, events, commands, errors);
+- L{twisted_chat.store}: what outlives a restart (SQLite, memory);
+- L{twisted_chat.wire}: pure encodings (the line protocol, IRC, framing);
+- L{twisted_chat.connection}: the connection kit, whatever the protocol;
+- L{twisted_chat.frontends}: front ends that only translate (line, IRC);
+- L{twisted_chat.terminal}: what the client and the console share;
+- L{twisted_chat.client}: the C{twisted-chat} terminal client;
+- L{twisted_chat.app}: the C{twistd chat} plugin's options and service,
+  the only place that imports everything.
 """
 
 __version__ = "0.1.0"

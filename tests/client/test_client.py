@@ -25,6 +25,7 @@ from twisted_chat.connection.guard import CLOSE_LINGER
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import CLIENT_MAX_LINE_LENGTH, UNLIMITED
 from twisted_chat.terminal.view import TerminalView
+from twisted_chat.terminal.whereabouts import Whereabouts
 
 from ..helpers import makeAccounts, makeChat
 
@@ -37,9 +38,11 @@ def makeSession(
 ) -> tuple[ClientSession, list[str], Clock]:
     shown: list[str] = []
     clock = Clock()
-    view = TerminalView(shown.append, color=False, timezone=UTC)
+    whereabouts = Whereabouts()
+    view = TerminalView(shown.append, whereabouts, color=False, timezone=UTC)
     session = ClientSession(
         view,
+        whereabouts,
         clock,
         welcomeTimeout=CONNECT_TIMEOUT,
         nick=nick,
@@ -164,7 +167,7 @@ class ClientProtocolTests(SynchronousTestCase):
         for byte in data:
             protocol.dataReceived(bytes([byte]))
         self.assertEqual(self.shown, ["-!- Hi bob", "18:20 #lobby <ann> yo"])
-        self.assertEqual(self.session.view.nick, "bob")
+        self.assertEqual(self.session.whereabouts.nick, "bob")
 
     def test_unparsedShown(self) -> None:
         """A line the client cannot read is shown raw, made safe."""
@@ -423,8 +426,8 @@ class InMemoryChatTests(SynchronousTestCase):
                 "-- reconnected after 2.5 s; caught up 3 messages in 2 rooms",
             ],
         )
-        self.assertEqual(session.view.nick, "alice")
-        self.assertEqual(session.view.currentRoom, "#lobby")
+        self.assertEqual(session.whereabouts.nick, "alice")
+        self.assertEqual(session.whereabouts.currentRoom, "#lobby")
 
     def test_resumeLeavesTheLobbyIfLeft(self) -> None:
         """A session that had left the lobby leaves it again after an outage."""

@@ -34,6 +34,7 @@ from twisted_chat.client.paging import MORE_USAGE
 from twisted_chat.client.script import CONNECT_TIMEOUT
 from twisted_chat.client.session import ClientSession
 from twisted_chat.terminal.view import TerminalView
+from twisted_chat.terminal.whereabouts import Whereabouts
 
 T = 1_764_094_803_456
 
@@ -54,9 +55,10 @@ class SessionTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.shown: list[str] = []
         self.clock = Clock()
-        view = TerminalView(self.shown.append, color=False, timezone=UTC)
+        whereabouts = Whereabouts()
+        view = TerminalView(self.shown.append, whereabouts, color=False, timezone=UTC)
         self.session = ClientSession(
-            view, self.clock, welcomeTimeout=CONNECT_TIMEOUT, nick="ann"
+            view, whereabouts, self.clock, welcomeTimeout=CONNECT_TIMEOUT, nick="ann"
         )
         self.first = FakeConnection()
         self.session.connected(self.first)
@@ -114,6 +116,37 @@ class SessionTests(SynchronousTestCase):
         self.session.eventReceived(Parted("#dev", "ann", T, ""))
         connection = self.reconnect()
         self.assertEqual(connection.sent, ["/nick ann", "/part #lobby"])
+
+    def test_followsWhereabouts(self) -> None:
+        """The session notes your nick and current room as the server says them."""
+        whereabouts = self.session.whereabouts
+        self.assertEqual((whereabouts.nick, whereabouts.currentRoom), ("ann", "#dev"))
+        self.session.eventReceived(NickChanged("ann", "anna", T))
+        self.session.eventReceived(CurrentRoom("#lobby"))
+        self.assertEqual(
+            (whereabouts.nick, whereabouts.currentRoom), ("anna", "#lobby")
+        )
+
+    def test_quietEventsFollowed(self) -> None:
+        """
+        While catching up, rejoining is not shown, yet what it says of your
+        nick and current room is followed, the prompt too.
+        """
+        prompts: list[str] = []
+        self.session.view.onPromptChange = prompts.append
+        self.reconnect()
+        self.shown.clear()
+        for event in [
+            Welcome("ann", "hi"),
+            NickChanged("ann", "Ann", T),
+            Joined("#dev", "Ann", T),
+            CurrentRoom("#lobby"),
+        ]:
+            self.session.eventReceived(event)
+        self.assertEqual(self.shown, [])
+        whereabouts = self.session.whereabouts
+        self.assertEqual((whereabouts.nick, whereabouts.currentRoom), ("Ann", "#lobby"))
+        self.assertEqual(prompts, ["[#lobby] "])
 
     def test_passwordFromTypedLogin(self) -> None:
         """A password typed in /login is used to log in again after an outage."""
@@ -198,9 +231,10 @@ class WelcomeTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.shown: list[str] = []
         self.clock = Clock()
-        view = TerminalView(self.shown.append, color=False, timezone=UTC)
+        whereabouts = Whereabouts()
+        view = TerminalView(self.shown.append, whereabouts, color=False, timezone=UTC)
         self.session = ClientSession(
-            view, self.clock, welcomeTimeout=CONNECT_TIMEOUT, nick="ann"
+            view, whereabouts, self.clock, welcomeTimeout=CONNECT_TIMEOUT, nick="ann"
         )
 
     def connect(self, welcome: bool = True) -> AbortableConnection:
@@ -422,9 +456,11 @@ class LoginTests(SynchronousTestCase):
 
     def setUp(self) -> None:
         self.shown: list[str] = []
-        view = TerminalView(self.shown.append, color=False, timezone=UTC)
+        whereabouts = Whereabouts()
+        view = TerminalView(self.shown.append, whereabouts, color=False, timezone=UTC)
         self.session = ClientSession(
             view,
+            whereabouts,
             Clock(),
             welcomeTimeout=CONNECT_TIMEOUT,
             nick="alice",
@@ -511,9 +547,11 @@ class LoginTests(SynchronousTestCase):
         The rooms are asked for once a login is accepted, on the first try or
         a later one; after an outage, the resumes too wait for the login.
         """
-        view = TerminalView(self.shown.append, color=False, timezone=UTC)
+        whereabouts = Whereabouts()
+        view = TerminalView(self.shown.append, whereabouts, color=False, timezone=UTC)
         self.session = ClientSession(
             view,
+            whereabouts,
             Clock(),
             welcomeTimeout=CONNECT_TIMEOUT,
             nick="alice",
@@ -564,9 +602,10 @@ class MoreTests(SynchronousTestCase):
 
     def setUp(self) -> None:
         self.shown: list[str] = []
-        view = TerminalView(self.shown.append, color=False, timezone=UTC)
+        whereabouts = Whereabouts()
+        view = TerminalView(self.shown.append, whereabouts, color=False, timezone=UTC)
         self.session = ClientSession(
-            view, Clock(), welcomeTimeout=CONNECT_TIMEOUT, nick="ann"
+            view, whereabouts, Clock(), welcomeTimeout=CONNECT_TIMEOUT, nick="ann"
         )
         self.connection = FakeConnection()
         self.session.connected(self.connection)

@@ -10,6 +10,7 @@ from twisted_chat.chat.events import Quit, RoomMessage
 from twisted_chat.frontends.line.console import OperatorConsole
 from twisted_chat.limits import LOBBY
 from twisted_chat.terminal.view import TerminalView
+from twisted_chat.terminal.whereabouts import Whereabouts
 
 from ..helpers import connectMember, makeAccounts, makeChat
 
@@ -22,9 +23,17 @@ class OperatorConsoleTests(SynchronousTestCase):
         self.accounts = makeAccounts(self.chat, clock)
         self.shown: list[str] = []
         self.stops = 0
-        view = TerminalView(self.shown.append, color=False, timezone=UTC)
+        self.whereabouts = Whereabouts()
+        view = TerminalView(
+            self.shown.append, self.whereabouts, color=False, timezone=UTC
+        )
         self.console = OperatorConsole(
-            self.chat, self.accounts, view, self.stopServer, quitOnEndOfInput=True
+            self.chat,
+            self.accounts,
+            view,
+            self.whereabouts,
+            self.stopServer,
+            quitOnEndOfInput=True,
         )
 
     def stopServer(self) -> None:
@@ -40,6 +49,25 @@ class OperatorConsoleTests(SynchronousTestCase):
             self.shown,
         )
         self.assertEqual(self.shown[-1], f"-- now talking in {LOBBY}")
+
+    def test_followsWhereabouts(self) -> None:
+        """
+        The console notes who and where the operator is, so that the view
+        marks the operator's own lines and the prompt follows the room.
+        """
+        prompts: list[str] = []
+        self.console.view.onPromptChange = prompts.append
+        self.console.start()
+        self.assertEqual(
+            (self.whereabouts.nick, self.whereabouts.currentRoom),
+            ("server", LOBBY),
+        )
+        self.console.lineTyped("/join #ops")
+        self.assertEqual(self.whereabouts.currentRoom, "#ops")
+        self.assertEqual(prompts, [f"[{LOBBY}] ", "[#ops] "])
+        connectMember(self.chat, "alice")
+        self.console.lineTyped("/msg alice hi")
+        self.assertEqual(self.shown[-1], "22:13 -> *alice* hi")
 
     def test_talks(self) -> None:
         """Typed lines reach clients; clients' lines are shown."""
@@ -101,9 +129,15 @@ class OperatorConsoleTests(SynchronousTestCase):
 
     def test_endOfPipedInput(self) -> None:
         """When input was piped, its end only stops the typing."""
-        view = TerminalView(self.shown.append, color=False, timezone=UTC)
+        whereabouts = Whereabouts()
+        view = TerminalView(self.shown.append, whereabouts, color=False, timezone=UTC)
         console = OperatorConsole(
-            self.chat, self.accounts, view, self.stopServer, quitOnEndOfInput=False
+            self.chat,
+            self.accounts,
+            view,
+            whereabouts,
+            self.stopServer,
+            quitOnEndOfInput=False,
         )
         console.start()
         console.inputEnded()

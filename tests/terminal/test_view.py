@@ -39,15 +39,17 @@ from twisted_chat.terminal.view import (
     nickColor,
     wantsColor,
 )
+from twisted_chat.terminal.whereabouts import Whereabouts
 
 T = 1_764_094_803_456  # 2025-11-25T18:20:03.456Z
 
 
 def makeView(color: bool = False) -> tuple[TerminalView, list[str]]:
+    """A view for C{me}, welcomed, and the lines it shows."""
     shown: list[str] = []
-    view = TerminalView(shown.append, color=color, timezone=UTC)
-    view.show(Welcome("me", "hi"))
-    shown.clear()
+    whereabouts = Whereabouts()
+    whereabouts.note(Welcome("me", "hi"))
+    view = TerminalView(shown.append, whereabouts, color=color, timezone=UTC)
     return view, shown
 
 
@@ -91,23 +93,42 @@ class RenderTests(SynchronousTestCase):
             self.assertEqual(view.render(event), line)
 
     def test_ownNickChange(self) -> None:
-        """Your own new nick is told as yours, and followed from then on."""
+        """
+        Your own nick change, noted in the whereabouts before it is shown,
+        is told as yours.
+        """
         view, shown = makeView()
-        view.show(NickChanged("ME", "you2", T))
+        change = NickChanged("ME", "you2", T)
+        view.whereabouts.note(change)
+        view.show(change)
         self.assertEqual(shown, ["18:20 -- you are now you2"])
-        self.assertEqual(view.nick, "you2")
-        view.show(NickChanged("ann", "anna", T))
-        self.assertEqual(view.nick, "you2")
 
     def test_promptFollowsCurrentRoom(self) -> None:
-        """The prompt names the current room, and changes are reported."""
+        """
+        The prompt names the current room of the whereabouts, and each time
+        the server says it, the new prompt is reported.
+        """
         view, _ = makeView()
         prompts: list[str] = []
         view.onPromptChange = prompts.append
         self.assertEqual(view.prompt, "> ")
+        view.whereabouts.note(CurrentRoom("#dev"))
+        self.assertEqual(view.prompt, "[#dev] ")
+        view.whereabouts.note(CurrentRoom("#dev"))
+        view.whereabouts.note(CurrentRoom(None))
+        self.assertEqual(prompts, ["[#dev] ", "[#dev] ", "> "])
+
+    def test_onlyDraws(self) -> None:
+        """Showing events changes nothing of who and where you are."""
+        shown: list[str] = []
+        whereabouts = Whereabouts()
+        view = TerminalView(shown.append, whereabouts, color=False, timezone=UTC)
+        view.show(Welcome("me", "hi"))
         view.show(CurrentRoom("#dev"))
-        view.show(CurrentRoom(None))
-        self.assertEqual(prompts, ["[#dev] ", "> "])
+        self.assertEqual(shown, ["-!- hi", "-- now talking in #dev"])
+        self.assertIsNone(whereabouts.nick)
+        self.assertIsNone(whereabouts.currentRoom)
+        self.assertEqual(view.prompt, "> ")
 
     def test_hostileText(self) -> None:
         """Nicks, rooms, text and reasons from the network are made safe."""
@@ -199,7 +220,7 @@ class NoticeRenderTests(SynchronousTestCase):
     def test_userNotice(self) -> None:
         """A member's notice shows its room, if any, and the sender in dashes."""
         shown: list[str] = []
-        view = TerminalView(shown.append, color=False, timezone=UTC)
+        view = TerminalView(shown.append, Whereabouts(), color=False, timezone=UTC)
         view.show(UserNotice("#dev", T, "bot", "green"))
         view.show(UserNotice("ann", T, "bot", "psst"))
         self.assertEqual(shown, ["18:20 #dev -bot- green", "18:20 -bot- psst"])

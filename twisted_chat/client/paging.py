@@ -16,6 +16,7 @@ from twisted_chat.chat.events import RoomMessage
 from twisted_chat.chat.names import fold, isRoomName
 from twisted_chat.limits import HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX
 from twisted_chat.terminal.view import TerminalView
+from twisted_chat.terminal.whereabouts import Whereabouts
 
 MORE_USAGE: Final = "usage: /more [#room] [N]: the N messages before the oldest shown"
 """Said when C{/more} is typed with arguments it does not take."""
@@ -32,11 +33,19 @@ class HistoryPages:
     the rooms whose C{/more} is still on its way.
     """
 
-    def __init__(self, view: TerminalView, send: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        view: TerminalView,
+        whereabouts: Whereabouts,
+        send: Callable[[str], None],
+    ) -> None:
         """
+        @param whereabouts: where the person is talking: the room a
+            C{/history} or C{/more} without one is for.
         @param send: sends a line to the server, if there is a connection.
         """
         self.view = view
+        self.whereabouts = whereabouts
         self._send = send
         self._pages: dict[str, int] = {}
         self._oldest: dict[str, int] = {}
@@ -51,7 +60,7 @@ class HistoryPages:
         The person typed C{/history}, for C{room} or (L{None}) the current
         room: its reply is a page.
         """
-        key = fold(room or self.view.currentRoom or "")
+        key = fold(room or self.whereabouts.currentRoom or "")
         self._pages[key] = self._pages.get(key, 0) + 1
 
     def shown(self, message: RoomMessage) -> None:
@@ -86,7 +95,7 @@ class HistoryPages:
         shown in the room (by its join replay, an earlier page, or live),
         or for its newest page if none was.
         """
-        room = self.view.currentRoom
+        room = self.whereabouts.currentRoom
         if arguments and isRoomName(arguments[0]):
             room = arguments.pop(0)
         count = HISTORY_PAGE_DEFAULT

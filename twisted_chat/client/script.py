@@ -65,6 +65,7 @@ from twisted_chat.limits import CLIENT_MAX_LINE_LENGTH, DEFAULT_PORT
 from twisted_chat.terminal.keyboard import isInteractive, openTerminal
 from twisted_chat.terminal.safetext import safe
 from twisted_chat.terminal.view import TerminalView, wantsColor
+from twisted_chat.terminal.whereabouts import Whereabouts
 
 COLOR_CHOICES = ("auto", "always", "never")
 
@@ -251,12 +252,16 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
         if isinstance(creator, PinnedCertificate):
             pinned = creator
         endpoint = wrapClientTLS(creator, endpoint)
+    # The session keeps who and where the person is; the view draws it.
+    whereabouts = Whereabouts()
     view = TerminalView(
         lambda line: None,
+        whereabouts,
         color=wantsColor(options["color"], isTerminal=os.isatty(1), environ=os.environ),
     )
     session = ClientSession(
         view,
+        whereabouts,
         reactor,
         welcomeTimeout=timeout,
         nick=options["nick"],

@@ -2,8 +2,9 @@
 The terminal client's session: what outlives a connection.
 
 A L{ClientSession} remembers who the person is
-(L{twisted_chat.client.login}), which rooms they are in and the last
-sequence number they saw in each (L{twisted_chat.client.catchup}), and
+(L{twisted_chat.client.login}), their nick and where they are talking (a
+L{Whereabouts}, which the view only reads), which rooms they are in and the
+last sequence number they saw in each (L{twisted_chat.client.catchup}), and
 whether they asked to leave.  Each new connection (the first, or one
 C{ClientService} makes after an outage) asks it what to send: on a
 reconnection that is a login, then C{/resume #room SEQ} for every room, so
@@ -55,7 +56,6 @@ from twisted_chat.chat.events import (
     RoomMessage,
     Welcome,
 )
-from twisted_chat.chat.names import fold
 from twisted_chat.client.catchup import CatchUp
 from twisted_chat.client.failures import (
     ClosedUnwelcomed,
@@ -71,6 +71,7 @@ from twisted_chat.client.login import LoginState
 from twisted_chat.client.paging import HistoryPages
 from twisted_chat.limits import MAX_LINE_LENGTH
 from twisted_chat.terminal.view import TerminalView
+from twisted_chat.terminal.whereabouts import Whereabouts
 from twisted_chat.wire import line as wire
 
 FINAL_GOODBYES: Final = frozenset({"quit", "kicked", "replaced", "refused", "flood"})
@@ -92,6 +93,8 @@ class ClientSession:
     """
     One person's chat session across connections.
 
+    @ivar whereabouts: the person's nick and current room; the session notes
+        every event it shows or keeps quiet there, before the view draws it.
     @ivar welcomed: fires with C{True} at the server's first welcome, or with
         C{False} if the session ends before there is one.
     @ivar finished: fires when the session is over: the person quit, or the
@@ -105,6 +108,7 @@ class ClientSession:
     def __init__(
         self,
         view: TerminalView,
+        whereabouts: Whereabouts,
         clock: IReactorTime,
         *,
         welcomeTimeout: float,
@@ -118,12 +122,13 @@ class ClientSession:
             lobby.
         """
         self.view = view
+        self.whereabouts = whereabouts
         self.clock = clock
         self._welcomeTimeout = welcomeTimeout
         self._login = LoginState(nick, password)
         self._wantedRooms = list(rooms)
         self._catchUp = CatchUp(view, clock)
-        self._pages = HistoryPages(view, self._send)
+        self._pages = HistoryPages(view, whereabouts, self._send)
         self._connection: Connection | None = None
         self._greeted = False
         self._everGreeted = False
@@ -229,7 +234,7 @@ class ClientSession:
         """
         # The nick asked for at first; after that, the one the person had
         # (the account's, when logged in).
-        nick = self.view.nick if self._everGreeted else self._login.nick
+        nick = self.whereabouts.nick if self._everGreeted else self._login.nick
         return self._login.greeting(
             nick, self._roomLines(), first=not self._everGreeted
         )
@@ -239,14 +244,14 @@ class ClientSession:
             # The first named last, so that it is the current room; none
             # named: the server's lobby.
             return [f"/join {room}" for room in reversed(self._wantedRooms)]
-        return self._catchUp.resumeLines(self.view.currentRoom)
+        return self._catchUp.resumeLines(self.whereabouts.currentRoom)
 
     def eventReceived(self, event: Event) -> None:
         """
         Note what an event says about the session, and show it unless it is
         a replayed message already seen.
         """
-        quiet = self._catchUp.quiet(event, self._isMe)
+        quiet = self._catchUp.quiet(event, self.whereabouts.isMe)
         if isinstance(event, RoomMessage):
             self._pages.shown(event)
         match event:
@@ -263,9 +268,9 @@ class ClientSession:
                 self._pages.pageEnded(room, count)
             case HistoryEnd(room, _, through, kind):
                 self._catchUp.replayEnded(room, through, kind)
-            case Joined(room, nick, _) if self._isMe(nick):
+            case Joined(room, nick, _) if self.whereabouts.isMe(nick):
                 self._catchUp.joined(room)
-            case Parted(room, nick, _, _) if self._isMe(nick):
+            case Parted(room, nick, _, _) if self.whereabouts.isMe(nick):
                 self._catchUp.left(room)
                 self._pages.left(room)
             case AccountInfo(nick, _):
@@ -294,10 +299,10 @@ class ClientSession:
                 return
             case HistoryGap(room, first, last) if self._isLive(room):
                 self._pages.fillGap(room, first, last)
-        if quiet:
-            # Rejoining is the session's business; the person sees the summary.
-            self.view.note(event)
-        else:
+        self.whereabouts.note(event)
+        # A quiet event is only noted: rejoining is the session's business,
+        # and the person sees the summary.
+        if not quiet:
             self.view.show(event)
 
     def showUnparsed(self, line: bytes) -> None:
@@ -413,9 +418,6 @@ class ClientSession:
         while this client read too slowly), not as part of a replay.
         """
         return not self._catchUp.catchingUp and not self._pages.paging(room)
-
-    def _isMe(self, nick: str) -> bool:
-        return self.view.nick is not None and fold(nick) == fold(self.view.nick)
 
     def _finish(self) -> None:
         if not self.finished.called:

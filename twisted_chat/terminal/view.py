@@ -2,13 +2,14 @@
 How a person sees the chat: each event as one line of text, coloured.
 
 L{TerminalView} is used by the terminal client and by the operator console
-alike.  It knows who "you" are (from C{WELCOME} and C{NICK} events) so your own
-lines look different, keeps the current room for the prompt, and hands each
-finished line to an output function; where the line goes (plain stdout, or
-above the line editor) is the keyboard bridge's business.  Where it knows the
-terminal's width (L{TerminalView.columns}), it wraps the server's own long
-lines (help, notices, errors) at word boundaries, so that none breaks
-mid-word; people's messages are left for the terminal to wrap.
+alike.  It only draws: who "you" are and where you are talking are the
+L{Whereabouts} its owner (the client's session, the console) keeps, which it
+reads so that your own nick looks different and the prompt names your room.
+It hands each finished line to an output function; where the line goes
+(plain stdout, or above the line editor) is the keyboard bridge's business.
+Where it knows the terminal's width (L{TerminalView.columns}), it wraps the
+server's own long lines (help, notices, errors) at word boundaries, so that
+none breaks mid-word; people's messages are left for the terminal to wrap.
 
 Every string that came from the network passes through
 L{twisted_chat.terminal.safetext.safe} before colour is added.
@@ -49,6 +50,7 @@ from twisted_chat.chat.events import (
 )
 from twisted_chat.chat.names import OPERATOR_NICK, fold, isRoomName
 from twisted_chat.terminal.safetext import safe
+from twisted_chat.terminal.whereabouts import Whereabouts
 
 NICK_COLORS: Final = (
     Fore.CYAN,
@@ -103,10 +105,9 @@ class TerminalView:
     """
     Turns events into lines for a person.
 
-    @ivar nick: your nick, once the server has said it.
-    @ivar currentRoom: where your plain lines go, once the server has said it.
-    @ivar onPromptChange: called with the new prompt when C{currentRoom}
-        changes, so a line editor can redraw it.
+    @ivar whereabouts: who and where you are; read here, never changed.
+    @ivar onPromptChange: called with the new prompt each time the server
+        says your current room, so a line editor can redraw it.
     @ivar columns: gives the terminal's width now, 0 if it is not known, or
         L{None} not to wrap at all (output that is not a terminal).
     """
@@ -114,6 +115,7 @@ class TerminalView:
     def __init__(
         self,
         output: Callable[[str], None],
+        whereabouts: Whereabouts,
         *,
         color: bool,
         timezone: tzinfo | None = None,
@@ -125,32 +127,27 @@ class TerminalView:
         self.output = output
         self.color = color
         self.timezone = timezone
-        self.nick: str | None = None
-        self.currentRoom: str | None = None
+        self.whereabouts = whereabouts
         self.onPromptChange: Callable[[str], None] | None = None
         self.columns: Callable[[], int | None] = lambda: None
+        whereabouts.watchRoom(self._roomSaid)
 
     @property
     def prompt(self) -> str:
         """The prompt for the line editor: the current room."""
-        return f"[{self.currentRoom}] " if self.currentRoom else "> "
+        room = self.whereabouts.currentRoom
+        return f"[{room}] " if room else "> "
 
     def show(self, event: Event) -> None:
         """
-        Note what C{event} says about you, then show it.
+        Show C{event}, as of what the whereabouts say now: its owner notes
+        the event there first, so that "you are now ..." follows your new
+        nick.
         """
-        self.note(event)
         text = self.render(event)
         if text is not None:
             for line in text.split("\n"):
                 self.output(line)
-
-    def note(self, event: Event) -> None:
-        """
-        Note what C{event} says about you (your nick, your current room)
-        without showing it.
-        """
-        self._track(event)
 
     def showStatus(self, text: str) -> None:
         """
@@ -177,7 +174,8 @@ class TerminalView:
                 body = f"* {who} {safe(text)}" if action else f"<{who}> {safe(text)}"
                 return f"{self._stamp(time, history)} {safe(room)} {body}"
             case PrivateMessage(sender, recipient, time, text, offline):
-                if self._isMe(sender) and not self._isMe(recipient):
+                isMe = self.whereabouts.isMe
+                if isMe(sender) and not isMe(recipient):
                     head = self._paint(PRIVATE_STYLE, f"-> *{safe(recipient)}*")
                 else:
                     head = self._paint(PRIVATE_STYLE, f"*{safe(sender)}*")
@@ -214,7 +212,7 @@ class TerminalView:
                     time, "<--", f"{self._nick(nick)} quit{_reason(reason)}"
                 )
             case NickChanged(old, new, time):
-                who = "you are" if self._isMe(new) else f"{safe(old)} is"
+                who = "you are" if self.whereabouts.isMe(new) else f"{safe(old)} is"
                 return self._happened(time, "--", f"{who} now {self._nick(new)}")
             case TopicChanged(room, time, nick, text):
                 return self._happened(
@@ -256,22 +254,12 @@ class TerminalView:
                 )
         return None
 
-    def _track(self, event: Event) -> None:
-        match event:
-            case Welcome(nick, _):
-                self.nick = nick
-            case NickChanged(old, new, _) if self._isMe(old):
-                self.nick = new
-            case CurrentRoom(room):
-                self.currentRoom = room
-                if self.onPromptChange is not None:
-                    self.onPromptChange(self.prompt)
-
-    def _isMe(self, nick: str) -> bool:
-        return self.nick is not None and fold(nick) == fold(self.nick)
+    def _roomSaid(self, room: str | None) -> None:
+        if self.onPromptChange is not None:
+            self.onPromptChange(self.prompt)
 
     def _nick(self, nick: str) -> str:
-        if self._isMe(nick):
+        if self.whereabouts.isMe(nick):
             style = OWN_STYLE
         elif fold(nick) == OPERATOR_NICK:
             style = OPERATOR_STYLE

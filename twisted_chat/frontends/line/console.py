@@ -29,6 +29,7 @@ from twisted_chat.chat.participants import IParticipant
 from twisted_chat.frontends.line.interpreter import CommandInterpreter
 from twisted_chat.terminal.keyboard import Terminal, isInteractive, openTerminal
 from twisted_chat.terminal.view import TerminalView, wantsColor
+from twisted_chat.terminal.whereabouts import Whereabouts
 from twisted_chat.wire import line as wire
 
 
@@ -36,6 +37,9 @@ from twisted_chat.wire import line as wire
 class OperatorConsole:
     """
     The operator as a member of the chat, seen through a view.
+
+    @ivar whereabouts: the operator's nick and current room; the console
+        notes every event delivered to it there, before the view draws it.
     """
 
     log = Logger()
@@ -45,6 +49,7 @@ class OperatorConsole:
         chat: Chat,
         accounts: Accounts,
         view: TerminalView,
+        whereabouts: Whereabouts,
         stopServer: Callable[[], None],
         *,
         quitOnEndOfInput: bool,
@@ -52,6 +57,7 @@ class OperatorConsole:
         self.chat = chat
         self.accounts = accounts
         self.view = view
+        self.whereabouts = whereabouts
         self._stopServer = stopServer
         self._quitOnEndOfInput = quitOnEndOfInput
 
@@ -82,6 +88,7 @@ class OperatorConsole:
     # IParticipant
 
     def deliver(self, event: Event) -> None:
+        self.whereabouts.note(event)
         self.view.show(event)
 
     def close(self) -> None:
@@ -115,14 +122,17 @@ class Console:
 
     def start(self) -> None:
         interactive = isInteractive()
+        whereabouts = Whereabouts()
         view = TerminalView(
             lambda line: None,
+            whereabouts,
             color=wantsColor("auto", isTerminal=os.isatty(1), environ=os.environ),
         )
         console = OperatorConsole(
             self._chat,
             self._accounts,
             view,
+            whereabouts,
             self._stopServer,
             quitOnEndOfInput=interactive,
         )
