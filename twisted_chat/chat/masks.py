@@ -32,7 +32,10 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 MASK_MAX_LENGTH = 100
 """Longer masks are refused: nothing real needs them, and lists are kept."""
 
-_PATTERN_CHARACTERS = re.compile(r"[A-Za-z0-9_\[\]\\`^{|}\-*?.:/]+", re.ASCII)
+_IRC_MASK = re.compile(r"(?P<nick>[^!@]*)(?:!(?P<user>[^!@]*))?(?:@(?P<host>[^!@]*))?")
+_NICK_PART = re.compile(r"[A-Za-z0-9_\[\]\\`^{|}\-*?]+", re.ASCII)
+_USER_PART = re.compile(r"[\x21-\x7e]*", re.ASCII)
+_HOST_PART = re.compile(r"[A-Za-z0-9_.:/\-*?]+", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -77,32 +80,31 @@ def parseMask(text: str) -> Mask:
 
 @lru_cache(maxsize=1024)
 def _parse(text: str) -> Mask:
-    if not text or len(text) > MASK_MAX_LENGTH or not _allowed(text):
+    if not text or len(text) > MASK_MAX_LENGTH:
         raise _bad(text)
-    lowered = text.lower()
-    if lowered.startswith(ACCOUNT_PREFIX):
+    if text.lower().startswith(ACCOUNT_PREFIX):
         name = fold(text[len(ACCOUNT_PREFIX) :])
-        if not name:
+        if not _NICK_PART.fullmatch(name):
             raise _bad(text)
         return Mask(ACCOUNT_PREFIX + name, account=_pattern(name))
     network = _network(text)
     if network is not None:
         return Mask(f"*!*@{network}", network=network)
-    nick, _, rest = text.partition("!")
-    _, _, host = rest.rpartition("@") if "@" in rest else ("", "", rest or "*")
-    if "@" in nick:  # nick@host, without a user
-        nick, _, host = nick.partition("@")
-    nick = fold(nick or "*")
-    host = host or "*"
+    parts = _IRC_MASK.fullmatch(text)
+    if parts is None:
+        raise _bad(text)
+    nick = fold(parts["nick"] or "*")
+    host = fold(parts["host"] or "*")
+    if not (
+        _NICK_PART.fullmatch(nick)
+        and _USER_PART.fullmatch(parts["user"] or "")
+        and _HOST_PART.fullmatch(host)
+    ):
+        raise _bad(text)
     network = _network(host)
     if network is not None:
         return Mask(f"{nick}!*@{network}", nick=_wild(nick), network=network)
-    return Mask(f"{nick}!*@{fold(host)}", nick=_wild(nick), host=_wild(fold(host)))
-
-
-def _allowed(text: str) -> bool:
-    rest = text.replace("!", "").replace("@", "")
-    return not rest or bool(_PATTERN_CHARACTERS.fullmatch(rest))
+    return Mask(f"{nick}!*@{host}", nick=_wild(nick), host=_wild(host))
 
 
 def _network(text: str) -> IPNetwork | None:
