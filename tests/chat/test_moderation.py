@@ -406,6 +406,26 @@ class BanTests(ModerationTestCase):
         room = self.chat.roomOf(self.alice, "#room")
         self.assertEqual(list(room.members), [self.alice, self.bob])
 
+    def test_demotedIntoABan(self) -> None:
+        """An operator a ban names is put out when it loses its rank."""
+        self.moderation.setRank(self.alice, "#room", "bob", Rank.OPERATOR)
+        self.moderation.ban(self.alice, "#room", BAN, "bob")
+        self.moderation.setRank(self.alice, "#room", "bob", Rank.VOICE)
+        self.assertNotIn(self.bob, self.chat.roomOf(self.alice, "#room").members)
+
+    def test_noNickAroundABan(self) -> None:
+        """A member may not take a nick its room bans (IRC's 435)."""
+        self.moderation.ban(self.alice, "#room", BAN, "troll*")
+        self.assertRaises(Banned, self.chat.changeNick, self.bob, "troll")
+        self.assertEqual(self.bob.nick, "bob")
+        self.chat.changeNick(self.alice, "trollish")
+
+    def test_loggingInIntoABan(self) -> None:
+        """Logging in to an account a room bans puts the member out of it."""
+        self.moderation.ban(self.alice, "#room", BAN, "account:carol")
+        self.loggedIn(self.carol, "carol")
+        self.assertNotIn(self.carol, self.chat.roomOf(self.alice, "#room").members)
+
     def test_expiry(self) -> None:
         """A ban for a while lapses: joining works, and the list drops it."""
         self.moderation.ban(self.alice, "#room", BAN, "bob", duration=600)

@@ -171,6 +171,7 @@ class Chat:
         if nick == member.nick:
             return
         self._nicks.checkChange(member, nick)
+        self.moderation.checkNick(member, nick)
         self._nicks.rename(member, nick, self.now())
 
     def setAway(self, member: Member, reason: str | None) -> None:

@@ -56,13 +56,15 @@ class Mask:
     network: IPNetwork | None = None
     host: "re.Pattern[str] | None" = None
 
-    def matches(self, member: Member) -> bool:
-        """Whether this mask names C{member}."""
+    def matches(self, member: Member, nick: str | None = None) -> bool:
+        """Whether this mask names C{member} (as if called C{nick}, if given)."""
         if self.account is not None:
             return member.account is not None and bool(
                 self.account.fullmatch(member.account)
             )
-        if self.nick is not None and not self.nick.fullmatch(fold(member.nick)):
+        if self.nick is not None and not self.nick.fullmatch(
+            fold(nick if nick is not None else member.nick)
+        ):
             return False
         if self.network is not None:
             return inNetwork(member.address, self.network)

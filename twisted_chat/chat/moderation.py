@@ -244,11 +244,29 @@ class RoomModeration:
         self._announceRank(room, founder, Rank.FOUNDER, by)
 
     def loggedIn(self, member: Member) -> None:
-        """Give C{member} the ranks its account holds in its rooms."""
-        for room in member.rooms.values():
+        """
+        Give C{member} the ranks its account holds in its rooms, and put it
+        out of those whose bans name it now.
+        """
+        for room in list(member.rooms.values()):
             rank = self._accountRank(member, room)
             if rank > room.members[member].rank:
                 self._announceRank(room, member, rank, member)
+            else:
+                self._keepOutIfBanned(room, member, member)
+
+    def checkNick(self, member: Member, nick: str) -> None:
+        """
+        @raise Banned: if a ban of one of C{member}'s rooms that holds it
+            names C{nick}: a new nick is no way around a ban (IRC's 435).
+        """
+        for room in member.rooms.values():
+            if not self._exempt(member, room) and self.bans.matching(
+                room, member, BAN, nick
+            ):
+                raise Banned(
+                    f"You cannot be {nick} in {room.name}: that nick is banned there."
+                )
 
     # Settings
 
@@ -332,8 +350,9 @@ class RoomModeration:
     ) -> None:
         """
         Ban (or mute) whom C{maskText} names, for C{duration} seconds or for
-        good; a ban puts those it names out of the room, unless they rank
-        as high as C{actor}.
+        good.  A ban puts those it names out of the room, but for operators
+        and server operators, who are never held out (they could lift it):
+        one that loses its rank while a ban names it is put out then.
         """
         room = self._directory.existing(roomName)
         self.require(actor, room, Rank.OPERATOR, "ban or mute")
@@ -341,14 +360,8 @@ class RoomModeration:
         if kind != BAN:
             return
         named = parseMask(ban.mask)
-        power = self.power(actor, room)
-        for member, place in list(room.members.items()):
-            if (
-                member is not actor
-                and place.rank < power
-                and not self.isServerOperator(member)
-                and named.matches(member)
-            ):
+        for member in list(room.members):
+            if not self._exempt(member, room) and named.matches(member):
                 self._putOut(room, member, actor, f"Banned{_because(ban)}")
 
     def unban(self, actor: Member, roomName: str, kind: str, maskText: str) -> None:
@@ -420,6 +433,20 @@ class RoomModeration:
             room,
             RankChanged(room.name, member.nick, RANK_NAMES[rank], by.nick, self._now()),
         )
+        self._keepOutIfBanned(room, member, by)
+
+    def _exempt(self, member: Member, room: Room) -> bool:
+        """Whether bans pass C{member} by in C{room}: its operators do."""
+        return room.members[member].rank >= Rank.OPERATOR or self.isServerOperator(
+            member
+        )
+
+    def _keepOutIfBanned(self, room: Room, member: Member, by: Member) -> None:
+        if self._exempt(member, room):
+            return
+        ban = self.bans.matching(room, member, BAN)
+        if ban is not None:
+            self._putOut(room, member, by, f"Banned{_because(ban)}")
 
     def _memberIn(self, room: Room, nick: str) -> Member:
         for member in room.members:

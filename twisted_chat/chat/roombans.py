@@ -33,15 +33,20 @@ class RoomBans:
         self._now = now
         self._trail = trail
 
-    def matching(self, room: Room, member: Member, kind: str) -> Ban | None:
-        """The active ban or mute of C{kind} in C{room} naming C{member}."""
+    def matching(
+        self, room: Room, member: Member, kind: str, nick: str | None = None
+    ) -> Ban | None:
+        """
+        The active ban or mute of C{kind} in C{room} naming C{member} (as if
+        called C{nick}, if given).
+        """
         now = self._now()
         for (banKind, mask), ban in list(room.bans.items()):
             if banKind != kind:
                 continue
             if not ban.activeAt(now):
                 self._lapse(room, ban)
-            elif parseMask(mask).matches(member):
+            elif parseMask(mask).matches(member, nick):
                 return ban
         return None
 
