@@ -70,7 +70,7 @@ class StoredRoom:
     name: str
     lastSequence: int
     topic: TopicInfo
-    settings: RoomSettings = RoomSettings()
+    settings: RoomSettings = field(default_factory=RoomSettings)
     ranks: dict[str, Rank] = field(default_factory=dict)
     bans: tuple[Ban, ...] = ()
     created: int = 0
