@@ -50,6 +50,7 @@ CONCRETE_STORES = (
     "store.writer",
     "store.schema",
     "store.failures",
+    "store.moderation",
 )
 """The store's implementations: only the app layer chooses one."""
 

@@ -19,10 +19,16 @@ from twisted.python.filepath import FilePath
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 
 from twisted_chat.chat.events import PrivateMessage, RoomMessage, TopicInfo
-from twisted_chat.store import AccountRecord, IChatStore, OutOfSequence, StoreError
+from twisted_chat.store import (
+    AccountRecord,
+    IChatStore,
+    OutOfSequence,
+    StoredRoom,
+    StoreError,
+)
 from twisted_chat.store.failures import FailureReporter
 from twisted_chat.store.memory import MemoryStore
-from twisted_chat.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate
+from twisted_chat.store.schema import MIGRATIONS, SCHEMA_VERSION, SchemaTooNew, migrate
 from twisted_chat.store.sqlite import DatabaseUnusable, SQLiteStore, whyUnusable
 from twisted_chat.store.writer import _ROWS_PER_INSERT
 
@@ -503,6 +509,90 @@ class SchemaTests(SynchronousTestCase):
         connection = sqlite3.connect(":memory:", isolation_level=None)
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
         self.assertRaises(SchemaTooNew, migrate, connection)
+
+
+class MigrationTests(TestCase):
+    """A file written by an older twisted_chat is brought up to date, keeping all."""
+
+    def setUp(self) -> None:
+        self.path = FilePath(self.mktemp())
+        self.path.parent().makedirs(ignoreExistingDirectory=True)
+
+    def makeVersion1(self) -> None:
+        """
+        A file as schema version 1 left it: a room with messages and a
+        topic, one with a topic only, one whose messages were all pruned,
+        an account and a waiting private message.
+        """
+        connection = sqlite3.connect(self.path.path, isolation_level=None)
+        self.addCleanup(connection.close)
+        connection.executescript(
+            f"BEGIN; {MIGRATIONS[0]} PRAGMA user_version = 1; COMMIT;"
+        )
+        connection.executemany(
+            "INSERT INTO rooms VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                ("#dev", "#Dev", 0, "plans", "ann", T + 50),
+                ("#quiet", "#Quiet", 0, "shh", "bob", T + 7),
+                ("#pruned", "#Pruned", 9, "", None, None),
+            ],
+        )
+        connection.executemany(
+            "INSERT INTO messages VALUES ('#dev', ?, ?, 'ann', ?, 0)",
+            [(n, T + 10 * n, f"message {n}") for n in (1, 2, 3)],
+        )
+        connection.execute(
+            "INSERT INTO accounts VALUES ('ann', 'Ann', 'hash', ?)", (T,)
+        )
+        connection.execute(
+            """
+            INSERT INTO private_messages
+                (time, sender, recipient, recipient_folded, text, delivered)
+            VALUES (?, 'bob', 'Ann', 'ann', 'psst', 0)
+            """,
+            (T,),
+        )
+
+    async def test_fromVersion1(self) -> None:
+        """
+        A version 1 file migrates to the current version with its rooms,
+        messages, topics, accounts and private messages, each room made when
+        the first thing it still keeps was, and nothing suspended.
+        """
+        self.makeVersion1()
+        store = SQLiteStore(self.path.path, reactor)
+        state = store.load()
+        self.addCleanup(lambda: store.close() if not store.writer._closed else None)
+        connection = sqlite3.connect(self.path.path)
+        self.addCleanup(connection.close)
+        self.assertEqual(
+            connection.execute("PRAGMA user_version").fetchone(), (SCHEMA_VERSION,)
+        )
+        rooms = {room.name: room for room in state.rooms}
+        self.assertEqual(
+            rooms,
+            {
+                "#Dev": StoredRoom(
+                    "#Dev", 3, TopicInfo("#Dev", "ann", T + 50, "plans"), created=T + 10
+                ),
+                "#Quiet": StoredRoom(
+                    "#Quiet", 0, TopicInfo("#Quiet", "bob", T + 7, "shh"), created=T + 7
+                ),
+                "#Pruned": StoredRoom(
+                    "#Pruned", 9, TopicInfo("#Pruned", None, None, ""), created=0
+                ),
+            },
+        )
+        self.assertEqual(state.registeredNicks, {"ann"})
+        self.assertEqual(state.waitingPrivate, {"ann": {"bob": 1}})
+        self.assertEqual(await store.account("ann"), AccountRecord("Ann", "hash", T))
+        found = await store.messagesBetween("#dev", 0, 10, 10)
+        self.assertEqual([m.text for m in found], [f"message {n}" for n in (1, 2, 3)])
+        await store.appendMessage(message(4))
+        await store.createAccount(AccountRecord("Bob", "hash", T))
+        await store.setSuspended("bob", True)
+        self.assertTrue((await store.account("bob")).suspended)  # type: ignore[union-attr]
+        await store.close()
 
 
 class FailureReporterTests(SynchronousTestCase):

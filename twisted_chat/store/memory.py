@@ -43,6 +43,7 @@ class MemoryStore:
         )
         self.serverOperators: set[str] = set()
         self._audit: list[AuditEntry] = []
+        self._lastAuditId = 0  # not len(_audit): pruning must not reuse ids
 
     def load(self) -> StoredState:
         return StoredState()
@@ -129,7 +130,8 @@ class MemoryStore:
         return succeed(None)
 
     def appendAudit(self, entry: AuditEntry) -> Deferred[None]:
-        self._audit.append(replace(entry, id=len(self._audit) + 1))
+        self._lastAuditId += 1
+        self._audit.append(replace(entry, id=self._lastAuditId))
         return succeed(None)
 
     def auditLog(

@@ -53,6 +53,74 @@ MIGRATIONS: Final = [
         created INTEGER NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 1 -> 2: moderation.  A room's row says when it was made: for the rooms
+    # already kept, the earliest time the file still knows of (its first kept
+    # message or its topic).  Settings have a row only once saved, so a room
+    # without one follows the code's defaults.  Ranks are stored by name, so
+    # a rank added between two others later needs no migration.  A bans row
+    # with the room '' is server-wide: the key (room, kind, mask) stays
+    # unique, which it would not with NULL.  Audit ids use AUTOINCREMENT, so
+    # they keep rising even after pruning removed the newest.  No CHECK
+    # constraints: a write one refused would roll back its whole group.
+    """
+    ALTER TABLE rooms ADD COLUMN created INTEGER NOT NULL DEFAULT 0;
+    UPDATE rooms SET created = coalesce(
+        min((SELECT time FROM messages WHERE room = rooms.folded
+             ORDER BY sequence LIMIT 1), topic_time),
+        (SELECT time FROM messages WHERE room = rooms.folded
+         ORDER BY sequence LIMIT 1),
+        topic_time,
+        0);
+
+    ALTER TABLE accounts ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE room_settings (
+        room TEXT PRIMARY KEY REFERENCES rooms (folded),
+        topic_lock INTEGER NOT NULL,
+        moderated INTEGER NOT NULL,
+        invite_only INTEGER NOT NULL,
+        join_key TEXT,
+        member_limit INTEGER,
+        secret INTEGER NOT NULL,
+        no_outside INTEGER NOT NULL,
+        registered_only INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE room_ranks (
+        room TEXT NOT NULL REFERENCES rooms (folded),
+        account TEXT NOT NULL,
+        rank TEXT NOT NULL,
+        PRIMARY KEY (room, account)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE bans (
+        room TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        mask TEXT NOT NULL,
+        set_by TEXT NOT NULL,
+        set_at INTEGER NOT NULL,
+        expires INTEGER,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (room, kind, mask)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE server_operators (
+        account TEXT PRIMARY KEY
+    ) WITHOUT ROWID;
+
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        room TEXT,
+        room_folded TEXT,
+        target TEXT NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE INDEX audit_by_room ON audit (room_folded, id);
+    CREATE INDEX audit_by_time ON audit (time);
+    """,
 ]
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

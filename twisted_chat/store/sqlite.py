@@ -1,16 +1,18 @@
 """
-The durable store: room messages, topics, private messages and accounts in
-one SQLite file in WAL mode.
+The durable store: room messages, topics, private messages, accounts and
+moderation in one SQLite file in WAL mode.
 
 This module says what each operation reads and writes, and loads what the
 core needs at start-up; L{twisted_chat.store.writer} carries the operations
-out in order on the store's own thread, committing writes in groups.  A
+out in order on the store's own thread, committing writes in groups, and
+L{twisted_chat.store.moderation} holds the SQL of moderation's tables.  A
 write's Deferred fires only after its transaction has committed: the core
 delivers a message only then, so nothing anyone saw can be lost in a crash.
 """
 
 import os
 import sqlite3
+from collections.abc import Callable
 from contextlib import suppress
 from typing import Any, Final
 
@@ -18,6 +20,7 @@ from twisted.internet.defer import Deferred
 from zope.interface import implementer
 
 from twisted_chat.chat.events import PrivateMessage, RoomMessage, TopicInfo
+from twisted_chat.chat.modes import AuditEntry, Ban, Rank, RoomSettings
 from twisted_chat.chat.names import fold
 from twisted_chat.store import (
     AccountRecord,
@@ -25,6 +28,7 @@ from twisted_chat.store import (
     StoredRoom,
     StoredState,
     StoreError,
+    moderation,
 )
 from twisted_chat.store.schema import NotOurDatabase, SchemaTooNew, migrate
 from twisted_chat.store.writer import StoreWriter, connect
@@ -81,7 +85,8 @@ def whyUnusable(path: str, error: Exception) -> str:
 @implementer(IChatStore)
 class SQLiteStore:
     """
-    Room messages, topics, private messages and accounts in one SQLite file.
+    Room messages, topics, private messages, accounts and moderation in one
+    SQLite file.
 
     @ivar writer: the store thread that carries out the operations, and
         counts the groups it commits.
@@ -93,13 +98,22 @@ class SQLiteStore:
         self.path = path
         self._synchronous = synchronous
         self._madeFile = False
+        self._clock = reactor
         self.writer = StoreWriter(path, reactor, synchronous)
+
+    def _now(self) -> int:
+        """Now, in milliseconds since the epoch: when a room's row is made."""
+        return int(self._clock.seconds() * 1000)
+
+    def _write(self, write: Callable[[sqlite3.Connection], None]) -> Deferred[None]:
+        return self.writer.submit(write, writes=True)
 
     # Start-up, on the main thread before the reactor runs
 
     def load(self) -> StoredState:
         """
-        Create or migrate the schema, then read the rooms and registered nicks.
+        Create or migrate the schema, then read the rooms, registered nicks,
+        waiting private messages and server-wide moderation.
 
         @raise DatabaseUnusable: if the file cannot be made or opened, is not
             a database, or is not ours; a file made by this call is removed.
@@ -115,23 +129,8 @@ class SQLiteStore:
         connection = connect(self.path, self._synchronous)
         try:
             migrate(connection)
-            rooms = [
-                StoredRoom(
-                    name,
-                    lastSequence,
-                    TopicInfo(name, topicNick, topicTime, topic),
-                )
-                for name, lastSequence, topic, topicNick, topicTime in connection.execute(
-                    """
-                    SELECT name,
-                           max(last_sequence, coalesce(
-                               (SELECT max(sequence) FROM messages
-                                WHERE messages.room = rooms.folded), 0)),
-                           topic, topic_nick, topic_time
-                    FROM rooms
-                    """
-                )
-            ]
+            bans = moderation.readBans(connection)
+            rooms = self._loadRooms(connection, bans)
             registered = {
                 row[0] for row in connection.execute("SELECT folded FROM accounts")
             }
@@ -144,9 +143,53 @@ class SQLiteStore:
                 """
             ):
                 waiting.setdefault(recipient, {})[sender] = count
+            operators = moderation.readServerOperators(connection)
         finally:
             connection.close()
-        return StoredState(rooms, registered, waiting)
+        return StoredState(
+            rooms, registered, waiting, tuple(bans.get(None, ())), operators
+        )
+
+    def _loadRooms(
+        self, connection: sqlite3.Connection, bans: dict[str | None, list[Ban]]
+    ) -> list[StoredRoom]:
+        """
+        Read the rooms worth remembering: those with a history, a topic, or
+        moderation state.  A row whose moderation was forgotten, and that
+        has nothing else, is left out, as the core forgets such a room.
+        """
+        settings = moderation.readRoomSettings(connection)
+        ranks = moderation.readRanks(connection)
+        rows = connection.execute(
+            """
+            SELECT folded, name,
+                   max(last_sequence, coalesce(
+                       (SELECT max(sequence) FROM messages
+                        WHERE messages.room = rooms.folded), 0)),
+                   topic, topic_nick, topic_time, created
+            FROM rooms
+            """
+        )
+        rooms = []
+        for folded, name, lastSequence, topic, topicNick, topicTime, created in rows:
+            room = StoredRoom(
+                name,
+                lastSequence,
+                TopicInfo(name, topicNick, topicTime, topic),
+                settings.get(folded, RoomSettings()),
+                ranks.get(folded, {}),
+                tuple(bans.get(folded, ())),
+                created,
+            )
+            if (
+                room.lastSequence > 0
+                or room.topic.nick is not None
+                or room.settings != RoomSettings()
+                or room.ranks
+                or room.bans
+            ):
+                rooms.append(room)
+        return rooms
 
     def abandon(self) -> None:
         """
@@ -166,14 +209,16 @@ class SQLiteStore:
         return self.writer.submit(message, writes=True)
 
     def saveTopic(self, topic: TopicInfo) -> Deferred[None]:
+        now = self._now()
+
         def write(connection: sqlite3.Connection) -> None:
-            room = self.writer.ensureRoom(connection, topic.room)
+            room = self.writer.ensureRoom(connection, topic.room, now)
             connection.execute(
                 "UPDATE rooms SET topic = ?, topic_nick = ?, topic_time = ? WHERE folded = ?",
                 (topic.text, topic.nick, topic.time, room),
             )
 
-        return self.writer.submit(write, writes=True)
+        return self._write(write)
 
     def messagesBetween(
         self, room: str, after: int, through: int, limit: int
@@ -239,10 +284,16 @@ class SQLiteStore:
     def account(self, nick: str) -> Deferred[AccountRecord | None]:
         def read(connection: sqlite3.Connection) -> AccountRecord | None:
             row = connection.execute(
-                "SELECT nick, password_hash, created FROM accounts WHERE folded = ?",
+                """
+                SELECT nick, password_hash, created, suspended FROM accounts
+                WHERE folded = ?
+                """,
                 (nick,),
             ).fetchone()
-            return AccountRecord(*row) if row else None
+            if row is None:
+                return None
+            name, passwordHash, created, suspended = row
+            return AccountRecord(name, passwordHash, created, bool(suspended))
 
         return self.writer.submit(read, writes=False)
 
@@ -251,12 +302,16 @@ class SQLiteStore:
             # The core checks first; a clash here would be a bug, and must
             # not roll back the other writes of the group.
             connection.execute(
-                "INSERT INTO accounts VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                """
+                INSERT INTO accounts (folded, nick, password_hash, created, suspended)
+                VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """,
                 (
                     fold(account.nick),
                     account.nick,
                     account.passwordHash,
                     account.created,
+                    account.suspended,
                 ),
             )
 
@@ -270,6 +325,82 @@ class SQLiteStore:
             )
 
         return self.writer.submit(write, writes=True)
+
+    def setSuspended(self, nick: str, suspended: bool) -> Deferred[None]:
+        def write(connection: sqlite3.Connection) -> None:
+            connection.execute(
+                "UPDATE accounts SET suspended = ? WHERE folded = ?", (suspended, nick)
+            )
+
+        return self._write(write)
+
+    # Moderation: SQL in twisted_chat.store.moderation; a room's row is made
+    # as it is for a topic, when something of the room is first kept.
+
+    def saveRoomSettings(self, room: str, settings: RoomSettings) -> Deferred[None]:
+        now = self._now()
+
+        def write(connection: sqlite3.Connection) -> None:
+            folded = self.writer.ensureRoom(connection, room, now)
+            moderation.saveRoomSettings(connection, folded, settings)
+
+        return self._write(write)
+
+    def saveRank(self, room: str, account: str, rank: Rank) -> Deferred[None]:
+        now = self._now()
+
+        def write(connection: sqlite3.Connection) -> None:
+            folded = (
+                fold(room)
+                if rank is Rank.MEMBER
+                else self.writer.ensureRoom(connection, room, now)
+            )
+            moderation.saveRank(connection, folded, account, rank)
+
+        return self._write(write)
+
+    def saveBan(self, room: str | None, ban: Ban) -> Deferred[None]:
+        now = self._now()
+
+        def write(connection: sqlite3.Connection) -> None:
+            folded = (
+                None if room is None else self.writer.ensureRoom(connection, room, now)
+            )
+            moderation.saveBan(connection, folded, ban)
+
+        return self._write(write)
+
+    def removeBan(self, room: str | None, kind: str, mask: str) -> Deferred[None]:
+        return self._write(
+            lambda connection: moderation.removeBan(
+                connection, None if room is None else fold(room), kind, mask
+            )
+        )
+
+    def setServerOperator(self, account: str, granted: bool) -> Deferred[None]:
+        return self._write(
+            lambda connection: moderation.setServerOperator(
+                connection, account, granted
+            )
+        )
+
+    def forgetRoomModeration(self, room: str) -> Deferred[None]:
+        return self._write(
+            lambda connection: moderation.forgetRoomModeration(connection, fold(room))
+        )
+
+    def appendAudit(self, entry: AuditEntry) -> Deferred[None]:
+        return self._write(lambda connection: moderation.appendAudit(connection, entry))
+
+    def auditLog(
+        self, room: str | None, before: int | None, limit: int
+    ) -> Deferred[list[AuditEntry]]:
+        return self.writer.submit(
+            lambda connection: moderation.auditLog(
+                connection, None if room is None else fold(room), before, limit
+            ),
+            writes=False,
+        )
 
     def prune(self, olderThan: int | None, perRoomCap: int | None) -> Deferred[int]:
         def write(connection: sqlite3.Connection) -> int:
@@ -288,6 +419,7 @@ class SQLiteStore:
                 connection.execute(
                     "DELETE FROM private_messages WHERE time < ?", (olderThan,)
                 )
+                moderation.pruneAudit(connection, olderThan)
             if perRoomCap is not None:
                 removed += connection.execute(
                     """

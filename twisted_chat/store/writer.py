@@ -269,17 +269,23 @@ class StoreWriter:
             last = self._lastKeptByRoom[room] = row[0]
         return last
 
-    def ensureRoom(self, connection: sqlite3.Connection, name: str) -> str:
+    def ensureRoom(self, connection: sqlite3.Connection, name: str, now: int) -> str:
         """
         Make sure C{name} has a row in C{rooms}, within the transaction on
         the store thread, and return its folded name.  The rooms known to
         exist are remembered until a transaction rolls back.
+
+        @param now: when the operation making the row was asked for, in
+            milliseconds since the epoch: a new row was created then.
         """
         folded = fold(name)
         if folded not in self._knownRooms:
             connection.execute(
-                "INSERT INTO rooms (folded, name) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                (folded, name),
+                """
+                INSERT INTO rooms (folded, name, created) VALUES (?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """,
+                (folded, name, now),
             )
             self._knownRooms.add(folded)
         return folded
@@ -295,7 +301,7 @@ class StoreWriter:
         busy every take-back is a switch between threads.
         """
         rooms = {
-            message.room: self.ensureRoom(connection, message.room)
+            message.room: self.ensureRoom(connection, message.room, message.time)
             for message in messages
         }
         for start in range(0, len(messages), _ROWS_PER_INSERT):
