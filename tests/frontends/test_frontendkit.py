@@ -8,6 +8,7 @@ told when it stops reading, and is counted in the graceful stop.
 import json
 from typing import Any
 
+from twisted.internet.address import IPv4Address
 from twisted.internet.error import ConnectionDone
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
@@ -18,7 +19,7 @@ from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import UNLIMITED, ConnectionRules
 
 from ..clients import Client, IRCClient, TCPStringTransport
-from ..helpers import makeAccounts, makeChat
+from ..helpers import RecordingParticipant, makeAccounts, makeChat
 from ..jsonfrontend import JSONConnection, JSONFrontEnd
 
 
@@ -143,3 +144,31 @@ class FrontEndKitTests(SynchronousTestCase):
         self.assertNoResult(stopping)
         ann.protocol.connectionLost(Failure(ConnectionDone()))
         self.successResultOf(stopping)
+
+
+class ServerBanTests(SynchronousTestCase):
+    def test_bannedAddressRefused(self) -> None:
+        """
+        Every front end on the kit refuses a connection from an address a
+        server operator banned, in its own words, before it is a member.
+        """
+        chat, clock = makeChat()
+        accounts = makeAccounts(chat, clock)
+        console = chat.connect(RecordingParticipant(), privileged=True)
+        chat.operators.ban(console, "192.0.2.0/24", None, "abuse")
+        lines = LineChatFactory(chat, accounts, clock)
+        irc = IRCChatFactory(chat, accounts, clock)
+        for frontEnd, said in [
+            (lines, b"BYE refused"),
+            (irc, b"ERROR"),
+        ]:
+            transport = TCPStringTransport()
+            protocol = frontEnd.buildProtocol(IPv4Address("TCP", "192.0.2.7", 4321))
+            protocol.makeConnection(transport)
+            self.assertIn(said, transport.value())
+            self.assertIn(
+                b"Your address is banned from this server: abuse.", transport.value()
+            )
+            self.assertTrue(transport.disconnecting)
+        self.assertEqual(chat.listRooms()[0].memberCount, 0)
+        self.assertEqual(len(lines.connections) + len(irc.connections), 0)

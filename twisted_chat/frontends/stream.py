@@ -35,9 +35,16 @@ from zope.interface import implementer
 
 from twisted_chat.chat.accounts import Accounts
 from twisted_chat.chat.core import Chat
+from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.events import Event
 from twisted_chat.chat.participants import IOutbox, IParticipant
-from twisted_chat.connection.admission import Admission, admitOrRefuse, release
+from twisted_chat.connection.admission import (
+    Admission,
+    Refusal,
+    admitOrRefuse,
+    hostOf,
+    release,
+)
 from twisted_chat.connection.batching import Batch, Batcher
 from twisted_chat.connection.guard import ConnectionGuard, Guarded
 from twisted_chat.connection.writenow import writerFor
@@ -235,9 +242,16 @@ class StreamFrontEnd(Factory):
 
     def buildProtocol(self, addr: IAddress | None) -> Protocol:
         """
-        Make the connection for a new client, or, past the connection
-        limits, one that says why it is refused and closes.
+        Make the connection for a new client, or, from an address a server
+        operator banned or past the connection limits, one that says why it
+        is refused and closes.
         """
+        host = hostOf(addr)
+        try:
+            self.chat.operators.checkAddress(host)
+        except ChatError as error:
+            self.log.info("Refused a connection from {host}: banned", host=host)
+            return Refusal(self.refusal(error.message))
         return admitOrRefuse(
             self.admission, addr, lambda: self.connectionClass(self), self.refusal
         )

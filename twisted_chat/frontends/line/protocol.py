@@ -71,9 +71,17 @@ class LineChatProtocol(StreamConnection):
     interpreter: CommandInterpreter
 
     def begin(self) -> None:
-        """Make the member and greet it."""
+        """
+        Make the member and greet it; one banned while its TLS handshake
+        went on is told so, and closed.
+        """
         factory = self.factory
-        self.member = factory.chat.connect(self, address=self.peerHost)
+        try:
+            self.member = factory.chat.connect(self, address=self.peerHost)
+        except ChatError as error:
+            self.transport.write(factory.refusal(error.message))
+            self.transport.loseConnection()
+            return
         self.interpreter = CommandInterpreter(
             factory.chat,
             self.member,
