@@ -29,15 +29,23 @@ JOINED = ["JOIN", "TOPICINFO", "MEMBERS", "CURRENT", "ENDHISTORY"]
 
 @implementer(ITCPTransport)
 class TCPStringTransport(StringTransport):
-    """A StringTransport that says it is TCP and records TCP_NODELAY."""
+    """
+    A StringTransport that says it is TCP and records TCP_NODELAY.
+
+    @ivar broken: if set, what every write raises, as a transport broken in
+        a way nobody foresaw would.
+    """
 
     noDelay = False
     keepAlive = False
     writeClosed = False
     connected = True
     writes = 0
+    broken: Exception | None = None
 
     def write(self, data: bytes) -> None:
+        if self.broken is not None:
+            raise self.broken
         self.writes += 1
         super().write(data)
 

@@ -166,11 +166,7 @@ class ConnectionTests(LineServerTestCase):
         carol = self.connect("carol")
         alice.lines()
         bob.lines()
-
-        def broken(data: bytes) -> None:
-            raise RuntimeError("broken transport")
-
-        bob.protocol._write = broken
+        bob.transport.broken = RuntimeError("broken transport")
         alice.send(b"one\n")
         self.clock.advance(0)
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
