@@ -294,7 +294,7 @@ class BadInputTests(LineServerTestCase):
         for _ in range(1000):
             alice.send(b"y" * 1000)
         self.assertEqual([line.split()[1] for line in alice.lines()], ["line-too-long"])
-        self.assertLessEqual(alice.protocol._framer.pendingLength, MAX_LINE_LENGTH + 1)
+        self.assertLessEqual(alice.protocol.unfinishedLineBytes, MAX_LINE_LENGTH + 1)
         alice.send(b"\nafter\n")
         self.assertIn(":after", alice.lastLine())
 
