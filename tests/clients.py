@@ -14,9 +14,10 @@ from zope.interface import implementer
 
 from twisted_chat.chat.core import Chat
 from twisted_chat.chat.events import Event
+from twisted_chat.chat.model import Member
 from twisted_chat.frontends.irc.factory import IRCChatFactory
 from twisted_chat.frontends.irc.protocol import IRCChatProtocol
-from twisted_chat.frontends.line.protocol import LineChatFactory
+from twisted_chat.frontends.line.protocol import LineChatFactory, LineChatProtocol
 from twisted_chat.limits import UNLIMITED
 from twisted_chat.wire import line as wire
 from twisted_chat.wire.irc import IRCMessage, parseMessage
@@ -81,6 +82,13 @@ class Client:
         self.transport = TCPStringTransport()
         self.protocol = factory.buildProtocol(None)
         self.protocol.makeConnection(self.transport)
+
+    @property
+    def member(self) -> Member:
+        """The chat member this connection speaks for."""
+        protocol = self.protocol
+        assert isinstance(protocol, LineChatProtocol)
+        return protocol.member
 
     def send(self, data: bytes) -> None:
         self.protocol.dataReceived(data)

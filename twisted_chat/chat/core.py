@@ -97,10 +97,9 @@ class Chat:
         self._directory = RoomDirectory(store, state.rooms, lobbyName)
         self._private = PrivateMessages(store, self._nicks, state.waitingPrivate)
         self._replays = Replays(store)
-        # The parts' own dictionaries: the members are read here without a
-        # call, and tests check both for consistency.
+        # The registry's own dictionary: the members are read here without
+        # a call.
         self._members = self._nicks.members
-        self._rooms = self._directory.rooms
         self.historyOnJoin = historyOnJoin
 
     @property
