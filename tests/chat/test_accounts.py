@@ -31,7 +31,7 @@ from twisted_chat.chat.commands import (
 from twisted_chat.chat.core import Chat
 from twisted_chat.chat.errors import BadPassword, LoginFailed, LoginThrottled
 from twisted_chat.chat.events import AccountInfo, ErrorReply, Goodbye, Notice, Welcome
-from twisted_chat.chat.loginthrottle import LoginAttempt, LoginThrottle
+from twisted_chat.chat.loginthrottle import LoginAttempt, LoginThrottle, ThrottleSizes
 from twisted_chat.chat.model import Member
 from twisted_chat.frontends.line.interpreter import CommandInterpreter
 from twisted_chat.limits import (
@@ -174,15 +174,15 @@ class ThrottleTests(SynchronousTestCase):
                 ensureDeferred(throttle.admit(f"nick{n}", f"10.0.{n}.1"))
             )
             throttle.failed(attempt)
-            self.assertLessEqual(len(throttle._attempts), 10)
-            self.assertLessEqual(len(throttle._byPair), 10)
-            self.assertLessEqual(len(throttle._byAddress), 10)
-            self.assertLessEqual(len(throttle._accountFailures), 10)
+            sizes = throttle.sizes()
+            self.assertLessEqual(sizes.attempts, 10)
+            self.assertLessEqual(sizes.pairs, 10)
+            self.assertLessEqual(sizes.addresses, 10)
+            self.assertLessEqual(sizes.accounts, 10)
         self.assertEqual(len(logged), 1, "the operator is told once")
         self.clock.advance(60)
         self.successResultOf(ensureDeferred(throttle.admit("k", "a")))
-        self.assertEqual(len(throttle._byAddress), 1)
-        self.assertEqual(throttle._accountFailures, {})
+        self.assertEqual(throttle.sizes(), ThrottleSizes(1, 1, 1, 0))
         self.assertEqual(logged[-1]["count"], 90)
 
 
