@@ -366,8 +366,9 @@ class LoginsInFlightTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.runner = HeldRunner()
+        self.store = MemoryStore()
         self.accounts = Accounts(
-            Chat(self.clock, MemoryStore()),
+            Chat(self.clock, self.store),
             PasswordHasher(self.clock, FAST_ARGON2, self.runner),
             self.clock,
         )
@@ -498,7 +499,7 @@ class LoginsInFlightTests(SynchronousTestCase):
 
     def test_uncheckedGivesBack(self) -> None:
         """A login the store could not check holds no place."""
-        store = self.accounts._store
+        store = self.store
         self.patch(store, "account", lambda nick: fail(RuntimeError("store down")))
         for _ in range(LOGIN_FAILURES_PER_ADDRESS + 1):
             self.failureResultOf(self.login(PASSWORD, "6.6.6.6"), RuntimeError)
