@@ -235,7 +235,7 @@ class SQLiteStoreTests(StoreContract, TestCase):
             openConnection=connect if disk is None else disk.open,
         )
         store.load()
-        self.addCleanup(lambda: store.close() if not store.writer._closed else None)
+        self.addCleanup(lambda: store.close() if not store.writer.closed else None)
         return store
 
     async def test_survivesRestart(self) -> None:

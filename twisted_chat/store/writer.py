@@ -136,6 +136,11 @@ class StoreWriter:
         self.committedGroups = 0
         self.committedWrites = 0
 
+    @property
+    def closed(self) -> bool:
+        """Whether the store is closed (or closing): new operations fail."""
+        return self._closed
+
     # The queue
 
     def submit(self, work: Work, *, writes: bool) -> Deferred[Any]:
