@@ -25,7 +25,7 @@ from twisted_chat.store.failures import FailureReporter
 from twisted_chat.store.memory import MemoryStore
 from twisted_chat.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate
 from twisted_chat.store.sqlite import DatabaseUnusable, SQLiteStore, whyUnusable
-from twisted_chat.store.writer import _ROWS_PER_INSERT, connect
+from twisted_chat.store.writer import ROWS_PER_INSERT, connect
 
 T = 1_700_000_000_000
 
@@ -292,7 +292,7 @@ class SQLiteStoreTests(StoreContract, TestCase):
         split over several statements in the same transaction, all stored.
         """
         store = self.makeStore()
-        count = 2 * _ROWS_PER_INSERT + 7
+        count = 2 * ROWS_PER_INSERT + 7
         await gatherResults(
             [store.appendMessage(message(n)) for n in range(1, count + 1)]
         )

@@ -42,7 +42,7 @@ Work = Callable[[sqlite3.Connection], Any] | RoomMessage
 Connector = Callable[[str, str], sqlite3.Connection]
 """What opens the database, given its path and synchronous mode: L{connect}."""
 
-_ROWS_PER_INSERT: Final = 1000
+ROWS_PER_INSERT: Final = 1000
 """Rows per INSERT statement: 6000 parameters, under SQLite's 32766."""
 
 
@@ -322,8 +322,8 @@ class StoreWriter:
             message.room: self.ensureRoom(connection, message.room)
             for message in messages
         }
-        for start in range(0, len(messages), _ROWS_PER_INSERT):
-            chunk = messages[start : start + _ROWS_PER_INSERT]
+        for start in range(0, len(messages), ROWS_PER_INSERT):
+            chunk = messages[start : start + ROWS_PER_INSERT]
             values: list[object] = []
             for message in chunk:
                 values += (
