@@ -14,9 +14,10 @@ from zope.interface import implementer
 
 from twisted_chat.chat.core import Chat
 from twisted_chat.chat.events import Event
+from twisted_chat.chat.model import Member
 from twisted_chat.frontends.irc.factory import IRCChatFactory
 from twisted_chat.frontends.irc.protocol import IRCChatProtocol
-from twisted_chat.frontends.line.protocol import LineChatFactory
+from twisted_chat.frontends.line.protocol import LineChatFactory, LineChatProtocol
 from twisted_chat.limits import UNLIMITED
 from twisted_chat.wire import line as wire
 from twisted_chat.wire.irc import IRCMessage, parseMessage
@@ -29,15 +30,23 @@ JOINED = ["JOIN", "TOPICINFO", "MEMBERS", "CURRENT", "ENDHISTORY"]
 
 @implementer(ITCPTransport)
 class TCPStringTransport(StringTransport):
-    """A StringTransport that says it is TCP and records TCP_NODELAY."""
+    """
+    A StringTransport that says it is TCP and records TCP_NODELAY.
+
+    @ivar broken: if set, what every write raises, as a transport broken in
+        a way nobody foresaw would.
+    """
 
     noDelay = False
     keepAlive = False
     writeClosed = False
     connected = True
     writes = 0
+    broken: Exception | None = None
 
     def write(self, data: bytes) -> None:
+        if self.broken is not None:
+            raise self.broken
         self.writes += 1
         super().write(data)
 
@@ -73,6 +82,13 @@ class Client:
         self.transport = TCPStringTransport()
         self.protocol = factory.buildProtocol(None)
         self.protocol.makeConnection(self.transport)
+
+    @property
+    def member(self) -> Member:
+        """The chat member this connection speaks for."""
+        protocol = self.protocol
+        assert isinstance(protocol, LineChatProtocol)
+        return protocol.member
 
     def send(self, data: bytes) -> None:
         self.protocol.dataReceived(data)

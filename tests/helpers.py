@@ -3,7 +3,7 @@ Fakes shared by the tests: participants that record what they are given.
 """
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from argon2 import PasswordHasher as Argon2Hasher
@@ -16,6 +16,7 @@ from twisted_chat.chat.accounts import Accounts, PasswordHasher
 from twisted_chat.chat.core import Chat
 from twisted_chat.chat.events import Event
 from twisted_chat.chat.model import Member
+from twisted_chat.chat.names import fold
 from twisted_chat.chat.participants import IParticipant
 from twisted_chat.store import IChatStore
 from twisted_chat.store.memory import MemoryStore
@@ -220,20 +221,30 @@ class FailureLog:
         globalLogPublisher.removeObserver(self._observe)
 
 
-def assertConsistent(chat: Chat) -> None:
+def assertConsistent(chat: Chat, members: Iterable[Member]) -> None:
     """
-    The chat makes sense: every member is present, in the rooms it thinks
-    it is in, with a current room among them; everyone in a room is a
-    present member under its nick.
+    The chat makes sense, as its public face shows it, for C{members}: every
+    member a test's connections have made, present or gone.  A present one
+    is found under its nick, is in the rooms it thinks it is in, and has a
+    current room among them; a gone one is found nowhere; every room listed
+    holds exactly the present members that think they are in it.
     """
-    members = chat._members
-    for member in members.values():
-        assert member.present
+    members = list(members)
+    for member in members:
+        found = chat.memberIfPresent(member.nick)
+        if not member.present:
+            assert found is not member, member
+            continue
+        assert found is member, (member, found)
         current = member.currentRoom
         assert current is None or current in member.rooms.values()
         for room in member.rooms.values():
             assert member in room.members
-    for room in chat._rooms.values():
-        for member in room.members:
-            assert member.present, member
-            assert members.get(member.nick.lower()) is member
+    for entry in chat.listRooms():
+        inside = sorted(
+            member.nick
+            for member in members
+            if member.present and fold(entry.room) in member.rooms
+        )
+        assert entry.memberCount == len(inside), (entry, inside)
+        assert sorted(chat.membersOf(entry.room).nicks) == inside, (entry, inside)

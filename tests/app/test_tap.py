@@ -7,8 +7,14 @@ import os
 
 from twisted.application.service import IServiceMaker
 from twisted.internet import reactor
+from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred, fail
 from twisted.internet.error import CannotListenError, ConnectionDone
+from twisted.internet.interfaces import (
+    IListeningPort,
+    IProtocolFactory,
+    IStreamServerEndpoint,
+)
 from twisted.internet.protocol import Protocol
 from twisted.internet.task import Clock
 from twisted.internet.testing import MemoryReactorClock, StringTransport
@@ -18,6 +24,7 @@ from twisted.python.filepath import FilePath
 from twisted.python.usage import UsageError
 from twisted.scripts.twistd import ServerOptions
 from twisted.trial.unittest import SynchronousTestCase, TestCase
+from zope.interface import implementer
 
 from twisted_chat.app import tap
 from twisted_chat.app.service import (
@@ -254,6 +261,29 @@ class MakeServiceTests(SynchronousTestCase):
         self.assertIsNotNone(withConsole.console)
 
 
+@implementer(IStreamServerEndpoint)
+class ListeningEndpoint:
+    """
+    Takes the place of a listener's endpoint (its public C{endpoint}) and
+    listens through it, keeping the port, so that a test can see where the
+    listener really listens.
+
+    @ivar ports: the ports listened on.
+    """
+
+    def __init__(self, listener: EndpointListener) -> None:
+        self._endpoint: IStreamServerEndpoint = listener.endpoint
+        self.ports: list[IListeningPort] = []
+        listener.endpoint = self
+
+    def listen(self, factory: IProtocolFactory) -> "Deferred[IListeningPort]":
+        def listening(port: IListeningPort) -> IListeningPort:
+            self.ports.append(port)
+            return port
+
+        return self._endpoint.listen(factory).addCallback(listening)
+
+
 class AnnouncementTests(TestCase):
     def test_whereItListensAndKeeps(self) -> None:
         """
@@ -273,17 +303,23 @@ class AnnouncementTests(TestCase):
             "--irc", "tcp:0:interface=127.0.0.1",
         )  # fmt: skip
         service = tap.makeService(options, reactor)
+        endpoints = [
+            ListeningEndpoint(child)
+            for child in service
+            if isinstance(child, EndpointListener)
+        ]
         service.privilegedStartService()
-        listeners = [child for child in service if isinstance(child, EndpointListener)]
-        ports = [self.successResultOf(each._waitingForPort) for each in listeners]
-        for port in ports:
-            self.addCleanup(port.stopListening)
+        ports = [port for endpoint in endpoints for port in endpoint.ports]
+        for listening in ports:
+            self.addCleanup(listening.stopListening)
         said = [formatEvent(event) for event in events]
         self.assertIn(
             f"History and accounts are kept in {os.path.abspath(database)}", said
         )
         for listening, clients in zip(ports, ["line-protocol", "IRC"], strict=True):
-            port = listening.getHost().port
+            host = listening.getHost()
+            assert isinstance(host, IPv4Address)
+            port = host.port
             self.assertNotEqual(port, 0)
             self.assertIn(
                 f"Listening for {clients} clients on 127.0.0.1:{port}"

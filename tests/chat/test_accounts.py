@@ -6,6 +6,8 @@ Hashing runs synchronously with argon2id at its cheapest parameters, so the
 tests stay fast and need no threads.
 """
 
+from typing import Literal
+
 from argon2 import PasswordHasher as Argon2Hasher
 from twisted.internet.defer import Deferred, ensureDeferred, fail
 from twisted.internet.task import Clock
@@ -31,7 +33,7 @@ from twisted_chat.chat.commands import (
 from twisted_chat.chat.core import Chat
 from twisted_chat.chat.errors import BadPassword, LoginFailed, LoginThrottled
 from twisted_chat.chat.events import AccountInfo, ErrorReply, Goodbye, Notice, Welcome
-from twisted_chat.chat.loginthrottle import LoginAttempt, LoginThrottle
+from twisted_chat.chat.loginthrottle import LoginAttempt, LoginThrottle, ThrottleSizes
 from twisted_chat.chat.model import Member
 from twisted_chat.frontends.line.interpreter import CommandInterpreter
 from twisted_chat.limits import (
@@ -71,6 +73,23 @@ class RecordingMind:
 
 def errors(participant: RecordingParticipant) -> list[str]:
     return [e.code for e in participant.events if isinstance(e, ErrorReply)]
+
+
+class RecordingArgon2(Argon2Hasher):
+    """
+    argon2id at L{FAST_ARGON2}'s parameters, keeping every hash it checks a
+    password against, in order.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            FAST_ARGON2.time_cost, FAST_ARGON2.memory_cost, FAST_ARGON2.parallelism
+        )
+        self.verified: list[str] = []
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        self.verified.append(hash if isinstance(hash, str) else hash.decode())
+        return super().verify(hash, password)
 
 
 class PasswordRulesTests(SynchronousTestCase):
@@ -174,15 +193,15 @@ class ThrottleTests(SynchronousTestCase):
                 ensureDeferred(throttle.admit(f"nick{n}", f"10.0.{n}.1"))
             )
             throttle.failed(attempt)
-            self.assertLessEqual(len(throttle._attempts), 10)
-            self.assertLessEqual(len(throttle._byPair), 10)
-            self.assertLessEqual(len(throttle._byAddress), 10)
-            self.assertLessEqual(len(throttle._accountFailures), 10)
+            sizes = throttle.sizes()
+            self.assertLessEqual(sizes.attempts, 10)
+            self.assertLessEqual(sizes.pairs, 10)
+            self.assertLessEqual(sizes.addresses, 10)
+            self.assertLessEqual(sizes.accounts, 10)
         self.assertEqual(len(logged), 1, "the operator is told once")
         self.clock.advance(60)
         self.successResultOf(ensureDeferred(throttle.admit("k", "a")))
-        self.assertEqual(len(throttle._byAddress), 1)
-        self.assertEqual(throttle._accountFailures, {})
+        self.assertEqual(throttle.sizes(), ThrottleSizes(1, 1, 1, 0))
         self.assertEqual(logged[-1]["count"], 90)
 
 
@@ -265,22 +284,15 @@ class AccountsTests(SynchronousTestCase):
 
     def test_unknownCostsAHash(self) -> None:
         """Refusing an unknown nick checks a real argon2 hash, as long as a wrong password."""
-        verified: list[str] = []
-        hasher = PasswordHasher(self.clock, FAST_ARGON2, runAtOnce)
-        original = hasher._verify
-
-        def recording(passwordHash: str, password: str) -> bool:
-            verified.append(passwordHash)
-            return original(passwordHash, password)
-
-        hasher._verify = recording  # type: ignore[method-assign]
+        argon2 = RecordingArgon2()
+        hasher = PasswordHasher(self.clock, argon2, runAtOnce)
         accounts = Accounts(self.chat, hasher, self.clock)
         self.successResultOf(accounts.start())
         hashed: list[str] = []
         self.patch(hasher, "hash", lambda password: hashed.append(password))
         self.failureResultOf(accounts.login("zed", PASSWORD, "a"), LoginFailed)
-        self.assertEqual(len(verified), 1)
-        self.assertTrue(verified[0].startswith("$argon2id$"))
+        self.assertEqual(len(argon2.verified), 1)
+        self.assertTrue(argon2.verified[0].startswith("$argon2id$"))
         self.assertEqual(hashed, [], "the stand-in was made beforehand")
 
     def test_throttledPerAccountAndAddress(self) -> None:
@@ -354,8 +366,9 @@ class LoginsInFlightTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.runner = HeldRunner()
+        self.store = MemoryStore()
         self.accounts = Accounts(
-            Chat(self.clock, MemoryStore()),
+            Chat(self.clock, self.store),
             PasswordHasher(self.clock, FAST_ARGON2, self.runner),
             self.clock,
         )
@@ -486,7 +499,7 @@ class LoginsInFlightTests(SynchronousTestCase):
 
     def test_uncheckedGivesBack(self) -> None:
         """A login the store could not check holds no place."""
-        store = self.accounts._store
+        store = self.store
         self.patch(store, "account", lambda nick: fail(RuntimeError("store down")))
         for _ in range(LOGIN_FAILURES_PER_ADDRESS + 1):
             self.failureResultOf(self.login(PASSWORD, "6.6.6.6"), RuntimeError)

@@ -47,6 +47,7 @@ class ModerationMachine(RuleBasedStateMachine):
         self.chat.operators.granted.add("olga")
         self.seen: dict[str, RecordingParticipant] = {}
         self.members: dict[str, Member] = {}
+        self.everyone: list[Member] = []
         for nick in PEOPLE:
             self.arrive(nick)
         # Rooms to start from: alice made #a, everyone came; bob made #b.
@@ -64,9 +65,15 @@ class ModerationMachine(RuleBasedStateMachine):
         else:
             member = self.chat.connect(seen, nick=nick, address=ADDRESSES[nick])
         self.seen[nick], self.members[nick] = seen, member
+        self.everyone.append(member)
 
     def rooms(self) -> dict[str, Room]:
-        return self.chat._rooms
+        """The rooms someone is in, by folded name, as the members know them."""
+        return {
+            name: room
+            for member in self.members.values()
+            for name, room in member.rooms.items()
+        }
 
     def power(self, member: Member, room: Room) -> Rank:
         return self.chat.moderation.power(member, room)
@@ -222,7 +229,7 @@ class ModerationMachine(RuleBasedStateMachine):
 
     @invariant()
     def consistent(self) -> None:
-        assertConsistent(self.chat)
+        assertConsistent(self.chat, self.everyone)
 
 
 class ModerationStateTests(SynchronousTestCase):

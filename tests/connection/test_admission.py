@@ -119,4 +119,4 @@ class AdmissionTests(SynchronousTestCase):
             admission.release(f"10.0.{n // 250}.{n % 250}")
         clock.advance(601)
         admission.admit("192.0.2.1")
-        self.assertEqual(len(admission._recent), 1)
+        self.assertEqual(admission.addressesRemembered, 1)

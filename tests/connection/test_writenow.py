@@ -7,9 +7,11 @@ import socket
 
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IPushProducer
 from twisted.internet.protocol import Protocol
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase, TestCase
+from zope.interface import implementer
 
 from twisted_chat.connection.writenow import writeNow
 
@@ -72,9 +74,13 @@ class WriteNowTests(TestCase):
         """What the socket does not take at once is sent later, in order."""
         protocol, theirs = self.connectedPair()
         transport = protocol.transport  # type: ignore[attr-defined]
+        producer = PauseCounter()
+        transport.registerProducer(producer, True)
+        # Unregistered before the connection is closed, which waits for it.
+        self.addCleanup(transport.unregisterProducer)
         payload = bytes(range(256)) * 40_000  # 10 MB: more than a socket takes
         writeNow(transport, payload)
-        self.assertGreater(len(transport.dataBuffer) + transport._tempDataLen, 0)
+        self.assertGreater(producer.pauses, 0, "Twisted holds the rest")
         return self.readAll(theirs, len(payload)).addCallback(
             lambda data: self.assertEqual(data, payload)
         )
@@ -86,6 +92,26 @@ class FallbackTests(SynchronousTestCase):
         transport = StringTransport()
         writeNow(transport, b"data")
         self.assertEqual(transport.value(), b"data")
+
+
+@implementer(IPushProducer)
+class PauseCounter:
+    """
+    A streaming producer that counts how often its transport pauses it: a
+    Twisted transport does whenever it holds more than its buffer's worth
+    of bytes not yet sent.
+    """
+
+    pauses = 0
+
+    def pauseProducing(self) -> None:
+        self.pauses += 1
+
+    def resumeProducing(self) -> None:
+        pass
+
+    def stopProducing(self) -> None:
+        pass
 
 
 class _Factory:

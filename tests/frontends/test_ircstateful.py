@@ -96,6 +96,7 @@ class IRCMachine(RuleBasedStateMachine):
         self.log = FailureLog()
         self.lineMember = LineClient(self.line, self.clock)
         self.lineMember.send(b"/join #a\n/join #b\n")
+        self.made: list[IRCChatProtocol] = []
 
     def teardown(self) -> None:
         self.log.stop()
@@ -106,6 +107,7 @@ class IRCMachine(RuleBasedStateMachine):
         assert isinstance(protocol, IRCChatProtocol)
         transport = TCPStringTransport()
         protocol.makeConnection(transport)
+        self.made.append(protocol)
         return protocol, transport
 
     @rule(client=clients, data=DATA, cuts=st.lists(st.integers(0, 400)))
@@ -154,7 +156,8 @@ class IRCMachine(RuleBasedStateMachine):
         Everyone in a room is a present member, and each member's current
         room is one it is in.
         """
-        assertConsistent(self.chat)
+        members = [p.member for p in self.made if p.member is not None]
+        assertConsistent(self.chat, [self.lineMember.member, *members])
 
 
 class IRCStatefulTests(SynchronousTestCase):

@@ -101,11 +101,18 @@ class ConnectionTests(LineServerTestCase):
             client.lines()
             client.transport.writes = 0
         clients[0].send(b"one\n")
-        # One reactor turn's worth (a fake clock runs every turn at once).
-        self.factory.batcher._flush()
-        written = [client.transport.writes for client in clients]
+        written: list[int] = []
+
+        def betweenTurns() -> None:
+            written.extend(client.transport.writes for client in clients)
+            clients[0].send(b"two\n")
+
+        # A fake clock runs every turn at once: a call queued behind the
+        # first turn's flush runs before the next turn's, as what the
+        # reactor reads in between would.
+        self.clock.callLater(0, betweenTurns)
+        self.clock.advance(0)
         self.assertEqual(written.count(1), FLUSH_BATCH)
-        clients[0].send(b"two\n")
         for client in clients:
             self.assertEqual(
                 [line.split(":")[-1] for line in client.lines()][-1], "two"
@@ -159,11 +166,7 @@ class ConnectionTests(LineServerTestCase):
         carol = self.connect("carol")
         alice.lines()
         bob.lines()
-
-        def broken(data: bytes) -> None:
-            raise RuntimeError("broken transport")
-
-        bob.protocol._write = broken
+        bob.transport.broken = RuntimeError("broken transport")
         alice.send(b"one\n")
         self.clock.advance(0)
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
@@ -291,7 +294,7 @@ class BadInputTests(LineServerTestCase):
         for _ in range(1000):
             alice.send(b"y" * 1000)
         self.assertEqual([line.split()[1] for line in alice.lines()], ["line-too-long"])
-        self.assertLessEqual(alice.protocol._framer.pendingLength, MAX_LINE_LENGTH + 1)
+        self.assertLessEqual(alice.protocol.unfinishedLineBytes, MAX_LINE_LENGTH + 1)
         alice.send(b"\nafter\n")
         self.assertIn(":after", alice.lastLine())
 

@@ -68,6 +68,7 @@ class ChatMachine(RuleBasedStateMachine):
         )
         self.log = FailureLog()
         self.seen: dict[int, dict[str, int]] = {}
+        self.made: list[Client] = []
 
     def teardown(self) -> None:
         self.log.stop()
@@ -76,6 +77,7 @@ class ChatMachine(RuleBasedStateMachine):
     def connect(self) -> Client:
         client = Client(self.factory, self.clock)
         self.seen[id(client)] = {}
+        self.made.append(client)
         return client
 
     @rule(
@@ -128,7 +130,7 @@ class ChatMachine(RuleBasedStateMachine):
         Everyone in a room is a present member, and each member's current
         room is one it is in.
         """
-        assertConsistent(self.chat)
+        assertConsistent(self.chat, [client.member for client in self.made])
 
 
 class StatefulTests(SynchronousTestCase):

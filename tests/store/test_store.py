@@ -9,6 +9,7 @@ are carried out in order, and a write has committed when its Deferred fires.
 
 import os
 import sqlite3
+from typing import cast
 
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred, gatherResults
@@ -30,7 +31,7 @@ from twisted_chat.store.failures import FailureReporter
 from twisted_chat.store.memory import MemoryStore
 from twisted_chat.store.schema import MIGRATIONS, SCHEMA_VERSION, SchemaTooNew, migrate
 from twisted_chat.store.sqlite import DatabaseUnusable, SQLiteStore, whyUnusable
-from twisted_chat.store.writer import _ROWS_PER_INSERT
+from twisted_chat.store.writer import ROWS_PER_INSERT, connect
 
 T = 1_700_000_000_000
 
@@ -43,35 +44,36 @@ def message(
 
 class DiskFullConnection:
     """
-    Stands in for the store thread's connection: its next C{failingCommits}
+    Opens the store thread's connection (see L{SQLiteStore}'s
+    C{openConnection}) and stands in for it: its next C{failingCommits}
     commits fail with SQLite's own error for a full disk, then commits work.
     """
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
+    def __init__(self) -> None:
+        self._connection: sqlite3.Connection | None = None
         self.failingCommits = 0
 
-    @classmethod
-    def install(cls, store: SQLiteStore) -> "DiskFullConnection":
-        """Put one in place of an idle store's open connection."""
-        writer = store.writer
-        assert writer._connection is not None, "the store has not connected yet"
-        fake = cls(writer._connection)
-        writer._connection = fake  # type: ignore[assignment]
-        return fake
+    def open(self, path: str, synchronous: str) -> sqlite3.Connection:
+        self._connection = connect(path, synchronous)
+        return cast(sqlite3.Connection, self)
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        assert self._connection is not None, "the store has not connected yet"
+        return self._connection
 
     @property
     def in_transaction(self) -> bool:
-        return self._connection.in_transaction
+        return self.connection.in_transaction
 
     def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
         if sql == "COMMIT" and self.failingCommits:
             self.failingCommits -= 1
             raise sqlite3.OperationalError("database or disk is full")
-        return self._connection.execute(sql, *args)
+        return self.connection.execute(sql, *args)
 
     def __getattr__(self, name: str) -> object:
-        return getattr(self._connection, name)
+        return getattr(self.connection, name)
 
 
 class StoreContract:
@@ -225,10 +227,21 @@ class SQLiteStoreTests(StoreContract, TestCase):
         self.path = FilePath(self.mktemp())
         self.path.parent().makedirs(ignoreExistingDirectory=True)
 
-    def makeStore(self) -> SQLiteStore:
-        store = SQLiteStore(self.path.path, reactor)
+    def makeStore(
+        self, disk: DiskFullConnection | None = None, clock: Clock | None = None
+    ) -> SQLiteStore:
+        """
+        A store in the test's directory; if C{disk} is given, it opens the
+        store's connection; if C{clock} is, it times the failure reports.
+        """
+        store = SQLiteStore(
+            self.path.path,
+            reactor,
+            clock=clock,
+            openConnection=connect if disk is None else disk.open,
+        )
         store.load()
-        self.addCleanup(lambda: store.close() if not store.writer._closed else None)
+        self.addCleanup(lambda: store.close() if not store.writer.closed else None)
         return store
 
     async def test_survivesRestart(self) -> None:
@@ -285,7 +298,7 @@ class SQLiteStoreTests(StoreContract, TestCase):
         split over several statements in the same transaction, all stored.
         """
         store = self.makeStore()
-        count = 2 * _ROWS_PER_INSERT + 7
+        count = 2 * ROWS_PER_INSERT + 7
         await gatherResults(
             [store.appendMessage(message(n)) for n in range(1, count + 1)]
         )
@@ -313,10 +326,10 @@ class SQLiteStoreTests(StoreContract, TestCase):
 
     async def test_failedWriteFailsItsGroupOnly(self) -> None:
         """A write that fails fails its own group; later operations go on."""
-        store = self.makeStore()
+        disk = DiskFullConnection()
+        store = self.makeStore(disk)
         await store.appendMessage(message(1))
-        connection = DiskFullConnection.install(store)
-        connection.failingCommits = 1
+        disk.failingCommits = 1
         await self.assertFailure(store.appendMessage(message(2)), StoreError)
         await store.appendMessage(message(2))
         found = await store.messagesBetween("#dev", 0, 10, 10)
@@ -330,9 +343,10 @@ class SQLiteStoreTests(StoreContract, TestCase):
         fail too, and the next messages kept take the failed numbers: the
         stored sequence has no hole.  Only the first failure is logged.
         """
-        store = self.makeStore()
+        disk = DiskFullConnection()
+        store = self.makeStore(disk)
         await store.appendMessage(message(1))
-        DiskFullConnection.install(store).failingCommits = 1
+        disk.failingCommits = 1
         failed = [store.appendMessage(message(n)) for n in (2, 3, 4)]
         for result in failed:
             await self.assertFailure(result, StoreError)
@@ -351,10 +365,10 @@ class SQLiteStoreTests(StoreContract, TestCase):
         events: list[LogEvent] = []
         self.patch(FailureReporter, "log", Logger(observer=events.append))
         clock = Clock()
-        store = self.makeStore()
-        store.writer._failures = FailureReporter(clock)
+        disk = DiskFullConnection()
+        store = self.makeStore(disk, clock)
         await store.appendMessage(message(1))
-        DiskFullConnection.install(store).failingCommits = 20
+        disk.failingCommits = 20
         for _ in range(20):
             await self.assertFailure(store.appendMessage(message(2)), StoreError)
         self.assertEqual([e["log_level"].name for e in events], ["critical"])

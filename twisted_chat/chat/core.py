@@ -114,10 +114,9 @@ class Chat:
         self.moderation = RoomModeration(
             store, self._directory, self.now, self.operators.isServerOperator
         )
-        # The parts' own dictionaries: the members are read here without a
-        # call, and tests check both for consistency.
+        # The registry's own dictionary: the members are read here without
+        # a call.
         self._members = self._nicks.members
-        self._rooms = self._directory.rooms
         self.historyOnJoin = historyOnJoin
 
     @property

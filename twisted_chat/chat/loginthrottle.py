@@ -51,6 +51,25 @@ class LoginAttempt:
     waiters: list[Deferred[None]] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class ThrottleSizes:
+    """
+    How many entries each of a L{LoginThrottle}'s tables holds: what it
+    costs in memory, which its capacity bounds however many nicks and
+    addresses an attacker makes up; for an operator's metrics.
+
+    @ivar attempts: the attempts remembered.
+    @ivar pairs: the (account, address) pairs with attempts that count.
+    @ivar addresses: the addresses with attempts that count.
+    @ivar accounts: the accounts with failures that count.
+    """
+
+    attempts: int
+    pairs: int
+    addresses: int
+    accounts: int
+
+
 class LoginThrottle:
     """
     Decides whether a login may be checked, so that passwords cannot be
@@ -179,6 +198,15 @@ class LoginThrottle:
         if beyond <= 0:
             return 0.0
         return min(self._pauseMax, self._pauseFirst * 2.0 ** min(beyond - 1, 64))
+
+    def sizes(self) -> ThrottleSizes:
+        """How many entries each of the tables holds now."""
+        return ThrottleSizes(
+            attempts=len(self._attempts),
+            pairs=len(self._byPair),
+            addresses=len(self._byAddress),
+            accounts=len(self._accountFailures),
+        )
 
     def _refuseIfPaused(
         self, account: str, earlier: list[LoginAttempt], now: float

@@ -92,6 +92,15 @@ class Admission:
         self._open[key] = self._open.get(key, 0) + 1
         return None
 
+    @property
+    def addressesRemembered(self) -> int:
+        """
+        How many addresses' recent connections are remembered, for the
+        limit on new ones: what that limit costs in memory, which stays as
+        small as the window's traffic however many addresses connect.
+        """
+        return len(self._recent)
+
     def release(self, host: str) -> None:
         """A connection admitted from C{host} has closed."""
         key, _ = addressKey(host)

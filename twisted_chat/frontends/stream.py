@@ -121,6 +121,15 @@ class StreamConnection(Protocol):
         peer = self.transport.getPeer()
         return str(getattr(peer, "host", peer))
 
+    @property
+    def unfinishedLineBytes(self) -> int:
+        """
+        How many bytes of the client's unfinished line are held: never more
+        than the line limit and one (a CR), however long the client talks
+        without a newline, so what its input costs in memory is bounded.
+        """
+        return self._framer.pendingLength
+
     def dataReceived(self, data: bytes) -> None:
         self.guard.received(self._framer.feed(data))
 

@@ -17,6 +17,7 @@ from contextlib import suppress
 from typing import Any, Final
 
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
 from zope.interface import implementer
 
 from twisted_chat.chat.events import PrivateMessage, RoomMessage, TopicInfo
@@ -31,7 +32,7 @@ from twisted_chat.store import (
     moderation,
 )
 from twisted_chat.store.schema import NotOurDatabase, SchemaTooNew, migrate
-from twisted_chat.store.writer import StoreWriter, connect
+from twisted_chat.store.writer import Connector, StoreWriter, connect
 
 SYNCHRONOUS_MODES: Final = ("FULL", "NORMAL")
 """
@@ -92,14 +93,29 @@ class SQLiteStore:
         counts the groups it commits.
     """
 
-    def __init__(self, path: str, reactor: Any, synchronous: str = "FULL") -> None:
+    def __init__(
+        self,
+        path: str,
+        reactor: Any,
+        synchronous: str = "FULL",
+        *,
+        clock: IReactorTime | None = None,
+        openConnection: Connector = connect,
+    ) -> None:
+        """
+        @param clock: what times the reports of failing commits and dates
+            new rooms; the reactor by default.
+        @param openConnection: what opens the store thread's connection.
+        """
         if synchronous not in SYNCHRONOUS_MODES:
             raise ValueError(f"synchronous must be one of {SYNCHRONOUS_MODES}")
         self.path = path
         self._synchronous = synchronous
         self._madeFile = False
-        self._clock = reactor
-        self.writer = StoreWriter(path, reactor, synchronous)
+        self._clock: IReactorTime = clock or reactor
+        self.writer = StoreWriter(
+            path, reactor, synchronous, clock=clock, openConnection=openConnection
+        )
 
     def _now(self) -> int:
         """Now, in milliseconds since the epoch: when a room's row is made."""

@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 from twisted.internet.defer import Deferred, fail
+from twisted.internet.interfaces import IReactorTime
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
@@ -38,7 +39,10 @@ from twisted_chat.store.schema import checkOurs
 Work = Callable[[sqlite3.Connection], Any] | RoomMessage
 """What an operation does: a function run on the connection, or a message to insert."""
 
-_ROWS_PER_INSERT: Final = 1000
+Connector = Callable[[str, str], sqlite3.Connection]
+"""What opens the database, given its path and synchronous mode: L{connect}."""
+
+ROWS_PER_INSERT: Final = 1000
 """Rows per INSERT statement: 6000 parameters, under SQLite's 32766."""
 
 
@@ -101,10 +105,25 @@ class StoreWriter:
     @ivar committedWrites: how many write operations they held.
     """
 
-    def __init__(self, path: str, reactor: Any, synchronous: str) -> None:
+    def __init__(
+        self,
+        path: str,
+        reactor: Any,
+        synchronous: str,
+        *,
+        clock: IReactorTime | None = None,
+        openConnection: Connector = connect,
+    ) -> None:
+        """
+        @param clock: what times the reports of failing commits; the
+            reactor by default.
+        @param openConnection: what opens the store thread's connection,
+            the first time it needs one.
+        """
         self.path = path
         self._reactor = reactor
         self._synchronous = synchronous
+        self._openConnection = openConnection
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="twisted_chat-store")
         self._queue: list[_Operation] = []
         self._busy = False
@@ -112,10 +131,15 @@ class StoreWriter:
         self._connection: sqlite3.Connection | None = None  # the store thread's
         self._knownRooms: set[str] = set()  # the store thread's
         self._lastKeptByRoom: dict[str, int] = {}  # the store thread's
-        self._failures = FailureReporter(reactor)
+        self._failures = FailureReporter(clock if clock is not None else reactor)
         self._shutdownTrigger: Any = None
         self.committedGroups = 0
         self.committedWrites = 0
+
+    @property
+    def closed(self) -> bool:
+        """Whether the store is closed (or closing): new operations fail."""
+        return self._closed
 
     # The queue
 
@@ -185,7 +209,7 @@ class StoreWriter:
         room is refused, and the rest of its transaction goes on.
         """
         if self._connection is None:
-            self._connection = connect(self.path, self._synchronous)
+            self._connection = self._openConnection(self.path, self._synchronous)
         connection = self._connection
         outcomes: list[tuple[bool, Any]] = [(False, None)] * len(operations)
         reports: list[tuple[Failure | None, int]] = []
@@ -304,8 +328,8 @@ class StoreWriter:
             message.room: self.ensureRoom(connection, message.room, message.time)
             for message in messages
         }
-        for start in range(0, len(messages), _ROWS_PER_INSERT):
-            chunk = messages[start : start + _ROWS_PER_INSERT]
+        for start in range(0, len(messages), ROWS_PER_INSERT):
+            chunk = messages[start : start + ROWS_PER_INSERT]
             values: list[object] = []
             for message in chunk:
                 values += (
