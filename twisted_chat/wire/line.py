@@ -45,12 +45,10 @@ from twisted_chat.chat.errors import (
 )
 from twisted_chat.chat.events import Event, RoomMessage
 from twisted_chat.limits import HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX
+from twisted_chat.wire.codecs import TEXT, TIME, WORD
 from twisted_chat.wire.linetypes import (
     LINE_TYPES,
     ROOM_MESSAGE_TYPES,
-    TEXT,
-    TIME,
-    WORD,
     UnknownLineType,
     lineTypeOf,
 )
