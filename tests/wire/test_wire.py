@@ -22,6 +22,7 @@ from twisted_chat.chat.commands import (
     Part,
     Pong,
     QuitCommand,
+    Resume,
     Say,
     SetNick,
     Topic,
@@ -33,7 +34,28 @@ from twisted_chat.chat.errors import (
     ForbiddenCharacter,
     InvalidEncoding,
     UnknownCommand,
+    UnknownMode,
 )
+from twisted_chat.chat.moderationcommands import (
+    AddBan,
+    Announce,
+    Audit,
+    Claim,
+    Handover,
+    Invite,
+    Kill,
+    LiftBan,
+    ListBans,
+    Mode,
+    Oper,
+    ServerBan,
+    ServerBans,
+    ServerUnban,
+    SetRank,
+    Suspend,
+    Unclaim,
+)
+from twisted_chat.chat.modes import BAN, MUTE, ModeChange
 from twisted_chat.wire import codecs, linetypes
 from twisted_chat.wire import line as wire
 
@@ -108,8 +130,9 @@ class ParseCommandTests(SynchronousTestCase):
             b"/help /join": Help("/join"),
             b"/pong": Pong(None),
             b"/pong 1764094803": Pong("1764094803"),
-            b"/kick bob": Kick("bob", ""),
-            b"/kick bob be nice": Kick("bob", "be nice"),
+            b"/join #dev sesame": Join("#dev", "sesame"),
+            b"/resume #dev 7": Resume("#dev", 7),
+            b"/resume dev 7 sesame": Resume("#dev", 7, "sesame"),
         }
         for line, command in cases.items():
             self.assertEqual(wire.parseCommand(line), command, line)
@@ -126,7 +149,7 @@ class ParseCommandTests(SynchronousTestCase):
             b"/who #a #b",
             b"/rooms x",
             b"/help a b",
-            b"/kick",
+            b"/join #a key more",
         ]:
             error = self.assertRaises(BadArguments, wire.parseCommand, line)
             name = line.split()[0][1:].decode()
@@ -144,6 +167,143 @@ class ParseCommandTests(SynchronousTestCase):
         text = text.replace("\r", "").replace("\n", "").replace("\0", "")
         if text.strip() and text != "bye":
             self.assertEqual(wire.parseCommand(text.encode()), Say(text))
+
+
+class ParseModerationTests(SynchronousTestCase):
+    """The commands that keep order, read as docs/PROTOCOL.md shows them."""
+
+    def test_commands(self) -> None:
+        """Each command's arguments are read as documented."""
+        day = 86400
+        cases = {
+            b"/op bob": SetRank(None, "bob", "o", True),
+            b"/op #dev bob": SetRank("#dev", "bob", "o", True),
+            b"/deop bob": SetRank(None, "bob", "o", False),
+            b"/voice #dev bob": SetRank("#dev", "bob", "v", True),
+            b"/devoice bob": SetRank(None, "bob", "v", False),
+            b"/handover #dev bob": Handover("#dev", "bob"),
+            b"/kick bob": Kick(None, "bob", ""),
+            b"/kick bob be nice": Kick(None, "bob", "be nice"),
+            b"/kick #dev bob be  nice ": Kick("#dev", "bob", "be  nice"),
+            b"/ban troll*": AddBan(BAN, None, "troll*", None, ""),
+            b"/ban #dev troll* 30s": AddBan(BAN, "#dev", "troll*", 30, ""),
+            b"/ban troll* 10m spam": AddBan(BAN, None, "troll*", 600, "spam"),
+            b"/ban troll* 2h": AddBan(BAN, None, "troll*", 7200, ""),
+            b"/mute #dev account:bob 7d flooding again": AddBan(
+                MUTE, "#dev", "account:bob", 7 * day, "flooding again"
+            ),
+            b"/mute bob 7 days": AddBan(MUTE, None, "bob", None, "7 days"),
+            b"/ban bob 3650d": AddBan(BAN, None, "bob", 3650 * day, ""),
+            b"/unban troll*": LiftBan(BAN, None, "troll*"),
+            b"/unmute #dev bob": LiftBan(MUTE, "#dev", "bob"),
+            b"/bans": ListBans(None),
+            b"/bans #dev": ListBans("#dev"),
+            b"/invite bob": Invite("bob", None),
+            b"/invite bob dev": Invite("bob", "#dev"),
+            b"/mode": Mode(None, ()),
+            b"/mode #dev": Mode("#dev", ()),
+            b"/mode +m": Mode(None, (ModeChange("m", True),)),
+            b"/mode #dev +mk-i sesame": Mode(
+                "#dev",
+                (
+                    ModeChange("m", True),
+                    ModeChange("k", True, "sesame"),
+                    ModeChange("i", False),
+                ),
+            ),
+            b"/mode -l+o bob": Mode(
+                None, (ModeChange("l", False), ModeChange("o", True, "bob"))
+            ),
+            b"/mode +b": Mode(None, (ModeChange("b", True),)),
+            b"/mode #dev +b m:troll*": Mode(
+                "#dev", (ModeChange("b", True, "m:troll*"),)
+            ),
+            b"/claim": Claim(None),
+            b"/claim #dev": Claim("#dev"),
+            b"/unclaim #dev": Unclaim("#dev"),
+            b"/audit": Audit(None, None),
+            b"/audit #dev": Audit("#dev", None),
+            b"/audit before 17": Audit(None, 17),
+            b"/audit #dev BEFORE 17": Audit("#dev", 17),
+            b"/kill bob": Kill("bob", ""),
+            b"/kill bob go away": Kill("bob", "go away"),
+            b"/suspend bob": Suspend("bob", True, ""),
+            b"/suspend bob spam bot": Suspend("bob", True, "spam bot"),
+            b"/unsuspend bob": Suspend("bob", False, ""),
+            b"/sban 10.0.0.0/8": ServerBan("10.0.0.0/8", None, ""),
+            b"/sban 10.0.0.7 1d spam": ServerBan("10.0.0.7", day, "spam"),
+            b"/unsban 10.0.0.0/8": ServerUnban("10.0.0.0/8"),
+            b"/sbans": ServerBans(),
+            b"/announce restart at noon": Announce("restart at noon"),
+            b"/oper bob": Oper("bob", True),
+            b"/deoper bob": Oper("bob", False),
+        }
+        for line, command in cases.items():
+            self.assertEqual(wire.parseCommand(line), command, line)
+
+    def test_badArguments(self) -> None:
+        """Missing or extra arguments get the command's usage."""
+        for line in [
+            b"/op",
+            b"/op #dev",
+            b"/op #dev bob carol",
+            b"/handover",
+            b"/kick",
+            b"/kick #dev",
+            b"/ban",
+            b"/ban #dev",
+            b"/unban",
+            b"/unmute #dev a b",
+            b"/bans #dev more",
+            b"/invite",
+            b"/invite bob #dev more",
+            b"/mode #dev m",
+            b"/mode bob",
+            b"/claim #dev more",
+            b"/audit before",
+            b"/audit after 3",
+            b"/audit before x",
+            b"/kill",
+            b"/suspend",
+            b"/unsuspend bob why",
+            b"/sban",
+            b"/unsban",
+            b"/unsban a b",
+            b"/sbans x",
+            b"/announce",
+            b"/oper",
+            b"/deoper a b",
+        ]:
+            error = self.assertRaises(BadArguments, wire.parseCommand, line)
+            name = line.split()[0][1:].decode()
+            self.assertIn(COMMANDS[name].usage, error.message, line)
+
+    def test_modeErrors(self) -> None:
+        """
+        A mode this server does not have, or one missing its argument, is
+        refused as the core's modes are read (L{parseModes}).
+        """
+        error = self.assertRaises(UnknownMode, wire.parseCommand, b"/mode +X")
+        self.assertEqual(error.code, "unknown-mode")
+        error = self.assertRaises(BadArguments, wire.parseCommand, b"/mode +k")
+        self.assertEqual(error.message, "Mode +k needs an argument.")
+
+    def test_durationTooLong(self) -> None:
+        """A ban for more than ten years is refused: leave it out for good."""
+        error = self.assertRaises(
+            BadArguments, wire.parseCommand, b"/ban bob 3651d spam"
+        )
+        self.assertIn("3650d", error.message)
+
+    def test_everyCommandHasAParser(self) -> None:
+        """Every command /help explains can be typed."""
+        for name in COMMANDS:
+            try:
+                wire.parseCommand(f"/{name}".encode())
+            except UnknownCommand:
+                self.fail(name)
+            except ChatError:
+                pass
 
 
 class EncodeInputTests(SynchronousTestCase):
