@@ -6,7 +6,7 @@ from datetime import UTC
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.chat.events import Quit, RoomMessage
+from twisted_chat.chat.events import CurrentRoom, Goodbye, Kicked, Quit, RoomMessage
 from twisted_chat.frontends.line.console import OperatorConsole
 from twisted_chat.limits import LOBBY
 from twisted_chat.terminal.view import TerminalView
@@ -102,12 +102,34 @@ class OperatorConsoleTests(SynchronousTestCase):
             ],
         )
 
-    def test_kick(self) -> None:
-        """The operator may kick."""
+    def test_kill(self) -> None:
+        """The operator may disconnect anyone (/kill, the old /kick)."""
         self.console.start()
         _, aliceSees = connectMember(self.chat, "alice")
-        self.console.lineTyped("/kick alice flooding")
+        self.console.lineTyped("/kill alice flooding")
+        self.assertEqual(
+            aliceSees.events, [Goodbye("kicked", "Killed by server: flooding")]
+        )
         self.assertTrue(aliceSees.closed)
+
+    def test_kick(self) -> None:
+        """
+        The operator may put anyone out of a room it is in, as a server
+        operator acts as an operator in every room; it sees the kick.
+        """
+        self.console.start()
+        alice, aliceSees = connectMember(self.chat, "alice")
+        self.chat.join(alice, LOBBY)
+        aliceSees.take()
+        self.console.lineTyped("/kick alice be nice")
+        self.assertEqual(
+            aliceSees.events,
+            [Kicked(LOBBY, "alice", "server", NOW, "be nice"), CurrentRoom(None)],
+        )
+        self.assertFalse(aliceSees.closed)
+        self.assertEqual(
+            self.shown[-1], "22:13 -!- you kicked alice from #lobby (be nice)"
+        )
 
     def test_byeStopsServer(self) -> None:
         """bye leaves the chat, telling the others, and stops the server."""
