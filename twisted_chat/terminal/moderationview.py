@@ -138,9 +138,10 @@ class ModerationLines:
                     f" {_where(room, kind)}",
                 )
             case BanListEntry(_, kind, mask, setBy, setAt, expires, reason):
+                until = "" if expires is None else f", until {self._date(expires)}"
                 return (
                     f"   {safe(kind)} {safe(mask)}  by {safe(setBy)},"
-                    f" {self._date(setAt)}{self._until(expires)}{_reason(reason)}"
+                    f" {self._date(setAt)}{until}{_reason(reason)}"
                 )
             case BanListEnd(room, kind, count):
                 where = "the server" if room == "*" else safe(room)
@@ -160,9 +161,10 @@ class ModerationLines:
                 return self._done(time, f"announcement from {safe(by)}: {safe(text)}")
             case AuditLine(number, time, actor, action, room, target, reason):
                 where = "" if room == "*" else f" {safe(room)}"
+                what = "" if target == "*" else f" {safe(target)}"
                 return (
                     f"   #{number} {self._date(time)}{where} {safe(actor)}"
-                    f" {safe(action)} {safe(target)}{_reason(reason)}"
+                    f" {safe(action)}{what}{_reason(reason)}"
                 )
             case AuditEnd(count):
                 more = "; /audit before the last # pages back" if count else ""

@@ -71,9 +71,22 @@ class LineChatProtocol(StreamConnection):
     interpreter: CommandInterpreter
 
     def begin(self) -> None:
-        """Make the member and greet it."""
+        """
+        Make the member and greet it; or, if a server ban covers its
+        address, say so in one C{BYE refused} line and close.
+        """
         factory = self.factory
-        self.member = factory.chat.connect(self, address=self.peerHost)
+        try:
+            self.member = factory.chat.connect(self, address=self.peerHost)
+        except ChatError as error:
+            self.log.info(
+                "Refused {peer}: {why}", peer=self.peerHost, why=error.message
+            )
+            self.closing = True
+            self.guard.stop()
+            self.write(factory.refusal(error.message))
+            self.transport.loseConnection()
+            return
         self.interpreter = CommandInterpreter(
             factory.chat,
             self.member,
@@ -111,7 +124,8 @@ class LineChatProtocol(StreamConnection):
 
     @property
     def present(self) -> bool:
-        return self.member.present
+        # A connection refused at its beginning never had a member.
+        return hasattr(self, "member") and self.member.present
 
     @property
     def loggedIn(self) -> bool:
