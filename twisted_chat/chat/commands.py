@@ -311,7 +311,8 @@ COMMANDS: Final = {
         CommandSpec(
             "topic",
             "/topic [#room] [TEXT]",
-            "Show a room's topic, or set it when TEXT is given.",
+            "Show a room's topic, or set it when TEXT is given (its operators"
+            " only, while it is locked: +t, as at first).",
         ),
         CommandSpec(
             "history",
