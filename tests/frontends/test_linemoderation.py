@@ -557,6 +557,26 @@ class ServerOperatorTests(LineServerTestCase):
             [f"MODE #dev {T} olga :+m", f"KICK #dev bob olga {T} :", "CURRENT #lobby"],
         )
 
+    def test_toldFromOutside(self) -> None:
+        """
+        A server operator acting on a room it is not in, and so not told
+        what the room is told, is told what it did.
+        """
+        self.bob.send(b"/join #dev\n")
+        self.carol.send(b"/join #dev\n")
+        self.olga.send(b"/voice #dev carol\n/mode #dev +m\n/mute #dev dave\n")
+        self.olga.send(b"/unmute #dev dave\n/kick #dev carol\n")
+        self.assertEqual(
+            self.olga.lines(),
+            [
+                "NOTICE :carol is now a voiced member of #dev.",
+                f"MODEINFO #dev {T} :+tmn",
+                "NOTICE :The mute on dave in #dev is set.",
+                "NOTICE :The mute on dave in #dev is lifted.",
+                "NOTICE :carol is out of #dev.",
+            ],
+        )
+
     def test_suspend(self) -> None:
         """
         A suspended account's session ends and it may not log in, until

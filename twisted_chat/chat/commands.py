@@ -176,27 +176,27 @@ class CommandSpec:
     forPrograms: bool = False
 
 
-_IN_ROOM = "in a room (the current one)"
+_ROOM = "a room (the current one)"
 
 _ROOM_OPERATORS_COMMANDS: Final = [
-    CommandSpec(name, f"/{name} [#room] NICK", f"{summary} {_IN_ROOM}.", ROOM_OPERATORS)
+    CommandSpec(name, f"/{name} [#room] NICK", f"{summary} {_ROOM}.", ROOM_OPERATORS)
     for name, summary in [
-        ("op", "Make a member an operator"),
-        ("deop", "Take a member's operator rank"),
-        ("voice", "Give a member voice (to speak when moderated)"),
-        ("devoice", "Take a member's voice"),
+        ("op", "Make a member an operator of"),
+        ("deop", "Take a member's operator rank in"),
+        ("voice", "Give a member voice (to speak when moderated) in"),
+        ("devoice", "Take a member's voice in"),
     ]
 ] + [
     CommandSpec(
         "kick",
         "/kick [#room] NICK [reason]",
-        f"Put a member out {_IN_ROOM}.",
+        f"Put a member out of {_ROOM}.",
         ROOM_OPERATORS,
     ),
     CommandSpec(
         "ban",
         "/ban [#room] MASK [DURATION] [reason]",
-        f"Keep whom MASK names out {_IN_ROOM}, for DURATION (30s, 10m, 2h, 7d)"
+        f"Keep whom MASK names out of {_ROOM}, for DURATION (30s, 10m, 2h, 7d)"
         " or for good. MASK: a nick or nick pattern (troll*), account:NAME, an"
         " address or range (10.0.0.0/8), or nick!user@host.",
         ROOM_OPERATORS,
@@ -204,7 +204,7 @@ _ROOM_OPERATORS_COMMANDS: Final = [
     CommandSpec(
         "mute",
         "/mute [#room] MASK [DURATION] [reason]",
-        f"Let whom MASK names read but not speak {_IN_ROOM}.",
+        f"Let whom MASK names read but not speak in {_ROOM}.",
         ROOM_OPERATORS,
     ),
     CommandSpec("unban", "/unban [#room] MASK", "Lift a ban.", ROOM_OPERATORS),
@@ -212,7 +212,7 @@ _ROOM_OPERATORS_COMMANDS: Final = [
     CommandSpec(
         "bans",
         "/bans [#room]",
-        f"List the bans, then the mutes, {_IN_ROOM}.",
+        f"List the bans, then the mutes, of {_ROOM}.",
         ROOM_OPERATORS,
     ),
     CommandSpec(

@@ -8,7 +8,9 @@ core's to decide (L{twisted_chat.chat.moderation.RoomModeration} for
 rooms, L{twisted_chat.chat.serverops.ServerOperators} for the server): a
 refusal is one of its typed errors, which the interpreter answers with an
 C{ERROR} line.  Here a room left out becomes the member's current one, and
-a rank that was already so is said, not passed over in silence.
+nothing is passed over in silence: a rank that was already so is said, and
+a server operator acting on a room it is not in (so is not told what the
+room is told) is told what it did.
 """
 
 from collections.abc import Callable
@@ -79,15 +81,28 @@ class ModerationCommands:
         server = self.chat.operators
         match command:
             case SetRank(room, nick, letter, on):
-                self._setRank(self._roomName(room), nick, ModeChange(letter, on, nick))
+                roomName = self._roomName(room)
+                self._setRank(roomName, nick, ModeChange(letter, on, nick))
             case Handover(room, nick):
-                rooms.setRank(member, self._roomName(room), nick, Rank.FOUNDER)
+                roomName = self._roomName(room)
+                rooms.setRank(member, roomName, nick, Rank.FOUNDER)
+                self._toldOutside(roomName, f"{nick} is now the founder of {roomName}.")
             case Kick(room, nick, reason):
-                rooms.kick(member, self._roomName(room), nick, reason)
+                roomName = self._roomName(room)
+                rooms.kick(member, roomName, nick, reason)
+                self._toldOutside(roomName, f"{nick} is out of {roomName}.")
             case AddBan(kind, room, mask, duration, reason):
-                rooms.ban(member, self._roomName(room), kind, mask, duration, reason)
+                roomName = self._roomName(room)
+                rooms.ban(member, roomName, kind, mask, duration, reason)
+                self._toldOutside(
+                    roomName, f"The {kind} on {mask} in {roomName} is set."
+                )
             case LiftBan(kind, room, mask):
-                rooms.unban(member, self._roomName(room), kind, mask)
+                roomName = self._roomName(room)
+                rooms.unban(member, roomName, kind, mask)
+                self._toldOutside(
+                    roomName, f"The {kind} on {mask} in {roomName} is lifted."
+                )
             case ListBans(room):
                 roomName = self._roomName(room)
                 rooms.listBans(member, roomName, BAN)
@@ -97,11 +112,16 @@ class ModerationCommands:
             case Mode(room, ()):
                 self._reply(rooms.modesOf(member, self._roomName(room)))
             case Mode(room, changes):
-                rooms.setModes(member, self._roomName(room), list(changes))
+                roomName = self._roomName(room)
+                rooms.setModes(member, roomName, list(changes))
+                if not self._isIn(roomName):
+                    self._reply(rooms.modesOf(member, roomName))
             case Claim(room):
                 rooms.claim(member, self._roomName(room))
             case Unclaim(room):
-                rooms.unclaim(member, self._roomName(room))
+                roomName = self._roomName(room)
+                rooms.unclaim(member, roomName)
+                self._toldOutside(roomName, f"Nobody founds {roomName} now.")
             case Audit(room, before):
                 return server.auditLog(member, room, before, AUDIT_PAGE_MAX)
             case Kill(nick, reason):
@@ -131,11 +151,17 @@ class ModerationCommands:
         before = self._rankOf(roomName, nick)
         self.chat.moderation.setModes(self.member, roomName, [change])
         after = self._rankOf(roomName, nick)
-        if before is not None and after == before:
+        if before is None or after is None:
+            return
+        if after == before:
             self._reply(
                 Notice(
                     f"Nothing changed: {nick} is {RANK_PHRASES[after]} of {roomName}."
                 )
+            )
+        else:
+            self._toldOutside(
+                roomName, f"{nick} is now {RANK_PHRASES[after]} of {roomName}."
             )
 
     def _rankOf(self, roomName: str, nick: str) -> Rank | None:
@@ -144,6 +170,14 @@ class ModerationCommands:
             if fold(other) == fold(nick):
                 return Rank(rank)
         return None
+
+    def _isIn(self, roomName: str) -> bool:
+        return fold(roomName) in self.member.rooms
+
+    def _toldOutside(self, roomName: str, text: str) -> None:
+        """Tell the member C{text}, what it did, if it is not in the room."""
+        if not self._isIn(roomName):
+            self._reply(Notice(text))
 
     def _roomName(self, room: str | None) -> str:
         """The named room, or the member's current one."""
