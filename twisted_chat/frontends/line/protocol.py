@@ -72,19 +72,14 @@ class LineChatProtocol(StreamConnection):
 
     def begin(self) -> None:
         """
-        Make the member and greet it; or, if a server ban covers its
-        address, say so in one C{BYE refused} line and close.
+        Make the member and greet it; one banned while its TLS handshake
+        went on is told so, and closed.
         """
         factory = self.factory
         try:
             self.member = factory.chat.connect(self, address=self.peerHost)
         except ChatError as error:
-            self.log.info(
-                "Refused {peer}: {why}", peer=self.peerHost, why=error.message
-            )
-            self.closing = True
-            self.guard.stop()
-            self.write(factory.refusal(error.message))
+            self.transport.write(factory.refusal(error.message))
             self.transport.loseConnection()
             return
         self.interpreter = CommandInterpreter(
