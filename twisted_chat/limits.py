@@ -225,6 +225,12 @@ SERVER_BAN_MAX: Final = 1000
 AUDIT_PAGE_MAX: Final = 100
 """Audit entries one C{/audit} answer lists."""
 
+BAN_DURATION_MAX: Final = 3650 * 24 * 3600
+"""
+Seconds a ban, mute or server ban may be set for (ten years); longer is for
+good, which is what leaving the duration out means.
+"""
+
 
 @dataclass(frozen=True)
 class ConnectionRules:

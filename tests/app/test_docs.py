@@ -121,6 +121,11 @@ class ProtocolDocumentTests(SynchronousTestCase):
             f"| {limits.MAX_WAITING_PRIVATE} | `--max-waiting-private N`",
             f"| {limits.MAX_WAITING_PER_SENDER} | `--max-waiting-per-sender N`",
             f"| {limits.ROOM_LIST_MAX}; `ENDROOMS` counts them all |",
+            f"| Bans and mutes one room keeps | {limits.BAN_LIST_MAX} |",
+            f"| Server bans | {limits.SERVER_BAN_MAX} |",
+            f"| Audit entries one `/audit` gives | {limits.AUDIT_PAGE_MAX} |",
+            f"| {limits.BAN_DURATION_MAX // 86400} days"
+            f" (`{limits.BAN_DURATION_MAX // 86400}d`);",
         ]:
             self.assertTrue(text in PROTOCOL, text)
 

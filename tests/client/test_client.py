@@ -380,7 +380,7 @@ class InMemoryChatTests(SynchronousTestCase):
                 "22:13 -- you are now alice",
                 "22:13 --> alice joined #dev",
                 "-- #dev has no topic",
-                "-- #dev (1): alice",
+                "-- #dev (1): @alice",
                 "-- now talking in #dev",
                 "22:13 #dev <alice> hello",
                 "-!- disconnected: bye",

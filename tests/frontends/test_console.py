@@ -6,7 +6,7 @@ from datetime import UTC
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.chat.events import Quit, RoomMessage
+from twisted_chat.chat.events import CurrentRoom, Goodbye, Kicked, Quit, RoomMessage
 from twisted_chat.frontends.line.console import OperatorConsole
 from twisted_chat.limits import LOBBY
 from twisted_chat.terminal.view import TerminalView
@@ -102,12 +102,91 @@ class OperatorConsoleTests(SynchronousTestCase):
             ],
         )
 
-    def test_kick(self) -> None:
-        """The operator may kick."""
+    def test_kill(self) -> None:
+        """The operator may disconnect anyone (/kill, the old /kick)."""
         self.console.start()
         _, aliceSees = connectMember(self.chat, "alice")
-        self.console.lineTyped("/kick alice flooding")
+        self.console.lineTyped("/kill alice flooding")
+        self.assertEqual(
+            aliceSees.events, [Goodbye("kicked", "Killed by server: flooding")]
+        )
         self.assertTrue(aliceSees.closed)
+
+    def test_kick(self) -> None:
+        """
+        The operator may put anyone out of a room it is in, as a server
+        operator acts as an operator in every room; it sees the kick.
+        """
+        self.console.start()
+        alice, aliceSees = connectMember(self.chat, "alice")
+        self.chat.join(alice, LOBBY)
+        aliceSees.take()
+        self.console.lineTyped("/kick alice be nice")
+        self.assertEqual(
+            aliceSees.events,
+            [Kicked(LOBBY, "alice", "server", NOW, "be nice"), CurrentRoom(None)],
+        )
+        self.assertFalse(aliceSees.closed)
+        self.assertEqual(
+            self.shown[-1], "22:13 -!- you kicked alice from #lobby (be nice)"
+        )
+
+    def test_serverOperatorCommands(self) -> None:
+        """
+        The console is a server operator: it suspends accounts, bans
+        addresses, announces and reads the audit log, and sees each done.
+        """
+        self.console.start()
+        alice, aliceSees = connectMember(self.chat, "alice", address="10.0.0.7")
+        self.chat.join(alice, LOBBY)
+        self.successResultOf(self.accounts.register("bob", "correct-horse"))
+        for line in [
+            "/announce restart at noon",
+            "/suspend bob spam",
+            "/unsuspend bob",
+            "/sban 10.0.0.0/8 1h spam",
+            "/sbans",
+            "/unsban 10.0.0.0/8",
+            "/audit",
+        ]:
+            self.console.lineTyped(line)
+        self.assertTrue(aliceSees.closed)
+        self.assertIn("22:13 <-- alice quit (Banned from the server: spam)", self.shown)
+        self.assertEqual(
+            [line for line in self.shown if "alice" not in line][-13:],
+            [
+                "22:13 -!- announcement from server: restart at noon",
+                "-!- bob is suspended.",
+                "-!- bob is unsuspended.",
+                "22:13 -!- you banned *!*@10.0.0.0/8 from the server until"
+                " 2023-11-14 23:13 (spam)",
+                "   ban *!*@10.0.0.0/8  by server, 2023-11-14 22:13, until"
+                " 2023-11-14 23:13 (spam)",
+                "-- the server: 1 ban",
+                "22:13 -!- you lifted the ban on *!*@10.0.0.0/8 from the server",
+                "   #5 2023-11-14 22:13 server server-unban *!*@10.0.0.0/8",
+                "   #4 2023-11-14 22:13 server server-ban *!*@10.0.0.0/8 (spam)",
+                "   #3 2023-11-14 22:13 server unsuspend bob",
+                "   #2 2023-11-14 22:13 server suspend bob (spam)",
+                "   #1 2023-11-14 22:13 server announce (restart at noon)",
+                "-- 5 audit entries; /audit before the last # pages back",
+            ],
+        )
+
+    def test_oper(self) -> None:
+        """
+        The console grants an account server operator, and takes it back;
+        the account's holder then may (and then may not) kill.
+        """
+        self.console.start()
+        alice, _ = connectMember(self.chat, "alice")
+        alice.account = "alice"
+        self.console.lineTyped("/oper alice")
+        self.assertEqual(self.shown[-1], "-!- alice is now a server operator.")
+        self.assertTrue(self.chat.operators.isServerOperator(alice))
+        self.console.lineTyped("/deoper alice")
+        self.assertEqual(self.shown[-1], "-!- alice is no longer a server operator.")
+        self.assertFalse(self.chat.operators.isServerOperator(alice))
 
     def test_byeStopsServer(self) -> None:
         """bye leaves the chat, telling the others, and stops the server."""

@@ -8,6 +8,10 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.chat.commands import (
     COMMANDS,
+    CONSOLE,
+    EVERYONE,
+    ROOM_OPERATORS,
+    SERVER_OPERATORS,
     Act,
     Help,
     Join,
@@ -39,7 +43,8 @@ from twisted_chat.chat.events import (
     Welcome,
 )
 from twisted_chat.chat.model import Member
-from twisted_chat.frontends.line.interpreter import CommandInterpreter
+from twisted_chat.chat.moderationcommands import Kill
+from twisted_chat.frontends.line.interpreter import HELP_HEADINGS, CommandInterpreter
 from twisted_chat.limits import LOBBY
 
 from ..helpers import RecordingParticipant, makeAccounts, makeChat
@@ -75,7 +80,7 @@ class StartTests(SynchronousTestCase):
         self.assertIn("/help", welcome.text)
         self.assertEqual(joined, Joined(LOBBY, "guest1", NOW))
         self.assertEqual(topic, TopicInfo(LOBBY, None, None, ""))
-        self.assertEqual(members, MemberList(LOBBY, ("guest1",)))
+        self.assertEqual(members, MemberList(LOBBY, ("guest1",), (0,)))
         self.assertEqual(end, HistoryEnd(LOBBY, 0, 0, "join"))
         self.assertEqual(current, CurrentRoom(LOBBY))
 
@@ -131,7 +136,7 @@ class CommandTests(SynchronousTestCase):
         self.assertEqual(
             self.aliceSees.events,
             [
-                MemberList(LOBBY, ("alice", "bob")),
+                MemberList(LOBBY, ("alice", "bob"), (0, 0)),
                 ErrorReply(
                     "no-such-room", "There is no room #nowhere; /rooms lists them."
                 ),
@@ -148,12 +153,28 @@ class CommandTests(SynchronousTestCase):
         )
 
     def test_topic(self) -> None:
-        """/topic TEXT sets; /topic asks."""
+        """
+        /topic TEXT sets (here in a room alice made, so operates); /topic
+        asks.
+        """
+        self.alice.execute(Join("#a"))
+        self.bob.execute(Join("#a"))
         self.alice.execute(Topic(None, "plans"))
         self.aliceSees.take()
-        self.bob.execute(Topic(LOBBY, None))
+        self.bob.execute(Topic("#a", None))
         self.assertEqual(
-            self.bobSees.events[-1], TopicInfo(LOBBY, "alice", NOW, "plans")
+            self.bobSees.events[-1], TopicInfo("#a", "alice", NOW, "plans")
+        )
+
+    def test_topicLocked(self) -> None:
+        """
+        The topic is locked to operators by default: nobody operates the
+        lobby, so only server operators set its topic.
+        """
+        self.alice.execute(Topic(None, "plans"))
+        self.assertEqual(
+            self.aliceSees.events,
+            [ErrorReply("not-operator", "Only operators of #lobby may set its topic.")],
         )
 
     def test_part(self) -> None:
@@ -170,27 +191,50 @@ class CommandTests(SynchronousTestCase):
     def test_errorsAreReplies(self) -> None:
         """A refused command is answered with its code; nothing is raised."""
         self.alice.execute(SetNick("bob"))
-        self.alice.execute(Kick("bob", ""))
+        self.alice.execute(Kick(None, "bob", ""))
+        self.alice.execute(Kill("bob", ""))
         self.assertEqual(
             [event.code for event in self.aliceSees.eventsOfType(ErrorReply)],  # type: ignore[attr-defined]
-            ["nick-in-use", "not-permitted"],
+            ["nick-in-use", "not-operator", "not-server-operator"],
         )
 
     def test_help(self) -> None:
         """
-        /help lists every command but the operator's and those clients send
-        by themselves (/resume, /pong), usage and summary.
+        /help lists every command but the server operators', the console's
+        and those clients send by themselves (/resume, /pong), usage and
+        summary, under a heading for everyone and one for room operators.
         """
         self.alice.execute(Help(None))
         text = "\n".join(e.text for e in self.aliceSees.eventsOfType(HelpText))  # type: ignore[attr-defined]
         self.assertNotIn("/resume", text)
         self.assertNotIn("/pong", text)
         for spec in COMMANDS.values():
-            if spec.operatorOnly or spec.forPrograms:
+            if spec.audience in (SERVER_OPERATORS, CONSOLE) or spec.forPrograms:
                 self.assertNotIn(spec.usage, text)
             else:
                 self.assertIn(spec.usage, text)
                 self.assertIn(spec.summary, text)
+        self.assertIn(HELP_HEADINGS[EVERYONE], text)
+        self.assertIn(HELP_HEADINGS[ROOM_OPERATORS], text)
+        self.assertNotIn(HELP_HEADINGS[SERVER_OPERATORS], text)
+
+    def test_helpForServerOperators(self) -> None:
+        """
+        A server operator's /help lists the server operators' commands too,
+        but not the console's; the console's lists them all.
+        """
+        self.chat.operators.granted.add("alice")
+        self.alice.member.account = "alice"
+        self.alice.execute(Help(None))
+        text = "\n".join(e.text for e in self.aliceSees.eventsOfType(HelpText))  # type: ignore[attr-defined]
+        self.assertIn(HELP_HEADINGS[SERVER_OPERATORS], text)
+        self.assertIn(COMMANDS["kill"].usage, text)
+        self.assertNotIn(COMMANDS["oper"].usage, text)
+        console, sees = startMember(self.chat, privileged=True)
+        console.execute(Help(None))
+        text = "\n".join(e.text for e in sees.eventsOfType(HelpText))  # type: ignore[attr-defined]
+        self.assertIn(HELP_HEADINGS[CONSOLE], text)
+        self.assertIn(COMMANDS["oper"].usage, text)
 
     def test_helpOneCommand(self) -> None:
         """/help join explains /join alone; /help /join too."""
@@ -208,18 +252,18 @@ class CommandTests(SynchronousTestCase):
         self.assertIn(COMMANDS["resume"].usage, lines[0].text)  # type: ignore[attr-defined]
 
     def test_helpUnknown(self) -> None:
-        """/help of an unknown (or operator-only) command is an error."""
+        """/help of an unknown (or server operators') command is an error."""
         self.alice.execute(Help("frob"))
-        self.alice.execute(Help("kick"))
+        self.alice.execute(Help("kill"))
         self.assertEqual(
             [e.code for e in self.aliceSees.events],  # type: ignore[attr-defined]
             [UnknownCommand.code, UnknownCommand.code],
         )
 
-    def test_operatorHelpAndKick(self) -> None:
-        """The operator's help lists /kick, and /kick works for it."""
+    def test_operatorHelpAndKill(self) -> None:
+        """The console's help explains /kill, and /kill works for it."""
         operator, sees = startMember(self.chat, privileged=True)
-        operator.execute(Help("kick"))
-        self.assertIn("/kick", sees.events[0].text)  # type: ignore[attr-defined]
-        operator.execute(Kick("bob", "enough"))
+        operator.execute(Help("kill"))
+        self.assertIn("/kill", sees.events[0].text)  # type: ignore[attr-defined]
+        operator.execute(Kill("bob", "enough"))
         self.assertTrue(self.bobSees.closed)

@@ -102,9 +102,13 @@ class LineProtocolTests(LineServerTestCase):
         """
         alice = self.connect("alice")
         bob = self.connect("bob")
+        alice.send(b"/join #dev\n")
+        bob.send(b"/join #dev\n")
         alice.lines()
+        bob.lines()
         for text, name in ATTACKS.items():
-            for command in ["", "/me ", "/msg bob ", "/topic #lobby "]:
+            # alice made #dev, so she may set its topic.
+            for command in ["", "/me ", "/msg bob ", "/topic #dev "]:
                 alice.send(command.encode() + text.encode() + b"\n")
                 (line,) = alice.lines()
                 self.assertTrue(line.startswith("ERROR control-character :"), line)

@@ -9,27 +9,39 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.chat.events import (
     AccountInfo,
+    Announcement,
+    AuditEnd,
+    AuditLine,
+    BanChanged,
+    BanListEnd,
+    BanListEntry,
     CurrentRoom,
     ErrorReply,
     Goodbye,
     HelpText,
     HistoryEnd,
     HistoryGap,
+    Invited,
     Joined,
+    Kicked,
     MemberList,
+    ModesChanged,
     NickChanged,
     Notice,
     Parted,
     PrivateMessage,
     Quit,
+    RankChanged,
     RoomListEnd,
     RoomListEntry,
     RoomMessage,
+    RoomModes,
     TopicChanged,
     TopicInfo,
     UserNotice,
     Welcome,
 )
+from twisted_chat.terminal.moderationview import MODERATION_STYLE
 from twisted_chat.terminal.view import (
     ERROR_STYLE,
     NICK_COLORS,
@@ -54,6 +66,118 @@ def makeView(color: bool = False) -> tuple[TerminalView, list[str]]:
 
 
 class RenderTests(SynchronousTestCase):
+    def test_moderationEvents(self) -> None:
+        """
+        Each event of keeping order has its own line, you as "you"; the
+        answers to questions (modes, bans, the audit log) are listed.
+        """
+        view, _ = makeView()
+        cases = [
+            (
+                RankChanged("#a", "bob", "operator", "ann", T),
+                "18:20 -!- ann made bob an operator of #a",
+            ),
+            (
+                RankChanged("#a", "me", "voice", "ann", T),
+                "18:20 -!- ann gave you voice in #a",
+            ),
+            (
+                RankChanged("#a", "bob", "member", "me", T),
+                "18:20 -!- you made bob a plain member of #a",
+            ),
+            (
+                RankChanged("#a", "bob", "founder", "ann", T),
+                "18:20 -!- ann made bob the founder of #a",
+            ),
+            (
+                RankChanged("#a", "me", "founder", "me", T),
+                "18:20 -!- you are now the founder of #a",
+            ),
+            (
+                RankChanged("#a", "bob", "operator", "Bob", T),
+                "18:20 -!- bob is now an operator of #a",
+            ),
+            (
+                RankChanged("#a", "bob", "halfop", "ann", T),
+                "18:20 -!- ann gave bob the rank halfop in #a",
+            ),
+            (
+                ModesChanged("#a", "ann", T, "+mk-i secret"),
+                "18:20 -!- ann set #a +mk-i secret (moderated, key, not invite-only)",
+            ),
+            (ModesChanged("#a", "ann", T, "+X"), "18:20 -!- ann set #a +X"),
+            (
+                RoomModes("#a", "+nt", T),
+                "-- #a: +nt (no outside messages, topic locked); made 2025-11-25 18:20",
+            ),
+            (RoomModes("#a", "+", T), "-- #a: no modes; made 2025-11-25 18:20"),
+            (
+                Kicked("#a", "bob", "ann", T, "be nice"),
+                "18:20 -!- ann kicked bob from #a (be nice)",
+            ),
+            (Kicked("#a", "me", "ann", T, ""), "18:20 -!- ann kicked you from #a"),
+            (
+                BanChanged("#a", "ann", T, "ban", "b*!*@*", True, None, "spam"),
+                "18:20 -!- ann banned b*!*@* from #a (spam)",
+            ),
+            (
+                BanChanged("#a", "ann", T, "mute", "bob!*@*", True, T + 60_000, ""),
+                "18:20 -!- ann muted bob!*@* in #a until 2025-11-25 18:21",
+            ),
+            (
+                BanChanged("#a", "ann", T, "mute", "bob!*@*", False, None, ""),
+                "18:20 -!- ann lifted the mute on bob!*@* in #a",
+            ),
+            (
+                BanChanged("*", "me", T, "ban", "*!*@10.0.0.0/8", True, None, ""),
+                "18:20 -!- you banned *!*@10.0.0.0/8 from the server",
+            ),
+            (
+                BanListEntry("#a", "ban", "b*!*@*", "ann", T, None, "spam"),
+                "   ban b*!*@*  by ann, 2025-11-25 18:20 (spam)",
+            ),
+            (BanListEnd("#a", "ban", 1), "-- #a: 1 ban"),
+            (BanListEnd("#a", "mute", 0), "-- #a: no mutes"),
+            (BanListEnd("*", "ban", 2), "-- the server: 2 bans"),
+            (
+                Invited("#a", "me", "ann", T),
+                "18:20 -!- ann invited you to #a (/join #a)",
+            ),
+            (Invited("#a", "bob", "me", T), "18:20 -!- you invited bob to #a"),
+            (
+                Announcement("server", T, "restart at noon"),
+                "18:20 -!- announcement from server: restart at noon",
+            ),
+            (
+                AuditLine(17, T, "ann", "kick", "#a", "bob", "be nice"),
+                "   #17 2025-11-25 18:20 #a ann kick bob (be nice)",
+            ),
+            (
+                AuditLine(18, T, "server", "kill", "*", "bob", ""),
+                "   #18 2025-11-25 18:20 server kill bob",
+            ),
+            (
+                AuditEnd(2),
+                "-- 2 audit entries; /audit before the last # pages back",
+            ),
+            (AuditEnd(0), "-- 0 audit entries"),
+        ]
+        for event, line in cases:
+            self.assertEqual(view.render(event), line)
+
+    def test_moderationColoured(self) -> None:
+        """
+        Order being kept is shown in its own colour, text from the network
+        made safe inside it.
+        """
+        view, _ = makeView(color=True)
+        line = view.render(Kicked("#a", "bob", "ann", T, "\x1b[2J"))
+        self.assertEqual(
+            line,
+            f"18:20 {MODERATION_STYLE}-!-{Style.RESET_ALL}"
+            f" {MODERATION_STYLE}ann kicked bob from #a (\\x1b[2J){Style.RESET_ALL}",
+        )
+
     def test_everyEvent(self) -> None:
         """Each kind of event has its own line."""
         view, _ = makeView()
@@ -77,7 +201,11 @@ class RenderTests(SynchronousTestCase):
                 TopicInfo("#a", "ann", T, "plans"),
                 "-- topic of #a: plans (set by ann, 2025-11-25 18:20)",
             ),
-            (MemberList("#a", ("ann", "me")), "-- #a (2): ann me"),
+            (MemberList("#a", ("ann", "me"), (0, 0)), "-- #a (2): ann me"),
+            (
+                MemberList("#a", ("q", "ann", "bob", "me"), (3, 2, 1, 0)),
+                "-- #a (4): ~q @ann +bob me",
+            ),
             (RoomListEntry("#a", 3, "plans"), "   #a  3  plans"),
             (RoomListEnd(1), "-- 1 room"),
             (RoomListEnd(2), "-- 2 rooms"),

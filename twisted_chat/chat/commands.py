@@ -30,7 +30,10 @@ class SetNick(Command):
 
 @dataclass(frozen=True, slots=True)
 class Join(Command):
+    """Join C{room}, with its C{key} if it has one."""
+
     room: str
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +96,9 @@ class Pong(Command):
 
 @dataclass(frozen=True, slots=True)
 class Kick(Command):
-    """Disconnect a nick; only the operator may."""
+    """Put C{nick} out of C{room} (the current one if L{None})."""
 
+    room: str | None
     nick: str
     reason: str
 
@@ -110,10 +114,14 @@ class History(Command):
 
 @dataclass(frozen=True, slots=True)
 class Resume(Command):
-    """Join C{room} again and get every message after C{after}."""
+    """
+    Join C{room} again (with its C{key}, if it has one) and get every
+    message after C{after}.
+    """
 
     room: str
     after: int
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +145,25 @@ SECRET_COMMANDS: Final = frozenset({"register", "login", "password"})
 """Commands whose arguments are secret: never echo, log or remember them."""
 
 
+EVERYONE: Final = "everyone"
+ROOM_OPERATORS: Final = "room operators"
+SERVER_OPERATORS: Final = "server operators"
+CONSOLE: Final = "console"
+AUDIENCES: Final = (EVERYONE, ROOM_OPERATORS, SERVER_OPERATORS, CONSOLE)
+"""
+Whom a command is for, in the order C{/help} lists them.  Anyone may come
+to operate a room (by making it), so everyone is shown the room operators'
+commands; only server operators are shown theirs, and only the console's
+operator the console's.
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     """
     How a command is typed and what it does, for people.
 
-    @ivar operatorOnly: whether only the operator console may use it.
+    @ivar audience: whom it is for, one of L{AUDIENCES}.
     @ivar forPrograms: whether clients send it by themselves (a person has
         no use for it): C{/help} leaves it out of its list, and explains it
         only when asked by name.
@@ -151,9 +172,116 @@ class CommandSpec:
     name: str
     usage: str
     summary: str
-    operatorOnly: bool = False
+    audience: str = EVERYONE
     forPrograms: bool = False
 
+
+_ROOM = "a room (the current one)"
+
+_ROOM_OPERATORS_COMMANDS: Final = [
+    CommandSpec(name, f"/{name} [#room] NICK", f"{summary} {_ROOM}.", ROOM_OPERATORS)
+    for name, summary in [
+        ("op", "Make a member an operator of"),
+        ("deop", "Take a member's operator rank in"),
+        ("voice", "Give a member voice (to speak when moderated) in"),
+        ("devoice", "Take a member's voice in"),
+    ]
+] + [
+    CommandSpec(
+        "kick",
+        "/kick [#room] NICK [reason]",
+        f"Put a member out of {_ROOM}.",
+        ROOM_OPERATORS,
+    ),
+    CommandSpec(
+        "ban",
+        "/ban [#room] MASK [DURATION] [reason]",
+        f"Keep whom MASK names out of {_ROOM}, for DURATION (30s, 10m, 2h, 7d)"
+        " or for good. MASK: a nick or nick pattern (troll*), account:NAME, an"
+        " address or range (10.0.0.0/8), or nick!user@host.",
+        ROOM_OPERATORS,
+    ),
+    CommandSpec(
+        "mute",
+        "/mute [#room] MASK [DURATION] [reason]",
+        f"Let whom MASK names read but not speak in {_ROOM}.",
+        ROOM_OPERATORS,
+    ),
+    CommandSpec("unban", "/unban [#room] MASK", "Lift a ban.", ROOM_OPERATORS),
+    CommandSpec("unmute", "/unmute [#room] MASK", "Lift a mute.", ROOM_OPERATORS),
+    CommandSpec(
+        "bans",
+        "/bans [#room]",
+        f"List the bans, then the mutes, of {_ROOM}.",
+        ROOM_OPERATORS,
+    ),
+    CommandSpec(
+        "mode",
+        "/mode [#room] [CHANGES ARGS...]",
+        "Show a room's modes (anyone may), or change them: +t topic lock,"
+        " +m moderated, +i invite-only, +k KEY, +l LIMIT, +s secret,"
+        " +n no outside messages, +R registered only; +o/+v NICK ranks,"
+        " +b MASK bans (+b m:MASK mutes); - takes off.",
+        ROOM_OPERATORS,
+    ),
+    CommandSpec(
+        "claim",
+        "/claim [#room]",
+        "Found a room you operate (logged in): you own it for good, and its"
+        " ranks, modes and bans are kept.",
+        ROOM_OPERATORS,
+    ),
+    CommandSpec(
+        "unclaim",
+        "/unclaim [#room]",
+        "Give up founding a room.",
+        ROOM_OPERATORS,
+    ),
+    CommandSpec(
+        "handover",
+        "/handover [#room] NICK",
+        "Make a logged-in member the founder of a room you founded.",
+        ROOM_OPERATORS,
+    ),
+    CommandSpec(
+        "audit",
+        "/audit [#room] [before ID]",
+        "Read the audit log, newest first: a room's (its founder may), or the"
+        " server's; before ID pages back.",
+        ROOM_OPERATORS,
+    ),
+]
+
+_SERVER_OPERATORS_COMMANDS: Final = [
+    CommandSpec("kill", "/kill NICK [reason]", "Disconnect a nick.", SERVER_OPERATORS),
+    CommandSpec(
+        "suspend",
+        "/suspend ACCOUNT [reason]",
+        "Suspend an account: it may not log in, and its session ends.",
+        SERVER_OPERATORS,
+    ),
+    CommandSpec(
+        "unsuspend",
+        "/unsuspend ACCOUNT",
+        "Lift an account's suspension.",
+        SERVER_OPERATORS,
+    ),
+    CommandSpec(
+        "sban",
+        "/sban ADDRESS-OR-RANGE [DURATION] [reason]",
+        "Ban an address or range from the server, for DURATION or for good:"
+        " those connected from it are disconnected.",
+        SERVER_OPERATORS,
+    ),
+    CommandSpec("unsban", "/unsban MASK", "Lift a server ban.", SERVER_OPERATORS),
+    CommandSpec("sbans", "/sbans", "List the server bans.", SERVER_OPERATORS),
+    CommandSpec(
+        "announce",
+        "/announce TEXT",
+        "Send a notice to everyone on the server.",
+        SERVER_OPERATORS,
+    ),
+]
 
 COMMANDS: Final = {
     spec.name: spec
@@ -161,8 +289,9 @@ COMMANDS: Final = {
         CommandSpec("nick", "/nick NAME", "Change your nick."),
         CommandSpec(
             "join",
-            "/join #room",
-            "Join a room, creating it if needed; it becomes your current room.",
+            "/join #room [KEY]",
+            "Join a room, creating it if needed (you operate a room you make);"
+            " it becomes your current room. KEY is the room's key, if it has one.",
         ),
         CommandSpec(
             "part",
@@ -182,7 +311,8 @@ COMMANDS: Final = {
         CommandSpec(
             "topic",
             "/topic [#room] [TEXT]",
-            "Show a room's topic, or set it when TEXT is given.",
+            "Show a room's topic, or set it when TEXT is given (its operators"
+            " only, while it is locked: +t, as at first).",
         ),
         CommandSpec(
             "history",
@@ -191,7 +321,7 @@ COMMANDS: Final = {
         ),
         CommandSpec(
             "resume",
-            "/resume #room SEQ",
+            "/resume #room SEQ [KEY]",
             "Join a room and get every message after SEQ (after reconnecting).",
             forPrograms=True,
         ),
@@ -209,10 +339,24 @@ COMMANDS: Final = {
             forPrograms=True,
         ),
         CommandSpec(
-            "kick",
-            "/kick NICK [reason]",
-            "Disconnect a nick from the server.",
-            operatorOnly=True,
+            "invite",
+            "/invite NICK [#room]",
+            "Invite a nick to a room (the current one), past its key, limit and"
+            " invite-only mode; in an invite-only room only operators invite.",
+        ),
+        *_ROOM_OPERATORS_COMMANDS,
+        *_SERVER_OPERATORS_COMMANDS,
+        CommandSpec(
+            "oper",
+            "/oper ACCOUNT",
+            "Make an account a server operator.",
+            CONSOLE,
+        ),
+        CommandSpec(
+            "deoper",
+            "/deoper ACCOUNT",
+            "Make an account no longer a server operator.",
+            CONSOLE,
         ),
     ]
 }

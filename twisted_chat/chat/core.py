@@ -264,18 +264,21 @@ class Chat:
         self._replays.join(member, room, membership, self.historyOnJoin)
         return room
 
-    def resume(self, member: Member, roomName: str, after: int) -> Room:
+    def resume(
+        self, member: Member, roomName: str, after: int, key: str | None = None
+    ) -> Room:
         """
         Like L{join}, but replay exactly the messages numbered above C{after}
         that this connection has not been sent, or say which are missing.
 
         A client that reconnects sends this for each room it was in, with the
-        last sequence number it saw there.
+        last sequence number it saw there (and the room's key, which it
+        needs to get back into a keyed room).
         """
         room = self._roomToJoin(member, roomName)
         membership = room.members.get(member)
         if membership is None:
-            rank = self.moderation.entering(member, room, None)
+            rank = self.moderation.entering(member, room, key)
             membership = self._directory.enter(member, room, self.now(), rank)
         setCurrentRoom(member, room)
         self._replays.resume(member, room, membership, after)

@@ -2,14 +2,20 @@
 Catching up after an outage: the rooms a session is in, the last message it
 saw in each, and what a reconnection brought back.
 
-A reconnection asks the server for C{/resume #room SEQ} in every room, so
-the server replays exactly what was missed; a replayed message already seen
-is not shown twice.  While the session catches up, rejoining is its own
-business: the person sees one summary line once the last room is resumed.
+A reconnection asks the server for C{/resume #room SEQ} in every room (with
+the room's key, where it has one), so the server replays exactly what was
+missed; a replayed message already seen is not shown twice.  A room the
+person was put out of (kicked, or banned, which puts out too) is left, as
+one they parted: it is not rejoined.  A room that refuses the resume (a
+ban set, or the room made invite-only, while the client was away) is
+forgotten, its refusal shown.  While the session catches up, rejoining is
+its own business: the person sees one summary line once every room has
+answered.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Final
 
 from twisted.internet.interfaces import IReactorTime
 
@@ -29,15 +35,38 @@ from twisted_chat.chat.names import fold
 from twisted_chat.limits import LOBBY
 from twisted_chat.terminal.view import TerminalView
 
+RESUME_REFUSALS: Final = frozenset(
+    {
+        "banned",
+        "invite-only",
+        "bad-key",
+        "room-full",
+        "registered-only",
+        "too-many-rooms",
+    }
+)
+"""The codes of an C{ERROR} refusing a C{/resume} (as it would a C{/join})."""
+
 
 @dataclass
 class _Outage:
-    """A reconnection in progress: when it began and what it brought back."""
+    """
+    A reconnection in progress: when it began and what it brought back.
+
+    @ivar order: the rooms resumed, in the order asked (the current one
+        last); their replays end in that order.
+    @ivar unanswered: those the server has neither joined nor refused: it
+        answers in order, so a refusal is for the first of them.
+    @ivar ended: those whose replay has ended.
+    @ivar refused: those that refused the resume, by folded name and name.
+    """
 
     began: float
-    lastRoom: str | None = None
     messages: int = 0
-    rooms: set[str] = field(default_factory=set)
+    order: list[str] = field(default_factory=list)
+    unanswered: list[str] = field(default_factory=list)
+    ended: set[str] = field(default_factory=set)
+    refused: dict[str, str] = field(default_factory=dict)
 
 
 class CatchUp:
@@ -47,12 +76,15 @@ class CatchUp:
 
     @ivar rooms: the rooms the person is in, by folded name: the room's name
         and the last sequence number seen there.
+    @ivar keys: the keys of the person's rooms that have one, by folded
+        name, as typed with C{/join} or set while the person was there.
     """
 
     def __init__(self, view: TerminalView, clock: IReactorTime) -> None:
         self.view = view
         self.clock = clock
         self.rooms: dict[str, tuple[str, int]] = {}
+        self.keys: dict[str, str] = {}
         self._outage: _Outage | None = None
 
     @property
@@ -73,14 +105,20 @@ class CatchUp:
         current = fold(currentRoom or "")
         order = sorted(self.rooms, key=lambda folded: folded == current)
         lines = [
-            f"/resume {self.rooms[folded][0]} {self.rooms[folded][1]}"
+            " ".join(
+                [
+                    "/resume",
+                    *map(str, self.rooms[folded]),
+                    *([self.keys[folded]] if folded in self.keys else []),
+                ]
+            )
             for folded in order
         ]
         if not order:
             lines.append(f"/part {LOBBY}")
         if self._outage is not None:
-            self._outage.lastRoom = order[-1] if order else None
-            self._outage.rooms = set(order)
+            self._outage.order = order
+            self._outage.unanswered = list(order)
         return lines
 
     def quiet(self, event: Event, isMe: Callable[[str], bool]) -> bool:
@@ -102,12 +140,59 @@ class CatchUp:
         return False
 
     def joined(self, room: str) -> None:
-        """The person joined C{room}."""
-        self.rooms.setdefault(fold(room), (room, 0))
+        """The person joined C{room}: a resume that is answered, if one."""
+        folded = fold(room)
+        self.rooms.setdefault(folded, (room, 0))
+        if self._outage is not None and folded in self._outage.unanswered:
+            self._outage.unanswered.remove(folded)
 
     def left(self, room: str) -> None:
-        """The person left C{room}."""
+        """The person left C{room}, or was put out of it: not to be resumed."""
         self.rooms.pop(fold(room), None)
+        self.keys.pop(fold(room), None)
+
+    def keyed(self, room: str, key: str | None) -> None:
+        """C{room}'s key is now C{key} (L{None}: it has none)."""
+        if key is None:
+            self.keys.pop(fold(room), None)
+        else:
+            self.keys[fold(room)] = key
+
+    def modesSaid(self, room: str, modes: str, *, whole: bool) -> None:
+        """
+        A room's modes were said, changed (C{+k sesame}) or C{whole} (the
+        answer to C{/mode}): follow its key.  A key shown as C{*} is one
+        not shown, and says nothing.
+        """
+        letters, *arguments = modes.split(" ")
+        key: str | None = None
+        said = False
+        on = True
+        for letter in letters:
+            if letter in "+-":
+                on = letter == "+"
+                continue
+            argument = arguments.pop(0) if on and letter in "kl" and arguments else None
+            if letter == "k":
+                said, key = True, argument if on else None
+        if key == "*":
+            return
+        if said or whole:
+            self.keyed(room, key)
+
+    def refused(self, code: str) -> bool:
+        """
+        An C{ERROR} came: if it refuses a resume, forget the room it
+        refuses (the first not answered yet), and say so.
+        """
+        outage = self._outage
+        if outage is None or code not in RESUME_REFUSALS or not outage.unanswered:
+            return False
+        folded = outage.unanswered.pop(0)
+        outage.refused[folded] = self.rooms.get(folded, (folded, 0))[0]
+        self.left(folded)
+        self._caughtUpYet()
+        return True
 
     def saw(self, room: str, sequence: int) -> None:
         """The messages of C{room} through C{sequence} have been seen."""
@@ -134,8 +219,19 @@ class CatchUp:
         seen, and the last room resumed ends the catching up.
         """
         self.saw(room, through)
+        if self._outage is not None and kind == "resume":
+            self._outage.ended.add(fold(room))
+            self._caughtUpYet()
+
+    def _caughtUpYet(self) -> None:
+        """
+        Replays end in the order asked: once the last room not refused has
+        ended, every room is caught up.
+        """
         outage = self._outage
-        if outage is not None and kind == "resume" and fold(room) == outage.lastRoom:
+        assert outage is not None
+        resumed = [folded for folded in outage.order if folded not in outage.refused]
+        if not resumed or resumed[-1] in outage.ended:
             self._reconnected()
 
     def welcomed(self) -> None:
@@ -143,7 +239,7 @@ class CatchUp:
         A reconnection was greeted: with no room to resume, being greeted is
         the whole of catching up.
         """
-        if self._outage is not None and not self._outage.rooms:
+        if self._outage is not None and not self._outage.order:
             self._reconnected()
 
     def _reconnected(self) -> None:
@@ -152,7 +248,9 @@ class CatchUp:
         seconds = self.clock.seconds() - outage.began
         count = outage.messages
         caught = f"caught up {count} message{'s' * (count != 1)}"
-        if outage.rooms:
-            rooms = len(outage.rooms)
+        rooms = len(outage.order) - len(outage.refused)
+        if rooms:
             caught += f" in {rooms} room{'s' * (rooms != 1)}"
+        if outage.refused:
+            caught += f"; not back in {', '.join(outage.refused.values())}"
         self.view.showStatus(f"reconnected after {seconds:.1f} s; {caught}")

@@ -37,6 +37,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted_chat.chat.commands import (
     ChangePassword,
     History,
+    Join,
     Login,
     QuitCommand,
     Register,
@@ -50,10 +51,13 @@ from twisted_chat.chat.events import (
     HistoryEnd,
     HistoryGap,
     Joined,
+    Kicked,
+    ModesChanged,
     NickChanged,
     Parted,
     Ping,
     RoomMessage,
+    RoomModes,
     Welcome,
 )
 from twisted_chat.client.catchup import CatchUp
@@ -206,6 +210,8 @@ class ClientSession:
                 self._pages.asked(room)
             case Login() | Register() | ChangePassword():
                 self._login.typed(command)
+            case Join(room, str() as key):
+                self._catchUp.keyed(room, key)
 
     # From the connection
 
@@ -270,9 +276,16 @@ class ClientSession:
                 self._catchUp.replayEnded(room, through, kind)
             case Joined(room, nick, _) if self.whereabouts.isMe(nick):
                 self._catchUp.joined(room)
-            case Parted(room, nick, _, _) if self.whereabouts.isMe(nick):
+            case Parted(room, nick, _, _) | Kicked(room, nick, _, _, _) if (
+                self.whereabouts.isMe(nick)
+            ):
+                # Put out is left as much as parted: not to be resumed.
                 self._catchUp.left(room)
                 self._pages.left(room)
+            case ModesChanged(room, _, _, modes):
+                self._catchUp.modesSaid(room, modes, whole=False)
+            case RoomModes(room, modes, _):
+                self._catchUp.modesSaid(room, modes, whole=True)
             case AccountInfo(nick, _):
                 for line in self._login.accepted(nick):
                     self._send(line)
@@ -289,6 +302,9 @@ class ClientSession:
             case ErrorReply(code, text) if self._login.refuses(code):
                 self._loginRefused(code, text)
                 return
+            case ErrorReply(code, _):
+                # Shown; if it refuses a resume, that room is forgotten.
+                self._catchUp.refused(code)
             case Goodbye(kind, reason):
                 self._goodbye, self._goodbyeReason = kind, reason
                 if not self._everGreeted:

@@ -48,9 +48,12 @@ from twisted_chat.chat.events import (
     UserNotice,
     Welcome,
 )
+from twisted_chat.chat.modes import Rank
 from twisted_chat.chat.names import OPERATOR_NICK, fold, isRoomName
+from twisted_chat.terminal.moderationview import ModerationLines
 from twisted_chat.terminal.safetext import safe
 from twisted_chat.terminal.whereabouts import Whereabouts
+from twisted_chat.wire.codecs import RANK_PREFIXES
 
 NICK_COLORS: Final = (
     Fore.CYAN,
@@ -131,6 +134,9 @@ class TerminalView:
         self.onPromptChange: Callable[[str], None] | None = None
         self.columns: Callable[[], int | None] = lambda: None
         whereabouts.watchRoom(self._roomSaid)
+        self._moderation = ModerationLines(
+            whereabouts, self._paint, self._time, self._date, self._info
+        )
 
     @property
     def prompt(self) -> str:
@@ -228,8 +234,12 @@ class TerminalView:
                     f"topic of {safe(room)}: {safe(text)}"
                     f" (set by {self._nick(nick or '?')}{when})"
                 )
-            case MemberList(room, nicks):
-                names = " ".join(self._nick(nick) for nick in nicks)
+            case MemberList(room, nicks, ranks):
+                ranks = ranks or (0,) * len(nicks)
+                names = " ".join(
+                    RANK_PREFIXES.get(Rank(rank), "") + self._nick(nick)
+                    for nick, rank in zip(nicks, ranks, strict=True)
+                )
                 return self._info(f"{safe(room)} ({len(nicks)}): {names}")
             case RoomListEntry(room, count, topic):
                 return f"   {safe(room)}  {count}  {safe(topic)}"
@@ -252,7 +262,7 @@ class TerminalView:
                 return self._wrapped(
                     NOTICE_STYLE, f"-!- disconnected: {safe(reason)}", 4
                 )
-        return None
+        return self._moderation.render(event)
 
     def _roomSaid(self, room: str | None) -> None:
         if self.onPromptChange is not None:

@@ -16,14 +16,12 @@ from collections.abc import Callable
 from typing import Final
 
 from twisted_chat.chat.commands import (
-    COMMANDS,
     Act,
     ChangePassword,
     Command,
     Help,
     History,
     Join,
-    Kick,
     ListRooms,
     Login,
     Message,
@@ -38,28 +36,31 @@ from twisted_chat.chat.commands import (
     Who,
 )
 from twisted_chat.chat.errors import (
-    BadArguments,
     ForbiddenCharacter,
     InvalidEncoding,
     UnknownCommand,
 )
 from twisted_chat.chat.events import Event, RoomMessage
 from twisted_chat.limits import HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX
+from twisted_chat.wire.arguments import (
+    MAX_SEQUENCE,
+    count,
+    optionalRoomAndText,
+    roomWord,
+    usage,
+    words,
+)
+from twisted_chat.wire.codecs import TEXT, TIME, WORD
 from twisted_chat.wire.linetypes import (
     LINE_TYPES,
     ROOM_MESSAGE_TYPES,
-    TEXT,
-    TIME,
-    WORD,
     UnknownLineType,
     lineTypeOf,
 )
+from twisted_chat.wire.moderationlines import MODERATION_PARSERS
 
 LINE_END: Final = b"\r\n"
 """What the server ends its lines with; it accepts LF or CRLF."""
-
-MAX_SEQUENCE: Final = 2**63 - 1
-"""Sequence numbers are SQLite integers."""
 
 QUIT_WORD: Final = "bye"
 """A line that is exactly this quits, as it did in the seed."""
@@ -101,50 +102,24 @@ def parseCommand(line: bytes) -> Command | None:
     return parser(name.lower(), rest.strip())
 
 
-def _usage(name: str) -> BadArguments:
-    return BadArguments(f"Usage: {COMMANDS[name].usage}")
-
-
-def _words(name: str, rest: str, required: int, optional: int) -> list[str]:
-    """
-    Split C{rest} into C{required} to C{required + optional} words.
-    """
-    words = rest.split()
-    if not required <= len(words) <= required + optional:
-        raise _usage(name)
-    return words
-
-
 def _targetAndText(name: str, rest: str) -> tuple[str, str]:
     parts = rest.split(None, 1)
     if len(parts) != 2:
-        raise _usage(name)
+        raise usage(name)
     return parts[0], parts[1]
 
 
-def _roomWord(word: str) -> str:
-    """Let C{lobby} mean C{#lobby} where only a room can be meant."""
-    return word if word.startswith("#") else "#" + word
-
-
-def _optionalRoomAndText(rest: str) -> tuple[str | None, str]:
-    """Split C{[#room] [text]}."""
-    if rest.startswith("#"):
-        room, _, text = rest.partition(" ")
-        return room, text.strip()
-    return None, rest
-
-
 def _parseNick(name: str, rest: str) -> Command:
-    return SetNick(*_words(name, rest, 1, 0))
+    return SetNick(*words(name, rest, 1, 0))
 
 
 def _parseJoin(name: str, rest: str) -> Command:
-    return Join(_roomWord(*_words(name, rest, 1, 0)))
+    room, *key = words(name, rest, 1, 1)
+    return Join(roomWord(room), *key)
 
 
 def _parsePart(name: str, rest: str) -> Command:
-    return Part(*_optionalRoomAndText(rest))
+    return Part(*optionalRoomAndText(rest))
 
 
 def _parseMessage(name: str, rest: str) -> Command:
@@ -153,22 +128,22 @@ def _parseMessage(name: str, rest: str) -> Command:
 
 def _parseAct(name: str, rest: str) -> Command:
     if not rest:
-        raise _usage(name)
+        raise usage(name)
     return Act(rest)
 
 
 def _parseWho(name: str, rest: str) -> Command:
-    words = _words(name, rest, 0, 1)
-    return Who(_roomWord(words[0]) if words else None)
+    given = words(name, rest, 0, 1)
+    return Who(roomWord(given[0]) if given else None)
 
 
 def _parseRooms(name: str, rest: str) -> Command:
-    _words(name, rest, 0, 0)
+    words(name, rest, 0, 0)
     return ListRooms()
 
 
 def _parseTopic(name: str, rest: str) -> Command:
-    room, text = _optionalRoomAndText(rest)
+    room, text = optionalRoomAndText(rest)
     return Topic(room, text or None)
 
 
@@ -177,61 +152,45 @@ def _parseQuit(name: str, rest: str) -> Command:
 
 
 def _parseHelp(name: str, rest: str) -> Command:
-    words = _words(name, rest, 0, 1)
-    return Help(words[0] if words else None)
-
-
-def _count(name: str, word: str, maximum: int) -> int:
-    if not word.isascii() or not word.isdigit() or len(word) > 18:
-        raise _usage(name)
-    value = int(word)
-    if value > maximum:
-        raise BadArguments(f"/{name} takes at most {maximum}.")
-    return value
+    given = words(name, rest, 0, 1)
+    return Help(given[0] if given else None)
 
 
 def _parseHistory(name: str, rest: str) -> Command:
-    words = rest.split()
-    room = words.pop(0) if words and words[0].startswith("#") else None
+    given = rest.split()
+    room = given.pop(0) if given and given[0].startswith("#") else None
     before = None
-    if words and words[0].lower() == "before":
-        if len(words) < 2:
-            raise _usage(name)
-        before = _count(name, words[1], MAX_SEQUENCE)
-        del words[:2]
-    if len(words) > 1:
-        raise _usage(name)
-    limit = _count(name, words[0], HISTORY_PAGE_MAX) if words else HISTORY_PAGE_DEFAULT
+    if given and given[0].lower() == "before":
+        if len(given) < 2:
+            raise usage(name)
+        before = count(name, given[1], MAX_SEQUENCE)
+        del given[:2]
+    if len(given) > 1:
+        raise usage(name)
+    limit = count(name, given[0], HISTORY_PAGE_MAX) if given else HISTORY_PAGE_DEFAULT
     return History(room, before, limit)
 
 
 def _parseResume(name: str, rest: str) -> Command:
-    room, after = _words(name, rest, 2, 0)
-    return Resume(_roomWord(room), _count(name, after, MAX_SEQUENCE))
+    room, after, *key = words(name, rest, 2, 1)
+    return Resume(roomWord(room), count(name, after, MAX_SEQUENCE), *key)
 
 
 def _parseRegister(name: str, rest: str) -> Command:
-    return Register(*_words(name, rest, 1, 0))
+    return Register(*words(name, rest, 1, 0))
 
 
 def _parseLogin(name: str, rest: str) -> Command:
-    return Login(*_words(name, rest, 2, 0))
+    return Login(*words(name, rest, 2, 0))
 
 
 def _parsePassword(name: str, rest: str) -> Command:
-    return ChangePassword(*_words(name, rest, 2, 0))
+    return ChangePassword(*words(name, rest, 2, 0))
 
 
 def _parsePong(name: str, rest: str) -> Command:
-    words = _words(name, rest, 0, 1)
-    return Pong(words[0] if words else None)
-
-
-def _parseKick(name: str, rest: str) -> Command:
-    nick, _, reason = rest.partition(" ")
-    if not nick:
-        raise _usage(name)
-    return Kick(nick, reason.strip())
+    given = words(name, rest, 0, 1)
+    return Pong(given[0] if given else None)
 
 
 _COMMAND_PARSERS: Final[dict[str, Callable[[str, str], Command]]] = {
@@ -251,7 +210,7 @@ _COMMAND_PARSERS: Final[dict[str, Callable[[str, str], Command]]] = {
     "quit": _parseQuit,
     "help": _parseHelp,
     "pong": _parsePong,
-    "kick": _parseKick,
+    **MODERATION_PARSERS,
 }
 
 

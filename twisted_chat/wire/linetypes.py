@@ -5,19 +5,23 @@ that event's attributes are written in the line.
 A server line is C{TYPE param param ... :text}: a type word, fixed
 space-free parameters, and for most types a free text after C{" :"}, ended by
 CRLF.  L{LINE_TYPES} holds every type, built from the codecs of one value
-each (L{WORD}, L{COUNT}, L{TIME}, L{TEXT}, L{WORDS}), so that writing a line
-and reading it back are one table and cannot drift apart.
+each, or of a few written together (L{twisted_chat.wire.codecs}), so that
+writing a line and reading it back are one table and cannot drift apart.
 L{twisted_chat.wire.line} formats and parses whole lines with it.
 """
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from twisted_chat.chat.events import (
     AccountInfo,
+    Announcement,
+    AuditEnd,
+    AuditLine,
+    BanChanged,
+    BanListEnd,
+    BanListEntry,
     CurrentRoom,
     ErrorReply,
     Event,
@@ -25,158 +29,64 @@ from twisted_chat.chat.events import (
     HelpText,
     HistoryEnd,
     HistoryGap,
+    Invited,
     Joined,
+    Kicked,
     MemberList,
+    ModesChanged,
     NickChanged,
     Notice,
     Parted,
     Ping,
     PrivateMessage,
     Quit,
+    RankChanged,
     RoomListEnd,
     RoomListEntry,
     RoomMessage,
+    RoomModes,
     TopicChanged,
     TopicInfo,
     UserNotice,
     Welcome,
 )
+from twisted_chat.wire.codecs import (
+    COUNT,
+    RANKED_NICKS,
+    TARGET_AND_REASON,
+    TEXT,
+    TIME,
+    WORD,
+    Codec,
+    MalformedLine,
+    OrNone,
+    UnknownLineType,
+)
+
+__all__ = [
+    "LINE_TYPES",
+    "ROOM_MESSAGE_TYPES",
+    "LineType",
+    "MalformedLine",
+    "UnknownLineType",
+    "lineTypeOf",
+]
+
+Names = str | tuple[str, ...]
+"""The attribute a codec writes, or the attributes it writes together."""
 
 
-class MalformedLine(ValueError):
-    """A server line that does not follow the protocol."""
+def _valueOf(event: Event, names: Names) -> Any:
+    if isinstance(names, str):
+        return getattr(event, names)
+    return tuple(getattr(event, name) for name in names)
 
 
-class UnknownLineType(MalformedLine):
-    """A server line of a type this version does not know; ignore it."""
-
-
-# The codecs of parameters and text
-
-
-class Codec:
-    """
-    How one value is written in a server line, and read back.
-    """
-
-    def encode(self, value: Any) -> str:
-        raise NotImplementedError
-
-    def decode(self, text: str) -> Any:
-        raise NotImplementedError
-
-
-class _Word(Codec):
-    """A name or other space-free word (a nick, a room, an error code)."""
-
-    def encode(self, value: str) -> str:
-        return self.decode(value)
-
-    _forbidden = re.compile("[ \r\n\0]")
-
-    def decode(self, text: str) -> str:
-        if not text or text[0] == ":" or self._forbidden.search(text):
-            raise MalformedLine(f"not a word: {text!r}")
-        return text
-
-
-class _Count(Codec):
-    """A non-negative decimal integer."""
-
-    _pattern = re.compile(r"[0-9]{1,19}", re.ASCII)
-
-    def encode(self, value: int) -> str:
-        if value < 0:
-            raise MalformedLine(f"negative count: {value}")
-        return str(value)
-
-    def decode(self, text: str) -> int:
-        if self._pattern.fullmatch(text) is None:
-            raise MalformedLine(f"not a count: {text!r}")
-        return int(text)
-
-
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_MILLISECOND: Final = timedelta(milliseconds=1)
-
-
-class _Time(Codec):
-    """
-    A UTC time in milliseconds, written ISO 8601 (C{2026-11-25T18:20:03.456Z}).
-    """
-
-    _pattern = re.compile(
-        r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{3})Z",
-        re.ASCII,
-    )
-
-    def __init__(self) -> None:
-        self._second = -1
-        self._secondText = ""
-
-    def encode(self, value: int) -> str:
-        second, milliseconds = divmod(value, 1000)
-        if second != self._second:
-            # Messages come many to a second: format each second once.
-            moment = _EPOCH + second * timedelta(seconds=1)
-            self._secondText = f"{moment:%Y-%m-%dT%H:%M:%S}"
-            self._second = second
-        return f"{self._secondText}.{milliseconds:03d}Z"
-
-    def decode(self, text: str) -> int:
-        match = self._pattern.fullmatch(text)
-        if match is None:
-            raise MalformedLine(f"not a time: {text!r}")
-        year, month, day, hour, minute, second, milliseconds = map(int, match.groups())
-        try:
-            moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-        except ValueError as error:
-            raise MalformedLine(f"not a time: {text!r}") from error
-        return (moment - _EPOCH) // _MILLISECOND + milliseconds
-
-
-class _Optional(Codec):
-    """A value or its absence, written C{*}."""
-
-    def __init__(self, codec: Codec) -> None:
-        self._codec = codec
-
-    def encode(self, value: object) -> str:
-        return "*" if value is None else self._codec.encode(value)
-
-    def decode(self, text: str) -> object:
-        return None if text == "*" else self._codec.decode(text)
-
-
-class _Text(Codec):
-    """Free text, after the parameters; anything but a line ending or NUL."""
-
-    def encode(self, value: str) -> str:
-        return self.decode(value)
-
-    _forbidden = re.compile("[\r\n\0]")
-
-    def decode(self, text: str) -> str:
-        if self._forbidden.search(text):
-            raise MalformedLine("text holds a line ending or NUL")
-        return text
-
-
-class _Words(Codec):
-    """A list of words as the text (the nicks of a room)."""
-
-    def encode(self, value: tuple[str, ...]) -> str:
-        return " ".join(WORD.encode(word) for word in value)
-
-    def decode(self, text: str) -> tuple[str, ...]:
-        return tuple(WORD.decode(word) for word in text.split(" ")) if text else ()
-
-
-WORD: Final = _Word()
-COUNT: Final = _Count()
-TIME: Final = _Time()
-TEXT: Final = _Text()
-WORDS: Final = _Words()
+def _setValue(values: dict[str, Any], names: Names, value: Any) -> None:
+    if isinstance(names, str):
+        values[names] = value
+    else:
+        values.update(zip(names, value, strict=True))
 
 
 @dataclass(frozen=True)
@@ -185,39 +95,53 @@ class LineType:
     One kind of server line: its type word, the event it carries, and how
     that event's attributes are laid out in the line.
 
+    @ivar params: the parameters, each the attribute (or attributes) one
+        codec writes.
+    @ivar text: the free text's attribute (or attributes), and its codec.
     @ivar constants: attributes that the type word itself fixes (C{ACTION}
         is a L{RoomMessage} with C{action=True}).
     """
 
     name: str
     event: type[Event]
-    params: tuple[tuple[str, Codec], ...]
-    text: tuple[str, Codec] | None
+    params: tuple[tuple[Names, Codec], ...]
+    text: tuple[Names, Codec] | None
     constants: Mapping[str, object] = field(default_factory=dict)
 
     def format(self, event: Event) -> bytes:
         parts = [self.name]
-        for name, codec in self.params:
-            parts.append(codec.encode(getattr(event, name)))
+        for names, codec in self.params:
+            parts.append(codec.encode(_valueOf(event, names)))
         if self.text is not None:
-            name, codec = self.text
-            parts.append(":" + codec.encode(getattr(event, name)))
+            names, codec = self.text
+            parts.append(":" + codec.encode(_valueOf(event, names)))
         return (" ".join(parts) + "\r\n").encode("utf-8")
 
     def parse(self, params: list[str], text: str | None) -> Event:
         if len(params) < len(self.params):
             raise MalformedLine(f"{self.name} needs {len(self.params)} parameters")
         # Parameters after the known ones are a later version's; ignore them.
-        values = {
-            name: codec.decode(p)
-            for (name, codec), p in zip(self.params, params, strict=False)
-        }
+        values: dict[str, Any] = {}
+        for (names, codec), param in zip(self.params, params, strict=False):
+            _setValue(values, names, codec.decode(param))
         if self.text is not None:
             if text is None:
                 raise MalformedLine(f"{self.name} needs a text")
-            name, codec = self.text
-            values[name] = codec.decode(text)
+            names, codec = self.text
+            _setValue(values, names, codec.decode(text))
         return self.event(**values, **self.constants)
+
+    def attributes(self) -> set[str]:
+        """Every attribute of the event this line type writes or fixes."""
+        fields = [names for names, _ in self.params]
+        if self.text is not None:
+            fields.append(self.text[0])
+        written = {name for names in fields for name in _names(names)}
+        return written | set(self.constants)
+
+
+def _names(names: Names) -> tuple[str, ...]:
+    return (names,) if isinstance(names, str) else names
 
 
 _ROOM_MESSAGE: Final = (
@@ -227,6 +151,14 @@ _ROOM_MESSAGE: Final = (
     ("sender", WORD),
 )
 _PRIVATE_MESSAGE: Final = (("sender", WORD), ("recipient", WORD), ("time", TIME))
+_BAN_CHANGED: Final = (
+    ("room", WORD),
+    ("time", TIME),
+    ("by", WORD),
+    ("kind", WORD),
+    ("mask", WORD),
+    ("expires", OrNone(TIME)),
+)
 
 LINE_TYPES: Final = {
     lineType.name: lineType
@@ -279,10 +211,12 @@ LINE_TYPES: Final = {
         LineType(
             "TOPICINFO",
             TopicInfo,
-            (("room", WORD), ("time", _Optional(TIME)), ("nick", _Optional(WORD))),
+            (("room", WORD), ("time", OrNone(TIME)), ("nick", OrNone(WORD))),
             ("text", TEXT),
         ),
-        LineType("MEMBERS", MemberList, (("room", WORD),), ("nicks", WORDS)),
+        LineType(
+            "MEMBERS", MemberList, (("room", WORD),), (("nicks", "ranks"), RANKED_NICKS)
+        ),
         LineType(
             "ROOM",
             RoomListEntry,
@@ -290,7 +224,7 @@ LINE_TYPES: Final = {
             ("topic", TEXT),
         ),
         LineType("ENDROOMS", RoomListEnd, (("count", COUNT),), None),
-        LineType("CURRENT", CurrentRoom, (("room", _Optional(WORD)),), None),
+        LineType("CURRENT", CurrentRoom, (("room", OrNone(WORD)),), None),
         LineType("HELP", HelpText, (), ("text", TEXT)),
         LineType("NOTICE", Notice, (), ("text", TEXT)),
         LineType(
@@ -303,6 +237,78 @@ LINE_TYPES: Final = {
         LineType("ERROR", ErrorReply, (("code", WORD),), ("text", TEXT)),
         LineType("BYE", Goodbye, (("kind", WORD),), ("reason", TEXT)),
         LineType("PING", Ping, (("token", WORD),), None),
+        LineType(
+            "RANK",
+            RankChanged,
+            (
+                ("room", WORD),
+                ("nick", WORD),
+                ("rank", WORD),
+                ("by", WORD),
+                ("time", TIME),
+            ),
+            None,
+        ),
+        LineType(
+            "MODE",
+            ModesChanged,
+            (("room", WORD), ("time", TIME), ("by", WORD)),
+            ("modes", TEXT),
+        ),
+        LineType(
+            "MODEINFO", RoomModes, (("room", WORD), ("created", TIME)), ("modes", TEXT)
+        ),
+        LineType(
+            "KICK",
+            Kicked,
+            (("room", WORD), ("nick", WORD), ("by", WORD), ("time", TIME)),
+            ("reason", TEXT),
+        ),
+        *(
+            LineType(name, BanChanged, _BAN_CHANGED, ("reason", TEXT), {"added": added})
+            for name, added in [("BAN", True), ("UNBAN", False)]
+        ),
+        LineType(
+            "BANLIST",
+            BanListEntry,
+            (
+                ("room", WORD),
+                ("setAt", TIME),
+                ("setBy", WORD),
+                ("kind", WORD),
+                ("mask", WORD),
+                ("expires", OrNone(TIME)),
+            ),
+            ("reason", TEXT),
+        ),
+        LineType(
+            "ENDBANLIST",
+            BanListEnd,
+            (("room", WORD), ("kind", WORD), ("count", COUNT)),
+            None,
+        ),
+        LineType(
+            "INVITE",
+            Invited,
+            (("room", WORD), ("nick", WORD), ("by", WORD), ("time", TIME)),
+            None,
+        ),
+        LineType(
+            "ANNOUNCE", Announcement, (("by", WORD), ("time", TIME)), ("text", TEXT)
+        ),
+        LineType(
+            "AUDIT",
+            AuditLine,
+            (
+                ("id", COUNT),
+                ("time", TIME),
+                ("actor", WORD),
+                ("action", WORD),
+                ("room", WORD),
+            ),
+            (("target", "reason"), TARGET_AND_REASON),
+        ),
+        LineType("ENDAUDIT", AuditEnd, (("count", COUNT),), None),
     ]
 }
 """Every server line type, by its type word."""
@@ -314,6 +320,8 @@ def lineTypeOf(event: Event) -> LineType:
         return ROOM_MESSAGE_TYPES[event.action, event.history]
     if isinstance(event, PrivateMessage):
         return LINE_TYPES["OFFLINEMSG" if event.offline else "PRIVMSG"]
+    if isinstance(event, BanChanged):
+        return LINE_TYPES["BAN" if event.added else "UNBAN"]
     return _LINE_TYPE_BY_EVENT[type(event)]
 
 
@@ -328,5 +336,5 @@ ROOM_MESSAGE_TYPES: Final = {
 _LINE_TYPE_BY_EVENT: Final = {
     lineType.event: lineType
     for lineType in LINE_TYPES.values()
-    if lineType.event not in (RoomMessage, PrivateMessage)
+    if lineType.event not in (RoomMessage, PrivateMessage, BanChanged)
 }

@@ -20,14 +20,19 @@ from zope.interface import implementer
 
 from twisted_chat.chat.accounts import Accounts, ChatAccount, ILoginMind
 from twisted_chat.chat.commands import (
+    AUDIENCES,
     COMMANDS,
+    CONSOLE,
+    EVERYONE,
+    ROOM_OPERATORS,
+    SERVER_OPERATORS,
     Act,
     ChangePassword,
     Command,
+    CommandSpec,
     Help,
     History,
     Join,
-    Kick,
     ListRooms,
     Login,
     Message,
@@ -59,8 +64,10 @@ from twisted_chat.chat.events import (
     Welcome,
 )
 from twisted_chat.chat.model import Member
+from twisted_chat.chat.moderationcommands import MODERATION_COMMANDS
 from twisted_chat.chat.names import GUEST_PREFIX, fold, isRoomName
 from twisted_chat.frontends.line.arrival import Arrival
+from twisted_chat.frontends.line.moderation import ModerationCommands
 from twisted_chat.limits import ARRIVAL_GRACE, ROOM_LIST_MAX
 
 ALLOWED_BEFORE_LOGIN = (SetNick, Login, Register, Help, Pong, QuitCommand)
@@ -70,6 +77,16 @@ _WAITED_FOR = (Login, Register, ChangePassword, QuitCommand)
 """Commands the next line waits for: they change who the member is."""
 
 _GUEST_NICK = re.compile(rf"{GUEST_PREFIX}[0-9]+", re.ASCII | re.IGNORECASE)
+
+HELP_HEADINGS = {
+    EVERYONE: "Lines not starting with / go to your current room;"
+    " //text sends text starting with /. Commands:",
+    ROOM_OPERATORS: "Keeping order in a room you operate (you operate a room"
+    " you make; a founder's rank is kept):",
+    SERVER_OPERATORS: "For server operators:",
+    CONSOLE: "At the console:",
+}
+"""What C{/help} says before each audience's commands."""
 
 
 @implementer(ILoginMind)
@@ -107,6 +124,7 @@ class CommandInterpreter:
         self.arrival = Arrival(
             chat, member, clock, self.reportError, grace=arrivalGrace
         )
+        self.moderation = ModerationCommands(chat, member, self._reply)
         self._lastWrite: Deferred[Any] | None = None
 
     def start(self) -> None:
@@ -195,10 +213,10 @@ class CommandInterpreter:
                 return chat.sendPrivate(member, target, text)
             case SetNick(nick):
                 chat.changeNick(member, nick)
-            case Join(room):
-                chat.join(member, room)
-            case Resume(room, after):
-                chat.resume(member, room, after)
+            case Join(room, key):
+                chat.join(member, room, key)
+            case Resume(room, after, key):
+                chat.resume(member, room, after, key)
             case History(room, before, limit):
                 chat.history(member, room, before, limit)
             case Part(room, reason):
@@ -206,7 +224,7 @@ class CommandInterpreter:
             case Who(room):
                 self._reply(chat.membersOf(self._roomName(room)))
             case ListRooms():
-                entries = chat.listRooms()
+                entries = chat.listRooms(member)
                 for entry in entries[:ROOM_LIST_MAX]:
                     self._reply(entry)
                 self._reply(RoomListEnd(len(entries)))
@@ -226,8 +244,8 @@ class CommandInterpreter:
                 return self._lastWrite.addBoth(lambda _: chat.quit(member, reason))
             case QuitCommand(reason):
                 chat.quit(member, reason)
-            case Kick(nick, reason):
-                chat.operators.kill(member, nick, reason)
+            case _ if isinstance(command, MODERATION_COMMANDS):
+                return self.moderation.execute(command)
             case Help(name):
                 self._help(name)
             case Pong():
@@ -277,24 +295,31 @@ class CommandInterpreter:
         return room if room is not None else self.chat.roomOf(self.member, None).name
 
     def _help(self, name: str | None) -> None:
-        specs = [
-            spec
-            for spec in COMMANDS.values()
-            if self.member.privileged or not spec.operatorOnly
-        ]
+        """
+        List the commands for the member (a server operator's and the
+        console's only to them), under a heading for each audience, or
+        explain one.
+        """
+        audiences = {EVERYONE, ROOM_OPERATORS}
+        if self.chat.operators.isServerOperator(self.member):
+            audiences.add(SERVER_OPERATORS)
+        if self.member.privileged:
+            audiences.add(CONSOLE)
+        specs = [spec for spec in COMMANDS.values() if spec.audience in audiences]
         if name is not None:
             specs = [spec for spec in specs if spec.name == name.lstrip("/").lower()]
             if not specs:
                 raise UnknownCommand(f"There is no command /{name}; type /help.")
-        else:
-            specs = [spec for spec in specs if not spec.forPrograms]
-            self._reply(
-                HelpText(
-                    "Lines not starting with / go to your current room;"
-                    " //text sends text starting with /. Commands:"
-                )
-            )
-        width = max(len(spec.usage) for spec in specs)
+            self._helpLines(specs, len(specs[0].usage))
+            return
+        specs = [spec for spec in specs if not spec.forPrograms]
+        for audience in AUDIENCES:
+            listed = [spec for spec in specs if spec.audience == audience]
+            if listed:
+                self._reply(HelpText(HELP_HEADINGS[audience]))
+                self._helpLines(listed, max(len(spec.usage) for spec in listed))
+
+    def _helpLines(self, specs: list[CommandSpec], width: int) -> None:
         for spec in specs:
             self._reply(HelpText(f"  {spec.usage.ljust(width)}  {spec.summary}"))
 

@@ -119,7 +119,8 @@ class LineChatProtocol(StreamConnection):
 
     @property
     def present(self) -> bool:
-        return self.member.present
+        # A connection refused at its beginning never had a member.
+        return hasattr(self, "member") and self.member.present
 
     @property
     def loggedIn(self) -> bool:
