@@ -249,6 +249,29 @@ class MakeServiceTests(SynchronousTestCase):
             " it is a directory",
         )
 
+    def test_operWithoutAccountFailsAtOnce(self) -> None:
+        """
+        --oper naming no account stops start-up with one line (else whoever
+        registered the name first would run the server), and a database
+        made for the start is removed.
+        """
+        directory = FilePath(self.mktemp())
+        directory.makedirs()
+        database = directory.child("chat.sqlite3")
+        error = self.assertRaises(
+            StartFailed,
+            tap.makeService,
+            parse("--db", database.path, "--oper", "olga"),
+            MemoryReactorClock(),
+        )
+        self.assertEqual(
+            str(error),
+            "twistd chat: --oper olga: there is no account olga; start without"
+            " it, /register olga, then restart with --oper olga (or grant it"
+            " from the console: /oper olga)",
+        )
+        self.assertFalse(database.exists())
+
     def test_noConsoleByDefault(self) -> None:
         """The console is made only when asked for."""
         service = tap.makeService(parse("--db", ":memory:"), MemoryReactorClock())

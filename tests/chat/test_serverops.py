@@ -96,6 +96,10 @@ class WhoTests(ServerOperatorTestCase):
         self.assertTrue(self.operators.isServerOperator(self.bob))
         self.assertEqual(self.store.serverOperators, {"bob"})
         self.assertRaises(NotPermitted, self.operators.grant, self.olga, "carol", True)
+        self.assertRaises(
+            NoSuchAccount, self.operators.grant, self.console, "carol", True
+        )
+        self.assertFalse(self.operators.isServerOperator(self.carol))
 
     def test_operatesEveryRoom(self) -> None:
         """A server operator acts as an operator in any room, and no ban or

@@ -430,6 +430,15 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         )
     except DatabaseUnusable as error:
         raise StartFailed(f"twistd chat: {error}") from None
+    for name in config["oper"]:
+        if not chat.isRegistered(name):
+            # Else whoever registers the name first would run the server.
+            store.abandon()
+            raise StartFailed(
+                f"twistd chat: --oper {name}: there is no account {name}; start"
+                f" without it, /register {name}, then restart with --oper {name}"
+                f" (or grant it from the console: /oper {name})"
+            )
     accounts = Accounts(chat, PasswordHasher(reactor), reactor)
     factory = LineChatFactory(
         chat,

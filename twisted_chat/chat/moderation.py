@@ -192,7 +192,7 @@ class RoomModeration:
             self._announceRank(room, target, rank, actor)
         self._audit(actor, RANK_NAMES[rank], room, target.nick)
 
-    def claim(self, member: Member, roomName: str) -> None:
+    def claim(self, member: Member, roomName: str | None) -> None:
         """
         Found a room nobody founded: its operator, logged in, becomes its
         founder for good, and its settings and bans are kept from now on.
@@ -292,6 +292,7 @@ class RoomModeration:
                             str(getattr(settings, SETTING_LETTERS[change.letter]))
                         )
             elif change.letter in "qov":
+                self.require(actor, room, Rank.OPERATOR, "give or take ranks")
                 rank = RANK_LETTERS[change.letter]
                 assert change.argument is not None
                 target = self._memberIn(room, change.argument)

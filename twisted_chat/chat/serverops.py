@@ -118,6 +118,9 @@ class ServerOperators:
         if not actor.privileged:
             raise NotPermitted("Only the console's operator grants server operators.")
         folded = fold(account)
+        if granted and not self._nicks.isRegistered(folded):
+            # Else whoever registers the name first would be one.
+            raise NoSuchAccount(f"There is no account {account}; it must exist first.")
         if granted:
             self.granted.add(folded)
         else:
