@@ -11,6 +11,7 @@ from twisted_chat.chat.core import Chat
 from twisted_chat.chat.events import Kicked
 from twisted_chat.chat.modes import Rank
 from twisted_chat.frontends.irc.factory import IRCChatFactory
+from twisted_chat.frontends.irc.moderation import coreMask
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import UNLIMITED
 from twisted_chat.store.memory import MemoryStore
@@ -345,6 +346,43 @@ class BanTests(ModerationTestCase):
                 ("alice!alice@chat", "MODE", ("#r", "+b", "account:mallory")),
             ],
         )
+
+    def test_bansFromWhatClientsSee(self) -> None:
+        """
+        A ban a client makes from C{nick!nick@chat}, as irssi's C{/ban bob}
+        does (C{*!*bob@chat}), is on the nick; one on the host alone, which
+        everyone shares, is 696.
+        """
+        alice, _ = self.opRoom()
+        alice.send("MODE #r +b *!*@chat", "MODE #r +b *!*bob@chat")
+        messages = alice.messages()
+        self.assertEqual(
+            [(m.command, m.params[-2:]) for m in messages],
+            [
+                ("696", ("*!*@chat", "Everyone's host here is chat: ban a nick"
+                         " (bob!*@*), an account (account:bob) or an address.")),
+                ("MODE", ("+b", "bob!*@*")),
+                ("KICK", ("bob", "Banned")),
+            ],
+        )  # fmt: skip
+
+    def test_coreMask(self) -> None:
+        """
+        Masks on the shown host C{chat} are read as masks on the nick (the
+        user part, less the C{*} clients put first, when the nick part is a
+        wildcard); others are the core's to read.
+        """
+        for argument, read in [
+            ("*!*bob@chat", "bob!*@*"),
+            ("bob!*@CHAT", "bob!*@*"),
+            ("*!~bob*@chat", "bob*!*@*"),
+            ("m:*!*bob@chat", "m:bob!*@*"),
+            ("*!*@chat", None),
+            ("*!*@10.0.0.0/8", "*!*@10.0.0.0/8"),
+            ("account:bob", "account:bob"),
+            ("bob", "bob"),
+        ]:
+            self.assertEqual(coreMask(argument), read, argument)
 
     def test_banPutsOut(self) -> None:
         """

@@ -44,6 +44,8 @@ from twisted_chat.chat.errors import (
 )
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.modes import (
+    LIST_LETTERS,
+    MUTE_PREFIX,
     ROOM_MODES,
     SETTING_LETTERS,
     ModeChange,
@@ -54,11 +56,37 @@ from twisted_chat.chat.modes import (
 from twisted_chat.chat.names import fold
 from twisted_chat.frontends.irc.queries import CHEAP_QUERY_COST, IRCQueries
 from twisted_chat.frontends.irc.registration import MAX_MODES, MAX_TARGETS
-from twisted_chat.frontends.irc.render import modesReplies
+from twisted_chat.frontends.irc.render import USER_HOST, modesReplies
 from twisted_chat.wire.irc import ERR_INVALIDMODEPARAM
 
 if TYPE_CHECKING:
     from twisted_chat.frontends.irc.protocol import IRCChatProtocol
+
+
+def coreMask(argument: str) -> str | None:
+    """
+    A C{+b} argument as the core reads masks.  IRC clients see everyone
+    as C{nick!nick@chat}, so a client that makes a ban from what it sees
+    (irssi's C{/ban bob} sends C{*!*bob@chat}) names the host C{chat},
+    which is no address: it is dropped, and the user part (C{*bob}: the
+    C{*} is for ident's C{~}), which is the nick, names the nick when the
+    nick part does not.  L{None} for such a
+    mask that names nobody in particular (C{*!*@chat}: everyone).
+    """
+    prefix = argument[: len(MUTE_PREFIX)]
+    if prefix.lower() != MUTE_PREFIX:
+        prefix = ""
+    body = argument[len(prefix) :]
+    nick, bang, rest = body.partition("!")
+    user, at, host = rest.rpartition("@")
+    if not (bang and at) or fold(host) != USER_HOST:
+        return argument
+    if nick.strip("*") == "":
+        # Clients write a user as *user, for ident's ~: here it is the nick.
+        nick = user.removeprefix("*").lstrip("~")
+    if nick.strip("*") == "":
+        return None
+    return f"{prefix}{nick}!*@*"
 
 
 class IRCModeration:
@@ -280,7 +308,7 @@ class ChannelModes:
         except BadArguments as error:
             self.client.numeric(ERR_NEEDMOREPARAMS, "MODE", error.message)
             return
-        changes = self._bounded(changes)
+        changes = self._bounded(self._masks(changes))
         if any(c.argument is not None or c.letter in SETTING_LETTERS for c in changes):
             # A change costs the rest of the line a query is let off.
             self.client.guard.charge(1 - CHEAP_QUERY_COST)
@@ -333,6 +361,28 @@ class ChannelModes:
                     break
             kept.append(change)
         return kept
+
+    def _masks(self, changes: list[ModeChange]) -> list[ModeChange]:
+        """
+        C{changes} with each ban's mask as the core reads it
+        (L{coreMask}); one that names everyone by the shown host is 696.
+        """
+        read = []
+        for change in changes:
+            if change.letter in LIST_LETTERS and change.argument is not None:
+                mask = coreMask(change.argument)
+                if mask is None:
+                    self._invalid(
+                        change,
+                        BadMask(
+                            f"Everyone's host here is {USER_HOST}: ban a nick"
+                            " (bob!*@*), an account (account:bob) or an address."
+                        ),
+                    )
+                    continue
+                change = ModeChange(change.letter, change.on, mask)
+            read.append(change)
+        return read
 
     def _validSetting(self, change: ModeChange) -> bool:
         """Whether C{change}'s key or limit is one; 696 if not."""
