@@ -43,13 +43,13 @@ def said(messages: list[IRCMessage]) -> list[tuple[str | None, str, tuple[str, .
 
 class ModerationTestCase(IRCTestCase):
     """
-    IRC clients (and line members) on a chat whose account C{root} is a
+    IRC clients (and line members) on a chat whose account C{boss} is a
     server operator.
     """
 
     def setUp(self) -> None:
         super().setUp()
-        self.chat = Chat(self.clock, MemoryStore(), serverOperators=["root"])
+        self.chat = Chat(self.clock, MemoryStore(), serverOperators=["boss"])
         self.accounts = makeAccounts(self.chat, self.clock)
         self.factory = IRCChatFactory(
             self.chat, self.accounts, self.clock, rules=UNLIMITED
@@ -182,13 +182,13 @@ class RankTests(ModerationTestCase):
         WHO's flags say away (C{G}) and server operator (C{*}); WHOIS says
         the latter with 313.
         """
-        root = self.loggedIn("root")
+        boss = self.loggedIn("boss")
         bob = self.register("bob")
-        self.inRoom("#lobby", root, bob)
-        bob.send("AWAY :lunch", "WHO #lobby", "WHOIS root")
+        self.inRoom("#lobby", boss, bob)
+        bob.send("AWAY :lunch", "WHO #lobby", "WHOIS boss")
         messages = bob.messages()
         who = {m.params[5]: m.params[6] for m in messages if m.command == "352"}
-        self.assertEqual(who, {"root": "H*", "bob": "G"})
+        self.assertEqual(who, {"boss": "H*", "bob": "G"})
         self.assertIn("313", [m.command for m in messages])
 
 
@@ -301,13 +301,13 @@ class ModeTests(ModerationTestCase):
     def test_serverOperatorAnywhere(self) -> None:
         """A server operator changes modes in a channel it is not even in."""
         _, bob = self.opRoom()
-        root = self.loggedIn("root")
-        root.send("MODE #r +m", "MODE #r +o bob")
+        boss = self.loggedIn("boss")
+        boss.send("MODE #r +m", "MODE #r +o bob")
         self.assertEqual(
             said(bob.messages()),
             [
-                ("root!root@chat", "MODE", ("#r", "+m")),
-                ("root!root@chat", "MODE", ("#r", "+o", "bob")),
+                ("boss!boss@chat", "MODE", ("#r", "+m")),
+                ("boss!boss@chat", "MODE", ("#r", "+o", "bob")),
             ],
         )
 

@@ -240,20 +240,20 @@ class ServerOperatorTests(ModerationTestCase):
         OPER with a server operator's account and password logs in to it
         (taking its nick) and is 381; WHOIS then says 313.
         """
-        self.account("root")
+        self.account("boss")
         client = self.register("someone")
-        client.send("OPER root correct-horse")
+        client.send("OPER boss correct-horse")
         messages = client.messages()
         self.assertEqual(
             said(messages),
             [
-                ("someone!someone@chat", "NICK", ("root",)),
-                ("twisted-chat", "NOTICE", ("root", "You are logged in as root.")),
-                ("twisted-chat", "381", ("root", "You are now a server operator")),
+                ("someone!someone@chat", "NICK", ("boss",)),
+                ("twisted-chat", "NOTICE", ("boss", "You are logged in as boss.")),
+                ("twisted-chat", "381", ("boss", "You are now a server operator")),
             ],
         )
-        member = self.chat.memberNamed("root")
-        self.assertEqual(member.account, "root")
+        member = self.chat.memberNamed("boss")
+        self.assertEqual(member.account, "boss")
         self.assertTrue(self.chat.operators.isServerOperator(member))
 
     def test_notAnOperator(self) -> None:
@@ -280,51 +280,51 @@ class ServerOperatorTests(ModerationTestCase):
         A server operator's KILL disconnects the nick, which is told why;
         those who shared a channel see it quit.  Anyone else gets 481.
         """
-        root = self.loggedIn("root")
+        boss = self.loggedIn("boss")
         alice, bob = self.opRoom()
         alice.send("KILL bob :spam")
         self.assertEqual(
             [(m.command, m.params[-1]) for m in alice.messages()],
             [("481", "Only server operators may disconnect users.")],
         )
-        root.send("KILL bob :spam", "KILL nobody", "KILL")
+        boss.send("KILL bob :spam", "KILL nobody", "KILL")
         self.assertEqual(
-            [(m.command, m.params[1]) for m in root.messages()],
+            [(m.command, m.params[1]) for m in boss.messages()],
             [("401", "nobody"), ("461", "KILL")],
         )
         self.assertEqual(
             said(alice.messages()),
-            [("bob!bob@chat", "QUIT", ("Killed by root: spam",))],
+            [("bob!bob@chat", "QUIT", ("Killed by boss: spam",))],
         )
         self.assertEqual(
             said(bob.messages()),
-            [(None, "ERROR", ("Closing Link: Killed by root: spam",))],
+            [(None, "ERROR", ("Closing Link: Killed by boss: spam",))],
         )
         self.assertTrue(bob.transport.disconnecting)
 
     def test_killTheConsole(self) -> None:
         """The console's operator cannot be killed: 483."""
-        root = self.loggedIn("root")
+        boss = self.loggedIn("boss")
         connectMember(self.chat, "server", privileged=True)
-        root.send("KILL server")
-        self.assertEqual(root.commands(), ["483"])
+        boss.send("KILL server")
+        self.assertEqual(boss.commands(), ["483"])
 
     def test_wallops(self) -> None:
         """
         A server operator's WALLOPS is an announcement every member gets,
         over IRC as a server NOTICE; anyone else's is 481.
         """
-        root = self.loggedIn("root")
+        boss = self.loggedIn("boss")
         alice = self.register("alice")
         alice.send("WALLOPS :hello all")
         self.assertEqual(alice.commands(), ["481"])
-        root.send("WALLOPS :restart at noon")
+        boss.send("WALLOPS :restart at noon")
         notice = ("twisted-chat", "NOTICE")
         self.assertEqual(
             said(alice.messages()),
-            [(*notice, ("alice", "Announcement from root: restart at noon"))],
+            [(*notice, ("alice", "Announcement from boss: restart at noon"))],
         )
         self.assertEqual(
-            said(root.messages()),
-            [(*notice, ("root", "Announcement from root: restart at noon"))],
+            said(boss.messages()),
+            [(*notice, ("boss", "Announcement from boss: restart at noon"))],
         )
