@@ -54,11 +54,16 @@ class KickTests(ModerationTestCase):
         self.assertEqual(self.chat.membersOf("#b").nicks, ("alice", "bob"))
 
     def test_tooManyNicks(self) -> None:
-        """More nicks than TARGMAX's KICK:4 is 407; nobody is kicked."""
+        """
+        More nicks than TARGMAX's KICK:4 is 407, and nobody is kicked; a
+        nick named again (in any case) counts once.
+        """
         alice, _ = self.opRoom()
         alice.send("KICK #r a,b,c,d,bob", "KICK #r,#s bob", "KICK #r")
         self.assertEqual(alice.commands(), ["407", "461", "461"])
         self.assertIn("bob", self.chat.membersOf("#r").nicks)
+        alice.send("KICK #r bob,Bob,bob,,BOB,bob")
+        self.assertEqual(alice.commands(), ["KICK"])
 
     def test_refused(self) -> None:
         """

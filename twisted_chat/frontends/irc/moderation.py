@@ -150,7 +150,9 @@ class IRCModeration:
         nicks = params[1].split(",")
         reason = params[2] if len(params) > 2 else ""
         if len(rooms) == 1:
-            pairs = [(rooms[0], nick) for nick in nicks]
+            # Each nick once, however often (in whatever case) it is named.
+            distinct = {fold(nick): nick for nick in nicks if nick}
+            pairs = [(rooms[0], nick) for nick in distinct.values()]
         elif len(rooms) == len(nicks):
             pairs = list(zip(rooms, nicks, strict=True))
         else:
