@@ -13,7 +13,7 @@ from twisted_chat.chat.modes import Rank
 from twisted_chat.frontends.irc.factory import IRCChatFactory
 from twisted_chat.frontends.irc.moderation import coreMask
 from twisted_chat.frontends.line.protocol import LineChatFactory
-from twisted_chat.limits import UNLIMITED
+from twisted_chat.limits import DEFAULT_RULES, UNLIMITED
 from twisted_chat.store.memory import MemoryStore
 from twisted_chat.wire.irc import IRCMessage
 from twisted_chat.wire.linetypes import lineTypeOf
@@ -297,6 +297,23 @@ class ModeTests(ModerationTestCase):
         self.assertEqual([m.command for m in messages], ["NOTICE"] + ["MODE"] * 6)
         self.assertIn("first 6", messages[0].params[-1])
         self.assertEqual(self.chat.membersOf("#r").ranks, (2,) + (1,) * 6 + (0,))
+
+    def test_changesCostALine(self) -> None:
+        """
+        A MODE that changes something costs a whole line of the flood
+        allowance (5 at once), where one that asks costs half (9).
+        """
+        self.factory.rules = DEFAULT_RULES
+        alice = self.register("alice")
+        bob = self.register("bob")
+        self.inRoom("#r", alice, bob)
+        self.clock.advance(60)
+        alice.messages()
+        bob.messages()
+        alice.send(*["MODE #r +m", "MODE #r -m"] * 6)
+        bob.send(*["MODE #r b"] * 12)
+        self.assertEqual(alice.commands().count("MODE"), 5)
+        self.assertEqual(bob.commands().count("368"), 9)
 
     def test_serverOperatorAnywhere(self) -> None:
         """A server operator changes modes in a channel it is not even in."""
