@@ -10,8 +10,8 @@ import base64
 from twisted_chat.chat.core import Chat
 from twisted_chat.chat.events import Kicked
 from twisted_chat.chat.modes import Rank
+from twisted_chat.frontends.irc.channelmodes import coreMask
 from twisted_chat.frontends.irc.factory import IRCChatFactory
-from twisted_chat.frontends.irc.moderation import coreMask
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import DEFAULT_RULES, UNLIMITED
 from twisted_chat.store.memory import MemoryStore

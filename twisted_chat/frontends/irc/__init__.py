@@ -18,7 +18,8 @@ events to many of them at once; L{twisted_chat.frontends.irc.protocol} is
 one client's connection, L{twisted_chat.frontends.irc.registration} its
 registration, L{twisted_chat.frontends.irc.commands} its commands,
 L{twisted_chat.frontends.irc.queries} its questions and
-L{twisted_chat.frontends.irc.moderation} its commands that keep order;
+L{twisted_chat.frontends.irc.moderation} its commands that keep order
+(L{twisted_chat.frontends.irc.channelmodes} a channel's MODE);
 L{twisted_chat.frontends.irc.render} is how events and replies look, and
 L{twisted_chat.frontends.irc.ranks} how ranks and modes do.
 """
