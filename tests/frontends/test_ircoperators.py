@@ -333,3 +333,18 @@ class ServerOperatorTests(ModerationTestCase):
             said(boss.messages()),
             [(*notice, ("boss", "Announcement from boss: restart at noon"))],
         )
+
+
+class EchoTests(ModerationTestCase):
+    def test_spacesEchoed(self) -> None:
+        """
+        A client's last parameter may hold spaces; a refusal that names it
+        before its own text names it C{*}, and the connection goes on.
+        """
+        alice, _ = self.opRoom()
+        alice.send("JOIN :#a b", "MODE #r +k :foo bar", "KICK #r :x y", "PING t")
+        self.assertEqual(
+            [(m.command, m.params[1:-1]) for m in alice.messages()],
+            [("403", ("*",)), ("696", ("#r", "k", "*")), ("401", ("*",)),
+             ("PONG", ())],
+        )  # fmt: skip

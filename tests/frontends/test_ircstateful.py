@@ -24,7 +24,9 @@ from ..clients import Client as LineClient
 from ..clients import TCPStringTransport
 from ..helpers import FailureLog, assertConsistent, makeAccounts, makeChat, splitAt
 
-CHANNELS = st.sampled_from(["#a", "#B", "#c", "#lobby", "a", "#", "0", "#a,#b"])
+CHANNELS = st.sampled_from(
+    ["#a", "#B", "#c", "#lobby", "a", "#", "0", "#a,#b", ":#a b", ":"]
+)
 """
 The line member is in #a and #b, which it made; #c is the IRC clients'
 own, where the first of them to join operates it.
@@ -38,7 +40,9 @@ MODE_ARGUMENTS = st.lists(
                      "account:alice", "!!", "0"]),
     max_size=3,
 ).map(" ".join)  # fmt: skip
-NICKS = st.sampled_from(["alice", "Bob", "guest3", "server", "9x", "n" * 40, ""])
+NICKS = st.sampled_from(
+    ["alice", "Bob", "guest3", "server", "9x", "n" * 40, "", ":a b"]
+)
 TEXT = st.text(
     st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n\0"),
     max_size=30,

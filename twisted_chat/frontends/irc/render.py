@@ -204,9 +204,20 @@ def kick(
 def reply(nick: str, code: str, *params: str) -> IRCMessage:
     """
     The numeric C{code} from the server to the client called C{nick} (C{*}
-    before it has registered, as numerics name it).
+    before it has registered, as numerics name it).  A parameter echoed
+    from the client that cannot stand before the last (empty, with a
+    space, or starting with C{:}, as a client's last parameter may) is
+    C{*}.
     """
-    return IRCMessage(code, (nick, *params), SERVER_NAME)
+    *middle, last = (nick, *params)
+    return IRCMessage(code, (*map(_middle, middle), last), SERVER_NAME)
+
+
+def _middle(param: str) -> str:
+    """C{param}, or C{*} if it may only be a message's last parameter."""
+    if not param or " " in param or param.startswith(":"):
+        return "*"
+    return param
 
 
 def serverNotice(nick: str, text: str) -> IRCMessage:
