@@ -2,7 +2,7 @@
 End to end: an IRC client this project did not write (Twisted's own
 C{IRCClient}) and the real C{twisted-chat} client, on a real C{twistd chat
 --irc}, talk in a room and privately, both ways, and see each other come and
-go.
+go; an IRC operator's ban and mute hold line-protocol users back.
 """
 
 from twisted.internet import reactor
@@ -50,6 +50,13 @@ class RecordingIRCClient(IRCClient):
     def action(self, user: str, channel: str, data: str) -> None:
         self.note(f"ACTION {user.split('!')[0]} {channel} {data}")
 
+    def modeChanged(
+        self, user: str, channel: str, set: bool, modes: str, args: tuple[object, ...]
+    ) -> None:
+        # Twisted's client reads which modes take an argument from ISUPPORT.
+        given = " ".join(str(arg) for arg in args if arg is not None)
+        self.note(f"MODE {channel} {'+' if set else '-'}{modes} {given}")
+
     def irc_RPL_NAMREPLY(self, prefix: str, params: list[str]) -> None:
         self.note(f"NAMES {params[2]} {params[3]}")
 
@@ -59,10 +66,10 @@ class RecordingIRCClient(IRCClient):
 
 
 class IRCEndToEndTests(ProcessTestCase):
-    async def startWithIRC(self) -> tuple[int, int]:
+    async def startWithIRC(self, *options: str) -> tuple[int, int]:
         """Start twistd chat with an IRC listener; return both ports."""
         irc = "tcp:0:interface=127.0.0.1"
-        server, port = await self.startServer("--irc", irc)
+        server, port = await self.startServer("--irc", irc, *options)
         return port, server.ircPorts[irc]
 
     async def signOn(self, ircPort: int) -> RecordingIRCClient:
@@ -115,3 +122,28 @@ class IRCEndToEndTests(ProcessTestCase):
         bob.type("bye\n")
         await alice.waitFor(r"^QUIT bob bye$")
         self.assertEqual(await bob.exited(), 0)
+
+    async def test_operatorBansAndMutes(self) -> None:
+        """
+        An IRC user who makes a channel operates it: its ban keeps a line
+        user out (C{banned}), and its mute keeps another from speaking
+        there (C{muted}).  On the memory store: this is a test of the rules
+        across processes, not of what is kept.
+        """
+        port, ircPort = await self.startWithIRC("--db", ":memory:")
+        alice = await self.signOn(ircPort)
+        alice.join("#ops")
+        await alice.waitFor(r"^NAMES #ops @alice$")
+        alice.sendLine("MODE #ops +b bob")
+        alice.sendLine("MODE #ops +b m:carol")
+        await alice.waitFor(r"^MODE #ops \+b bob!\*@\*$")
+        await alice.waitFor(r"^MODE #ops \+b m:carol!\*@\*$")
+        bob = await self.connect(port, "bob")
+        bob.say("/join #ops")
+        await bob.waitFor(r"^ERROR banned :You are banned from #ops\.$")
+        carol = await self.connect(port, "carol")
+        carol.say("/join #ops")
+        await alice.waitFor(r"^JOIN carol #ops$")
+        carol.say("/msg #ops may I?")
+        await carol.waitFor(r"^ERROR muted :You are muted in #ops\.$")
+        self.assertNotIn("may I?", alice.seen)

@@ -22,16 +22,16 @@ from ..helpers import FAST_ARGON2, HeldRunner, connectMember
 
 class RegistrationTests(IRCTestCase):
     def test_welcomeBurst(self) -> None:
-        """NICK and USER: 001 to 005, then the MOTD; no room joined."""
+        """NICK and USER: 001 to 005 (two), then the MOTD; no room joined."""
         client = IRCClient(self.factory, self.clock)
         client.send("NICK alice", "USER alice 0 * :Alice")
         messages = client.messages()
         self.assertEqual(
             [m.command for m in messages],
-            ["001", "002", "003", "004", "005", "375", "372", "372", "376"],
+            ["001", "002", "003", "004", "005", "005", "375", "372", "372", "376"],
         )
         self.assertEqual(messages[0].params[0], "alice")
-        isupport = messages[4].params
+        isupport = messages[4].params + messages[5].params
         for token in ["CASEMAPPING=ascii", "CHANTYPES=#", "NICKLEN=30",
                       "CHANNELLEN=50", "TOPICLEN=300", "LINELEN=512"]:  # fmt: skip
             self.assertIn(token, isupport)
@@ -285,7 +285,7 @@ class RoomTests(IRCTestCase):
         replies = [(m.command, m.params[1]) for m in alice.messages()]
         self.assertEqual(
             replies,
-            [("324", "#lobby"), ("324", "#dev")]
+            [("324", "#lobby"), ("324", "#dev"), ("329", "#dev")]
             + [("352", "#lobby")] * 2 + [("315", "#lobby")]
             + [("352", "#dev")] * 2 + [("315", "#dev")]
             + [("368", "#lobby"), ("368", "#dev")],
@@ -375,14 +375,17 @@ class RoomTests(IRCTestCase):
             self.assertTrue(line.endswith(" :* alice waves"), line)
 
     def test_errors(self) -> None:
-        """Refusals are the right numerics; NOTICE gets none."""
+        """
+        Refusals are the right numerics (a message to a channel nobody is
+        in: 403, as RFC 2812 says); NOTICE gets none.
+        """
         alice = self.register("alice")
         alice.send(
             "PRIVMSG nobody :x", "PRIVMSG #nowhere :x", "NOTICE nobody :x",
             "PRIVMSG", "PRIVMSG bob", "JOIN lobby", "PART #lobby", "JOIN",
         )  # fmt: skip
         self.assertEqual(
-            alice.commands(), ["401", "442", "411", "412", "403", "442", "461"]
+            alice.commands(), ["401", "403", "411", "412", "403", "442", "461"]
         )
 
     def test_longMessageSplit(self) -> None:
@@ -398,25 +401,29 @@ class RoomTests(IRCTestCase):
         self.assertEqual(" ".join(m.params[1] for m in pieces), text)
 
     def test_partQuitNickTopic(self) -> None:
-        """What line-protocol users do is seen by IRC users, and the reverse."""
+        """
+        What line-protocol users do is seen by IRC users, and the reverse;
+        the topic is set by the room's operator, who made it.
+        """
         bob = self.lineMember("bob")
+        bob.send(b"/join #plans\n")
         alice = self.register("alice")
-        alice.send("JOIN #lobby")
+        alice.send("JOIN #plans")
         alice.messages()
         bob.lines()
-        bob.send(b"/topic #lobby plans\n/nick robert\n")
+        bob.send(b"/topic #plans plans\n/nick robert\n")
         topic, nick = alice.messages()
-        self.assertEqual((topic.command, topic.params), ("TOPIC", ("#lobby", "plans")))
+        self.assertEqual((topic.command, topic.params), ("TOPIC", ("#plans", "plans")))
         self.assertEqual((nick.source, nick.params), ("bob!bob@chat", ("robert",)))
-        alice.send("TOPIC #lobby", "NICK alicia")
+        alice.send("TOPIC #plans", "NICK alicia")
         replies = alice.messages()
         self.assertEqual([m.command for m in replies], ["332", "333", "NICK"])
         # Who set it, as nick!user@host, and when, in seconds (irssi shows it).
         self.assertEqual(replies[1].params[2:], ("bob!bob@chat", "1700000000"))
         self.assertIn("NICK alice alicia", " ".join(bob.lines()))
-        alice.send("PART #lobby :bye all")
-        self.assertIn("PART #lobby alicia", bob.lines()[0])
-        alice.send("JOIN #lobby", "QUIT :gone")
+        alice.send("PART #plans :bye all")
+        self.assertIn("PART #plans alicia", bob.lines()[0])
+        alice.send("JOIN #plans", "QUIT :gone")
         self.assertTrue(bob.lines()[-1].endswith(":gone"))
         self.assertEqual(alice.messages()[-1].command, "ERROR")
         self.assertTrue(alice.transport.disconnecting)
@@ -440,17 +447,28 @@ class RoomTests(IRCTestCase):
         )  # fmt: skip
 
     def test_modesAsAdvertised(self) -> None:
-        """A channel's modes are what ISUPPORT and 004 advertise: +n."""
+        """
+        A channel's modes are what ISUPPORT and 004 advertise; a new one's
+        are +nt: only members speak, only operators set the topic.
+        """
         client = IRCClient(self.factory, self.clock)
         client.send("NICK alice", "USER a 0 * :A", "JOIN #lobby")
         messages = client.messages()
         (welcome4,) = [m for m in messages if m.command == "004"]
-        (isupport,) = [m for m in messages if m.command == "005"]
-        self.assertEqual(welcome4.params[-1], "n")
-        self.assertIn("CHANMODES=,,,n", isupport.params)
-        client.send("MODE #lobby")
-        (modes,) = client.messages()
-        self.assertEqual((modes.command, modes.params[-1]), ("324", "+n"))
+        isupport = [p for m in messages if m.command == "005" for p in m.params]
+        self.assertEqual(welcome4.params[-2:], ("biklmnoqstvR", "bkloqv"))
+        for token in ["CHANMODES=b,k,l,imnstR", "PREFIX=(qov)~@+", "EXTBAN=,m",
+                      "MODES=6", "MAXLIST=b:100"]:  # fmt: skip
+            self.assertIn(token, isupport)
+        client.send("MODE #lobby", "JOIN #new", "MODE #new")
+        messages = client.messages()
+        modes = [(m.command, m.params[1:]) for m in messages if m.command[0] == "3"]
+        self.assertEqual(
+            modes,
+            [("324", ("#lobby", "+tn")), ("353", ("=", "#new", "@alice")),
+             ("366", ("#new", "End of /NAMES list")), ("324", ("#new", "+tn")),
+             ("329", ("#new", "1700000000"))],
+        )  # fmt: skip
 
     def test_awayTold(self) -> None:
         """Writing to, or asking about, an away IRC user gets 301 and why."""
@@ -601,7 +619,7 @@ class RoomTests(IRCTestCase):
         client = IRCClient(self.factory, self.clock)
         client.send("NICK carol", "USER c 0 * :C")
         isupport = next(m for m in client.messages() if m.command == "005")
-        self.assertIn("TARGMAX=PRIVMSG:4,NOTICE:4", isupport.params)
+        self.assertIn("TARGMAX=PRIVMSG:4,NOTICE:4,KICK:4", isupport.params)
 
 
 class SlowConsumerTests(IRCTestCase):

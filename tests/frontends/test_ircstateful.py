@@ -24,8 +24,25 @@ from ..clients import Client as LineClient
 from ..clients import TCPStringTransport
 from ..helpers import FailureLog, assertConsistent, makeAccounts, makeChat, splitAt
 
-CHANNELS = st.sampled_from(["#a", "#B", "#lobby", "a", "#", "0", "#a,#b"])
-NICKS = st.sampled_from(["alice", "Bob", "guest3", "server", "9x", "n" * 40, ""])
+CHANNELS = st.sampled_from(
+    ["#a", "#B", "#c", "#lobby", "a", "#", "0", "#a,#b", ":#a b", ":"]
+)
+"""
+The line member is in #a and #b, which it made; #c is the IRC clients'
+own, where the first of them to join operates it.
+"""
+MODES = st.sampled_from(
+    ["+o", "-o", "+v", "-v", "+q", "-q", "+b", "-b", "b", "I", "+m", "-m", "+i",
+     "+k", "-k", "+l", "-l", "+tns-R", "+x", "+ov", "+b-b"]
+)  # fmt: skip
+MODE_ARGUMENTS = st.lists(
+    st.sampled_from(["alice", "Bob", "guest3", "m:*", "*!*@192.0.2.1", "key", "2",
+                     "account:alice", "!!", "0"]),
+    max_size=3,
+).map(" ".join)  # fmt: skip
+NICKS = st.sampled_from(
+    ["alice", "Bob", "guest3", "server", "9x", "n" * 40, "", ":a b"]
+)
 TEXT = st.text(
     st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n\0"),
     max_size=30,
@@ -55,6 +72,10 @@ IRC_LINES = st.one_of(
     st.builds(lambda c: f"WHO {c}", st.one_of(CHANNELS, NICKS)),
     st.builds(lambda n: f"WHOIS {n}", NICKS),
     st.builds(lambda c: f"MODE {c}", st.one_of(CHANNELS, NICKS)),
+    st.builds(lambda c, m, a: f"MODE {c} {m} {a}", CHANNELS, MODES, MODE_ARGUMENTS),
+    st.builds(lambda c, n, t: f"KICK {c} {n} :{t}", CHANNELS, NICKS, TEXT),
+    st.builds(lambda n, c: f"INVITE {n} {c}", NICKS, CHANNELS),
+    st.builds(lambda c, k: f"JOIN {c} {k}", CHANNELS, MODE_ARGUMENTS),
     st.sampled_from(
         [
             "LIST",
@@ -68,6 +89,9 @@ IRC_LINES = st.one_of(
             "AUTHENTICATE PLAIN",
             "AUTHENTICATE *",
             "AUTHENTICATE AGFsaWNlAHdyb25n",
+            "OPER alice wrong-password",
+            "KILL Bob :enough",
+            "WALLOPS :hello everyone",
             "FOO bar",
             "PRIVMSG",
             ":",

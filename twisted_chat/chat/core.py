@@ -260,6 +260,7 @@ class Chat:
             return room
         rank = self.moderation.entering(member, room, key)
         membership = self._directory.enter(member, room, self.now(), rank)
+        self.moderation.arrived(member, room)
         setCurrentRoom(member, room)
         self._replays.join(member, room, membership, self.historyOnJoin)
         return room
@@ -280,6 +281,7 @@ class Chat:
         if membership is None:
             rank = self.moderation.entering(member, room, key)
             membership = self._directory.enter(member, room, self.now(), rank)
+            self.moderation.arrived(member, room)
         setCurrentRoom(member, room)
         self._replays.resume(member, room, membership, after)
         return room

@@ -281,6 +281,10 @@ class RankChanged(Event):
     """
     C{by} gave C{nick} a rank in a room (C{founder}, C{operator},
     C{voice} or C{member}: see L{twisted_chat.chat.modes.RANK_NAMES}).
+
+    @ivar previous: the rank C{nick} held until now, in the same words: IRC
+        tells a change of rank as the modes taken away and given
+        (C{-v+o}), which the new rank alone does not say.
     """
 
     room: str
@@ -288,6 +292,7 @@ class RankChanged(Event):
     rank: str
     by: str
     time: int
+    previous: str = "member"
 
 
 @dataclass(frozen=True, slots=True)

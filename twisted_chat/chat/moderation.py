@@ -144,6 +144,22 @@ class RoomModeration:
             return max(rank, Rank.OPERATOR)
         return rank
 
+    def arrived(self, member: Member, room: Room) -> None:
+        """
+        Tell the others in C{room} the rank C{member} came in with (its
+        account's, in a founded room), which C{JOIN} does not say; the
+        member itself was told with the room's member list.
+        """
+        rank = room.members[member].rank
+        if rank == Rank.MEMBER:
+            return
+        others = [other for other in room.members if other is not member]
+        event = RankChanged(
+            room.name, member.nick, RANK_NAMES[rank], member.nick, self._now(),
+            RANK_NAMES[Rank.MEMBER],
+        )  # fmt: skip
+        fanOut(event, others)
+
     def checkSpeak(self, member: Member, room: Room) -> None:
         """
         @raise Muted: if a mute names C{member} and it has no voice.
@@ -429,11 +445,15 @@ class RoomModeration:
         kept(self._store.saveRank(room.name, account, rank))
 
     def _announceRank(self, room: Room, member: Member, rank: Rank, by: Member) -> None:
-        room.members[member].rank = rank
+        place = room.members[member]
+        previous, place.rank = place.rank, rank
         self._tellRoom(
             room,
-            RankChanged(room.name, member.nick, RANK_NAMES[rank], by.nick, self._now()),
-        )
+            RankChanged(
+                room.name, member.nick, RANK_NAMES[rank], by.nick, self._now(),
+                RANK_NAMES[previous],
+            ),
+        )  # fmt: skip
         self._keepOutIfBanned(room, member, by)
 
     def _exempt(self, member: Member, room: Room) -> bool:

@@ -27,6 +27,9 @@ MAX_PARAMS: Final = 15
 # The numerics twisted.words.protocols.irc does not name: Modern IRC's and
 # IRCv3's.
 
+RPL_CREATIONTIME: Final = "329"
+"""When a channel was made, in seconds since the epoch (after 324)."""
+
 RPL_TOPICWHOTIME: Final = "333"
 """Who set a channel's topic, and when."""
 
@@ -35,6 +38,15 @@ ERR_INVALIDCAPCMD: Final = "410"
 
 ERR_INPUTTOOLONG: Final = "417"
 """A line, or a part of one, over the bounds."""
+
+ERR_NEEDREGGEDNICK: Final = "477"
+"""
+Only logged-in users may join the channel (C{+R}); RFC 2812's
+C{ERR_NOCHANMODES} is no longer used.
+"""
+
+ERR_INVALIDMODEPARAM: Final = "696"
+"""A mode's parameter is not one it takes (a bad key, limit or mask)."""
 
 RPL_LOGGEDIN: Final = "900"
 """The client is logged in to an account (IRCv3 SASL)."""

@@ -6,14 +6,20 @@ members.
 It speaks CAP (C{server-time}, C{message-tags}, C{echo-message},
 C{multi-prefix}, C{sasl}), NICK, USER, PASS (ignored), SASL PLAIN against
 the same accounts as C{/login}, the welcome burst with ISUPPORT and a MOTD,
-PING/PONG, JOIN (several channels), PART, PRIVMSG and NOTICE to channels
-and nicks with CTCP ACTION as actions, TOPIC, NAMES, WHO, WHOIS, LIST, MODE
-(enough for clients), AWAY, USERHOST, ISON and QUIT, and replays a room's
-history on join with its original times.  It has no CHATHISTORY.
+PING/PONG, JOIN (several channels, with keys), PART, PRIVMSG and NOTICE to
+channels and nicks with CTCP ACTION as actions, TOPIC, NAMES, WHO, WHOIS,
+LIST, AWAY, USERHOST, ISON and QUIT; the chat's moderation as MODE (ranks
+as C{~ @ +}, settings C{+imnstRkl}, bans and C{m:} mutes), KICK, INVITE,
+OPER, KILL and WALLOPS; and replays a room's history on join with its
+original times.  It has no CHATHISTORY.
 
 L{twisted_chat.frontends.irc.factory} makes the connections and writes
 events to many of them at once; L{twisted_chat.frontends.irc.protocol} is
 one client's connection, L{twisted_chat.frontends.irc.registration} its
-registration and L{twisted_chat.frontends.irc.commands} its commands;
-L{twisted_chat.frontends.irc.render} is how events and replies look.
+registration, L{twisted_chat.frontends.irc.commands} its commands,
+L{twisted_chat.frontends.irc.queries} its questions and
+L{twisted_chat.frontends.irc.moderation} its commands that keep order
+(L{twisted_chat.frontends.irc.channelmodes} a channel's MODE);
+L{twisted_chat.frontends.irc.render} is how events and replies look, and
+L{twisted_chat.frontends.irc.ranks} how ranks and modes do.
 """

@@ -2,7 +2,7 @@
 What an IRC client does in the chat, command by command: JOIN, PART,
 PRIVMSG and NOTICE, TOPIC, AWAY, NICK, PING, PONG and QUIT, each carried
 out as calls on the chat core; and the table that finds each command
-word's handler, registration's and the questions' included.
+word's handler, registration's, the questions' and moderation's included.
 """
 
 from collections.abc import Callable
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from twisted.internet.defer import Deferred
 from twisted.words.protocols.irc import (
+    ERR_CANNOTSENDTOCHAN,
     ERR_NEEDMOREPARAMS,
     ERR_NONICKNAMEGIVEN,
     ERR_NORECIPIENT,
@@ -21,10 +22,11 @@ from twisted.words.protocols.irc import (
     RPL_UNAWAY,
 )
 
-from twisted_chat.chat.errors import ChatError
+from twisted_chat.chat.errors import ChatError, NotInRoom
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.textrules import checkText
+from twisted_chat.frontends.irc.moderation import IRCModeration
 from twisted_chat.frontends.irc.queries import IRCQueries
 from twisted_chat.frontends.irc.registration import MAX_TARGETS, Registration
 from twisted_chat.frontends.irc.render import SERVER_NAME, closingLink, topicReplies
@@ -43,16 +45,6 @@ BEFORE_REGISTRATION: Final = frozenset(
     {"AUTHENTICATE", "CAP", "NICK", "USER", "PASS", "PING", "PONG", "QUIT"}
 )
 """The commands a client may send before it has registered."""
-
-CHEAP_QUERIES: Final = frozenset(
-    {"CAP", "ISON", "MODE", "NAMES", "PING", "PONG", "USERHOST", "WHO", "WHOIS"}
-)
-CHEAP_QUERY_COST: Final = 0.5
-"""
-Commands that ask and change nothing (or, for MODE, nothing this server
-lets change) cost this much of the flood allowance, a message a whole line:
-clients send a handful of them after every join (ergo's fakelag practice).
-"""
 
 
 def distinctTargets(targets: str) -> list[str]:
@@ -74,6 +66,7 @@ class IRCCommands:
     @ivar client: the connection whose commands these are.
     @ivar chat: the chat core they are carried out on.
     @ivar queries: what answers the client's questions.
+    @ivar moderation: what carries out the commands that keep order.
     @ivar handlers: the handler of each command word the server knows.
     """
 
@@ -81,6 +74,7 @@ class IRCCommands:
         self.client = client
         self.chat = client.factory.chat
         self.queries = queries = IRCQueries(client)
+        self.moderation = moderation = IRCModeration(client, queries)
         self.handlers: Final[dict[str, Handler]] = {
             "CAP": registration.cap,
             "NICK": self.nick,
@@ -99,7 +93,12 @@ class IRCCommands:
             "WHO": queries.who,
             "WHOIS": queries.whois,
             "LIST": queries.listRooms,
-            "MODE": queries.mode,
+            "MODE": moderation.mode,
+            "KICK": moderation.kick,
+            "INVITE": moderation.invite,
+            "OPER": moderation.oper,
+            "KILL": moderation.kill,
+            "WALLOPS": moderation.wallops,
             "AWAY": self.away,
             "USERHOST": queries.userhost,
             "ISON": queries.ison,
@@ -145,11 +144,13 @@ class IRCCommands:
     # Rooms and messages
 
     def join(self, params: tuple[str, ...]) -> None:
+        """JOIN #a,#b key1,key2: each channel with the key in its place, if any."""
         if not params:
             self.client.numeric(ERR_NEEDMOREPARAMS, "JOIN", "Not enough parameters")
             return
         member = self.member
-        for room in params[0].split(","):
+        keys = params[1].split(",") if len(params) > 1 else []
+        for index, room in enumerate(params[0].split(",")):
             if room == "0":
                 for joined in list(member.rooms.values()):
                     self.chat.part(member, joined.name, "Left all channels")
@@ -157,8 +158,9 @@ class IRCCommands:
             if not room.startswith("#"):
                 self.client.numeric(ERR_NOSUCHCHANNEL, room, "No such channel")
                 continue
+            key = keys[index] if index < len(keys) and keys[index] else None
             try:
-                self.chat.join(member, room)
+                self.chat.join(member, room, key)
             except ChatError as error:
                 self.client.refuse(error, room)
 
@@ -229,9 +231,15 @@ class IRCCommands:
                     sent = self.chat.sendPrivate(member, target, said)
                     if not notice:
                         self.queries.tellAway(target)
+            except NotInRoom:
+                # The room takes no messages from outside (+n).
+                client.numeric(
+                    ERR_CANNOTSENDTOCHAN, target,
+                    "Cannot send to channel (no messages from outside: join it)",
+                )  # fmt: skip
+                continue
             except ChatError as error:
-                if not notice:
-                    client.refuse(error, target)
+                client.refuse(error, target)
                 continue
             sent.addErrback(client.failedLater, notice)
 

@@ -21,15 +21,23 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IHandshakeListener
 from twisted.python.failure import Failure
 from twisted.words.protocols.irc import (
+    ERR_BADCHANNELKEY,
+    ERR_BANNEDFROMCHAN,
+    ERR_CANNOTSENDTOCHAN,
+    ERR_CHANNELISFULL,
     ERR_CHANOPRIVSNEEDED,
     ERR_ERRONEUSNICKNAME,
+    ERR_INVITEONLYCHAN,
     ERR_NICKNAMEINUSE,
+    ERR_NOPRIVILEGES,
     ERR_NOSUCHCHANNEL,
     ERR_NOSUCHNICK,
     ERR_NOTONCHANNEL,
     ERR_NOTREGISTERED,
+    ERR_PASSWDMISMATCH,
     ERR_TOOMANYCHANNELS,
     ERR_UNKNOWNCOMMAND,
+    ERR_USERONCHANNEL,
 )
 from zope.interface import implementer
 
@@ -38,12 +46,8 @@ from twisted_chat.chat.events import Event
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.participants import IParticipant
 from twisted_chat.connection.backlog import RoomMark
-from twisted_chat.frontends.irc.commands import (
-    BEFORE_REGISTRATION,
-    CHEAP_QUERIES,
-    CHEAP_QUERY_COST,
-    IRCCommands,
-)
+from twisted_chat.frontends.irc.commands import BEFORE_REGISTRATION, IRCCommands
+from twisted_chat.frontends.irc.queries import CHEAP_QUERIES, CHEAP_QUERY_COST
 from twisted_chat.frontends.irc.registration import Registration
 from twisted_chat.frontends.irc.render import (
     clientMessages,
@@ -54,6 +58,7 @@ from twisted_chat.frontends.irc.render import (
 from twisted_chat.frontends.stream import StreamConnection
 from twisted_chat.wire.irc import (
     ERR_INPUTTOOLONG,
+    ERR_NEEDREGGEDNICK,
     IRCMessage,
     MalformedMessage,
     MessageTooLong,
@@ -76,10 +81,23 @@ ERROR_NUMERICS: Final = {
     "too-many-rooms": ERR_TOOMANYCHANNELS,
     "not-permitted": ERR_CHANOPRIVSNEEDED,
     "topic-too-long": ERR_INPUTTOOLONG,
+    "not-operator": ERR_CHANOPRIVSNEEDED,
+    "banned": ERR_BANNEDFROMCHAN,
+    "invite-only": ERR_INVITEONLYCHAN,
+    "bad-key": ERR_BADCHANNELKEY,
+    "room-full": ERR_CHANNELISFULL,
+    "registered-only": ERR_NEEDREGGEDNICK,
+    "muted": ERR_CANNOTSENDTOCHAN,
+    "moderated": ERR_CANNOTSENDTOCHAN,
+    "already-in-room": ERR_USERONCHANNEL,
+    "not-server-operator": ERR_NOPRIVILEGES,
+    "login-failed": ERR_PASSWDMISMATCH,
+    "login-throttled": ERR_PASSWDMISMATCH,
 }
 """
 The IRC numeric for each of the core's refusals that has one; the others
-are told as server notices.
+are told as server notices.  Where a command's refusal means something
+else (a target not in the channel, for KICK), the command says so itself.
 """
 
 
@@ -265,16 +283,17 @@ class IRCChatProtocol(StreamConnection):
         """Send the numeric C{code}, addressed to this client, with C{params}."""
         self.send(reply(self.name, code, *params))
 
-    def refuse(self, error: ChatError, subject: str) -> None:
+    def refuse(self, error: ChatError, *subjects: str) -> None:
         """
-        Tell this client the core refused what it asked about C{subject}
-        (a nick, a channel): with the numeric for C{error}, or a notice.
+        Tell this client the core refused what it asked about C{subjects}
+        (a nick, a channel, both, or none): with the numeric for C{error},
+        or a notice.
         """
         numeric = ERROR_NUMERICS.get(error.code)
         if numeric is None:
             self.tell(error.message)
         else:
-            self.numeric(numeric, subject, error.message)
+            self.numeric(numeric, *subjects, error.message)
 
     def failedLater(self, failure: Failure, notice: bool) -> None:
         """

@@ -1,20 +1,15 @@
 """
 The questions an IRC client asks, which change nothing: NAMES, WHO, WHOIS,
-LIST, MODE (which shows modes and changes none), USERHOST and ISON, each
-answered with its numerics from what the chat core says.
+LIST, USERHOST and ISON, each answered with its numerics from what the
+chat core says.  MODE, which asks or changes, is moderation's
+(L{twisted_chat.frontends.irc.moderation}).
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from twisted.words.protocols.irc import (
-    ERR_CHANOPRIVSNEEDED,
-    ERR_NEEDMOREPARAMS,
     ERR_NONICKNAMEGIVEN,
-    ERR_NOSUCHCHANNEL,
-    ERR_USERSDONTMATCH,
     RPL_AWAY,
-    RPL_CHANNELMODEIS,
-    RPL_ENDOFBANLIST,
     RPL_ENDOFNAMES,
     RPL_ENDOFWHO,
     RPL_ENDOFWHOIS,
@@ -22,9 +17,9 @@ from twisted.words.protocols.irc import (
     RPL_LIST,
     RPL_LISTEND,
     RPL_LISTSTART,
-    RPL_UMODEIS,
     RPL_USERHOST,
     RPL_WHOISCHANNELS,
+    RPL_WHOISOPERATOR,
     RPL_WHOISSERVER,
     RPL_WHOISUSER,
     RPL_WHOREPLY,
@@ -32,12 +27,24 @@ from twisted.words.protocols.irc import (
 
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.model import Member
-from twisted_chat.chat.names import fold
-from twisted_chat.frontends.irc.registration import CHANNEL_MODES
+from twisted_chat.frontends.irc.ranks import prefixes
 from twisted_chat.frontends.irc.render import SERVER_NAME, USER_HOST, namesReplies
 
 if TYPE_CHECKING:
     from twisted_chat.frontends.irc.protocol import IRCChatProtocol
+
+
+CHEAP_QUERIES: Final = frozenset(
+    {"CAP", "ISON", "MODE", "NAMES", "PING", "PONG", "USERHOST", "WHO", "WHOIS"}
+)
+CHEAP_QUERY_COST: Final = 0.5
+"""
+Commands that ask and change nothing cost this much of the flood
+allowance, a message a whole line: clients send a handful of them after
+every join (ergo's fakelag practice).  A MODE that changes something is
+charged the rest of a line
+(L{twisted_chat.frontends.irc.moderation.IRCModeration.mode}).
+"""
 
 
 class IRCQueries:
@@ -59,6 +66,11 @@ class IRCQueries:
         assert member is not None
         return member
 
+    @property
+    def multiPrefix(self) -> bool:
+        """Whether the client asked to be shown every prefix of a rank."""
+        return "multi-prefix" in self.client.capabilities
+
     def tellAway(self, nick: str) -> None:
         """301, if C{nick} is marked away: that it is, and why."""
         member = self.chat.memberIfPresent(nick)
@@ -77,7 +89,10 @@ class IRCQueries:
             except ChatError:
                 client.numeric(RPL_ENDOFNAMES, room, "End of /NAMES list")
                 continue
-            for reply in namesReplies(client.name, members.room, members.nicks):
+            for reply in namesReplies(
+                client.name, members.room, members.nicks, members.ranks,
+                self.multiPrefix,
+            ):  # fmt: skip
                 client.send(reply)
 
     def who(self, params: tuple[str, ...]) -> None:
@@ -87,19 +102,35 @@ class IRCQueries:
 
     def _whoOne(self, mask_: str) -> None:
         chat = self.chat
+        found: list[tuple[Member, str]] = []
         try:
             if mask_.startswith("#"):
-                nicks = chat.membersOf(mask_).nicks
+                members = chat.membersOf(mask_)
+                ranks = members.ranks or (0,) * len(members.nicks)
+                for nick, rank in zip(members.nicks, ranks, strict=True):
+                    member = chat.memberIfPresent(nick)
+                    if member is not None:
+                        found.append((member, prefixes(rank, self.multiPrefix)))
             else:
-                nicks = (chat.memberNamed(mask_).nick,)
+                found.append((chat.memberNamed(mask_), ""))
         except ChatError:
-            nicks = ()
-        for nick in nicks:
+            pass
+        for member, shown in found:
+            nick = member.nick
             self.client.numeric(
                 RPL_WHOREPLY, mask_ if mask_.startswith("#") else "*", nick,
-                USER_HOST, SERVER_NAME, nick, "H", f"0 {nick}",
+                USER_HOST, SERVER_NAME, nick, self._flags(member) + shown,
+                f"0 {nick}",
             )  # fmt: skip
         self.client.numeric(RPL_ENDOFWHO, mask_, "End of /WHO list")
+
+    def _flags(self, member: Member) -> str:
+        """
+        WHO's flags before the prefixes: here (C{H}) or gone (C{G}, away),
+        and C{*} for a server operator.
+        """
+        here = "G" if member.away is not None else "H"
+        return here + ("*" if self.chat.operators.isServerOperator(member) else "")
 
     def whois(self, params: tuple[str, ...]) -> None:
         numeric = self.client.numeric
@@ -115,52 +146,26 @@ class IRCQueries:
             numeric(
                 RPL_WHOISUSER, member.nick, member.nick, USER_HOST, "*", member.nick
             )
-            rooms = " ".join(room.name for room in member.rooms.values())
+            asker = self.member
+            rooms = " ".join(
+                prefixes(room.members[member].rank, self.multiPrefix) + room.name
+                for room in member.rooms.values()
+                if not room.settings.secret or asker in room.members
+            )
             if rooms:
                 numeric(RPL_WHOISCHANNELS, member.nick, rooms)
             numeric(RPL_WHOISSERVER, member.nick, SERVER_NAME, "twisted_chat")
+            if self.chat.operators.isServerOperator(member):
+                numeric(RPL_WHOISOPERATOR, member.nick, "is a server operator")
             self.tellAway(member.nick)
         numeric(RPL_ENDOFWHOIS, nick, "End of /WHOIS list")
 
     def listRooms(self, params: tuple[str, ...]) -> None:
         numeric = self.client.numeric
         numeric(RPL_LISTSTART, "Channel", "Users  Name")
-        for entry in self.chat.listRooms():
+        for entry in self.chat.listRooms(self.member):
             numeric(RPL_LIST, entry.room, str(entry.memberCount), entry.topic)
         numeric(RPL_LISTEND, "End of /LIST")
-
-    def mode(self, params: tuple[str, ...]) -> None:
-        if not params:
-            self.client.numeric(ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
-            return
-        target = params[0]
-        if target.startswith("#"):
-            # irssi asks for all the channels it joined at once: MODE #a,#b.
-            for channel in target.split(","):
-                self._channelMode(channel, params[1:])
-        elif fold(target) == fold(self.member.nick):
-            if len(params) == 1:
-                self.client.numeric(RPL_UMODEIS, "+")
-        else:
-            self.client.numeric(
-                ERR_USERSDONTMATCH, "Cannot change mode for other users"
-            )
-
-    def _channelMode(self, channel: str, changes: tuple[str, ...]) -> None:
-        numeric = self.client.numeric
-        try:
-            self.chat.membersOf(channel)
-        except ChatError:
-            numeric(ERR_NOSUCHCHANNEL, channel, "No such channel")
-            return
-        if not changes:
-            numeric(RPL_CHANNELMODEIS, channel, f"+{CHANNEL_MODES}")
-        elif changes[0].lstrip("+-") == "b":
-            numeric(RPL_ENDOFBANLIST, channel, "End of channel ban list")
-        else:
-            numeric(
-                ERR_CHANOPRIVSNEEDED, channel, "Channel modes cannot be changed here"
-            )
 
     def userhost(self, params: tuple[str, ...]) -> None:
         found = []

@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 from twisted.words.protocols.irc import (
     ERR_ALREADYREGISTRED,
     ERR_NEEDMOREPARAMS,
+    ERR_YOUREBANNEDCREEP,
     RPL_CREATED,
     RPL_ENDOFMOTD,
     RPL_ISUPPORT,
@@ -31,13 +32,25 @@ from zope.interface import implementer
 
 from twisted_chat import __version__
 from twisted_chat.chat.accounts import ChatAccount, ILoginMind
-from twisted_chat.chat.errors import ChatError
+from twisted_chat.chat.errors import Banned, ChatError
 from twisted_chat.chat.events import AccountInfo, Event, NickChanged
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
 from twisted_chat.connection.backlog import RoomMark
+from twisted_chat.frontends.irc.ranks import (
+    CHANMODES_TOKEN,
+    CHANNEL_MODES,
+    CHANNEL_MODES_WITH_ARGUMENT,
+    EXTBAN_TOKEN,
+    PREFIX_TOKEN,
+)
 from twisted_chat.frontends.irc.render import SERVER_NAME, mask
-from twisted_chat.limits import NICK_MAX_LENGTH, ROOM_NAME_MAX_LENGTH, TOPIC_MAX_LENGTH
+from twisted_chat.limits import (
+    BAN_LIST_MAX,
+    NICK_MAX_LENGTH,
+    ROOM_NAME_MAX_LENGTH,
+    TOPIC_MAX_LENGTH,
+)
 from twisted_chat.wire.irc import (
     ERR_INVALIDCAPCMD,
     ERR_SASLABORTED,
@@ -65,17 +78,17 @@ CAPABILITIES: Final = (
 SASL_CHUNK: Final = 400
 """AUTHENTICATE carries base64 in pieces of this many bytes (IRCv3 SASL)."""
 
-CHANNEL_MODES: Final = "n"
-"""
-The modes every channel has, and all this server has: C{n}, no messages
-from outside (only members may speak in a room).  C{t} is not claimed: any
-member may set the topic.
-"""
-
 MAX_TARGETS: Final = 4
 """
-Recipients one PRIVMSG or NOTICE may name (C{TARGMAX}, as ergo's); each
-costs the flood allowance of one line, so a comma list is no way around it.
+Recipients one PRIVMSG or NOTICE may name, and nicks one KICK (C{TARGMAX},
+as ergo's); each costs the flood allowance of one line, so a comma list is
+no way around it.
+"""
+
+MAX_MODES: Final = 6
+"""
+Changes with an argument one MODE makes (C{MODES}); past them, the client
+is told the rest were not made.
 """
 
 MOTD: Final = (
@@ -279,6 +292,11 @@ class Registration:
                 client.member = chat.connect(
                     client, nick=self.nick, address=client.peerHost
                 )
+        except Banned as error:
+            # A server ban on the client's address: said, then closed.
+            client.numeric(ERR_YOUREBANNEDCREEP, error.message)
+            client.drop(error.message, "refused")
+            return
         except ChatError as error:
             client.refuse(error, self.nick)
             self.nick = None
@@ -328,6 +346,35 @@ class Registration:
         """
         self._early.append((data, mark))
 
+    def isupport(self) -> list[tuple[str, ...]]:
+        """
+        What the server supports (ISUPPORT), in 005s of at most 13 tokens
+        each (with the nick and the trailing text, 15 parameters).
+        """
+        factory = self.client.factory
+        return [
+            (
+                "CASEMAPPING=ascii",
+                "CHANTYPES=#",
+                f"NICKLEN={NICK_MAX_LENGTH}",
+                f"CHANNELLEN={ROOM_NAME_MAX_LENGTH}",
+                f"TOPICLEN={TOPIC_MAX_LENGTH}",
+                f"LINELEN={MAX_MESSAGE_BYTES}",
+                f"CHANLIMIT=#:{factory.chat.maxRoomsPerMember}",
+                f"TARGMAX=PRIVMSG:{MAX_TARGETS},NOTICE:{MAX_TARGETS},"
+                f"KICK:{MAX_TARGETS}",
+                PREFIX_TOKEN,
+                CHANMODES_TOKEN,
+                "NETWORK=twisted_chat",
+            ),
+            (
+                f"MODES={MAX_MODES}",
+                f"MAXLIST=b:{BAN_LIST_MAX}",
+                EXTBAN_TOKEN,
+                "ACCOUNTEXTBAN=account",
+            ),
+        ]
+
     def _welcome(self) -> None:
         """The welcome burst: 001 to 005 (ISUPPORT) and the MOTD."""
         client = self.client
@@ -339,22 +386,12 @@ class Registration:
             f"Your host is {SERVER_NAME}, running twisted_chat {__version__}",
         )
         numeric(RPL_CREATED, "This server speaks IRC beside its own line protocol")
-        numeric(RPL_MYINFO, SERVER_NAME, __version__, "i", CHANNEL_MODES)
         numeric(
-            RPL_ISUPPORT,
-            "CASEMAPPING=ascii",
-            "CHANTYPES=#",
-            f"NICKLEN={NICK_MAX_LENGTH}",
-            f"CHANNELLEN={ROOM_NAME_MAX_LENGTH}",
-            f"TOPICLEN={TOPIC_MAX_LENGTH}",
-            f"LINELEN={MAX_MESSAGE_BYTES}",
-            f"CHANLIMIT=#:{client.factory.chat.maxRoomsPerMember}",
-            f"TARGMAX=PRIVMSG:{MAX_TARGETS},NOTICE:{MAX_TARGETS}",
-            "PREFIX=()",
-            f"CHANMODES=,,,{CHANNEL_MODES}",
-            "NETWORK=twisted_chat",
-            "are supported by this server",
-        )
+            RPL_MYINFO, SERVER_NAME, __version__, "i", CHANNEL_MODES,
+            CHANNEL_MODES_WITH_ARGUMENT,
+        )  # fmt: skip
+        for tokens in self.isupport():
+            numeric(RPL_ISUPPORT, *tokens, "are supported by this server")
         numeric(RPL_MOTDSTART, f"- {SERVER_NAME} Message of the day -")
         for text in MOTD:
             numeric(RPL_MOTD, f"- {text}")

@@ -1,13 +1,15 @@
 """
 How the chat's events and the server's replies look to an IRC client.
 
-What every client in a room sees alike (joins, parts, quits, nick and topic
-changes, and room messages, cut to fit IRC's 512 bytes, actions as CTCP
-ACTION, times as IRCv3 C{server-time} tags) is made once per way of seeing
-it (L{sharedMessages}); the rest (private messages, topic and names
-replies, the room list, notices) for one client, from its nick and the
-capabilities it asked for (L{clientMessages}).  Pure functions: the IRC
-outbox and connections format what they return.
+What every client in a room sees alike (joins, parts, quits, kicks, nick
+and topic changes, changes of rank, mode and ban as C{MODE}, and room
+messages, cut to fit IRC's 512 bytes, actions as CTCP ACTION, times as
+IRCv3 C{server-time} tags) is made once per way of seeing it
+(L{sharedMessages}); the rest (private messages, invitations, topic, names,
+mode and ban list replies, the room list, notices and announcements) for
+one client, from its nick and the capabilities it asked for
+(L{clientMessages}).  Pure functions: the IRC outbox and connections format
+what they return.
 """
 
 from collections.abc import Collection
@@ -15,7 +17,11 @@ from datetime import UTC, datetime
 from typing import Final
 
 from twisted.words.protocols.irc import (
+    RPL_BANLIST,
+    RPL_CHANNELMODEIS,
+    RPL_ENDOFBANLIST,
     RPL_ENDOFNAMES,
+    RPL_INVITING,
     RPL_LIST,
     RPL_LISTEND,
     RPL_NAMREPLY,
@@ -25,29 +31,41 @@ from twisted.words.protocols.irc import (
 
 from twisted_chat.chat.events import (
     AccountInfo,
+    Announcement,
+    BanChanged,
+    BanListEnd,
+    BanListEntry,
     ErrorReply,
     Event,
     Goodbye,
     HelpText,
     HistoryGap,
+    Invited,
     Joined,
+    Kicked,
     MemberList,
+    ModesChanged,
     NickChanged,
     Notice,
     Parted,
     Ping,
     PrivateMessage,
     Quit,
+    RankChanged,
     RoomListEnd,
     RoomListEntry,
     RoomMessage,
+    RoomModes,
     TopicChanged,
     TopicInfo,
     UserNotice,
 )
+from twisted_chat.chat.modes import MUTE
 from twisted_chat.chat.names import fold
+from twisted_chat.frontends.irc.ranks import banMask, prefixes, rankChange, rankOf
 from twisted_chat.wire.irc import (
     MAX_MESSAGE_BYTES,
+    RPL_CREATIONTIME,
     RPL_TOPICWHOTIME,
     IRCMessage,
     splitText,
@@ -121,6 +139,10 @@ SHARED_EVENTS: Final = (
     TopicChanged,
     RoomMessage,
     UserNotice,
+    Kicked,
+    RankChanged,
+    ModesChanged,
+    BanChanged,
 )
 """Events every IRC client in a room sees alike (times aside)."""
 
@@ -134,7 +156,7 @@ def sharedMessages(event: Event, tagged: bool) -> list[IRCMessage]:
         case Joined(room, nick, time):
             return [IRCMessage("JOIN", (room,), mask(nick), timeTags(time, tagged))]
         case Parted(room, nick, time, reason):
-            params = (room, reason) if reason else (room,)
+            params: tuple[str, ...] = (room, reason) if reason else (room,)
             return [IRCMessage("PART", params, mask(nick), timeTags(time, tagged))]
         case Quit(nick, time, reason):
             return [IRCMessage("QUIT", (reason,), mask(nick), timeTags(time, tagged))]
@@ -147,20 +169,69 @@ def sharedMessages(event: Event, tagged: bool) -> list[IRCMessage]:
             return privmsgs(room, sender, time, text, action, tagged)
         case UserNotice(target, time, sender, text):
             return notices(target, sender, time, text, tagged)
+        case Kicked(room, nick, by, time, reason):
+            return [kick(room, nick, by, reason, timeTags(time, tagged))]
+        case RankChanged(room, nick, rank, by, time, previous):
+            modes, count = rankChange(rankOf(previous), rankOf(rank))
+            if not count:
+                return []
+            # A rank one comes in with, or takes, is the rules': the server's.
+            source = SERVER_NAME if fold(by) == fold(nick) else mask(by)
+            params = (room, modes, *[nick] * count)
+            return [IRCMessage("MODE", params, source, timeTags(time, tagged))]
+        case ModesChanged(room, by, time, modes):
+            params = (room, *modes.split(" "))
+            return [IRCMessage("MODE", params, mask(by), timeTags(time, tagged))]
+        case BanChanged(room, by, time, kind, banned, added):
+            params = (room, "+b" if added else "-b", banMask(kind, banned))
+            return [IRCMessage("MODE", params, mask(by), timeTags(time, tagged))]
     raise TypeError(f"not a shared event: {event!r}")
+
+
+def kick(
+    room: str, nick: str, by: str, reason: str, tags: tuple[tuple[str, str], ...]
+) -> IRCMessage:
+    """
+    C{by}'s C{KICK} of C{nick}, with C{reason} cut to fit (or, with none,
+    C{by}'s nick, as servers say it).
+    """
+    source = mask(by)
+    overhead = len(f":{source} KICK {room} {nick} :\r\n".encode())
+    said = splitText(reason or by, MAX_MESSAGE_BYTES - overhead)[0]
+    return IRCMessage("KICK", (room, nick, said), source, tags)
 
 
 def reply(nick: str, code: str, *params: str) -> IRCMessage:
     """
     The numeric C{code} from the server to the client called C{nick} (C{*}
-    before it has registered, as numerics name it).
+    before it has registered, as numerics name it).  A parameter echoed
+    from the client that cannot stand before the last (empty, with a
+    space, or starting with C{:}, as a client's last parameter may) is
+    C{*}.
     """
-    return IRCMessage(code, (nick, *params), SERVER_NAME)
+    *middle, last = (nick, *params)
+    return IRCMessage(code, (*map(_middle, middle), last), SERVER_NAME)
+
+
+def _middle(param: str) -> str:
+    """C{param}, or C{*} if it may only be a message's last parameter."""
+    if not param or " " in param or param.startswith(":"):
+        return "*"
+    return param
 
 
 def serverNotice(nick: str, text: str) -> IRCMessage:
     """A C{NOTICE} from the server to the client called C{nick}."""
     return IRCMessage("NOTICE", (nick, text), SERVER_NAME)
+
+
+def serverNotices(nick: str, text: str) -> list[IRCMessage]:
+    """C{text}, which may be long, as server C{NOTICE}s that each fit."""
+    overhead = len(f":{SERVER_NAME} NOTICE {nick} :\r\n".encode())
+    return [
+        serverNotice(nick, piece)
+        for piece in splitText(text, MAX_MESSAGE_BYTES - overhead)
+    ]
 
 
 def closingLink(reason: str) -> IRCMessage:
@@ -204,21 +275,42 @@ def topicReplies(nick: str, topic: TopicInfo, asked: bool) -> list[IRCMessage]:
     ]
 
 
-def namesReplies(nick: str, room: str, nicks: tuple[str, ...]) -> list[IRCMessage]:
+def namesReplies(
+    nick: str,
+    room: str,
+    nicks: tuple[str, ...],
+    ranks: tuple[int, ...] = (),
+    multiPrefix: bool = False,
+) -> list[IRCMessage]:
     """
     The replies that tell the client called C{nick} who is in C{room}: the
-    C{nicks} in as many 353s as they need, then 366.
+    C{nicks}, each with the prefixes of its rank in C{ranks} (all of them
+    with C{multiPrefix}, else the highest), in as many 353s as they need,
+    then 366.
     """
     replies = []
     line: list[str] = []
-    for each in nicks:
-        line.append(each)
+    for index, each in enumerate(nicks):
+        rank = ranks[index] if index < len(ranks) else 0
+        line.append(prefixes(rank, multiPrefix) + each)
         if len(" ".join(line)) > NAMES_LINE_LENGTH:
             replies.append(reply(nick, RPL_NAMREPLY, "=", room, " ".join(line)))
             line = []
     if line:
         replies.append(reply(nick, RPL_NAMREPLY, "=", room, " ".join(line)))
     replies.append(reply(nick, RPL_ENDOFNAMES, room, "End of /NAMES list"))
+    return replies
+
+
+def modesReplies(nick: str, modes: RoomModes) -> list[IRCMessage]:
+    """
+    A room's modes (324) and when it was made (329, unless that is not
+    known: the lobby, made as the server starts, has no time of making).
+    """
+    replies = [reply(nick, RPL_CHANNELMODEIS, modes.room, *modes.modes.split(" "))]
+    if modes.created:
+        created = str(modes.created // 1000)
+        replies.append(reply(nick, RPL_CREATIONTIME, modes.room, created))
     return replies
 
 
@@ -235,6 +327,10 @@ def clientMessages(
     match event:
         case RoomMessage() | UserNotice() if hidden(event, nick, capabilities):
             return []
+        case BanChanged("*", _, _, _, banned, added, _, reason):
+            # A server-wide ban, told to the server operator who set it.
+            said = f"Server ban on {banned} {'set' if added else 'lifted'}"
+            return serverNotices(nick, f"{said}: {reason}" if reason else said)
         case _ if isinstance(event, SHARED_EVENTS):
             return sharedMessages(event, tagged)
         case PrivateMessage(sender, recipient, time, text, _):
@@ -245,8 +341,24 @@ def clientMessages(
             return privmsgs(recipient, sender, time, text, False, tagged)
         case TopicInfo():
             return topicReplies(nick, event, asked=False)
-        case MemberList(room, nicks):
-            return namesReplies(nick, room, nicks)
+        case MemberList(room, nicks, ranks):
+            multiPrefix = "multi-prefix" in capabilities
+            return namesReplies(nick, room, nicks, ranks, multiPrefix)
+        case Invited(room, invited, by, time):
+            if fold(invited) == fold(nick):
+                tags = timeTags(time, tagged)
+                return [IRCMessage("INVITE", (invited, room), mask(by), tags)]
+            return [reply(nick, RPL_INVITING, invited, room)]
+        case RoomModes():
+            return modesReplies(nick, event)
+        case BanListEntry(room, kind, banned, setBy, setAt):
+            entry = banMask(kind, banned)
+            return [reply(nick, RPL_BANLIST, room, entry, setBy, str(setAt // 1000))]
+        case BanListEnd(room, kind) if kind == MUTE or room == "*":
+            # Bans then mutes: IRC's one list, which ends after the mutes.
+            return [reply(nick, RPL_ENDOFBANLIST, room, "End of channel ban list")]
+        case Announcement(by, _, text):
+            return serverNotices(nick, f"Announcement from {by}: {text}")
         case RoomListEntry(room, count, topic):
             return [reply(nick, RPL_LIST, room, str(count), topic)]
         case RoomListEnd():
