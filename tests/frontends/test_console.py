@@ -180,7 +180,13 @@ class OperatorConsoleTests(SynchronousTestCase):
         """
         self.console.start()
         alice, _ = connectMember(self.chat, "alice")
+        self.chat.registered("alice")
         alice.account = "alice"
+        self.console.lineTyped("/oper bob")
+        self.assertEqual(
+            self.shown[-1],
+            "!! There is no account bob; it must exist first. [no-such-account]",
+        )
         self.console.lineTyped("/oper alice")
         self.assertEqual(self.shown[-1], "-!- alice is now a server operator.")
         self.assertTrue(self.chat.operators.isServerOperator(alice))

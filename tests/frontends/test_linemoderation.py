@@ -50,7 +50,7 @@ class RoomOperatorTests(LineServerTestCase):
     def test_op(self) -> None:
         """/op NICK makes a member an operator; the room is told."""
         self.alice.send(b"/op bob\n")
-        line = f"RANK #dev bob operator alice {T}"
+        line = f"RANK #dev bob operator alice {T} member"
         self.assertEqual(self.alice.lines(), [line])
         self.assertEqual(self.bob.lines(), [line])
         self.bob.send(b"/who\n")
@@ -62,10 +62,10 @@ class RoomOperatorTests(LineServerTestCase):
         self.assertEqual(
             self.bob.lines(),
             [
-                f"RANK #dev bob operator alice {T}",
-                f"RANK #dev bob member alice {T}",
-                f"RANK #dev bob voice alice {T}",
-                f"RANK #dev bob member alice {T}",
+                f"RANK #dev bob operator alice {T} member",
+                f"RANK #dev bob member alice {T} operator",
+                f"RANK #dev bob voice alice {T} member",
+                f"RANK #dev bob member alice {T} voice",
             ],
         )
 
@@ -268,7 +268,7 @@ class RoomOperatorTests(LineServerTestCase):
         self.bob.send(b"hello\n")
         self.assertEqual(
             self.bob.lines(),
-            [f"RANK #dev bob voice alice {T}", f"MSG #dev 1 {T} bob :hello"],
+            [f"RANK #dev bob voice alice {T} member", f"MSG #dev 1 {T} bob :hello"],
         )
 
     def test_key(self) -> None:
@@ -388,9 +388,9 @@ class RoomOperatorTests(LineServerTestCase):
         self.assertEqual(
             self.bob.lines(),
             [
-                f"RANK #dev bob voice alice {T}",
+                f"RANK #dev bob voice alice {T} member",
                 f"BAN #dev {T} alice mute carol!*@* * :",
-                f"RANK #dev bob member alice {T}",
+                f"RANK #dev bob member alice {T} voice",
             ],
         )
         self.alice.lines()
@@ -416,7 +416,7 @@ class RoomOperatorTests(LineServerTestCase):
         """
         self.register(self.alice)
         self.alice.send(b"/claim #dev\n")
-        line = f"RANK #dev alice founder alice {T}"
+        line = f"RANK #dev alice founder alice {T} operator"
         self.assertEqual(self.alice.lines(), [line])
         self.assertEqual(self.bob.lines(), [line])
         self.alice.send(b"/claim\n")
@@ -442,7 +442,9 @@ class RoomOperatorTests(LineServerTestCase):
         """The founder may give the room up; then nobody founded it."""
         self.claimed()
         self.alice.send(b"/unclaim\n")
-        self.assertEqual(self.bob.lines(), [f"RANK #dev alice operator alice {T}"])
+        self.assertEqual(
+            self.bob.lines(), [f"RANK #dev alice operator alice {T} founder"]
+        )
         self.alice.lines()
         self.alice.send(b"/unclaim\n")
         self.assertEqual(
@@ -462,8 +464,8 @@ class RoomOperatorTests(LineServerTestCase):
         self.assertEqual(
             self.bob.lines(),
             [
-                f"RANK #dev alice operator alice {T}",
-                f"RANK #dev bob founder alice {T}",
+                f"RANK #dev alice operator alice {T} founder",
+                f"RANK #dev bob founder alice {T} member",
             ],
         )
         self.alice.lines()

@@ -398,7 +398,7 @@ class FormatEventTests(SynchronousTestCase):
             (events.Ping("1764094803"), "PING 1764094803"),
             (
                 events.RankChanged("#x", "b", "operator", "a", T),
-                f"RANK #x b operator a {stamp}",
+                f"RANK #x b operator a {stamp} member",
             ),
             (
                 events.ModesChanged("#x", "a", T, "+mk secret"),

@@ -246,6 +246,7 @@ LINE_TYPES: Final = {
                 ("rank", WORD),
                 ("by", WORD),
                 ("time", TIME),
+                ("previous", WORD),
             ),
             None,
         ),
