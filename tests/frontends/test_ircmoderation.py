@@ -502,3 +502,16 @@ class LineMemberTests(ModerationTestCase):
         (kicked,) = [e for e in carol.events() if isinstance(e, Kicked)]
         self.assertEqual((kicked.by, kicked.reason), ("alice", "spam"))
         self.assertEqual(self.chat.membersOf("#r").ranks, (2, Rank.OPERATOR))
+
+
+class NickBanTests(ModerationTestCase):
+    def test_noNickAroundABan(self) -> None:
+        """A nick a channel the client is in bans is refused with 435."""
+        alice, bob = self.opRoom()
+        alice.send("MODE #r +b troll*!*@*")
+        bob.messages()
+        bob.send("NICK trollface")
+        (refused,) = bob.messages()
+        self.assertEqual(refused.command, "435")
+        self.assertEqual(refused.params[:3], ("bob", "trollface", "#r"))
+        self.assertEqual(self.chat.memberNamed("bob").nick, "bob")

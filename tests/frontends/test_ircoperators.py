@@ -171,9 +171,9 @@ class JoinTests(ModerationTestCase):
                 if m.command in ("475", "JOIN")
             ],
             [
-                ("475", ("bob", "#a", "#a needs a key: /join #a KEY.")),
+                ("475", ("bob", "#a", "#a needs a key to join it.")),
                 ("JOIN", ("#b",)),
-                ("475", ("bob", "#c", "#c needs a key: /join #c KEY.")),
+                ("475", ("bob", "#c", "#c needs a key to join it.")),
             ],
         )
 
@@ -190,9 +190,9 @@ class JoinTests(ModerationTestCase):
         self.assertEqual(
             [(m.command, m.params[1:]) for m in bob.messages()],
             [
-                ("473", ("#i", "#i is invite-only; ask an operator to /invite you.")),
+                ("473", ("#i", "#i is invite-only: an operator must invite you.")),
                 ("471", ("#l", "#l is full (1 members).")),
-                ("477", ("#R", "Only logged-in users may join #R; /login first.")),
+                ("477", ("#R", "Only logged-in users may join #R: log in first.")),
                 ("474", ("#b", "You are banned from #b.")),
             ],
         )

@@ -277,7 +277,7 @@ class RoomOperatorTests(LineServerTestCase):
         self.carol.send(b"/join #dev\n/join #dev wrong\n")
         self.assertEqual(
             self.carol.lines(),
-            ["ERROR bad-key :#dev needs a key: /join #dev KEY."] * 2,
+            ["ERROR bad-key :#dev needs a key to join it."] * 2,
         )
         self.carol.send(b"/join #dev sesame\n")
         self.assertIn("CURRENT #dev", self.carol.lines())
@@ -295,7 +295,7 @@ class RoomOperatorTests(LineServerTestCase):
         self.assertEqual(
             self.carol.lines(),
             [
-                "ERROR registered-only :Only logged-in users may join #dev; /login first."
+                "ERROR registered-only :Only logged-in users may join #dev: log in first."
             ],
         )
 
@@ -308,7 +308,7 @@ class RoomOperatorTests(LineServerTestCase):
         self.carol.send(b"/join #dev\n")
         self.assertEqual(
             self.carol.lines(),
-            ["ERROR invite-only :#dev is invite-only; ask an operator to /invite you."],
+            ["ERROR invite-only :#dev is invite-only: an operator must invite you."],
         )
         self.bob.lines()
         self.bob.send(b"/invite carol\n")

@@ -144,6 +144,18 @@ class Banned(ChatError):
     code = "banned"
 
 
+class NickBanned(Banned):
+    """
+    A nick a member may not take: a room it is in bans it (IRC's 435).
+
+    @ivar room: that room.
+    """
+
+    def __init__(self, message: str, room: str) -> None:
+        super().__init__(message)
+        self.room = room
+
+
 class InviteOnly(ChatError):
     code = "invite-only"
 

@@ -27,6 +27,7 @@ from twisted_chat.chat.errors import (
     InviteOnly,
     Moderated,
     Muted,
+    NickBanned,
     NotFounder,
     NotInRoom,
     NotLoggedIn,
@@ -124,15 +125,15 @@ class RoomModeration:
             settings = room.settings
             if settings.registeredOnly and member.account is None:
                 raise RegisteredOnly(
-                    f"Only logged-in users may join {room.name}; /login first."
+                    f"Only logged-in users may join {room.name}: log in first."
                 )
             if folded not in room.invited:
                 if settings.inviteOnly:
                     raise InviteOnly(
-                        f"{room.name} is invite-only; ask an operator to /invite you."
+                        f"{room.name} is invite-only: an operator must invite you."
                     )
                 if settings.key is not None and key != settings.key:
-                    raise BadKey(f"{room.name} needs a key: /join {room.name} KEY.")
+                    raise BadKey(f"{room.name} needs a key to join it.")
                 if settings.limit is not None and len(room.members) >= settings.limit:
                     raise RoomFull(f"{room.name} is full ({settings.limit} members).")
         room.invited.discard(folded)
@@ -280,8 +281,9 @@ class RoomModeration:
             if not self._exempt(member, room) and self.bans.matching(
                 room, member, BAN, nick
             ):
-                raise Banned(
-                    f"You cannot be {nick} in {room.name}: that nick is banned there."
+                raise NickBanned(
+                    f"You cannot be {nick} in {room.name}: that nick is banned there.",
+                    room.name,
                 )
 
     # Settings

@@ -45,6 +45,9 @@ Only logged-in users may join the channel (C{+R}); RFC 2812's
 C{ERR_NOCHANMODES} is no longer used.
 """
 
+ERR_BANNICKCHANGE: Final = "435"
+"""A nick change refused: a channel the client is in bans the new nick."""
+
 ERR_INVALIDMODEPARAM: Final = "696"
 """A mode's parameter is not one it takes (a bad key, limit or mask)."""
 

@@ -22,7 +22,7 @@ from twisted.words.protocols.irc import (
     RPL_UNAWAY,
 )
 
-from twisted_chat.chat.errors import ChatError, NotInRoom
+from twisted_chat.chat.errors import ChatError, NickBanned, NotInRoom
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.textrules import checkText
@@ -30,7 +30,7 @@ from twisted_chat.frontends.irc.moderation import IRCModeration
 from twisted_chat.frontends.irc.queries import IRCQueries
 from twisted_chat.frontends.irc.registration import MAX_TARGETS, Registration
 from twisted_chat.frontends.irc.render import SERVER_NAME, closingLink, topicReplies
-from twisted_chat.wire.irc import IRCMessage
+from twisted_chat.wire.irc import ERR_BANNICKCHANGE, IRCMessage
 
 if TYPE_CHECKING:
     from twisted_chat.frontends.irc.protocol import IRCChatProtocol
@@ -123,6 +123,8 @@ class IRCCommands:
             return
         try:
             self.chat.changeNick(self.client.member, nick)
+        except NickBanned as error:
+            self.client.numeric(ERR_BANNICKCHANGE, nick, error.room, error.message)
         except ChatError as error:
             self.client.refuse(error, nick)
 
