@@ -357,6 +357,9 @@ class SettingsTests(ModerationTestCase):
         dave, _ = self.member("dave")
         self.assertNotIn("#room", [entry.room for entry in self.chat.listRooms(dave)])
         self.assertIn(RoomListEntry("#room", 3, ""), self.chat.listRooms(self.bob))
+        self.assertRaises(NoSuchRoom, self.chat.membersOf, "#room", dave)
+        self.assertRaises(NoSuchRoom, self.chat.topicOf, "#room", dave)
+        self.assertEqual(len(self.chat.membersOf("#room", self.bob).nicks), 3)
 
     def test_outsideMessages(self) -> None:
         """

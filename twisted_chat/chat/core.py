@@ -32,7 +32,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.python.failure import Failure
 
 from twisted_chat.chat.durable import storeFailed
-from twisted_chat.chat.errors import NotInRoom
+from twisted_chat.chat.errors import NoSuchRoom, NotInRoom
 from twisted_chat.chat.events import (
     AccountInfo,
     MemberList,
@@ -402,17 +402,17 @@ class Chat:
         self.moderation.checkTopic(member, roomOf(member, roomName))
         return self._directory.setTopic(member, roomName, text, self.now())
 
-    def topicOf(self, roomName: str) -> TopicInfo:
+    def topicOf(self, roomName: str, asker: Member | None = None) -> TopicInfo:
         """
-        Return the topic of any existing room.
+        Return the topic of any existing room C{asker} may see.
         """
-        return self._directory.existing(roomName).topic
+        return self._visibleRoom(roomName, asker).topic
 
-    def membersOf(self, roomName: str) -> MemberList:
+    def membersOf(self, roomName: str, asker: Member | None = None) -> MemberList:
         """
-        Return the nicks in any existing room.
+        Return the nicks in any existing room C{asker} may see.
         """
-        return memberList(self._directory.existing(roomName))
+        return memberList(self._visibleRoom(roomName, asker))
 
     def listRooms(self, asker: Member | None = None) -> list[RoomListEntry]:
         """
@@ -433,6 +433,22 @@ class Chat:
         return self._directory.roomToJoin(
             member, roomName, self.maxRoomsPerMember, self.now()
         )
+
+    def _visibleRoom(self, roomName: str, asker: Member | None) -> Room:
+        """
+        An existing room, unless it is secret and C{asker} (if known) is
+        neither in it nor a server operator: then, as for a room that is
+        not, L{NoSuchRoom}.
+        """
+        room = self._directory.existing(roomName)
+        if (
+            asker is not None
+            and room.settings.secret
+            and asker not in room.members
+            and not self.operators.isServerOperator(asker)
+        ):
+            raise NoSuchRoom(f"There is no room {roomName}.")
+        return room
 
     def _roomToSpeakIn(self, member: Member, roomName: str | None) -> Room:
         """

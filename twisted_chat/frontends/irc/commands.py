@@ -257,7 +257,7 @@ class IRCCommands:
         room = params[0]
         try:
             if len(params) == 1:
-                topic = self.chat.topicOf(room)
+                topic = self.chat.topicOf(room, member)
                 for reply in topicReplies(client.name, topic, asked=True):
                     client.send(reply)
             else:

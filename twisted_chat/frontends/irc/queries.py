@@ -85,7 +85,7 @@ class IRCQueries:
         )
         for room in rooms:
             try:
-                members = self.chat.membersOf(room)
+                members = self.chat.membersOf(room, member)
             except ChatError:
                 client.numeric(RPL_ENDOFNAMES, room, "End of /NAMES list")
                 continue
@@ -105,7 +105,7 @@ class IRCQueries:
         found: list[tuple[Member, str]] = []
         try:
             if mask_.startswith("#"):
-                members = chat.membersOf(mask_)
+                members = chat.membersOf(mask_, self.member)
                 ranks = members.ranks or (0,) * len(members.nicks)
                 for nick, rank in zip(members.nicks, ranks, strict=True):
                     member = chat.memberIfPresent(nick)

@@ -222,14 +222,14 @@ class CommandInterpreter:
             case Part(room, reason):
                 chat.part(member, room, reason)
             case Who(room):
-                self._reply(chat.membersOf(self._roomName(room)))
+                self._reply(chat.membersOf(self._roomName(room), member))
             case ListRooms():
                 entries = chat.listRooms(member)
                 for entry in entries[:ROOM_LIST_MAX]:
                     self._reply(entry)
                 self._reply(RoomListEnd(len(entries)))
             case Topic(room, None):
-                self._reply(chat.topicOf(self._roomName(room)))
+                self._reply(chat.topicOf(self._roomName(room), member))
             case Topic(room, str() as text):
                 return chat.setTopic(member, room, text)
             case Register(password):
