@@ -513,3 +513,84 @@ class KickTests(ModerationTestCase):
             NotOperator, self.moderation.kick, self.bob, "#room", "alice", ""
         )
         self.assertRaises(NotInRoom, self.moderation.kick, self.bob, "#room", "zed", "")
+
+
+class HolesTests(ModerationTestCase):
+    """What an outside attack on moderation found, each mended."""
+
+    def test_limitInOtherDigits(self) -> None:
+        """A limit in digits other than ASCII is refused, not a crash."""
+        for limit in ["²", "١٢", "０５"]:
+            self.assertRaises(
+                BadArguments,
+                self.moderation.setModes,
+                self.alice,
+                "#room",
+                parseModes("+l", [limit]),
+            )
+
+    def test_masksReadBack(self) -> None:
+        """
+        A mask whose canonical text could not be read back (too long, a
+        zoned address) is refused; a stored one that cannot names nobody
+        rather than locking the room.
+        """
+        from twisted_chat.chat.errors import BadMask
+        from twisted_chat.chat.modes import Ban
+
+        for mask in ["fe80::1%eth0", "q" * 100]:
+            self.assertRaises(
+                BadMask, self.moderation.ban, self.alice, "#room", MUTE, mask
+            )
+        room = self.chat.roomOf(self.alice, "#room")
+        room.bans[MUTE, "*!*@fe80::1%eth0/128"] = Ban(
+            "*!*@fe80::1%eth0/128", MUTE, "x", 0
+        )
+        room.restricted = True
+        self.say(self.bob, "still heard")
+
+    def test_noNickAroundAMute(self) -> None:
+        """A muted member may not change its nick to speak again."""
+        self.moderation.ban(self.alice, "#room", MUTE, "bob")
+        self.assertRaises(Banned, self.chat.changeNick, self.bob, "bob2")
+        self.moderation.setRank(self.alice, "#room", "bob", Rank.VOICE)
+        self.chat.changeNick(self.bob, "bob2")
+
+    def test_bannedOutsiderIsNotHeard(self) -> None:
+        """In a room taking messages from outside, a ban still silences."""
+        self.moderation.setModes(self.alice, "#room", parseModes("-n", []))
+        self.moderation.ban(self.alice, "#room", BAN, "bob")
+        self.assertRaises(Banned, self.chat.say, self.bob, "#room", "hi from outside")
+
+    def test_takingTheFoundersRankUnfounds(self) -> None:
+        """Taking the founder's rank leaves nothing of the room kept."""
+        self.loggedIn(self.alice, "alice")
+        self.moderation.claim(self.alice, "#room")
+        self.moderation.setModes(self.alice, "#room", parseModes("+m", []))
+        self.moderation.setModes(self.alice, "#room", parseModes("-q", ["alice"]))
+        self.assertFalse(self.chat.roomOf(self.alice, "#room").founded)
+        self.assertNotIn("#room", self.store.ranks)
+        self.assertNotIn("#room", self.store.settings)
+
+    def test_mappedAddresses(self) -> None:
+        """IPv4-mapped IPv6 masks and members are taken as IPv4."""
+        from twisted_chat.chat.masks import parseMask
+
+        mapped = parseMask("::ffff:10.0.0.0/104")
+        self.assertEqual(mapped.text, "*!*@10.0.0.0/8")
+        self.assertTrue(mapped.matches(self.alice))
+        dual, _ = self.member("dual", "::ffff:10.0.0.5")
+        self.assertTrue(parseMask("*!*@10.0.0.*").matches(dual))
+
+    def test_anotherAccountsRank(self) -> None:
+        """A founder logging in to another account holds only that one's rank."""
+        self.loggedIn(self.alice, "alice")
+        self.moderation.claim(self.alice, "#room")
+        self.loggedIn(self.alice, "bob")
+        self.assertEqual(self.rankOf(self.alice), Rank.MEMBER)
+
+    def test_secretModes(self) -> None:
+        """A secret room's modes are as hidden as its members."""
+        self.moderation.setModes(self.alice, "#room", parseModes("+s", []))
+        dave, _ = self.member("dave")
+        self.assertRaises(NoSuchRoom, self.moderation.modesOf, dave, "#room")

@@ -137,6 +137,23 @@ class ParseCommandTests(SynchronousTestCase):
         for line, command in cases.items():
             self.assertEqual(wire.parseCommand(line), command, line)
 
+    def test_badDurations(self) -> None:
+        """
+        A word meant as a duration that is not one is refused, not taken as
+        the reason of a ban for good.
+        """
+        for line in [
+            b"/mute bob 7 days",
+            b"/ban bob 0s",
+            b"/ban bob -1s",
+            b"/ban bob 1.5h",
+            b"/ban bob 10M",
+            b"/ban bob 1w spam",
+            b"/ban bob 99999999999999999999d",
+        ]:
+            error = self.assertRaises(BadArguments, wire.parseCommand, line)
+            self.assertIn("is no duration", error.message, line)
+
     def test_badArguments(self) -> None:
         """Missing or extra arguments get the command's usage."""
         for line in [
@@ -192,7 +209,7 @@ class ParseModerationTests(SynchronousTestCase):
             b"/mute #dev account:bob 7d flooding again": AddBan(
                 MUTE, "#dev", "account:bob", 7 * day, "flooding again"
             ),
-            b"/mute bob 7 days": AddBan(MUTE, None, "bob", None, "7 days"),
+            b"/mute bob days 7": AddBan(MUTE, None, "bob", None, "days 7"),
             b"/ban bob 3650d": AddBan(BAN, None, "bob", 3650 * day, ""),
             b"/unban troll*": LiftBan(BAN, None, "troll*"),
             b"/unmute #dev bob": LiftBan(MUTE, "#dev", "bob"),
@@ -240,6 +257,23 @@ class ParseModerationTests(SynchronousTestCase):
         }
         for line, command in cases.items():
             self.assertEqual(wire.parseCommand(line), command, line)
+
+    def test_badDurations(self) -> None:
+        """
+        A word meant as a duration that is not one is refused, not taken as
+        the reason of a ban for good.
+        """
+        for line in [
+            b"/mute bob 7 days",
+            b"/ban bob 0s",
+            b"/ban bob -1s",
+            b"/ban bob 1.5h",
+            b"/ban bob 10M",
+            b"/ban bob 1w spam",
+            b"/ban bob 99999999999999999999d",
+        ]:
+            error = self.assertRaises(BadArguments, wire.parseCommand, line)
+            self.assertIn("is no duration", error.message, line)
 
     def test_badArguments(self) -> None:
         """Missing or extra arguments get the command's usage."""

@@ -32,7 +32,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.python.failure import Failure
 
 from twisted_chat.chat.durable import storeFailed
-from twisted_chat.chat.errors import NoSuchRoom, NotInRoom
+from twisted_chat.chat.errors import NotInRoom
 from twisted_chat.chat.events import (
     AccountInfo,
     MemberList,
@@ -232,11 +232,11 @@ class Chat:
         holder = self._members.get(folded)
         if holder is not None and holder is not member:
             self.quit(holder, "Logged in from elsewhere", "replaced")
-        member.account = folded
+        previous, member.account = member.account, folded
         if member.nick != nick:
             self._nicks.rename(member, nick, self.now())
         deliverTo(member, AccountInfo(nick, f"You are logged in as {nick}."))
-        self.moderation.loggedIn(member)
+        self.moderation.loggedIn(member, previous)
         return self._private.deliverWaiting(member, folded)
 
     # Rooms
@@ -406,20 +406,21 @@ class Chat:
         """
         Return the topic of any existing room C{asker} may see.
         """
-        return self._visibleRoom(roomName, asker).topic
+        return self.moderation.visibleRoom(roomName, asker).topic
 
     def membersOf(self, roomName: str, asker: Member | None = None) -> MemberList:
         """
         Return the nicks in any existing room C{asker} may see.
         """
-        return memberList(self._visibleRoom(roomName, asker))
+        return memberList(self.moderation.visibleRoom(roomName, asker))
 
     def listRooms(self, asker: Member | None = None) -> list[RoomListEntry]:
         """
         Return every room someone is in, and the lobby, by name, with its
         member count and topic; secret rooms only to their members.
         """
-        return self._directory.listRooms(asker)
+        seesSecrets = asker is not None and self.operators.isServerOperator(asker)
+        return self._directory.listRooms(asker, seesSecrets)
 
     def now(self) -> int:
         """
@@ -434,22 +435,6 @@ class Chat:
             member, roomName, self.maxRoomsPerMember, self.now()
         )
 
-    def _visibleRoom(self, roomName: str, asker: Member | None) -> Room:
-        """
-        An existing room, unless it is secret and C{asker} (if known) is
-        neither in it nor a server operator: then, as for a room that is
-        not, L{NoSuchRoom}.
-        """
-        room = self._directory.existing(roomName)
-        if (
-            asker is not None
-            and room.settings.secret
-            and asker not in room.members
-            and not self.operators.isServerOperator(asker)
-        ):
-            raise NoSuchRoom(f"There is no room {roomName}.")
-        return room
-
     def _roomToSpeakIn(self, member: Member, roomName: str | None) -> Room:
         """
         The room C{member} speaks in: one of its own, or (named) one that
@@ -462,6 +447,7 @@ class Chat:
             room = self._directory.existing(roomName)
             if room.settings.noOutside:
                 raise
+            self.moderation.checkOutside(member, room)
         if room.restricted:
             self.moderation.checkSpeak(member, room)
         return room

@@ -69,7 +69,7 @@ class Mask:
         if self.network is not None:
             return inNetwork(member.address, self.network)
         if self.host is not None:
-            return bool(self.host.fullmatch(fold(member.address)))
+            return bool(self.host.fullmatch(fold(plainAddress(member.address))))
         return True
 
 
@@ -88,10 +88,10 @@ def _parse(text: str) -> Mask:
         name = fold(text[len(ACCOUNT_PREFIX) :])
         if not _NICK_PART.fullmatch(name):
             raise _bad(text)
-        return Mask(ACCOUNT_PREFIX + name, account=_pattern(name))
+        return _bounded(Mask(ACCOUNT_PREFIX + name, account=_pattern(name)))
     network = _network(text)
     if network is not None:
-        return Mask(f"*!*@{network}", network=network)
+        return _bounded(Mask(f"*!*@{network}", network=network))
     parts = _IRC_MASK.fullmatch(text)
     if parts is None:
         raise _bad(text)
@@ -105,18 +105,52 @@ def _parse(text: str) -> Mask:
         raise _bad(text)
     network = _network(host)
     if network is not None:
-        return Mask(f"{nick}!*@{network}", nick=_wild(nick), network=network)
-    return Mask(f"{nick}!*@{host}", nick=_wild(nick), host=_wild(host))
+        return _bounded(Mask(f"{nick}!*@{network}", nick=_wild(nick), network=network))
+    return _bounded(Mask(f"{nick}!*@{host}", nick=_wild(nick), host=_wild(host)))
+
+
+def _bounded(mask: Mask) -> Mask:
+    """
+    C{mask}, if its canonical text (what lists keep and show) is within
+    L{MASK_MAX_LENGTH}, so that it always reads back as itself.
+    """
+    if len(mask.text) > MASK_MAX_LENGTH:
+        raise _bad(mask.text)
+    return mask
+
+
+_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
 
 
 def _network(text: str) -> IPNetwork | None:
-    """The address or range C{text} names, or L{None} if it names none."""
-    if "*" in text or "?" in text:
+    """
+    The address or range C{text} names, or L{None} if it names none; an
+    IPv4-mapped IPv6 range is the IPv4 range it maps, as members' mapped
+    addresses are taken as IPv4 (L{inNetwork}).  Zoned (link-local C{%eth0})
+    addresses are no range.
+    """
+    if "*" in text or "?" in text or "%" in text:
         return None
     try:
-        return ipaddress.ip_network(text, strict=False)
+        network = ipaddress.ip_network(text, strict=False)
     except ValueError:
         return None
+    if isinstance(network, ipaddress.IPv6Network) and network.subnet_of(_MAPPED):
+        mapped = network.network_address.ipv4_mapped
+        assert mapped is not None
+        return ipaddress.IPv4Network(f"{mapped}/{network.prefixlen - 96}")
+    return network
+
+
+def plainAddress(address: str) -> str:
+    """C{address}, an IPv4-mapped IPv6 one written as the IPv4 it maps."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped:
+        return str(parsed.ipv4_mapped)
+    return address
 
 
 def inNetwork(address: str, network: IPNetwork) -> bool:

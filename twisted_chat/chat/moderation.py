@@ -28,6 +28,7 @@ from twisted_chat.chat.errors import (
     Moderated,
     Muted,
     NickBanned,
+    NoSuchRoom,
     NotFounder,
     NotInRoom,
     NotLoggedIn,
@@ -39,30 +40,24 @@ from twisted_chat.chat.events import (
     Event,
     Invited,
     Kicked,
-    ModesChanged,
     RankChanged,
     RoomModes,
 )
 from twisted_chat.chat.masks import parseMask
+from twisted_chat.chat.modechanges import ModeChanges
 from twisted_chat.chat.model import Member, Room
 from twisted_chat.chat.modes import (
     BAN,
     MUTE,
-    RANK_LETTERS,
     RANK_NAMES,
-    SETTING_LETTERS,
     Ban,
     ModeChange,
     Rank,
-    RoomSettings,
-    banKindOf,
-    changeSetting,
     describeSettings,
-    modeString,
 )
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.participants import deliverTo, fanOut
-from twisted_chat.chat.roombans import RoomBans, restrict
+from twisted_chat.chat.roombans import RoomBans
 from twisted_chat.chat.rooms import RoomDirectory, roomOf
 from twisted_chat.chat.textrules import cleanText
 from twisted_chat.store import IChatStore
@@ -90,6 +85,7 @@ class RoomModeration:
         self.isServerOperator = isServerOperator
         self._trail = AuditTrail(store, now)
         self.bans = RoomBans(store, now, self._trail)
+        self.modes = ModeChanges(self, store, now, self._trail)
 
     # What a member may do
 
@@ -188,7 +184,7 @@ class RoomModeration:
         the room over or takes a founder's rank.
         """
         room = self._directory.existing(roomName)
-        target = self._memberIn(room, nick)
+        target = self.memberIn(room, nick)
         held = room.members[target].rank
         if Rank.FOUNDER in (rank, held) and not self.isServerOperator(actor):
             self.require(actor, room, Rank.FOUNDER, "hand it over")
@@ -206,8 +202,16 @@ class RoomModeration:
         else:
             if room.founded and target.account is not None:
                 self._keepRank(room, target.account, rank)
+                if not room.founded:
+                    # The founder's rank taken: nobody owns the room now.
+                    self._unfound(room)
             self._announceRank(room, target, rank, actor)
         self._audit(actor, RANK_NAMES[rank], room, target.nick)
+
+    def _unfound(self, room: Room) -> None:
+        """The room has no founder any more: its order is no longer kept."""
+        room.accountRanks.clear()
+        kept(self._store.forgetRoomModeration(room.name))
 
     def claim(self, member: Member, roomName: str | None) -> None:
         """
@@ -233,8 +237,7 @@ class RoomModeration:
             raise NotFounder(f"Nobody founded {room.name}.")
         if not self.isServerOperator(actor):
             self.require(actor, room, Rank.FOUNDER, "give it up")
-        room.accountRanks.clear()
-        kept(self._store.forgetRoomModeration(room.name))
+        self._unfound(room)
         for member, place in room.members.items():
             if place.rank == Rank.FOUNDER:
                 self._announceRank(room, member, Rank.OPERATOR, actor)
@@ -260,14 +263,18 @@ class RoomModeration:
                 kept(self._store.saveBan(room.name, ban))
         self._announceRank(room, founder, Rank.FOUNDER, by)
 
-    def loggedIn(self, member: Member) -> None:
+    def loggedIn(self, member: Member, previous: str | None) -> None:
         """
         Give C{member} the ranks its account holds in its rooms, and put it
-        out of those whose bans name it now.
+        out of those whose bans name it now.  One that was logged in to
+        another account (C{previous}) holds, in founded rooms, only what its
+        new account holds: a rank kept for one account is not another's.
         """
         for room in list(member.rooms.values()):
             rank = self._accountRank(member, room)
-            if rank > room.members[member].rank:
+            held = room.members[member].rank
+            switched = previous is not None and previous != member.account
+            if rank > held or (switched and room.founded and rank != held):
                 self._announceRank(room, member, rank, member)
             else:
                 self._keepOutIfBanned(room, member, member)
@@ -278,79 +285,60 @@ class RoomModeration:
             names C{nick}: a new nick is no way around a ban (IRC's 435).
         """
         for room in member.rooms.values():
-            if not self._exempt(member, room) and self.bans.matching(
-                room, member, BAN, nick
-            ):
+            if self._exempt(member, room):
+                continue
+            if self.bans.matching(room, member, BAN, nick):
                 raise NickBanned(
                     f"You cannot be {nick} in {room.name}: that nick is banned there.",
                     room.name,
                 )
+            if self.power(member, room) < Rank.VOICE and self.bans.matching(
+                room, member, MUTE
+            ):
+                # Else a new nick would be the way out of a mute on the old.
+                raise NickBanned(
+                    f"You cannot change your nick while muted in {room.name}.",
+                    room.name,
+                )
+
+    def checkOutside(self, member: Member, room: Room) -> None:
+        """
+        @raise Banned: if C{member}, outside C{room} (which takes messages
+            from outside), is banned from it: a ban keeps out words too.
+        """
+        if not self.isServerOperator(member):
+            ban = self.bans.matching(room, member, BAN)
+            if ban is not None:
+                raise Banned(f"You are banned from {room.name}{_because(ban)}.")
 
     # Settings
 
     def setModes(self, actor: Member, roomName: str, changes: list[ModeChange]) -> None:
+        """Apply C{changes} to a room (L{ModeChanges.apply})."""
+        self.modes.apply(actor, roomName, changes)
+
+    def visibleRoom(self, roomName: str, asker: Member | None) -> Room:
         """
-        Apply C{changes} to a room: settings at once, told as one
-        L{ModesChanged}; ranks and lists as L{setRank} and L{ban} do.
-        A list letter without an argument lists it.
+        An existing room, unless it is secret and C{asker} (if known) is
+        neither in it nor a server operator: then, as for a room that is
+        not, L{NoSuchRoom}.
         """
         room = self._directory.existing(roomName)
-        settings = room.settings
-        applied: list[str] = []
-        arguments: list[str] = []
-        for change in changes:
-            if change.letter in SETTING_LETTERS:
-                self.require(actor, room, Rank.OPERATOR, "change its modes")
-                before = settings
-                settings = changeSetting(settings, change)
-                if settings != before:
-                    applied.append("+-"[not change.on] + change.letter)
-                    if change.on and change.letter in "kl":
-                        arguments.append(
-                            str(getattr(settings, SETTING_LETTERS[change.letter]))
-                        )
-            elif change.letter in "qov":
-                self.require(actor, room, Rank.OPERATOR, "give or take ranks")
-                rank = RANK_LETTERS[change.letter]
-                assert change.argument is not None
-                target = self._memberIn(room, change.argument)
-                held = room.members[target].rank
-                if change.on:
-                    self.setRank(actor, room.name, target.nick, max(rank, held))
-                elif held == rank:
-                    self.setRank(
-                        actor,
-                        room.name,
-                        target.nick,
-                        Rank(rank - 1) if rank == Rank.FOUNDER else Rank.MEMBER,
-                    )
-            elif change.argument is None:
-                self.listBans(actor, room.name, BAN)
-                self.listBans(actor, room.name, MUTE)
-            else:
-                kind, mask = banKindOf(change.argument)
-                if change.on:
-                    self.ban(actor, room.name, kind, mask)
-                else:
-                    self.unban(actor, room.name, kind, mask)
-        if settings == room.settings:
-            return
-        self.applySettings(actor, room, settings, modeString(applied, arguments))
-
-    def applySettings(
-        self, actor: Member, room: Room, settings: RoomSettings, told: str
-    ) -> None:
-        """Make C{settings} the room's, keep them if founded, tell the room."""
-        room.settings = settings
-        restrict(room)
-        if room.founded:
-            kept(self._store.saveRoomSettings(room.name, settings))
-        self._tellRoom(room, ModesChanged(room.name, actor.nick, self._now(), told))
-        self._audit(actor, "mode", room, told)
+        if (
+            asker is not None
+            and room.settings.secret
+            and asker not in room.members
+            and not self.isServerOperator(asker)
+        ):
+            raise NoSuchRoom(f"There is no room {roomName}.")
+        return room
 
     def modesOf(self, asker: Member, roomName: str) -> RoomModes:
-        """The room's settings, the key shown only to its members."""
-        room = self._directory.existing(roomName)
+        """
+        The modes of a room C{asker} may see (L{visibleRoom}), the key shown
+        only to its members and server operators.
+        """
+        room = self.visibleRoom(roomName, asker)
         showKey = asker in room.members or self.isServerOperator(asker)
         return RoomModes(
             room.name, describeSettings(room.settings, showKey=showKey), room.created
@@ -401,7 +389,7 @@ class RoomModeration:
         """Put a member out of a room, telling the room why."""
         room = self._directory.existing(roomName)
         self.require(actor, room, Rank.OPERATOR, "kick")
-        target = self._memberIn(room, nick)
+        target = self.memberIn(room, nick)
         if room.members[target].rank > self.power(actor, room) or (
             self.isServerOperator(target) and not self.isServerOperator(actor)
         ):
@@ -471,7 +459,7 @@ class RoomModeration:
         if ban is not None:
             self._putOut(room, member, by, f"Banned{_because(ban)}")
 
-    def _memberIn(self, room: Room, nick: str) -> Member:
+    def memberIn(self, room: Room, nick: str) -> Member:
         for member in room.members:
             if fold(member.nick) == fold(nick):
                 return member

@@ -233,7 +233,9 @@ def changeSetting(settings: RoomSettings, change: ModeChange) -> RoomSettings:
         if not change.on:
             return replace(settings, limit=None)
         argument = change.argument or ""
-        if not argument.isdigit() or not 1 <= int(argument) <= LIMIT_MAX:
+        if not (argument.isascii() and argument.isdigit()) or not (
+            1 <= int(argument) <= LIMIT_MAX
+        ):
             raise BadArguments(f"A member limit is a number from 1 to {LIMIT_MAX}.")
         return replace(settings, limit=int(argument))
     flag: dict[str, Any] = {name: change.on}

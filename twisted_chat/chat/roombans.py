@@ -12,7 +12,7 @@ empties (L{twisted_chat.chat.model.Room.emptied}).
 from collections.abc import Callable
 
 from twisted_chat.chat.audit import AuditTrail, kept
-from twisted_chat.chat.errors import BadArguments, ListFull
+from twisted_chat.chat.errors import BadArguments, BadMask, ListFull
 from twisted_chat.chat.events import BanChanged, BanListEnd, BanListEntry
 from twisted_chat.chat.masks import parseMask
 from twisted_chat.chat.model import Member, Room
@@ -46,7 +46,7 @@ class RoomBans:
                 continue
             if not ban.activeAt(now):
                 self._lapse(room, ban)
-            elif parseMask(mask).matches(member, nick):
+            elif _names(mask, member, nick):
                 return ban
         return None
 
@@ -129,3 +129,15 @@ def restrict(room: Room) -> None:
     room.restricted = room.settings.moderated or any(
         kind == MUTE for kind, _ in room.bans
     )
+
+
+def _names(mask: str, member: Member, nick: str | None) -> bool:
+    """
+    Whether the stored C{mask} names C{member}; one that no longer reads as
+    a mask (kept by an older version) names nobody, rather than locking the
+    room.
+    """
+    try:
+        return parseMask(mask).matches(member, nick)
+    except BadMask:
+        return False

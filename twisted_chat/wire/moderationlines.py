@@ -64,6 +64,8 @@ def _roomAndReason(name: str, rest: str) -> tuple[str | None, str, str]:
 
 _DURATION = re.compile(r"([1-9][0-9]{0,6})([smhd])", re.ASCII)
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_LIKE_A_DURATION = re.compile(r"[-+]?[0-9][0-9.,]*[A-Za-z]*", re.ASCII)
+"""A word meant as a duration, right or not: a typo must not ban for good."""
 
 
 def _durationAndReason(name: str, rest: str) -> tuple[int | None, str]:
@@ -71,6 +73,11 @@ def _durationAndReason(name: str, rest: str) -> tuple[int | None, str]:
     word, _, reason = rest.partition(" ")
     duration = _DURATION.fullmatch(word)
     if duration is None:
+        if _LIKE_A_DURATION.fullmatch(word):
+            raise BadArguments(
+                f"{word!r} is no duration: a whole number and s, m, h or d"
+                " (30s, 10m, 2h, 7d); leave it out for good."
+            )
         return None, rest
     seconds = int(duration[1]) * _SECONDS[duration[2]]
     if seconds > BAN_DURATION_MAX:
