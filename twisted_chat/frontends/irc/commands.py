@@ -244,6 +244,7 @@ class IRCCommands:
                 client.refuse(error, target)
                 continue
             sent.addErrback(client.failedLater, notice)
+            client.order.track(sent)
 
     def notice(self, params: tuple[str, ...]) -> None:
         self.privmsg(params, notice=True)
@@ -261,9 +262,9 @@ class IRCCommands:
                 for reply in topicReplies(client.name, topic, asked=True):
                     client.send(reply)
             else:
-                self.chat.setTopic(member, room, params[1]).addErrback(
-                    client.failedLater, False
-                )
+                topicSet = self.chat.setTopic(member, room, params[1])
+                topicSet.addErrback(client.failedLater, False)
+                client.order.track(topicSet)
         except ChatError as error:
             client.refuse(error, room)
 

@@ -46,6 +46,7 @@ from twisted_chat.chat.events import Event
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.participants import IParticipant
 from twisted_chat.connection.backlog import RoomMark
+from twisted_chat.connection.ordering import EffectOrder
 from twisted_chat.frontends.irc.commands import BEFORE_REGISTRATION, IRCCommands
 from twisted_chat.frontends.irc.queries import CHEAP_QUERIES, CHEAP_QUERY_COST
 from twisted_chat.frontends.irc.registration import Registration
@@ -68,6 +69,13 @@ from twisted_chat.wire.irc import (
 
 if TYPE_CHECKING:
     from twisted_chat.frontends.irc.factory import IRCChatFactory
+
+PIPELINED: Final = frozenset({"PRIVMSG"})
+"""
+Commands that may start while this client's earlier messages are on their
+way to the store, which keeps their order; any other waits until they have
+been delivered (L{EffectOrder}).  A NOTICE is not stored, so it waits too.
+"""
 
 ERROR_NUMERICS: Final = {
     "nick-in-use": ERR_NICKNAMEINUSE,
@@ -119,6 +127,7 @@ class IRCChatProtocol(StreamConnection):
         self.member: Member | None = None
         self.capabilities: set[str] = set()
         self.registration = Registration(self)
+        self.order = EffectOrder()
         self.commands = IRCCommands(self, self.registration)
         self._skipped: list[bytes] = []
 
@@ -172,8 +181,18 @@ class IRCChatProtocol(StreamConnection):
                 self.tell(f"That line was ignored: {error}.")
             return None
         command = message.command
+        if command not in PIPELINED and not self.order.settled:
+            # Its reply must not overtake this client's earlier messages.
+            return self.order.after(lambda: self._handle(message, line))
+        return self._handle(message, line)
+
+    def _handle(self, message: IRCMessage, line: bytes) -> Deferred[None] | None:
+        """Hand C{message} to its command's handler, or answer why not."""
+        command = message.command
         handler = self.commands.handlers.get(command)
         try:
+            if self.closing:
+                return None
             if handler is None:
                 self.numeric(ERR_UNKNOWNCOMMAND, command, "Unknown command")
             elif self.member is None and command not in BEFORE_REGISTRATION:

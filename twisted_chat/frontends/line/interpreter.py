@@ -66,6 +66,7 @@ from twisted_chat.chat.events import (
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.moderationcommands import MODERATION_COMMANDS
 from twisted_chat.chat.names import GUEST_PREFIX, fold, isRoomName
+from twisted_chat.connection.ordering import EffectOrder
 from twisted_chat.frontends.line.arrival import Arrival
 from twisted_chat.frontends.line.moderation import ModerationCommands
 from twisted_chat.limits import ARRIVAL_GRACE, ROOM_LIST_MAX
@@ -75,6 +76,13 @@ ALLOWED_BEFORE_LOGIN = (SetNick, Login, Register, Help, Pong, QuitCommand)
 
 _WAITED_FOR = (Login, Register, ChangePassword, QuitCommand)
 """Commands the next line waits for: they change who the member is."""
+
+_PIPELINED = (Say, Act, Message)
+"""
+Commands that may start while the member's earlier messages are on their
+way to the store (which keeps their order); any other waits until those
+have been delivered (L{EffectOrder}).
+"""
 
 _GUEST_NICK = re.compile(rf"{GUEST_PREFIX}[0-9]+", re.ASCII | re.IGNORECASE)
 
@@ -125,7 +133,7 @@ class CommandInterpreter:
             chat, member, clock, self.reportError, grace=arrivalGrace
         )
         self.moderation = ModerationCommands(chat, member, self._reply)
-        self._lastWrite: Deferred[Any] | None = None
+        self.order = EffectOrder()
 
     def start(self) -> None:
         """
@@ -152,10 +160,21 @@ class CommandInterpreter:
         """
         Carry out C{command}; a L{ChatError} becomes an C{ERROR} reply.
 
+        A command other than a message waits until the member's earlier
+        messages have been delivered, so that its reply never overtakes
+        them (L{EffectOrder}).
+
         @return: a Deferred if the next command must wait for this one to
-            finish (logging in or quitting changes who the member is), else
-            L{None}.
+            finish (logging in or quitting changes who the member is, or it
+            waits for earlier messages), else L{None}.
         """
+        if not isinstance(command, _PIPELINED) and not self.order.settled:
+            return self.order.after(lambda: self._executeNow(command))
+        return self._executeNow(command)
+
+    def _executeNow(self, command: Command) -> Deferred[None] | None:
+        if not self.member.present:
+            return None
         try:
             outcome = self._dispatch(command)
         except ChatError as error:
@@ -167,9 +186,7 @@ class CommandInterpreter:
         outcome.addErrback(self._failed)
         if isinstance(command, _WAITED_FOR):
             return outcome
-        # On its way to the store, which keeps order: a quit waits for the
-        # last one, and so for all.
-        self._lastWrite = outcome
+        self.order.track(outcome)
         return None
 
     def tell(self, text: str) -> None:
@@ -238,10 +255,6 @@ class CommandInterpreter:
                 return self._run(self._login(nick, password))
             case ChangePassword(old, new):
                 return self._run(self._changePassword(old, new))
-            case QuitCommand(reason) if self._lastWrite and not self._lastWrite.called:
-                # Let the member's last messages reach everyone, itself
-                # included, before it goes.
-                return self._lastWrite.addBoth(lambda _: chat.quit(member, reason))
             case QuitCommand(reason):
                 chat.quit(member, reason)
             case _ if isinstance(command, MODERATION_COMMANDS):
