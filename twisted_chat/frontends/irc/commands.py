@@ -14,6 +14,7 @@ from twisted.words.protocols.irc import (
     ERR_CANNOTSENDTOCHAN,
     ERR_NEEDMOREPARAMS,
     ERR_NONICKNAMEGIVEN,
+    ERR_NOORIGIN,
     ERR_NORECIPIENT,
     ERR_NOSUCHCHANNEL,
     ERR_NOTEXTTOSEND,
@@ -29,7 +30,7 @@ from twisted_chat.chat.textrules import checkText
 from twisted_chat.frontends.irc.moderation import IRCModeration
 from twisted_chat.frontends.irc.queries import IRCQueries
 from twisted_chat.frontends.irc.registration import MAX_TARGETS, Registration
-from twisted_chat.frontends.irc.render import SERVER_NAME, closingLink, topicReplies
+from twisted_chat.frontends.irc.render import closingLink, topicReplies
 from twisted_chat.wire.irc import ERR_BANNICKCHANGE, IRCMessage
 
 if TYPE_CHECKING:
@@ -129,8 +130,13 @@ class IRCCommands:
             self.client.refuse(error, nick)
 
     def ping(self, params: tuple[str, ...]) -> None:
-        token = params[0] if params else ""
-        self.client.send(IRCMessage("PONG", (SERVER_NAME, token), SERVER_NAME))
+        """PONG from the server, with the token; a PING without one is 409."""
+        if not params or not params[0]:
+            self.client.numeric(ERR_NOORIGIN, "No origin specified")
+            return
+        token = params[0]
+        server = self.client.factory.serverName
+        self.client.send(IRCMessage("PONG", (server, token), server))
 
     def pong(self, params: tuple[str, ...]) -> None:
         """Any line shows the client is there; the guard has noted it."""
@@ -258,7 +264,9 @@ class IRCCommands:
         try:
             if len(params) == 1:
                 topic = self.chat.topicOf(room, member)
-                for reply in topicReplies(client.name, topic, asked=True):
+                for reply in topicReplies(
+                    client.factory.serverName, client.name, topic, asked=True
+                ):
                     client.send(reply)
             else:
                 self.chat.setTopic(member, room, params[1]).addErrback(

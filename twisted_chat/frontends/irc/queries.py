@@ -28,7 +28,7 @@ from twisted.words.protocols.irc import (
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.model import Member
 from twisted_chat.frontends.irc.ranks import prefixes
-from twisted_chat.frontends.irc.render import SERVER_NAME, USER_HOST, namesReplies
+from twisted_chat.frontends.irc.render import USER_HOST, namesReplies
 
 if TYPE_CHECKING:
     from twisted_chat.frontends.irc.protocol import IRCChatProtocol
@@ -90,7 +90,7 @@ class IRCQueries:
                 client.numeric(RPL_ENDOFNAMES, room, "End of /NAMES list")
                 continue
             for reply in namesReplies(
-                client.name, members.room, members.nicks, members.ranks,
+                client.factory.serverName, client.name, members.room, members.nicks, members.ranks,
                 self.multiPrefix,
             ):  # fmt: skip
                 client.send(reply)
@@ -119,7 +119,7 @@ class IRCQueries:
             nick = member.nick
             self.client.numeric(
                 RPL_WHOREPLY, mask_ if mask_.startswith("#") else "*", nick,
-                USER_HOST, SERVER_NAME, nick, self._flags(member) + shown,
+                USER_HOST, self.client.factory.serverName, nick, self._flags(member) + shown,
                 f"0 {nick}",
             )  # fmt: skip
         self.client.numeric(RPL_ENDOFWHO, mask_, "End of /WHO list")
@@ -154,7 +154,8 @@ class IRCQueries:
             )
             if rooms:
                 numeric(RPL_WHOISCHANNELS, member.nick, rooms)
-            numeric(RPL_WHOISSERVER, member.nick, SERVER_NAME, "twisted_chat")
+            server = self.client.factory.serverName
+            numeric(RPL_WHOISSERVER, member.nick, server, "twisted_chat")
             if self.chat.operators.isServerOperator(member):
                 numeric(RPL_WHOISOPERATOR, member.nick, "is a server operator")
             self.tellAway(member.nick)

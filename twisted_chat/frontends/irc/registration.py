@@ -44,7 +44,7 @@ from twisted_chat.frontends.irc.ranks import (
     EXTBAN_TOKEN,
     PREFIX_TOKEN,
 )
-from twisted_chat.frontends.irc.render import SERVER_NAME, mask
+from twisted_chat.frontends.irc.render import mask
 from twisted_chat.limits import (
     BAN_LIST_MAX,
     NICK_MAX_LENGTH,
@@ -135,12 +135,18 @@ class Registration:
                 self.negotiating = True
             client.send(
                 IRCMessage(
-                    "CAP", (client.name, "LS", " ".join(CAPABILITIES)), SERVER_NAME
+                    "CAP",
+                    (client.name, "LS", " ".join(CAPABILITIES)),
+                    client.factory.serverName,
                 )
             )
         elif subcommand == "LIST":
             listed = " ".join(sorted(client.capabilities))
-            client.send(IRCMessage("CAP", (client.name, "LIST", listed), SERVER_NAME))
+            client.send(
+                IRCMessage(
+                    "CAP", (client.name, "LIST", listed), client.factory.serverName
+                )
+            )
         elif subcommand == "REQ" and len(params) > 1:
             if client.member is None:
                 self.negotiating = True
@@ -157,7 +163,9 @@ class Registration:
             else:
                 answer = "NAK"
             client.send(
-                IRCMessage("CAP", (client.name, answer, params[1]), SERVER_NAME)
+                IRCMessage(
+                    "CAP", (client.name, answer, params[1]), client.factory.serverName
+                )
             )
         elif subcommand == "END":
             self.negotiating = False
@@ -383,16 +391,16 @@ class Registration:
         numeric(RPL_WELCOME, f"Welcome to twisted_chat, {nick}")
         numeric(
             RPL_YOURHOST,
-            f"Your host is {SERVER_NAME}, running twisted_chat {__version__}",
+            f"Your host is {client.factory.serverName}, running twisted_chat {__version__}",
         )
         numeric(RPL_CREATED, "This server speaks IRC beside its own line protocol")
         numeric(
-            RPL_MYINFO, SERVER_NAME, __version__, "i", CHANNEL_MODES,
+            RPL_MYINFO, client.factory.serverName, __version__, "i", CHANNEL_MODES,
             CHANNEL_MODES_WITH_ARGUMENT,
         )  # fmt: skip
         for tokens in self.isupport():
             numeric(RPL_ISUPPORT, *tokens, "are supported by this server")
-        numeric(RPL_MOTDSTART, f"- {SERVER_NAME} Message of the day -")
+        numeric(RPL_MOTDSTART, f"- {client.factory.serverName} Message of the day -")
         for text in MOTD:
             numeric(RPL_MOTD, f"- {text}")
         numeric(RPL_ENDOFMOTD, "End of /MOTD command")
