@@ -46,3 +46,211 @@ class PingTests(IRCTestCase):
         (noOrigin,) = alice.messages()
         self.assertEqual(noOrigin.command, "409")
         self.assertEqual(noOrigin.params[0], "alice")
+
+
+class UserTests(IRCTestCase):
+    def test_userAndRealNameShown(self) -> None:
+        """USER's user name and real name are what WHOIS (311) and WHO (352) show."""
+        bob = IRCClient(self.factory, self.clock)
+        bob.send("NICK bob", "USER bobby 0 * :Bob the Builder")
+        bob.messages()
+        alice = self.register("alice")
+        alice.send("WHOIS bob", "WHO bob")
+        messages = alice.messages()
+        (user,) = [m for m in messages if m.command == "311"]
+        self.assertEqual(
+            user.params[1:], ("bob", "bobby", "chat", "*", "Bob the Builder")
+        )
+        (who,) = [m for m in messages if m.command == "352"]
+        self.assertEqual(who.params[2], "bobby")
+        self.assertEqual(who.params[-1], "0 Bob the Builder")
+
+    def test_userNameMadeSafe(self) -> None:
+        """A user name keeps only what is safe in a source, at most 16 characters."""
+        bob = IRCClient(self.factory, self.clock)
+        bob.send("NICK bob", "USER b@o!b*" + "x" * 20 + " 0 * :Bob")
+        bob.messages()
+        self.assertEqual(self.chat.memberNamed("bob").userName, "bob" + "x" * 13)
+
+    def test_emptyRealName(self) -> None:
+        """An empty real name, or too few parameters, is 461 and no registration."""
+        client = IRCClient(self.factory, self.clock)
+        client.send("NICK bob", "USER bob 0 * :", "USER bob 0 *", "USER bob 0 * :  ")
+        self.assertEqual(client.commands(), ["461", "461", "461"])
+        self.assertIsNone(client.protocol.member)
+        client.send("USER bob 0 * :Bob")
+        self.assertEqual(client.commands()[0], "001")
+
+
+class WhoWasTests(IRCTestCase):
+    def test_quitAndRenamed(self) -> None:
+        """
+        WHOWAS names who used a nick that is gone, by quitting or renaming,
+        newest first, with the user and real name it had; at most COUNT.
+        """
+        alice = self.register("alice")
+        for real in ["First", "Second"]:
+            bob = IRCClient(self.factory, self.clock)
+            bob.send("NICK bob", f"USER bobby 0 * :{real}", "QUIT")
+        carol = self.register("carol")
+        carol.send("NICK caroline")
+        alice.messages()
+        alice.send("WHOWAS bob", "WHOWAS carol 1")
+        messages = alice.messages()
+        self.assertEqual(
+            [m.command for m in messages],
+            ["314", "312", "314", "312", "369", "314", "312", "369"],
+        )
+        self.assertEqual(
+            messages[0].params[1:], ("bob", "bobby", "chat", "*", "Second")
+        )
+        self.assertEqual(messages[2].params[-1], "First")
+        self.assertEqual(messages[1].params[2], "twisted-chat")
+        self.assertEqual(messages[5].params[1], "carol")
+
+    def test_unknown(self) -> None:
+        """A nick nobody used is 406 then 369; no nick at all is 431."""
+        alice = self.register("alice")
+        alice.send("WHOWAS nobody", "WHOWAS")
+        self.assertEqual(alice.commands(), ["406", "369", "431"])
+
+
+class ServerInfoTests(IRCTestCase):
+    def test_lusers(self) -> None:
+        """LUSERS counts users, operators and public channels (251-255, 265, 266)."""
+        alice = self.register("alice")
+        alice.send("JOIN #a")
+        self.register("bob")
+        alice.messages()
+        alice.send("LUSERS")
+        replies = {m.command: m.params[1:] for m in alice.messages()}
+        self.assertEqual(list(replies), ["251", "252", "254", "255", "265", "266"])
+        self.assertIn("There are 2 users", replies["251"][0])
+        self.assertEqual(replies["252"][0], "0")
+        self.assertEqual(replies["254"][0], "2")  # #lobby and #a
+        self.assertEqual(replies["265"][:2], ("2", "2"))
+
+    def test_motd(self) -> None:
+        """MOTD as a command: 375, 372s, 376; 422 when there is none."""
+        alice = self.register("alice")
+        alice.send("MOTD")
+        self.assertEqual(alice.commands(), ["375", "372", "372", "376"])
+        self.factory.motd = ()
+        alice.send("MOTD")
+        self.assertEqual(alice.commands(), ["422"])
+
+    def test_timeInfoVersionAdmin(self) -> None:
+        """TIME (391), INFO (371s, 374), VERSION (351 then 005s), ADMIN (256-259)."""
+        alice = self.register("alice")
+        alice.send("TIME")
+        (time,) = alice.messages()
+        self.assertEqual((time.command, time.params[1]), ("391", "twisted-chat"))
+        alice.send("INFO")
+        commands = alice.commands()
+        self.assertEqual(commands[-1], "374")
+        self.assertEqual(set(commands[:-1]), {"371"})
+        alice.send("VERSION")
+        version, *isupport = alice.messages()
+        self.assertEqual(version.command, "351")
+        self.assertEqual(version.params[2], "twisted-chat")
+        self.assertEqual({m.command for m in isupport}, {"005"})
+        tokens = [t for m in isupport for t in m.params]
+        for token in ["WHOX", "ELIST=MNU", "USERLEN=16"]:
+            self.assertIn(token, tokens)
+        alice.send("ADMIN")
+        self.assertEqual(alice.commands(), ["256", "257", "258", "259"])
+
+    def test_help(self) -> None:
+        """HELP and HELPOP: 704, 705s, 706 for a subject; 524 for an unknown one."""
+        alice = self.register("alice")
+        alice.send("HELP", "HELPOP who", "HELP nonsense")
+        messages = alice.messages()
+        commands = [m.command for m in messages]
+        self.assertEqual(commands[0], "704")
+        self.assertEqual(messages[0].params[1], "*")
+        self.assertEqual(commands[-1], "524")
+        self.assertEqual(messages[-1].params[1], "NONSENSE")
+        who = [m for m in messages if m.params[1] == "WHO"]
+        self.assertEqual([m.command for m in who], ["704", "705", "706"])
+
+    def test_userhost(self) -> None:
+        """USERHOST marks the away with -, the here with +, server operators with *."""
+        alice = self.register("alice")
+        bob = self.register("bob")
+        bob.send("AWAY :lunch")
+        self.chat.operators.isServerOperator = (  # type: ignore[method-assign]
+            lambda member: member.nick == "alice"
+        )
+        alice.send("USERHOST alice bob nobody")
+        (reply,) = alice.messages()
+        self.assertEqual(reply.params[1], "alice*=+alice@chat bob=-bob@chat")
+
+
+class WhoTests(IRCTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.alice = self.register("alice")
+        self.ali = IRCClient(self.factory, self.clock)
+        self.ali.send("NICK ali", "USER baba 0 * :Ali Baba", "JOIN #room")
+        self.bob = self.register("bob")
+        self.bob.send("JOIN #room", "AWAY :out")
+        self.alice.messages()
+
+    def test_masks(self) -> None:
+        """
+        WHO with a mask matches nicks, user names, hosts and real names,
+        with * and ?; WHO * lists everyone; G for the away, H for the here.
+        """
+        self.alice.send("WHO ali*", "WHO *baba*", "WHO b?b", "WHO *")
+        messages = self.alice.messages()
+        ends = [m.params[1] for m in messages if m.command == "315"]
+        self.assertEqual(ends, ["ali*", "*baba*", "b?b", "*"])
+        byNick = {m.params[5]: m for m in messages if m.command == "352"}
+        self.assertEqual(byNick["bob"].params[6], "G")
+        self.assertEqual(byNick["ali"].params[6], "H")
+        self.assertEqual(byNick["ali"].params[4], "twisted-chat")
+        self.assertEqual(
+            [m.params[5] for m in messages if m.command == "352"],
+            ["alice", "ali", "ali", "bob", "alice", "ali", "bob"],
+        )
+
+    def test_whox(self) -> None:
+        """
+        WHO #room %tnuhaf,42: 354s with the token and the fields asked, in
+        WHOX's order whatever the order asked, then 315.
+        """
+        self.alice.send("WHO #room %fahunt,42")
+        messages = self.alice.messages()
+        self.assertEqual([m.command for m in messages], ["354", "354", "315"])
+        self.assertEqual(
+            messages[0].params[1:], ("42", "baba", "chat", "ali", "H@", "0")
+        )
+        self.assertEqual(messages[1].params[1:], ("42", "bob", "chat", "bob", "G", "0"))
+
+    def test_whoxRealNameLast(self) -> None:
+        """WHOX's real name, with its spaces, is the last parameter."""
+        self.alice.send("WHO ali %cnr")
+        (reply, _) = self.alice.messages()
+        self.assertEqual(reply.params[1:], ("*", "ali", "Ali Baba"))
+
+
+class ListTests(IRCTestCase):
+    def test_masksAndCounts(self) -> None:
+        """LIST takes masks (and !masks) and member counts (>N, <N), ELIST's M N U."""
+        alice = self.register("alice")
+        bob = self.register("bob")
+        alice.send("JOIN #apple,#apricot,#banana")
+        bob.send("JOIN #apple")
+        bob.messages()
+        alice.messages()
+
+        def listed(conditions: str) -> list[str]:
+            alice.send(f"LIST {conditions}".strip())
+            return [m.params[1] for m in alice.messages() if m.command == "322"]
+
+        self.assertEqual(listed(""), ["#apple", "#apricot", "#banana", "#lobby"])
+        self.assertEqual(listed("#ap*"), ["#apple", "#apricot"])
+        self.assertEqual(listed("#ap*,!#apr*"), ["#apple"])
+        self.assertEqual(listed(">1"), ["#apple"])
+        self.assertEqual(listed("<2"), ["#apricot", "#banana", "#lobby"])
+        self.assertEqual(listed("#nothing"), [])

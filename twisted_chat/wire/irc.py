@@ -33,6 +33,27 @@ _SERVER_NAME: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 # The numerics twisted.words.protocols.irc does not name: Modern IRC's and
 # IRCv3's.
 
+RPL_LOCALUSERS: Final = "265"
+"""Users on this server now, and the most there have been."""
+
+RPL_GLOBALUSERS: Final = "266"
+"""Users on the network now, and the most there have been."""
+
+RPL_WHOSPCRPL: Final = "354"
+"""A WHOX reply: the fields the client asked for, in WHOX's order."""
+
+ERR_HELPNOTFOUND: Final = "524"
+"""HELP on a subject the server has no help for."""
+
+RPL_HELPSTART: Final = "704"
+"""The first line of a HELP answer."""
+
+RPL_HELPTXT: Final = "705"
+"""A line of a HELP answer."""
+
+RPL_ENDOFHELP: Final = "706"
+"""The last line of a HELP answer."""
+
 RPL_CREATIONTIME: Final = "329"
 """When a channel was made, in seconds since the epoch (after 324)."""
 

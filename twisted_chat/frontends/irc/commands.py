@@ -31,6 +31,7 @@ from twisted_chat.frontends.irc.moderation import IRCModeration
 from twisted_chat.frontends.irc.queries import IRCQueries
 from twisted_chat.frontends.irc.registration import MAX_TARGETS, Registration
 from twisted_chat.frontends.irc.render import closingLink, topicReplies
+from twisted_chat.frontends.irc.serverinfo import IRCServerInfo
 from twisted_chat.wire.irc import ERR_BANNICKCHANGE, IRCMessage
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ class IRCCommands:
     @ivar chat: the chat core they are carried out on.
     @ivar queries: what answers the client's questions.
     @ivar moderation: what carries out the commands that keep order.
+    @ivar serverInfo: what answers the client's questions about the server.
     @ivar handlers: the handler of each command word the server knows.
     """
 
@@ -76,6 +78,7 @@ class IRCCommands:
         self.chat = client.factory.chat
         self.queries = queries = IRCQueries(client)
         self.moderation = moderation = IRCModeration(client, queries)
+        self.serverInfo = info = IRCServerInfo(client)
         self.handlers: Final[dict[str, Handler]] = {
             "CAP": registration.cap,
             "NICK": self.nick,
@@ -103,6 +106,15 @@ class IRCCommands:
             "AWAY": self.away,
             "USERHOST": queries.userhost,
             "ISON": queries.ison,
+            "WHOWAS": queries.whowas,
+            "LUSERS": info.lusers,
+            "MOTD": info.motd,
+            "TIME": info.time,
+            "INFO": info.info,
+            "VERSION": info.version,
+            "ADMIN": info.admin,
+            "HELP": info.help,
+            "HELPOP": info.help,
         }
 
     @property

@@ -25,6 +25,7 @@ from twisted_chat.frontends.irc.render import (
     hidden,
     sharedMessages,
 )
+from twisted_chat.frontends.irc.serverinfo import MOTD
 from twisted_chat.frontends.stream import StreamFrontEnd
 from twisted_chat.limits import DEFAULT_RULES, ConnectionRules
 from twisted_chat.wire.irc import (
@@ -73,6 +74,8 @@ class IRCChatFactory(StreamFrontEnd):
 
     @ivar serverName: how the server names itself: the source of its
         numerics and notices.
+    @ivar motd: the message of the day's lines; none, and MOTD is 422.
+    @ivar mostUsers: the most users LUSERS has counted at once.
     @ivar capabilitiesChanged: how many times a client has changed its
         capabilities, which ends the reuse of the groups made before.
     """
@@ -100,6 +103,8 @@ class IRCChatFactory(StreamFrontEnd):
             requireLogin=requireLogin,
         )
         self.serverName = serverName
+        self.motd: tuple[str, ...] = MOTD
+        self.mostUsers = 0
         self.capabilitiesChanged = 0
         self._groups: dict[
             int, tuple[list[IParticipant], int, dict[bool, list[Queued]]]

@@ -1,18 +1,21 @@
 """
-The questions an IRC client asks, which change nothing: NAMES, WHO, WHOIS,
-LIST, USERHOST and ISON, each answered with its numerics from what the
-chat core says.  MODE, which asks or changes, is moderation's
+The questions an IRC client asks about its users and channels, which change
+nothing: NAMES, WHOIS, WHOWAS, LIST, USERHOST and ISON, each answered with
+its numerics from what the chat core says (WHO is
+L{twisted_chat.frontends.irc.who}'s).  MODE, which asks or changes, is moderation's
 (L{twisted_chat.frontends.irc.moderation}).
 """
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
 from twisted.words.protocols.irc import (
     ERR_NONICKNAMEGIVEN,
+    ERR_WASNOSUCHNICK,
     RPL_AWAY,
     RPL_ENDOFNAMES,
-    RPL_ENDOFWHO,
     RPL_ENDOFWHOIS,
+    RPL_ENDOFWHOWAS,
     RPL_ISON,
     RPL_LIST,
     RPL_LISTEND,
@@ -22,13 +25,14 @@ from twisted.words.protocols.irc import (
     RPL_WHOISOPERATOR,
     RPL_WHOISSERVER,
     RPL_WHOISUSER,
-    RPL_WHOREPLY,
+    RPL_WHOWASUSER,
 )
 
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.model import Member
 from twisted_chat.frontends.irc.ranks import prefixes
 from twisted_chat.frontends.irc.render import USER_HOST, namesReplies
+from twisted_chat.frontends.irc.who import IRCWho, globPattern, realNameOf, userOf
 
 if TYPE_CHECKING:
     from twisted_chat.frontends.irc.protocol import IRCChatProtocol
@@ -58,6 +62,7 @@ class IRCQueries:
     def __init__(self, client: "IRCChatProtocol") -> None:
         self.client = client
         self.chat = client.factory.chat
+        self.who = IRCWho(client).who
 
     @property
     def member(self) -> Member:
@@ -95,43 +100,6 @@ class IRCQueries:
             ):  # fmt: skip
                 client.send(reply)
 
-    def who(self, params: tuple[str, ...]) -> None:
-        # irssi asks for all the channels it joined at once: WHO #a,#b.
-        for each in (params[0] if params else "*").split(","):
-            self._whoOne(each)
-
-    def _whoOne(self, mask_: str) -> None:
-        chat = self.chat
-        found: list[tuple[Member, str]] = []
-        try:
-            if mask_.startswith("#"):
-                members = chat.membersOf(mask_, self.member)
-                ranks = members.ranks or (0,) * len(members.nicks)
-                for nick, rank in zip(members.nicks, ranks, strict=True):
-                    member = chat.memberIfPresent(nick)
-                    if member is not None:
-                        found.append((member, prefixes(rank, self.multiPrefix)))
-            else:
-                found.append((chat.memberNamed(mask_), ""))
-        except ChatError:
-            pass
-        for member, shown in found:
-            nick = member.nick
-            self.client.numeric(
-                RPL_WHOREPLY, mask_ if mask_.startswith("#") else "*", nick,
-                USER_HOST, self.client.factory.serverName, nick, self._flags(member) + shown,
-                f"0 {nick}",
-            )  # fmt: skip
-        self.client.numeric(RPL_ENDOFWHO, mask_, "End of /WHO list")
-
-    def _flags(self, member: Member) -> str:
-        """
-        WHO's flags before the prefixes: here (C{H}) or gone (C{G}, away),
-        and C{*} for a server operator.
-        """
-        here = "G" if member.away is not None else "H"
-        return here + ("*" if self.chat.operators.isServerOperator(member) else "")
-
     def whois(self, params: tuple[str, ...]) -> None:
         numeric = self.client.numeric
         if not params:
@@ -144,8 +112,9 @@ class IRCQueries:
             self.client.refuse(error, nick)
         else:
             numeric(
-                RPL_WHOISUSER, member.nick, member.nick, USER_HOST, "*", member.nick
-            )
+                RPL_WHOISUSER, member.nick, userOf(member), USER_HOST, "*",
+                realNameOf(member),
+            )  # fmt: skip
             asker = self.member
             rooms = " ".join(
                 prefixes(room.members[member].rank, self.multiPrefix) + room.name
@@ -161,10 +130,61 @@ class IRCQueries:
             self.tellAway(member.nick)
         numeric(RPL_ENDOFWHOIS, nick, "End of /WHOIS list")
 
-    def listRooms(self, params: tuple[str, ...]) -> None:
+    def whowas(self, params: tuple[str, ...]) -> None:
+        """
+        C{WHOWAS nick[,nick] [count]}: who last used each nick, newest
+        first (314, 312), or 406; then 369.
+        """
         numeric = self.client.numeric
+        if not params or not params[0]:
+            numeric(ERR_NONICKNAMEGIVEN, "No nickname given")
+            return
+        count = None
+        if len(params) > 1 and params[1].isdigit() and int(params[1]) > 0:
+            count = int(params[1])
+        server = self.client.factory.serverName
+        for nick in params[0].split(","):
+            departures = self.chat.whowas.lookup(nick, count)
+            if not departures:
+                numeric(ERR_WASNOSUCHNICK, nick, "There was no such nickname")
+            for gone in departures:
+                numeric(
+                    RPL_WHOWASUSER, gone.nick, gone.userName or gone.nick,
+                    USER_HOST, "*", gone.realName or gone.nick,
+                )  # fmt: skip
+                when = datetime.fromtimestamp(gone.time / 1000, UTC)
+                numeric(
+                    RPL_WHOISSERVER, gone.nick, server,
+                    when.strftime("%a %b %d %H:%M:%S %Y UTC"),
+                )  # fmt: skip
+            numeric(RPL_ENDOFWHOWAS, nick, "End of WHOWAS")
+
+    def listRooms(self, params: tuple[str, ...]) -> None:
+        """
+        C{LIST [conditions]}: the rooms, or those matching a comma list of
+        masks (C{#a*}, C{!#b*} for those not matching) and member counts
+        (C{>N}, C{<N}), as ELIST's C{M}, C{N} and C{U} say.
+        """
+        numeric = self.client.numeric
+        masks, excluded, atLeast, below = [], [], 0, None
+        for condition in params[0].split(",") if params else []:
+            if condition[:1] == ">" and condition[1:].isdigit():
+                atLeast = max(atLeast, int(condition[1:]) + 1)
+            elif condition[:1] == "<" and condition[1:].isdigit():
+                below = int(condition[1:])
+            elif condition.startswith("!"):
+                excluded.append(globPattern(condition[1:]))
+            elif condition:
+                masks.append(globPattern(condition))
         numeric(RPL_LISTSTART, "Channel", "Users  Name")
         for entry in self.chat.listRooms(self.member):
+            if (
+                entry.memberCount < atLeast
+                or (below is not None and entry.memberCount >= below)
+                or (masks and not any(m.fullmatch(entry.room) for m in masks))
+                or any(m.fullmatch(entry.room) for m in excluded)
+            ):
+                continue
             numeric(RPL_LIST, entry.room, str(entry.memberCount), entry.topic)
         numeric(RPL_LISTEND, "End of /LIST")
 
@@ -175,7 +195,9 @@ class IRCQueries:
                 member = self.chat.memberNamed(nick)
             except ChatError:
                 continue
-            found.append(f"{member.nick}=+{member.nick}@{USER_HOST}")
+            operator = "*" if self.chat.operators.isServerOperator(member) else ""
+            here = "-" if member.away is not None else "+"
+            found.append(f"{member.nick}{operator}={here}{userOf(member)}@{USER_HOST}")
         self.client.numeric(RPL_USERHOST, " ".join(found))
 
     def ison(self, params: tuple[str, ...]) -> None:
