@@ -7,6 +7,7 @@ and lines that are answered rather than dropped.
 
 from twisted_chat.frontends.irc.factory import IRCChatFactory
 from twisted_chat.limits import UNLIMITED
+from twisted_chat.wire.irc import parseMessage
 
 from ..clients import IRCClient, IRCTestCase
 
@@ -254,3 +255,75 @@ class ListTests(IRCTestCase):
         self.assertEqual(listed(">1"), ["#apple"])
         self.assertEqual(listed("<2"), ["#apricot", "#banana", "#lobby"])
         self.assertEqual(listed("#nothing"), [])
+
+
+class LongTextTests(IRCTestCase):
+    def relayed(self, text: str, command: str = "PRIVMSG") -> list[bytes]:
+        """The lines bob gets when a line member says C{text} in #lobby."""
+        bob = self.register("bob")
+        bob.send("JOIN #lobby")
+        bob.messages()
+        line = self.lineMember("al")
+        bob.messages()
+        line.send(
+            f"/me {text}\n".encode() if command == "ACTION" else f"{text}\n".encode()
+        )
+        self.clock.advance(0)
+        data = bob.transport.value()
+        return [each + b"\r\n" for each in data.split(b"\r\n")[:-1]]
+
+    def test_fitsInOneLine(self) -> None:
+        """Text that fits in 512 bytes with the source is sent as one line."""
+        overhead = len(b":al!al@chat PRIVMSG #lobby :\r\n")
+        text = "x " * ((512 - overhead) // 2)
+        (line,) = self.relayed(text)
+        self.assertEqual(len(line), 512)
+        self.assertTrue(line.endswith(text.encode() + b"\r\n"))
+
+    def test_actionFits(self) -> None:
+        """An action that fits with its CTCP wrapping is one line too."""
+        overhead = len(b":al!al@chat PRIVMSG #lobby :\x01ACTION \x01\r\n")
+        (line,) = self.relayed("y" * (512 - overhead), "ACTION")
+        self.assertTrue(line.endswith(b"y\x01\r\n"))
+        self.assertEqual(len(line), 512)
+
+    def test_cutAtCharacters(self) -> None:
+        """
+        Text that cannot fit is cut, never inside a UTF-8 character, into
+        lines that each fit and that together hold all of it.
+        """
+        text = "é" * 300
+        lines = self.relayed(text)
+        self.assertEqual(len(lines), 2)
+        for line in lines:
+            self.assertLessEqual(len(line), 512)
+            line.decode("utf-8")
+        pieces = [parseMessage(line[:-2]).params[1] for line in lines]
+        self.assertEqual("".join(pieces), text)
+
+
+class BadLineTests(IRCTestCase):
+    def test_everyBadLineAnswered(self) -> None:
+        """
+        A line too long is 417, an unknown command 421, one without the
+        parameters it needs 461 (or the RFC's own numeric): none is dropped.
+        """
+        alice = self.register("alice")
+        alice.send("PRIVMSG #lobby :" + "x" * 600)
+        alice.send("FROB x", "JOIN", "PART", "TOPIC", "USERHOST", "ISON", "KICK #a")
+        alice.send("MODE", "INVITE bob", "OPER x", "KILL", "PONG", "WHOIS", "NICK")
+        alice.send("PRIVMSG", "PRIVMSG #lobby", "WHOWAS", "CAP")
+        self.assertEqual(
+            alice.commands(),
+            [
+                *["417", "421", "461", "461", "461", "461", "461", "461"],
+                *["461", "461", "461", "461", "409", "431", "431"],
+                *["411", "412", "431", "410"],
+            ],
+        )
+
+    def test_tagsTooLong(self) -> None:
+        """Tags over their bound are 417 too, and the connection goes on."""
+        alice = self.register("alice")
+        alice.send("@+x=" + "y" * 9000 + " PING a", "PING b")
+        self.assertEqual(alice.commands(), ["417", "PONG"])

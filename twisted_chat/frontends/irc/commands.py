@@ -151,7 +151,12 @@ class IRCCommands:
         self.client.send(IRCMessage("PONG", (server, token), server))
 
     def pong(self, params: tuple[str, ...]) -> None:
-        """Any line shows the client is there; the guard has noted it."""
+        """
+        Any line shows the client is there; the guard has noted it.  A PONG
+        without a token is answered 409, as a PING without one is.
+        """
+        if not params or not params[0]:
+            self.client.numeric(ERR_NOORIGIN, "No origin specified")
 
     def quit(self, params: tuple[str, ...]) -> None:
         reason = params[0] if params and params[0] else "Leaving"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
 from twisted.words.protocols.irc import (
+    ERR_NEEDMOREPARAMS,
     ERR_NONICKNAMEGIVEN,
     ERR_WASNOSUCHNICK,
     RPL_AWAY,
@@ -189,6 +190,13 @@ class IRCQueries:
         numeric(RPL_LISTEND, "End of /LIST")
 
     def userhost(self, params: tuple[str, ...]) -> None:
+        """
+        C{USERHOST nick...}: up to five nicks' C{nick=+user@host}, C{*}
+        after a server operator's nick and C{-} for one away.
+        """
+        if not params:
+            self.client.numeric(ERR_NEEDMOREPARAMS, "USERHOST", "Not enough parameters")
+            return
         found = []
         for nick in params[:5]:
             try:
@@ -201,6 +209,9 @@ class IRCQueries:
         self.client.numeric(RPL_USERHOST, " ".join(found))
 
     def ison(self, params: tuple[str, ...]) -> None:
+        if not params:
+            self.client.numeric(ERR_NEEDMOREPARAMS, "ISON", "Not enough parameters")
+            return
         present = []
         for nick in " ".join(params).split():
             try:

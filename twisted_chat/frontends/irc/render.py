@@ -110,13 +110,18 @@ def timeTags(time: int, tagged: bool) -> tuple[tuple[str, str], ...]:
 def privmsgs(
     target: str, sender: str, time: int, text: str, action: bool, tagged: bool
 ) -> list[IRCMessage]:
-    """C{text} as PRIVMSGs, cut at spaces so that each fits in 512 bytes."""
+    """
+    C{text} as PRIVMSGs: one, if it fits in 512 bytes with the source every
+    recipient sees; else cut into as many as it needs, at spaces where it
+    can and never inside a UTF-8 character.
+    """
     source = mask(sender)
     overhead = len(f":{source} PRIVMSG {target} :\r\n".encode())
+    if action:
+        overhead += len("\x01ACTION \x01")
     tags = timeTags(time, tagged)
     messages = []
-    # 12 more bytes: room for the CTCP ACTION wrapping.
-    for piece in splitText(text, MAX_MESSAGE_BYTES - overhead - 12):
+    for piece in splitText(text, MAX_MESSAGE_BYTES - overhead):
         body = f"\x01ACTION {piece}\x01" if action else piece
         messages.append(IRCMessage("PRIVMSG", (target, body), source, tags))
     return messages
@@ -125,7 +130,7 @@ def privmsgs(
 def notices(
     target: str, sender: str, time: int, text: str, tagged: bool
 ) -> list[IRCMessage]:
-    """C{text} as NOTICEs, cut at spaces so that each fits in 512 bytes."""
+    """C{text} as NOTICEs, cut as L{privmsgs} cuts PRIVMSGs."""
     source = mask(sender)
     overhead = len(f":{source} NOTICE {target} :\r\n".encode())
     tags = timeTags(time, tagged)
