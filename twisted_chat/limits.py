@@ -222,6 +222,9 @@ BAN_LIST_MAX: Final = 100
 SERVER_BAN_MAX: Final = 1000
 """Server-wide address bans kept."""
 
+WHOWAS_MAX: Final = 200
+"""Nicks left behind (by quitting or renaming) that IRC's C{WHOWAS} remembers."""
+
 AUDIT_PAGE_MAX: Final = 100
 """Audit entries one C{/audit} answer lists."""
 

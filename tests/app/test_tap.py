@@ -38,6 +38,7 @@ from twisted_chat.app.service import (
 )
 from twisted_chat.chat.core import Chat
 from twisted_chat.chat.events import Goodbye, RoomMessage
+from twisted_chat.frontends.irc import factory as ircfactory
 from twisted_chat.frontends.irc.factory import IRCChatFactory
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.frontends.stream import StreamFrontEnd
@@ -147,6 +148,44 @@ class OptionsTests(SynchronousTestCase):
         self.assertEqual(parse("--max-line-length", "8192")["max-line-length"], 8192)
         self.assertRaises(UsageError, parse, "--max-line-length", "100")
         self.assertRaises(UsageError, parse, "--max-line-length", "lots")
+
+    def test_serverName(self) -> None:
+        """
+        --server-name takes letters, digits, dots and dashes; anything that
+        would break a message's source is refused; unset, it is L{None}.
+        """
+        self.assertIsNone(parse()["server-name"])
+        for good in ["irc.example.org", "chat-1", "x"]:
+            self.assertEqual(parse("--server-name", good)["server-name"], good)
+        for bad in ["has space", "a!b", "-dash", "dot.", "a..b", "", "x" * 64]:
+            error = self.assertRaises(UsageError, parse, "--server-name", bad)
+            self.assertIn("--server-name", str(error))
+
+    def test_serverNameReachesIRC(self) -> None:
+        """
+        The IRC factory names itself as --server-name says, or, without it,
+        as the host is named when that is a full name, else twisted-chat.
+        """
+
+        def ircFactory(*argv: str) -> IRCChatFactory:
+            reactor = MemoryReactorClock()
+            options = parse("--db", ":memory:", "--irc", "tcp:7003", *argv)
+            tap.makeService(options, reactor).privilegedStartService()
+            factories = [f for _, f, _, _ in reactor.tcpServers]
+            (found,) = [f for f in factories if isinstance(f, IRCChatFactory)]
+            return found
+
+        self.assertEqual(
+            ircFactory("--server-name", "irc.example.org").serverName,
+            "irc.example.org",
+        )
+        for host, expected in [
+            ("chat.example.org", "chat.example.org"),
+            ("bare", "twisted-chat"),
+            ("under_score.example", "twisted-chat"),
+        ]:
+            self.patch(ircfactory.socket, "gethostname", lambda h=host: h)
+            self.assertEqual(ircFactory().serverName, expected)
 
     def test_consoleNeedsNodaemon(self) -> None:
         """--console without -n is refused with a reason."""

@@ -22,13 +22,20 @@ from ..helpers import FAST_ARGON2, HeldRunner, connectMember
 
 class RegistrationTests(IRCTestCase):
     def test_welcomeBurst(self) -> None:
-        """NICK and USER: 001 to 005 (two), then the MOTD; no room joined."""
+        """
+        NICK and USER: 001 to 005 (two), LUSERS, then the MOTD; no room
+        joined.
+        """
         client = IRCClient(self.factory, self.clock)
         client.send("NICK alice", "USER alice 0 * :Alice")
         messages = client.messages()
         self.assertEqual(
             [m.command for m in messages],
-            ["001", "002", "003", "004", "005", "005", "375", "372", "372", "376"],
+            [
+                *["001", "002", "003", "004", "005", "005"],
+                *["251", "252", "254", "255", "265", "266"],
+                *["375", "372", "372", "376"],
+            ],
         )
         self.assertEqual(messages[0].params[0], "alice")
         isupport = messages[4].params + messages[5].params

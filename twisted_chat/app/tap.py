@@ -26,7 +26,7 @@ from twisted_chat.chat.core import Chat
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.names import checkNick
 from twisted_chat.connection.admission import Admission, AdmissionRules
-from twisted_chat.frontends.irc.factory import IRCChatFactory
+from twisted_chat.frontends.irc.factory import IRCChatFactory, hostServerName
 from twisted_chat.frontends.line.console import Console
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.limits import (
@@ -61,6 +61,7 @@ from twisted_chat.limits import (
 from twisted_chat.store import IChatStore
 from twisted_chat.store.memory import MemoryStore
 from twisted_chat.store.sqlite import DatabaseUnusable, SQLiteStore
+from twisted_chat.wire.irc import checkServerName
 
 DEFAULT_DATABASE = "chat.sqlite3"
 """The SQLite file, in the directory the server runs in."""
@@ -285,6 +286,7 @@ class Options(usage.Options):
         self["listen"] = []
         self["irc"] = []
         self["oper"] = []
+        self["server-name"] = None
 
     def opt_listen(self, description: str) -> None:
         """
@@ -314,6 +316,16 @@ class Options(usage.Options):
         except ChatError as error:
             raise usage.UsageError(f"--oper {name}: {error.message}") from None
 
+    def opt_server_name(self, name: str) -> None:
+        """
+        The server's name in IRC sources and numerics: letters, digits, dots
+        and dashes (default: this host's name if it has a dot, else twisted-chat).
+        """
+        try:
+            self["server-name"] = checkServerName(name)
+        except ValueError as error:
+            raise usage.UsageError(f"--server-name {name}: {error}") from None
+
     def postOptions(self) -> None:
         if not self["listen"]:
             self["listen"] = [DEFAULT_LISTEN]
@@ -332,12 +344,7 @@ class Options(usage.Options):
         ):
             if self[name] < 0:
                 raise usage.UsageError(f"--{name} must not be negative")
-        for name in (
-            "flood-burst",
-            "max-per-address",
-            "new-per-address",
-            "max-rooms",
-        ):
+        for name in ("flood-burst", "max-per-address", "new-per-address", "max-rooms"):
             if self[name] < 1:
                 raise usage.UsageError(f"--{name} must be at least 1")
         if self["max-connections"] is not None and self["max-connections"] < 1:
@@ -482,6 +489,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
             rules=factory.rules,
             admission=factory.admission,
             requireLogin=config["require-login"],
+            serverName=config["server-name"] or hostServerName(),
         )
         service.addFrontEnd(ircFactory)
         for description in config["irc"]:

@@ -58,6 +58,7 @@ from twisted_chat.chat.replay import Replays
 from twisted_chat.chat.rooms import RoomDirectory, memberList, roomOf, setCurrentRoom
 from twisted_chat.chat.serverops import ServerOperators
 from twisted_chat.chat.textrules import checkText, cleanText
+from twisted_chat.chat.whowas import Departure, WhoWas
 from twisted_chat.limits import (
     HISTORY_ON_JOIN,
     LOBBY,
@@ -77,6 +78,7 @@ class Chat:
     @ivar maxWaitingPrivate: how many private messages may wait for one
         away registered nick.
     @ivar maxWaitingPerSender: how many of those may come from one sender.
+    @ivar whowas: the nicks members left behind, quitting or renaming.
     """
 
     def __init__(
@@ -118,6 +120,7 @@ class Chat:
         # a call.
         self._members = self._nicks.members
         self.historyOnJoin = historyOnJoin
+        self.whowas = WhoWas()
 
     @property
     def store(self) -> IChatStore:
@@ -163,6 +166,10 @@ class Chat:
         """The present member called C{nick}, or L{None}."""
         return self._members.get(fold(nick))
 
+    def presentMembers(self) -> list[Member]:
+        """Every member here now, for questions about everyone (IRC's WHO *)."""
+        return list(self._members.values())
+
     def changeNick(self, member: Member, nick: str) -> None:
         """
         Rename C{member} and tell it and everyone who shares a room with it.
@@ -171,6 +178,7 @@ class Chat:
             return
         self._nicks.checkChange(member, nick)
         self.moderation.checkNick(member, nick)
+        self._departed(member)
         self._nicks.rename(member, nick, self.now())
 
     def setAway(self, member: Member, reason: str | None) -> None:
@@ -452,7 +460,14 @@ class Chat:
             self.moderation.checkSpeak(member, room)
         return room
 
+    def _departed(self, member: Member) -> None:
+        """Note in L{whowas} the nick C{member} is leaving behind."""
+        self.whowas.record(
+            Departure(member.nick, member.userName, member.realName, self.now())
+        )
+
     def _remove(self, member: Member) -> None:
+        self._departed(member)
         member.present = False
         for room in list(member.rooms.values()):
             self._directory.leave(member, room)

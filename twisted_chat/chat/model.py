@@ -40,6 +40,11 @@ class Member:
     @ivar outbox: the participant's L{IOutbox}, or L{None}.
     @ivar away: why the member is away (IRC's C{AWAY}), or L{None}: any
         front end may show it to those who write to the member.
+    @ivar userName: the user name an IRC client gave with C{USER}, or
+        L{None}; kept here, not only on the connection, because C{WHOWAS}
+        shows it after the member has gone.
+    @ivar realName: the real name an IRC client gave with C{USER}, or
+        L{None}, for the same reason.
     """
 
     __slots__ = (
@@ -52,7 +57,9 @@ class Member:
         "participant",
         "present",
         "privileged",
+        "realName",
         "rooms",
+        "userName",
     )
 
     def __init__(
@@ -68,6 +75,8 @@ class Member:
         self.currentRoom: Room | None = None
         self.present = True
         self.away: str | None = None
+        self.userName: str | None = None
+        self.realName: str | None = None
 
     def __repr__(self) -> str:
         return f"<Member {self.nick}>"

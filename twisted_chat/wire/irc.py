@@ -13,6 +13,7 @@ something else has it shown with replacement characters rather than refused,
 as most servers do.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -24,8 +25,34 @@ MAX_TAGS_BYTES: Final = 8191
 
 MAX_PARAMS: Final = 15
 
+MAX_SERVER_NAME: Final = 63
+"""The longest server name (RFC 2812: a host name's 63 characters)."""
+
+_SERVER_NAME: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+
 # The numerics twisted.words.protocols.irc does not name: Modern IRC's and
 # IRCv3's.
+
+RPL_LOCALUSERS: Final = "265"
+"""Users on this server now, and the most there have been."""
+
+RPL_GLOBALUSERS: Final = "266"
+"""Users on the network now, and the most there have been."""
+
+RPL_WHOSPCRPL: Final = "354"
+"""A WHOX reply: the fields the client asked for, in WHOX's order."""
+
+ERR_HELPNOTFOUND: Final = "524"
+"""HELP on a subject the server has no help for."""
+
+RPL_HELPSTART: Final = "704"
+"""The first line of a HELP answer."""
+
+RPL_HELPTXT: Final = "705"
+"""A line of a HELP answer."""
+
+RPL_ENDOFHELP: Final = "706"
+"""The last line of a HELP answer."""
 
 RPL_CREATIONTIME: Final = "329"
 """When a channel was made, in seconds since the epoch (after 324)."""
@@ -100,6 +127,25 @@ class IRCMessage:
     params: tuple[str, ...] = ()
     source: str | None = None
     tags: tuple[tuple[str, str], ...] = ()
+
+
+def checkServerName(name: str) -> str:
+    """
+    Return C{name} if it can name the server in every message's source:
+    letters, digits, dots and dashes, starting and ending with a letter or
+    digit, no two dots together, at most L{MAX_SERVER_NAME} characters; a
+    name with a space or a C{!} would break clients' parsing of sources.
+
+    @raise ValueError: saying why it cannot.
+    """
+    if not _SERVER_NAME.fullmatch(name) or ".." in name:
+        raise ValueError(
+            "a server name is letters, digits, dots and dashes, starting and"
+            " ending with a letter or digit"
+        )
+    if len(name) > MAX_SERVER_NAME:
+        raise ValueError(f"a server name is at most {MAX_SERVER_NAME} characters")
+    return name
 
 
 def escapeTagValue(value: str) -> str:

@@ -8,7 +8,8 @@ C{multi-prefix}, C{sasl}), NICK, USER, PASS (ignored), SASL PLAIN against
 the same accounts as C{/login}, the welcome burst with ISUPPORT and a MOTD,
 PING/PONG, JOIN (several channels, with keys), PART, PRIVMSG and NOTICE to
 channels and nicks with CTCP ACTION as actions, TOPIC, NAMES, WHO, WHOIS,
-LIST, AWAY, USERHOST, ISON and QUIT; the chat's moderation as MODE (ranks
+WHOX, WHOWAS, LIST with ELIST, AWAY, USERHOST, ISON, LUSERS, MOTD, TIME,
+INFO, VERSION, ADMIN, HELP and QUIT; the chat's moderation as MODE (ranks
 as C{~ @ +}, settings C{+imnstRkl}, bans and C{m:} mutes), KICK, INVITE,
 OPER, KILL and WALLOPS; and replays a room's history on join with its
 original times.  It has no CHATHISTORY.
@@ -17,7 +18,9 @@ L{twisted_chat.frontends.irc.factory} makes the connections and writes
 events to many of them at once; L{twisted_chat.frontends.irc.protocol} is
 one client's connection, L{twisted_chat.frontends.irc.registration} its
 registration, L{twisted_chat.frontends.irc.commands} its commands,
-L{twisted_chat.frontends.irc.queries} its questions and
+L{twisted_chat.frontends.irc.queries} its questions (with
+L{twisted_chat.frontends.irc.who} for WHO and
+L{twisted_chat.frontends.irc.serverinfo} for those about the server) and
 L{twisted_chat.frontends.irc.moderation} its commands that keep order
 (L{twisted_chat.frontends.irc.channelmodes} a channel's MODE);
 L{twisted_chat.frontends.irc.render} is how events and replies look, and

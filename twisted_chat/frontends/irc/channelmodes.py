@@ -140,7 +140,9 @@ class ChannelModes:
         except ChatError as error:
             self.client.refuse(error, self.channel)
             return
-        for reply in modesReplies(self.client.name, modes):
+        for reply in modesReplies(
+            self.client.factory.serverName, self.client.name, modes
+        ):
             self.client.send(reply)
 
     def _known(self, letters: str) -> str:

@@ -14,6 +14,7 @@ from twisted.words.protocols.irc import (
     ERR_CANNOTSENDTOCHAN,
     ERR_NEEDMOREPARAMS,
     ERR_NONICKNAMEGIVEN,
+    ERR_NOORIGIN,
     ERR_NORECIPIENT,
     ERR_NOSUCHCHANNEL,
     ERR_NOTEXTTOSEND,
@@ -29,7 +30,8 @@ from twisted_chat.chat.textrules import checkText
 from twisted_chat.frontends.irc.moderation import IRCModeration
 from twisted_chat.frontends.irc.queries import IRCQueries
 from twisted_chat.frontends.irc.registration import MAX_TARGETS, Registration
-from twisted_chat.frontends.irc.render import SERVER_NAME, closingLink, topicReplies
+from twisted_chat.frontends.irc.render import closingLink, topicReplies
+from twisted_chat.frontends.irc.serverinfo import IRCServerInfo
 from twisted_chat.wire.irc import ERR_BANNICKCHANGE, IRCMessage
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ class IRCCommands:
     @ivar chat: the chat core they are carried out on.
     @ivar queries: what answers the client's questions.
     @ivar moderation: what carries out the commands that keep order.
+    @ivar serverInfo: what answers the client's questions about the server.
     @ivar handlers: the handler of each command word the server knows.
     """
 
@@ -75,6 +78,7 @@ class IRCCommands:
         self.chat = client.factory.chat
         self.queries = queries = IRCQueries(client)
         self.moderation = moderation = IRCModeration(client, queries)
+        self.serverInfo = info = IRCServerInfo(client)
         self.handlers: Final[dict[str, Handler]] = {
             "CAP": registration.cap,
             "NICK": self.nick,
@@ -102,6 +106,15 @@ class IRCCommands:
             "AWAY": self.away,
             "USERHOST": queries.userhost,
             "ISON": queries.ison,
+            "WHOWAS": queries.whowas,
+            "LUSERS": info.lusers,
+            "MOTD": info.motd,
+            "TIME": info.time,
+            "INFO": info.info,
+            "VERSION": info.version,
+            "ADMIN": info.admin,
+            "HELP": info.help,
+            "HELPOP": info.help,
         }
 
     @property
@@ -129,11 +142,21 @@ class IRCCommands:
             self.client.refuse(error, nick)
 
     def ping(self, params: tuple[str, ...]) -> None:
-        token = params[0] if params else ""
-        self.client.send(IRCMessage("PONG", (SERVER_NAME, token), SERVER_NAME))
+        """PONG from the server, with the token; a PING without one is 409."""
+        if not params or not params[0]:
+            self.client.numeric(ERR_NOORIGIN, "No origin specified")
+            return
+        token = params[0]
+        server = self.client.factory.serverName
+        self.client.send(IRCMessage("PONG", (server, token), server))
 
     def pong(self, params: tuple[str, ...]) -> None:
-        """Any line shows the client is there; the guard has noted it."""
+        """
+        Any line shows the client is there; the guard has noted it.  A PONG
+        without a token is answered 409, as a PING without one is.
+        """
+        if not params or not params[0]:
+            self.client.numeric(ERR_NOORIGIN, "No origin specified")
 
     def quit(self, params: tuple[str, ...]) -> None:
         reason = params[0] if params and params[0] else "Leaving"
@@ -259,7 +282,9 @@ class IRCCommands:
         try:
             if len(params) == 1:
                 topic = self.chat.topicOf(room, member)
-                for reply in topicReplies(client.name, topic, asked=True):
+                for reply in topicReplies(
+                    client.factory.serverName, client.name, topic, asked=True
+                ):
                     client.send(reply)
             else:
                 topicSet = self.chat.setTopic(member, room, params[1])

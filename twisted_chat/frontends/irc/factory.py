@@ -4,6 +4,7 @@ each client, and writes each event to many IRC clients at once, formatted
 once per way of seeing it rather than once per client.
 """
 
+import socket
 from typing import Final, cast
 
 from twisted.internet.interfaces import IReactorTime
@@ -18,17 +19,39 @@ from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.connection.batching import Queued
 from twisted_chat.frontends.irc.protocol import IRCChatProtocol
 from twisted_chat.frontends.irc.render import (
+    DEFAULT_SERVER_NAME,
     SHARED_EVENTS,
     closingLink,
     hidden,
     sharedMessages,
 )
+from twisted_chat.frontends.irc.serverinfo import MOTD
 from twisted_chat.frontends.stream import StreamFrontEnd
 from twisted_chat.limits import DEFAULT_RULES, ConnectionRules
-from twisted_chat.wire.irc import MAX_MESSAGE_BYTES, MAX_TAGS_BYTES, formatMessage
+from twisted_chat.wire.irc import (
+    MAX_MESSAGE_BYTES,
+    MAX_TAGS_BYTES,
+    checkServerName,
+    formatMessage,
+)
 
 MAX_IRC_LINE: Final = MAX_MESSAGE_BYTES + MAX_TAGS_BYTES
 """The longest line read from an IRC client, tags included."""
+
+
+def hostServerName() -> str:
+    """
+    The name the server gives itself unless told one: this host's, if it is
+    a full name (with a dot) that L{checkServerName} takes, as servers name
+    themselves; else L{DEFAULT_SERVER_NAME}, since a bare host name says
+    nothing to the clients of a network.
+    """
+    name = socket.gethostname()
+    try:
+        checkServerName(name)
+    except ValueError:
+        return DEFAULT_SERVER_NAME
+    return name if "." in name else DEFAULT_SERVER_NAME
 
 
 def roomMarkOf(event: Event) -> RoomMark | None:
@@ -49,6 +72,10 @@ class IRCChatFactory(StreamFrontEnd):
     is formatted once for each way of seeing it (with or without times; one's
     own message or another's), not once per client.
 
+    @ivar serverName: how the server names itself: the source of its
+        numerics and notices.
+    @ivar motd: the message of the day's lines; none, and MOTD is 422.
+    @ivar mostUsers: the most users LUSERS has counted at once.
     @ivar capabilitiesChanged: how many times a client has changed its
         capabilities, which ends the reuse of the groups made before.
     """
@@ -65,6 +92,7 @@ class IRCChatFactory(StreamFrontEnd):
         rules: ConnectionRules = DEFAULT_RULES,
         admission: Admission | None = None,
         requireLogin: bool = False,
+        serverName: str = DEFAULT_SERVER_NAME,
     ) -> None:
         super().__init__(
             chat,
@@ -74,6 +102,9 @@ class IRCChatFactory(StreamFrontEnd):
             admission=admission,
             requireLogin=requireLogin,
         )
+        self.serverName = serverName
+        self.motd: tuple[str, ...] = MOTD
+        self.mostUsers = 0
         self.capabilitiesChanged = 0
         self._groups: dict[
             int, tuple[list[IParticipant], int, dict[bool, list[Queued]]]
@@ -106,7 +137,8 @@ class IRCChatFactory(StreamFrontEnd):
             return
         mark = roomMarkOf(event)
         for tagged, group in self._groupsOf(participants).items():
-            data = b"".join(map(formatMessage, sharedMessages(event, tagged)))
+            messages = sharedMessages(self.serverName, event, tagged)
+            data = b"".join(map(formatMessage, messages))
             self.batcher.queue(data, group, mark)
             if isinstance(event, RoomMessage | UserNotice):
                 self._skipOwn(event, sender, tagged, data)

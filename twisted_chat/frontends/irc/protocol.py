@@ -210,7 +210,7 @@ class IRCChatProtocol(StreamConnection):
         self.send(IRCMessage("PING", (token,)))
 
     def tell(self, text: str) -> None:
-        self.send(serverNotice(self.name, text))
+        self.send(serverNotice(self.factory.serverName, self.name, text))
 
     def drop(self, reason: str, kind: str) -> None:
         self.log.info("{nick}: {reason}; dropping", nick=self.name, reason=reason)
@@ -226,7 +226,7 @@ class IRCChatProtocol(StreamConnection):
         it was not sent while it was not reading: IRC has no C{GAP}.
         """
         text = f"You missed messages {first} to {last} of {room} while not reading"
-        return formatMessage(serverNotice(self.name, text))
+        return formatMessage(serverNotice(self.factory.serverName, self.name, text))
 
     # IParticipant
 
@@ -237,7 +237,9 @@ class IRCChatProtocol(StreamConnection):
             return b""
         return b"".join(
             formatMessage(message)
-            for message in clientMessages(event, self.name, self.capabilities)
+            for message in clientMessages(
+                self.factory.serverName, event, self.name, self.capabilities
+            )
         )
 
     def queue(self, data: bytes, mark: RoomMark | None = None) -> None:
@@ -300,7 +302,7 @@ class IRCChatProtocol(StreamConnection):
 
     def numeric(self, code: str, *params: str) -> None:
         """Send the numeric C{code}, addressed to this client, with C{params}."""
-        self.send(reply(self.name, code, *params))
+        self.send(reply(self.factory.serverName, self.name, code, *params))
 
     def refuse(self, error: ChatError, *subjects: str) -> None:
         """

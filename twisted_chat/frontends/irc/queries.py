@@ -1,18 +1,22 @@
 """
-The questions an IRC client asks, which change nothing: NAMES, WHO, WHOIS,
-LIST, USERHOST and ISON, each answered with its numerics from what the
-chat core says.  MODE, which asks or changes, is moderation's
+The questions an IRC client asks about its users and channels, which change
+nothing: NAMES, WHOIS, WHOWAS, LIST, USERHOST and ISON, each answered with
+its numerics from what the chat core says (WHO is
+L{twisted_chat.frontends.irc.who}'s).  MODE, which asks or changes, is moderation's
 (L{twisted_chat.frontends.irc.moderation}).
 """
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
 from twisted.words.protocols.irc import (
+    ERR_NEEDMOREPARAMS,
     ERR_NONICKNAMEGIVEN,
+    ERR_WASNOSUCHNICK,
     RPL_AWAY,
     RPL_ENDOFNAMES,
-    RPL_ENDOFWHO,
     RPL_ENDOFWHOIS,
+    RPL_ENDOFWHOWAS,
     RPL_ISON,
     RPL_LIST,
     RPL_LISTEND,
@@ -22,13 +26,14 @@ from twisted.words.protocols.irc import (
     RPL_WHOISOPERATOR,
     RPL_WHOISSERVER,
     RPL_WHOISUSER,
-    RPL_WHOREPLY,
+    RPL_WHOWASUSER,
 )
 
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.model import Member
 from twisted_chat.frontends.irc.ranks import prefixes
-from twisted_chat.frontends.irc.render import SERVER_NAME, USER_HOST, namesReplies
+from twisted_chat.frontends.irc.render import USER_HOST, namesReplies
+from twisted_chat.frontends.irc.who import IRCWho, globPattern, realNameOf, userOf
 
 if TYPE_CHECKING:
     from twisted_chat.frontends.irc.protocol import IRCChatProtocol
@@ -58,6 +63,7 @@ class IRCQueries:
     def __init__(self, client: "IRCChatProtocol") -> None:
         self.client = client
         self.chat = client.factory.chat
+        self.who = IRCWho(client).who
 
     @property
     def member(self) -> Member:
@@ -90,47 +96,10 @@ class IRCQueries:
                 client.numeric(RPL_ENDOFNAMES, room, "End of /NAMES list")
                 continue
             for reply in namesReplies(
-                client.name, members.room, members.nicks, members.ranks,
+                client.factory.serverName, client.name, members.room, members.nicks, members.ranks,
                 self.multiPrefix,
             ):  # fmt: skip
                 client.send(reply)
-
-    def who(self, params: tuple[str, ...]) -> None:
-        # irssi asks for all the channels it joined at once: WHO #a,#b.
-        for each in (params[0] if params else "*").split(","):
-            self._whoOne(each)
-
-    def _whoOne(self, mask_: str) -> None:
-        chat = self.chat
-        found: list[tuple[Member, str]] = []
-        try:
-            if mask_.startswith("#"):
-                members = chat.membersOf(mask_, self.member)
-                ranks = members.ranks or (0,) * len(members.nicks)
-                for nick, rank in zip(members.nicks, ranks, strict=True):
-                    member = chat.memberIfPresent(nick)
-                    if member is not None:
-                        found.append((member, prefixes(rank, self.multiPrefix)))
-            else:
-                found.append((chat.memberNamed(mask_), ""))
-        except ChatError:
-            pass
-        for member, shown in found:
-            nick = member.nick
-            self.client.numeric(
-                RPL_WHOREPLY, mask_ if mask_.startswith("#") else "*", nick,
-                USER_HOST, SERVER_NAME, nick, self._flags(member) + shown,
-                f"0 {nick}",
-            )  # fmt: skip
-        self.client.numeric(RPL_ENDOFWHO, mask_, "End of /WHO list")
-
-    def _flags(self, member: Member) -> str:
-        """
-        WHO's flags before the prefixes: here (C{H}) or gone (C{G}, away),
-        and C{*} for a server operator.
-        """
-        here = "G" if member.away is not None else "H"
-        return here + ("*" if self.chat.operators.isServerOperator(member) else "")
 
     def whois(self, params: tuple[str, ...]) -> None:
         numeric = self.client.numeric
@@ -144,8 +113,9 @@ class IRCQueries:
             self.client.refuse(error, nick)
         else:
             numeric(
-                RPL_WHOISUSER, member.nick, member.nick, USER_HOST, "*", member.nick
-            )
+                RPL_WHOISUSER, member.nick, userOf(member), USER_HOST, "*",
+                realNameOf(member),
+            )  # fmt: skip
             asker = self.member
             rooms = " ".join(
                 prefixes(room.members[member].rank, self.multiPrefix) + room.name
@@ -154,30 +124,94 @@ class IRCQueries:
             )
             if rooms:
                 numeric(RPL_WHOISCHANNELS, member.nick, rooms)
-            numeric(RPL_WHOISSERVER, member.nick, SERVER_NAME, "twisted_chat")
+            server = self.client.factory.serverName
+            numeric(RPL_WHOISSERVER, member.nick, server, "twisted_chat")
             if self.chat.operators.isServerOperator(member):
                 numeric(RPL_WHOISOPERATOR, member.nick, "is a server operator")
             self.tellAway(member.nick)
         numeric(RPL_ENDOFWHOIS, nick, "End of /WHOIS list")
 
-    def listRooms(self, params: tuple[str, ...]) -> None:
+    def whowas(self, params: tuple[str, ...]) -> None:
+        """
+        C{WHOWAS nick[,nick] [count]}: who last used each nick, newest
+        first (314, 312), or 406; then 369.
+        """
         numeric = self.client.numeric
+        if not params or not params[0]:
+            numeric(ERR_NONICKNAMEGIVEN, "No nickname given")
+            return
+        count = None
+        if len(params) > 1 and params[1].isdigit() and int(params[1]) > 0:
+            count = int(params[1])
+        server = self.client.factory.serverName
+        for nick in params[0].split(","):
+            departures = self.chat.whowas.lookup(nick, count)
+            if not departures:
+                numeric(ERR_WASNOSUCHNICK, nick, "There was no such nickname")
+            for gone in departures:
+                numeric(
+                    RPL_WHOWASUSER, gone.nick, gone.userName or gone.nick,
+                    USER_HOST, "*", gone.realName or gone.nick,
+                )  # fmt: skip
+                when = datetime.fromtimestamp(gone.time / 1000, UTC)
+                numeric(
+                    RPL_WHOISSERVER, gone.nick, server,
+                    when.strftime("%a %b %d %H:%M:%S %Y UTC"),
+                )  # fmt: skip
+            numeric(RPL_ENDOFWHOWAS, nick, "End of WHOWAS")
+
+    def listRooms(self, params: tuple[str, ...]) -> None:
+        """
+        C{LIST [conditions]}: the rooms, or those matching a comma list of
+        masks (C{#a*}, C{!#b*} for those not matching) and member counts
+        (C{>N}, C{<N}), as ELIST's C{M}, C{N} and C{U} say.
+        """
+        numeric = self.client.numeric
+        masks, excluded, atLeast, below = [], [], 0, None
+        for condition in params[0].split(",") if params else []:
+            if condition[:1] == ">" and condition[1:].isdigit():
+                atLeast = max(atLeast, int(condition[1:]) + 1)
+            elif condition[:1] == "<" and condition[1:].isdigit():
+                below = int(condition[1:])
+            elif condition.startswith("!"):
+                excluded.append(globPattern(condition[1:]))
+            elif condition:
+                masks.append(globPattern(condition))
         numeric(RPL_LISTSTART, "Channel", "Users  Name")
         for entry in self.chat.listRooms(self.member):
+            if (
+                entry.memberCount < atLeast
+                or (below is not None and entry.memberCount >= below)
+                or (masks and not any(m.fullmatch(entry.room) for m in masks))
+                or any(m.fullmatch(entry.room) for m in excluded)
+            ):
+                continue
             numeric(RPL_LIST, entry.room, str(entry.memberCount), entry.topic)
         numeric(RPL_LISTEND, "End of /LIST")
 
     def userhost(self, params: tuple[str, ...]) -> None:
+        """
+        C{USERHOST nick...}: up to five nicks' C{nick=+user@host}, C{*}
+        after a server operator's nick and C{-} for one away.
+        """
+        if not params:
+            self.client.numeric(ERR_NEEDMOREPARAMS, "USERHOST", "Not enough parameters")
+            return
         found = []
         for nick in params[:5]:
             try:
                 member = self.chat.memberNamed(nick)
             except ChatError:
                 continue
-            found.append(f"{member.nick}=+{member.nick}@{USER_HOST}")
+            operator = "*" if self.chat.operators.isServerOperator(member) else ""
+            here = "-" if member.away is not None else "+"
+            found.append(f"{member.nick}{operator}={here}{userOf(member)}@{USER_HOST}")
         self.client.numeric(RPL_USERHOST, " ".join(found))
 
     def ison(self, params: tuple[str, ...]) -> None:
+        if not params:
+            self.client.numeric(ERR_NEEDMOREPARAMS, "ISON", "Not enough parameters")
+            return
         present = []
         for nick in " ".join(params).split():
             try:

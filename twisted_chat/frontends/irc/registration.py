@@ -20,10 +20,7 @@ from twisted.words.protocols.irc import (
     ERR_NEEDMOREPARAMS,
     ERR_YOUREBANNEDCREEP,
     RPL_CREATED,
-    RPL_ENDOFMOTD,
     RPL_ISUPPORT,
-    RPL_MOTD,
-    RPL_MOTDSTART,
     RPL_MYINFO,
     RPL_WELCOME,
     RPL_YOURHOST,
@@ -36,6 +33,7 @@ from twisted_chat.chat.errors import Banned, ChatError
 from twisted_chat.chat.events import AccountInfo, Event, NickChanged
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
+from twisted_chat.chat.textrules import cleanText
 from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.frontends.irc.ranks import (
     CHANMODES_TOKEN,
@@ -44,7 +42,7 @@ from twisted_chat.frontends.irc.ranks import (
     EXTBAN_TOKEN,
     PREFIX_TOKEN,
 )
-from twisted_chat.frontends.irc.render import SERVER_NAME, mask
+from twisted_chat.frontends.irc.render import mask
 from twisted_chat.limits import (
     BAN_LIST_MAX,
     NICK_MAX_LENGTH,
@@ -91,11 +89,23 @@ Changes with an argument one MODE makes (C{MODES}); past them, the client
 is told the rest were not made.
 """
 
-MOTD: Final = (
-    "This is twisted_chat: IRC users and twisted-chat users share its rooms.",
-    "Join #lobby to find everyone.",
-)
-"""The message of the day, the end of the welcome."""
+
+USER_MAX_LENGTH: Final = 16
+"""The longest user name kept (C{USERLEN}); a longer one is cut."""
+
+REAL_NAME_MAX_LENGTH: Final = 100
+"""The longest real name kept, in characters; a longer one is cut."""
+
+
+def userName(given: str) -> str:
+    """
+    The user name kept for what a client gave with USER: its letters,
+    digits, dots, dashes and underscores, at most L{USER_MAX_LENGTH}, so
+    that it is safe in a C{nick!user@host}; C{~} for none of them (a client
+    that gave nothing that could be shown).
+    """
+    kept = "".join(c for c in given if c.isascii() and (c.isalnum() or c in "._-"))
+    return kept[:USER_MAX_LENGTH] or "~"
 
 
 @implementer(ILoginMind)
@@ -106,7 +116,8 @@ class Registration:
 
     @ivar client: the connection registering.
     @ivar nick: the nick the client asked for with NICK, until it registers.
-    @ivar user: the user name the client gave with USER.
+    @ivar user: the user name the client gave with USER (see L{userName}).
+    @ivar realName: the real name the client gave with USER.
     @ivar negotiating: whether CAP negotiation (from C{CAP LS} or
         C{CAP REQ} to C{CAP END}) holds registration back.
     @ivar account: the account SASL logged the client in to, if any.
@@ -118,6 +129,7 @@ class Registration:
         self.client = client
         self.nick: str | None = None
         self.user: str | None = None
+        self.realName = ""
         self.negotiating = False
         self.account: str | None = None
         self.binding = False
@@ -135,12 +147,18 @@ class Registration:
                 self.negotiating = True
             client.send(
                 IRCMessage(
-                    "CAP", (client.name, "LS", " ".join(CAPABILITIES)), SERVER_NAME
+                    "CAP",
+                    (client.name, "LS", " ".join(CAPABILITIES)),
+                    client.factory.serverName,
                 )
             )
         elif subcommand == "LIST":
             listed = " ".join(sorted(client.capabilities))
-            client.send(IRCMessage("CAP", (client.name, "LIST", listed), SERVER_NAME))
+            client.send(
+                IRCMessage(
+                    "CAP", (client.name, "LIST", listed), client.factory.serverName
+                )
+            )
         elif subcommand == "REQ" and len(params) > 1:
             if client.member is None:
                 self.negotiating = True
@@ -157,7 +175,9 @@ class Registration:
             else:
                 answer = "NAK"
             client.send(
-                IRCMessage("CAP", (client.name, answer, params[1]), SERVER_NAME)
+                IRCMessage(
+                    "CAP", (client.name, answer, params[1]), client.factory.serverName
+                )
             )
         elif subcommand == "END":
             self.negotiating = False
@@ -171,13 +191,17 @@ class Registration:
         self._register()
 
     def userCommand(self, params: tuple[str, ...]) -> None:
-        """USER: the user name, which registration waits for."""
+        """
+        USER: the user name and real name, which registration waits for;
+        an empty one is 461, as RFC 2812 has all four parameters.
+        """
         if self.client.member is not None:
             self.client.numeric(ERR_ALREADYREGISTRED, "You may not reregister")
-        elif len(params) < 4:
+        elif len(params) < 4 or not params[0] or not params[3].strip():
             self.client.numeric(ERR_NEEDMOREPARAMS, "USER", "Not enough parameters")
         else:
-            self.user = params[0]
+            self.user = userName(params[0])
+            self.realName = cleanText(params[3])[:REAL_NAME_MAX_LENGTH]
             self._register()
 
     def password(self, params: tuple[str, ...]) -> None:
@@ -301,6 +325,8 @@ class Registration:
             client.refuse(error, self.nick)
             self.nick = None
             return
+        client.member.userName = self.user
+        client.member.realName = self.realName
         client.log.info(
             "{nick} registered over IRC from {peer}",
             nick=self.nick,
@@ -372,27 +398,28 @@ class Registration:
                 f"MAXLIST=b:{BAN_LIST_MAX}",
                 EXTBAN_TOKEN,
                 "ACCOUNTEXTBAN=account",
+                "ELIST=MNU",
+                f"USERLEN={USER_MAX_LENGTH}",
+                "WHOX",
             ),
         ]
 
     def _welcome(self) -> None:
-        """The welcome burst: 001 to 005 (ISUPPORT) and the MOTD."""
+        """The welcome burst: 001 to 005 (ISUPPORT), LUSERS and the MOTD."""
         client = self.client
         numeric = client.numeric
         nick = client.name
         numeric(RPL_WELCOME, f"Welcome to twisted_chat, {nick}")
         numeric(
             RPL_YOURHOST,
-            f"Your host is {SERVER_NAME}, running twisted_chat {__version__}",
+            f"Your host is {client.factory.serverName}, running twisted_chat {__version__}",
         )
         numeric(RPL_CREATED, "This server speaks IRC beside its own line protocol")
         numeric(
-            RPL_MYINFO, SERVER_NAME, __version__, "i", CHANNEL_MODES,
+            RPL_MYINFO, client.factory.serverName, __version__, "i", CHANNEL_MODES,
             CHANNEL_MODES_WITH_ARGUMENT,
         )  # fmt: skip
         for tokens in self.isupport():
             numeric(RPL_ISUPPORT, *tokens, "are supported by this server")
-        numeric(RPL_MOTDSTART, f"- {SERVER_NAME} Message of the day -")
-        for text in MOTD:
-            numeric(RPL_MOTD, f"- {text}")
-        numeric(RPL_ENDOFMOTD, "End of /MOTD command")
+        client.commands.serverInfo.lusers()
+        client.commands.serverInfo.motd()

@@ -71,8 +71,12 @@ from twisted_chat.wire.irc import (
     splitText,
 )
 
-SERVER_NAME: Final = "twisted-chat"
-"""How the server names itself to IRC clients."""
+DEFAULT_SERVER_NAME: Final = "twisted-chat"
+"""
+How the server names itself to IRC clients unless told otherwise (the
+factory's C{serverName}, which every function here that speaks for the
+server takes as C{server}).
+"""
 
 NAMES_LINE_LENGTH: Final = 380
 """
@@ -106,13 +110,18 @@ def timeTags(time: int, tagged: bool) -> tuple[tuple[str, str], ...]:
 def privmsgs(
     target: str, sender: str, time: int, text: str, action: bool, tagged: bool
 ) -> list[IRCMessage]:
-    """C{text} as PRIVMSGs, cut at spaces so that each fits in 512 bytes."""
+    """
+    C{text} as PRIVMSGs: one, if it fits in 512 bytes with the source every
+    recipient sees; else cut into as many as it needs, at spaces where it
+    can and never inside a UTF-8 character.
+    """
     source = mask(sender)
     overhead = len(f":{source} PRIVMSG {target} :\r\n".encode())
+    if action:
+        overhead += len("\x01ACTION \x01")
     tags = timeTags(time, tagged)
     messages = []
-    # 12 more bytes: room for the CTCP ACTION wrapping.
-    for piece in splitText(text, MAX_MESSAGE_BYTES - overhead - 12):
+    for piece in splitText(text, MAX_MESSAGE_BYTES - overhead):
         body = f"\x01ACTION {piece}\x01" if action else piece
         messages.append(IRCMessage("PRIVMSG", (target, body), source, tags))
     return messages
@@ -121,7 +130,7 @@ def privmsgs(
 def notices(
     target: str, sender: str, time: int, text: str, tagged: bool
 ) -> list[IRCMessage]:
-    """C{text} as NOTICEs, cut at spaces so that each fits in 512 bytes."""
+    """C{text} as NOTICEs, cut as L{privmsgs} cuts PRIVMSGs."""
     source = mask(sender)
     overhead = len(f":{source} NOTICE {target} :\r\n".encode())
     tags = timeTags(time, tagged)
@@ -147,7 +156,7 @@ SHARED_EVENTS: Final = (
 """Events every IRC client in a room sees alike (times aside)."""
 
 
-def sharedMessages(event: Event, tagged: bool) -> list[IRCMessage]:
+def sharedMessages(server: str, event: Event, tagged: bool) -> list[IRCMessage]:
     """
     The messages for one of L{SHARED_EVENTS}, the same for every client
     (with or without times).
@@ -176,7 +185,7 @@ def sharedMessages(event: Event, tagged: bool) -> list[IRCMessage]:
             if not count:
                 return []
             # A rank one comes in with, or takes, is the rules': the server's.
-            source = SERVER_NAME if fold(by) == fold(nick) else mask(by)
+            source = server if fold(by) == fold(nick) else mask(by)
             params = (room, modes, *[nick] * count)
             return [IRCMessage("MODE", params, source, timeTags(time, tagged))]
         case ModesChanged(room, by, time, modes):
@@ -201,7 +210,7 @@ def kick(
     return IRCMessage("KICK", (room, nick, said), source, tags)
 
 
-def reply(nick: str, code: str, *params: str) -> IRCMessage:
+def reply(server: str, nick: str, code: str, *params: str) -> IRCMessage:
     """
     The numeric C{code} from the server to the client called C{nick} (C{*}
     before it has registered, as numerics name it).  A parameter echoed
@@ -210,7 +219,7 @@ def reply(nick: str, code: str, *params: str) -> IRCMessage:
     C{*}.
     """
     *middle, last = (nick, *params)
-    return IRCMessage(code, (*map(_middle, middle), last), SERVER_NAME)
+    return IRCMessage(code, (*map(_middle, middle), last), server)
 
 
 def _middle(param: str) -> str:
@@ -220,16 +229,16 @@ def _middle(param: str) -> str:
     return param
 
 
-def serverNotice(nick: str, text: str) -> IRCMessage:
+def serverNotice(server: str, nick: str, text: str) -> IRCMessage:
     """A C{NOTICE} from the server to the client called C{nick}."""
-    return IRCMessage("NOTICE", (nick, text), SERVER_NAME)
+    return IRCMessage("NOTICE", (nick, text), server)
 
 
-def serverNotices(nick: str, text: str) -> list[IRCMessage]:
+def serverNotices(server: str, nick: str, text: str) -> list[IRCMessage]:
     """C{text}, which may be long, as server C{NOTICE}s that each fit."""
-    overhead = len(f":{SERVER_NAME} NOTICE {nick} :\r\n".encode())
+    overhead = len(f":{server} NOTICE {nick} :\r\n".encode())
     return [
-        serverNotice(nick, piece)
+        serverNotice(server, nick, piece)
         for piece in splitText(text, MAX_MESSAGE_BYTES - overhead)
     ]
 
@@ -254,18 +263,21 @@ def hidden(
     return "echo-message" not in capabilities and fold(message.sender) == fold(nick)
 
 
-def topicReplies(nick: str, topic: TopicInfo, asked: bool) -> list[IRCMessage]:
+def topicReplies(
+    server: str, nick: str, topic: TopicInfo, asked: bool
+) -> list[IRCMessage]:
     """
     The replies that tell the client called C{nick} of a channel's topic:
     332 and 333, or, when it C{asked} for a channel without one, 331.
     """
     if topic.nick is None or topic.time is None:
         if asked:
-            return [reply(nick, RPL_NOTOPIC, topic.room, "No topic is set")]
+            return [reply(server, nick, RPL_NOTOPIC, topic.room, "No topic is set")]
         return []
     return [
-        reply(nick, RPL_TOPIC, topic.room, topic.text),
+        reply(server, nick, RPL_TOPIC, topic.room, topic.text),
         reply(
+            server,
             nick,
             RPL_TOPICWHOTIME,
             topic.room,
@@ -276,6 +288,7 @@ def topicReplies(nick: str, topic: TopicInfo, asked: bool) -> list[IRCMessage]:
 
 
 def namesReplies(
+    server: str,
     nick: str,
     room: str,
     nicks: tuple[str, ...],
@@ -294,28 +307,30 @@ def namesReplies(
         rank = ranks[index] if index < len(ranks) else 0
         line.append(prefixes(rank, multiPrefix) + each)
         if len(" ".join(line)) > NAMES_LINE_LENGTH:
-            replies.append(reply(nick, RPL_NAMREPLY, "=", room, " ".join(line)))
+            replies.append(reply(server, nick, RPL_NAMREPLY, "=", room, " ".join(line)))
             line = []
     if line:
-        replies.append(reply(nick, RPL_NAMREPLY, "=", room, " ".join(line)))
-    replies.append(reply(nick, RPL_ENDOFNAMES, room, "End of /NAMES list"))
+        replies.append(reply(server, nick, RPL_NAMREPLY, "=", room, " ".join(line)))
+    replies.append(reply(server, nick, RPL_ENDOFNAMES, room, "End of /NAMES list"))
     return replies
 
 
-def modesReplies(nick: str, modes: RoomModes) -> list[IRCMessage]:
+def modesReplies(server: str, nick: str, modes: RoomModes) -> list[IRCMessage]:
     """
     A room's modes (324) and when it was made (329, unless that is not
     known: the lobby, made as the server starts, has no time of making).
     """
-    replies = [reply(nick, RPL_CHANNELMODEIS, modes.room, *modes.modes.split(" "))]
+    replies = [
+        reply(server, nick, RPL_CHANNELMODEIS, modes.room, *modes.modes.split(" "))
+    ]
     if modes.created:
         created = str(modes.created // 1000)
-        replies.append(reply(nick, RPL_CREATIONTIME, modes.room, created))
+        replies.append(reply(server, nick, RPL_CREATIONTIME, modes.room, created))
     return replies
 
 
 def clientMessages(
-    event: Event, nick: str, capabilities: Collection[str]
+    server: str, event: Event, nick: str, capabilities: Collection[str]
 ) -> list[IRCMessage]:
     """
     The messages that tell the client called C{nick} (C{*} before it has
@@ -330,9 +345,9 @@ def clientMessages(
         case BanChanged("*", _, _, _, banned, added, _, reason):
             # A server-wide ban, told to the server operator who set it.
             said = f"Server ban on {banned} {'set' if added else 'lifted'}"
-            return serverNotices(nick, f"{said}: {reason}" if reason else said)
+            return serverNotices(server, nick, f"{said}: {reason}" if reason else said)
         case _ if isinstance(event, SHARED_EVENTS):
-            return sharedMessages(event, tagged)
+            return sharedMessages(server, event, tagged)
         case PrivateMessage(sender, recipient, time, text, _):
             me = fold(nick)
             copy = fold(sender) == me and fold(recipient) != me
@@ -340,36 +355,40 @@ def clientMessages(
                 return []
             return privmsgs(recipient, sender, time, text, False, tagged)
         case TopicInfo():
-            return topicReplies(nick, event, asked=False)
+            return topicReplies(server, nick, event, asked=False)
         case MemberList(room, nicks, ranks):
             multiPrefix = "multi-prefix" in capabilities
-            return namesReplies(nick, room, nicks, ranks, multiPrefix)
+            return namesReplies(server, nick, room, nicks, ranks, multiPrefix)
         case Invited(room, invited, by, time):
             if fold(invited) == fold(nick):
                 tags = timeTags(time, tagged)
                 return [IRCMessage("INVITE", (invited, room), mask(by), tags)]
-            return [reply(nick, RPL_INVITING, invited, room)]
+            return [reply(server, nick, RPL_INVITING, invited, room)]
         case RoomModes():
-            return modesReplies(nick, event)
+            return modesReplies(server, nick, event)
         case BanListEntry(room, kind, banned, setBy, setAt):
             entry = banMask(kind, banned)
-            return [reply(nick, RPL_BANLIST, room, entry, setBy, str(setAt // 1000))]
+            return [
+                reply(server, nick, RPL_BANLIST, room, entry, setBy, str(setAt // 1000))
+            ]
         case BanListEnd(room, kind) if kind == MUTE or room == "*":
             # Bans then mutes: IRC's one list, which ends after the mutes.
-            return [reply(nick, RPL_ENDOFBANLIST, room, "End of channel ban list")]
+            return [
+                reply(server, nick, RPL_ENDOFBANLIST, room, "End of channel ban list")
+            ]
         case Announcement(by, _, text):
-            return serverNotices(nick, f"Announcement from {by}: {text}")
+            return serverNotices(server, nick, f"Announcement from {by}: {text}")
         case RoomListEntry(room, count, topic):
-            return [reply(nick, RPL_LIST, room, str(count), topic)]
+            return [reply(server, nick, RPL_LIST, room, str(count), topic)]
         case RoomListEnd():
-            return [reply(nick, RPL_LISTEND, "End of /LIST")]
+            return [reply(server, nick, RPL_LISTEND, "End of /LIST")]
         case Notice(text) | HelpText(text) | AccountInfo(_, text):
-            return [serverNotice(nick, text)]
+            return [serverNotice(server, nick, text)]
         case ErrorReply(_, text):
-            return [serverNotice(nick, text)]
+            return [serverNotice(server, nick, text)]
         case HistoryGap(room, first, last):
             text = f"Messages {first} to {last} of {room} are not replayed."
-            return [IRCMessage("NOTICE", (room, text), SERVER_NAME)]
+            return [IRCMessage("NOTICE", (room, text), server)]
         case Goodbye(_, reason):
             return [closingLink(reason)]
         case Ping(token):
