@@ -31,6 +31,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.python.failure import Failure
 
+from twisted_chat.chat.asides import Asides
 from twisted_chat.chat.durable import storeFailed
 from twisted_chat.chat.errors import NoSuchRoom, NotInRoom
 from twisted_chat.chat.events import (
@@ -114,6 +115,7 @@ class Chat:
         self.moderation = RoomModeration(
             store, self._directory, self.now, self.operators.isServerOperator
         )
+        self.asides = Asides(self._nicks, self.now, self._roomToSpeakIn)
         # The registry's own dictionary: the members are read here without
         # a call.
         self._members = self._nicks.members
@@ -180,7 +182,7 @@ class Chat:
         @raise twisted_chat.chat.errors.ChatError: if C{reason} holds a
             character text may not.
         """
-        member.away = checkText(reason, "An away message") if reason else None
+        self.asides.setAway(member, reason)
 
     def quit(self, member: Member, reason: str, kind: str = "quit") -> None:
         """
@@ -236,6 +238,7 @@ class Chat:
         if member.nick != nick:
             self._nicks.rename(member, nick, self.now())
         deliverTo(member, AccountInfo(nick, f"You are logged in as {nick}."))
+        self.asides.loggedIn(member)
         self.moderation.loggedIn(member)
         return self._private.deliverWaiting(member, folded)
 
@@ -329,8 +332,9 @@ class Chat:
         room.lastSequence += 1
         numbering = room.numbering
         message = RoomMessage(
-            room.name, room.lastSequence, self.now(), member.nick, text, action
-        )
+            room.name, room.lastSequence, self.now(), member.nick, text, action,
+            account=member.account,
+        )  # fmt: skip
 
         def committed(_: object) -> RoomMessage:
             post(message, room.recipientsOf(message.sequence), member.participant)
@@ -377,7 +381,9 @@ class Chat:
         checkText(text)
         if isRoomName(target):
             room = self._roomToSpeakIn(member, target)
-            notice = UserNotice(room.name, self.now(), member.nick, text)
+            notice = UserNotice(
+                room.name, self.now(), member.nick, text, member.account
+            )
             # Everyone in the room, as the next message would go: the same
             # groups, so its encoding is shared as a message's is.
             everyone = room.recipientsOf(room.lastSequence + 1)
@@ -387,7 +393,9 @@ class Chat:
             return
         recipient = self.memberIfPresent(target)
         if recipient is not None:
-            notice = UserNotice(recipient.nick, self.now(), member.nick, text)
+            notice = UserNotice(
+                recipient.nick, self.now(), member.nick, text, member.account
+            )
             deliverTo(recipient, notice)
             if recipient is not member:
                 deliverTo(member, notice)

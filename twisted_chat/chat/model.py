@@ -40,6 +40,8 @@ class Member:
     @ivar outbox: the participant's L{IOutbox}, or L{None}.
     @ivar away: why the member is away (IRC's C{AWAY}), or L{None}: any
         front end may show it to those who write to the member.
+    @ivar realname: the name the member gives itself (IRC's real name),
+        which others see when it joins; empty if it gave none.
     """
 
     __slots__ = (
@@ -52,6 +54,7 @@ class Member:
         "participant",
         "present",
         "privileged",
+        "realname",
         "rooms",
     )
 
@@ -68,6 +71,7 @@ class Member:
         self.currentRoom: Room | None = None
         self.present = True
         self.away: str | None = None
+        self.realname = ""
 
     def __repr__(self) -> str:
         return f"<Member {self.nick}>"
