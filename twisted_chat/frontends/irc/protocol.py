@@ -47,9 +47,12 @@ from twisted_chat.chat.model import Member
 from twisted_chat.chat.participants import IParticipant
 from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.frontends.irc.commands import BEFORE_REGISTRATION, IRCCommands
+from twisted_chat.frontends.irc.labels import Labels
+from twisted_chat.frontends.irc.notify import ASIDE_EVENTS, asideMessages
 from twisted_chat.frontends.irc.queries import CHEAP_QUERIES, CHEAP_QUERY_COST
 from twisted_chat.frontends.irc.registration import Registration
 from twisted_chat.frontends.irc.render import (
+    View,
     clientMessages,
     closingLink,
     reply,
@@ -108,6 +111,10 @@ class IRCChatProtocol(StreamConnection):
 
     @ivar member: the chat member, once the client has registered.
     @ivar capabilities: the IRCv3 capabilities the client asked for.
+    @ivar view: how shared events look to it, from its capabilities.
+    @ivar realname: the real name the client gave with USER or SETNAME.
+    @ivar labels: the labels of its commands (IRCv3 labeled-response).
+    @ivar messageTags: the tags of the line being carried out.
     @ivar registration: what registers the client and makes its member.
     @ivar commands: the handlers of the client's commands, by command word.
     """
@@ -118,8 +125,12 @@ class IRCChatProtocol(StreamConnection):
         super().__init__(factory)
         self.member: Member | None = None
         self.capabilities: set[str] = set()
+        self.view: View = frozenset()
+        self.realname = ""
         self.registration = Registration(self)
         self.commands = IRCCommands(self, self.registration)
+        self.labels = Labels(self)
+        self.messageTags: tuple[tuple[str, str], ...] = ()
         self._skipped: list[bytes] = []
 
     # Connection
@@ -173,6 +184,11 @@ class IRCChatProtocol(StreamConnection):
             return None
         command = message.command
         handler = self.commands.handlers.get(command)
+        self.messageTags = message.tags
+        if "labeled-response" in self.capabilities:
+            label = dict(message.tags).get("label")
+            if label:
+                self.labels.begin(label)
         try:
             if handler is None:
                 self.numeric(ERR_UNKNOWNCOMMAND, command, "Unknown command")
@@ -185,6 +201,8 @@ class IRCChatProtocol(StreamConnection):
         except Exception:
             self.log.failure("Unexpected error handling {line!r}", line=line)
             self.drop("Internal server error", "error")
+        finally:
+            self.labels.end()
         return None
 
     def ping(self, token: str) -> None:
@@ -216,9 +234,10 @@ class IRCChatProtocol(StreamConnection):
         registration = self.registration
         if registration.binding and registration.silences(event):
             return b""
+        say = asideMessages if isinstance(event, ASIDE_EVENTS) else clientMessages
         return b"".join(
             formatMessage(message)
-            for message in clientMessages(event, self.name, self.capabilities)
+            for message in say(event, self.name, self.capabilities)
         )
 
     def queue(self, data: bytes, mark: RoomMark | None = None) -> None:
@@ -228,6 +247,9 @@ class IRCChatProtocol(StreamConnection):
         L{twisted_chat.frontends.irc.factory.roomMarkOf}).
         """
         if not data:
+            return
+        if self.labels.label is not None:
+            self.labels.hold(data)
             return
         if self.registration.binding:
             self.registration.holdForWelcome(data, mark)
