@@ -57,7 +57,10 @@ class RegistrationTests(IRCTestCase):
         self.assertEqual(nak.params[1], "NAK")
         client.send("CAP END")
         self.assertEqual(client.commands()[0], "001")
-        self.assertEqual(client.protocol.capabilities, {"server-time", "echo-message"})
+        # CAP LS 302 gives cap-notify without asking.
+        self.assertEqual(
+            client.protocol.capabilities, {"cap-notify", "server-time", "echo-message"}
+        )
 
     def test_nickInUse(self) -> None:
         """A taken nick (in any case, by either protocol) is 433; another works."""

@@ -29,8 +29,10 @@ class RoomOperatorTests(LineServerTestCase):
             client.lines()
 
     def register(self, client: Client) -> None:
+        """C{client} registers; the others see it log in (C{LOGGEDIN})."""
         client.send(b"/register correct-horse\n")
-        client.lines()
+        for each in (self.alice, self.bob, self.carol):
+            each.lines()
 
     def claimed(self) -> None:
         """alice, logged in, founds #dev."""
@@ -586,6 +588,7 @@ class ServerOperatorTests(LineServerTestCase):
         """
         self.bob.send(b"/register correct-horse\n")
         self.bob.lines()
+        self.assertEqual(self.olga.lines(), [f"LOGGEDIN bob bob {T}"])
         self.olga.send(b"/suspend bob spam bot\n")
         self.assertEqual(
             self.olga.lines(),

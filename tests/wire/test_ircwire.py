@@ -12,9 +12,12 @@ from twisted_chat.wire.irc import (
     MAX_MESSAGE_BYTES,
     IRCMessage,
     MalformedMessage,
+    MessageTooLong,
     escapeTagValue,
     formatMessage,
     parseMessage,
+    parseTags,
+    relayedClientTags,
     splitText,
     unescapeTagValue,
 )
@@ -158,3 +161,53 @@ class SplitTextTests(SynchronousTestCase):
         for piece in pieces:
             self.assertLessEqual(len(piece.encode("utf-8")), room)
         self.assertEqual("".join(pieces).replace(" ", ""), text.replace(" ", ""))
+
+
+class TagPropertyTests(SynchronousTestCase):
+    """The tag escaper and parser, for any values."""
+
+    @given(st.text())
+    def test_escapeRoundTrip(self, value: str) -> None:
+        """Unescaping an escaped value gives it back."""
+        self.assertEqual(unescapeTagValue(escapeTagValue(value)), value)
+
+    @given(st.text())
+    def test_escapedIsWireSafe(self, value: str) -> None:
+        """An escaped value holds no space, semicolon, CR or LF."""
+        escaped = escapeTagValue(value)
+        for character in " ;\r\n":
+            self.assertNotIn(character, escaped)
+
+    @given(
+        st.dictionaries(
+            st.from_regex(r"\A\+?[a-z][a-z0-9/.-]{0,20}\Z"),
+            st.text(
+                alphabet=st.characters(
+                    blacklist_characters="\0", blacklist_categories=["Cs"]
+                ),
+                max_size=40,
+            ),
+            max_size=6,
+        )
+    )
+    def test_messageRoundTrip(self, tags: dict[str, str]) -> None:
+        """A message's tags read back as they were written."""
+        message = IRCMessage("TAGMSG", ("#x",), "a!a@chat", tuple(tags.items()))
+        line = formatMessage(message)
+        self.assertEqual(parseMessage(line[:-2]).tags, message.tags)
+
+    @given(st.text(max_size=300))
+    def test_anySection(self, section: str) -> None:
+        """Any tag section parses or is refused as malformed."""
+        with contextlib.suppress(MalformedMessage):
+            parseTags(section)
+
+    def test_lastValueWins(self) -> None:
+        """A tag given twice has its last value, once."""
+        self.assertEqual(parseTags("a=1;b;a=2"), (("b", ""), ("a", "2")))
+
+    def test_relayedClientTags(self) -> None:
+        """Only the listed client tags are relayed; too many bytes are refused."""
+        tags = (("+typing", "active"), ("+x", "1"), ("msgid", "forged"))
+        self.assertEqual(relayedClientTags(tags), (("+typing", "active"),))
+        self.assertRaises(MessageTooLong, relayedClientTags, (("+typing", "a" * 5000),))

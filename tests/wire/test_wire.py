@@ -470,6 +470,21 @@ class FormatEventTests(SynchronousTestCase):
                 f"AUDIT 18 {stamp} a mode #x :+k secret :",
             ),
             (events.AuditEnd(2), "ENDAUDIT 2"),
+            (events.AccountChanged("a", "a", T), f"LOGGEDIN a a {stamp}"),
+            (events.AwayChanged("a", T, "lunch"), f"AWAY a {stamp} :lunch"),
+            (events.RealnameChanged("a", T, "A B"), f"REALNAME a {stamp} :A B"),
+            (
+                events.TagMessage("#x", T, "a", "+typing=active"),
+                f"TAGMSG #x {stamp} a :+typing=active",
+            ),
+            (
+                events.StatusMessage("#x", "operator", T, "a", "hi"),
+                f"STATUSMSG #x operator {stamp} a :hi",
+            ),
+            (
+                events.StatusMessage("#x", "voice", T, "a", "hi", notice=True),
+                f"STATUSNOTICE #x voice {stamp} a :hi",
+            ),
         ]
         for event, line in cases:
             self.assertEqual(wire.formatEvent(event), line.encode() + b"\r\n")
@@ -597,6 +612,11 @@ EVENTS = st.one_of(
         events.AuditLine, counts, times, words, words, words, auditTargets, texts
     ),
     st.builds(events.AuditEnd, counts),
+    st.builds(events.AccountChanged, words, words, times),
+    st.builds(events.AwayChanged, words, times, texts),
+    st.builds(events.RealnameChanged, words, times, texts),
+    st.builds(events.TagMessage, words, times, words, texts),
+    st.builds(events.StatusMessage, words, words, times, words, texts, st.booleans()),
 )
 
 

@@ -31,6 +31,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.python.failure import Failure
 
+from twisted_chat.chat.asides import Asides
 from twisted_chat.chat.durable import storeFailed
 from twisted_chat.chat.errors import NotInRoom
 from twisted_chat.chat.events import (
@@ -116,6 +117,7 @@ class Chat:
         self.moderation = RoomModeration(
             store, self._directory, self.now, self.operators.isServerOperator
         )
+        self.asides = Asides(self._nicks, self.now, self._roomToSpeakIn)
         # The registry's own dictionary: the members are read here without
         # a call.
         self._members = self._nicks.members
@@ -188,7 +190,7 @@ class Chat:
         @raise twisted_chat.chat.errors.ChatError: if C{reason} holds a
             character text may not.
         """
-        member.away = checkText(reason, "An away message") if reason else None
+        self.asides.setAway(member, reason)
 
     def quit(self, member: Member, reason: str, kind: str = "quit") -> None:
         """
@@ -244,6 +246,7 @@ class Chat:
         if member.nick != nick:
             self._nicks.rename(member, nick, self.now())
         deliverTo(member, AccountInfo(nick, f"You are logged in as {nick}."))
+        self.asides.loggedIn(member)
         self.moderation.loggedIn(member, previous)
         return self._private.deliverWaiting(member, folded)
 
@@ -337,8 +340,9 @@ class Chat:
         room.lastSequence += 1
         numbering = room.numbering
         message = RoomMessage(
-            room.name, room.lastSequence, self.now(), member.nick, text, action
-        )
+            room.name, room.lastSequence, self.now(), member.nick, text, action,
+            account=member.account,
+        )  # fmt: skip
 
         def committed(_: object) -> RoomMessage:
             post(message, room.recipientsOf(message.sequence), member.participant)
@@ -385,7 +389,9 @@ class Chat:
         checkText(text)
         if isRoomName(target):
             room = self._roomToSpeakIn(member, target)
-            notice = UserNotice(room.name, self.now(), member.nick, text)
+            notice = UserNotice(
+                room.name, self.now(), member.nick, text, member.account
+            )
             # Everyone in the room, as the next message would go: the same
             # groups, so its encoding is shared as a message's is.
             everyone = room.recipientsOf(room.lastSequence + 1)
@@ -395,7 +401,9 @@ class Chat:
             return
         recipient = self.memberIfPresent(target)
         if recipient is not None:
-            notice = UserNotice(recipient.nick, self.now(), member.nick, text)
+            notice = UserNotice(
+                recipient.nick, self.now(), member.nick, text, member.account
+            )
             deliverTo(recipient, notice)
             if recipient is not member:
                 deliverTo(member, notice)
@@ -463,7 +471,7 @@ class Chat:
     def _departed(self, member: Member) -> None:
         """Note in L{whowas} the nick C{member} is leaving behind."""
         self.whowas.record(
-            Departure(member.nick, member.userName, member.realName, self.now())
+            Departure(member.nick, member.userName, member.realname, self.now())
         )
 
     def _remove(self, member: Member) -> None:

@@ -8,7 +8,9 @@ any wire in between).  Times are integer milliseconds since the Unix epoch,
 UTC, so that they survive the round trip exactly.
 
 Room messages (L{RoomMessage}) carry their room's sequence number, strictly
-increasing per room, so that history and resume can be built on them.
+increasing per room, so that history and resume can be built on them.  What
+members say carries the sender's C{account} when said just now, for IRC's
+C{account-tag}: the line protocol does not carry it, nor the store keep it.
 """
 
 from dataclasses import dataclass
@@ -38,11 +40,16 @@ class NickChanged(Event):
 
 @dataclass(frozen=True, slots=True)
 class Joined(Event):
-    """Someone (maybe you) joined a room."""
+    """
+    Someone (maybe you) joined a room, with its C{account} (if any) and
+    C{realname}, which IRC's C{extended-join} shows and lines do not carry.
+    """
 
     room: str
     nick: str
     time: int
+    account: str | None = None
+    realname: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +79,8 @@ class RoomMessage(Event):
     @ivar action: true for C{/me} actions, shown as "* nick text".
     @ivar history: true when replayed from the store (on joining, resuming or
         asking for history) rather than said just now.
+    @ivar account: the sender's account, if any, when said just now (IRC's
+        C{account-tag}); not stored, not on the line protocol.
     """
 
     room: str
@@ -81,6 +90,7 @@ class RoomMessage(Event):
     text: str
     action: bool = False
     history: bool = False
+    account: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +106,7 @@ class PrivateMessage(Event):
     time: int
     text: str
     offline: bool = False
+    account: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +224,7 @@ class UserNotice(Event):
     time: int
     sender: str
     text: str
+    account: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,3 +438,61 @@ class Ping(Event):
     """
 
     token: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountChanged(Event):
+    """Someone who shares a room with you logged in to C{account}."""
+
+    nick: str
+    account: str
+    time: int
+
+
+@dataclass(frozen=True, slots=True)
+class AwayChanged(Event):
+    """Someone who shares a room with you is away (why), or back (no reason)."""
+
+    nick: str
+    time: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RealnameChanged(Event):
+    """Someone who shares a room with you has a new real name (IRC's C{SETNAME})."""
+
+    nick: str
+    time: int
+    realname: str
+
+
+@dataclass(frozen=True, slots=True)
+class TagMessage(Event):
+    """
+    Tags without text for a room or a nick: IRCv3 client-only tags as IRC
+    writes them (C{+typing=active}), which a client shows and nobody stores.
+    """
+
+    target: str
+    time: int
+    sender: str
+    tags: str
+    account: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusMessage(Event):
+    """
+    A message (or notice) to those of a room who hold C{rank} (a word of
+    L{twisted_chat.chat.modes.RANK_NAMES}) or higher, as IRC's C{PRIVMSG
+    @#room}: not numbered nor stored, so the room's history never shows it.
+    """
+
+    room: str
+    rank: str
+    time: int
+    sender: str
+    text: str
+    notice: bool = False
+    account: str | None = None

@@ -16,6 +16,7 @@ from twisted_chat.chat.events import NickChanged
 from twisted_chat.chat.model import Member, audienceOf
 from twisted_chat.chat.names import GUEST_PREFIX, checkNick, fold
 from twisted_chat.chat.participants import IParticipant, fanOut
+from twisted_chat.chat.watch import Watchers
 
 
 class NickRegistry:
@@ -24,11 +25,13 @@ class NickRegistry:
 
     @ivar members: every present member, by folded nick.
     @ivar registered: the folded nicks that have an account.
+    @ivar watchers: who watches which nick, told here as nicks come and go.
     """
 
     def __init__(self, registered: Iterable[str]) -> None:
         self.members: dict[str, Member] = {}
         self.registered = set(registered)
+        self.watchers = Watchers()
         self._guestNumbers = itertools.count(1)
 
     def add(
@@ -49,6 +52,7 @@ class NickRegistry:
             self.checkAvailable(nick, privileged, None)
         member = Member(nick, participant, privileged, address)
         self.members[fold(nick)] = member
+        self.watchers.tell(nick, True)
         return member
 
     def named(self, nick: str) -> Member:
@@ -94,12 +98,17 @@ class NickRegistry:
         event = NickChanged(member.nick, nick, now)
         del self.members[fold(member.nick)]
         self.members[fold(nick)] = member
-        member.nick = nick
+        old, member.nick = member.nick, nick
         fanOut(event, list(audienceOf(member)))
+        if fold(old) != fold(nick):
+            self.watchers.tell(old, False)
+            self.watchers.tell(nick, True, member.account)
 
     def remove(self, member: Member) -> None:
         """Forget a member that has left, freeing its nick."""
         del self.members[fold(member.nick)]
+        self.watchers.clear(member)
+        self.watchers.tell(member.nick, False)
 
     def isRegistered(self, nick: str) -> bool:
         """Whether C{nick} has an account."""

@@ -43,8 +43,9 @@ class Member:
     @ivar userName: the user name an IRC client gave with C{USER}, or
         L{None}; kept here, not only on the connection, because C{WHOWAS}
         shows it after the member has gone.
-    @ivar realName: the real name an IRC client gave with C{USER}, or
-        L{None}, for the same reason.
+    @ivar realname: the name the member gives itself (IRC's real name),
+        which others see when it joins and C{WHOWAS} shows; empty if it
+        gave none.
     """
 
     __slots__ = (
@@ -57,7 +58,7 @@ class Member:
         "participant",
         "present",
         "privileged",
-        "realName",
+        "realname",
         "rooms",
         "userName",
     )
@@ -76,7 +77,7 @@ class Member:
         self.present = True
         self.away: str | None = None
         self.userName: str | None = None
-        self.realName: str | None = None
+        self.realname = ""
 
     def __repr__(self) -> str:
         return f"<Member {self.nick}>"

@@ -56,7 +56,7 @@ from twisted_chat.chat.modes import (
     describeSettings,
 )
 from twisted_chat.chat.names import fold
-from twisted_chat.chat.participants import deliverTo, fanOut
+from twisted_chat.chat.participants import fanOut
 from twisted_chat.chat.roombans import RoomBans
 from twisted_chat.chat.rooms import RoomDirectory, roomOf
 from twisted_chat.chat.textrules import cleanText
@@ -410,8 +410,9 @@ class RoomModeration:
             raise AlreadyInRoom(f"{present.nick} is in {room.name} already.")
         room.invited.add(fold(present.nick))
         event = Invited(room.name, present.nick, actor.nick, self._now())
-        deliverTo(present, event)
-        deliverTo(actor, event)
+        # The room's operators hear of it too (IRC's invite-notify).
+        operators = [m for m, p in room.members.items() if p.rank >= Rank.OPERATOR]
+        fanOut(event, list(dict.fromkeys([present, actor, *operators])))
         self._audit(actor, "invite", room, present.nick)
 
     def invitations(self, asker: Member, roomName: str) -> list[str]:

@@ -63,7 +63,11 @@ class PrivateMessages:
         if recipient is None and not self._nicks.isRegistered(nick):
             raise NoSuchNick(f"Nobody is called {nick}.")
         message = PrivateMessage(
-            member.nick, recipient.nick if recipient else nick, now, text
+            member.nick,
+            recipient.nick if recipient else nick,
+            now,
+            text,
+            account=member.account,
         )
 
         def committed(_: object) -> None:

@@ -111,7 +111,8 @@ class RoomDirectory:
         room.members[member] = membership
         room.membershipChanged()
         member.rooms[fold(room.name)] = room
-        fanOut(Joined(room.name, member.nick, now), list(room.members))
+        joined = Joined(room.name, member.nick, now, member.account, member.realname)
+        fanOut(joined, list(room.members))
         deliverTo(member, room.topic)
         deliverTo(member, memberList(room))
         return membership

@@ -30,6 +30,19 @@ MAX_SERVER_NAME: Final = 63
 
 _SERVER_NAME: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
+MAX_CLIENT_TAGS_BYTES: Final = 4094
+"""
+The most a client's own tags (those starting C{+}) may take, as IRCv3
+message-tags bounds them; the server's tags have the rest of 8191.
+"""
+
+RELAYED_CLIENT_TAGS: Final = frozenset({"+typing", "+draft/reply", "+draft/react"})
+"""
+The client-only tags passed on to other clients (with C{TAGMSG}): typing
+notices, replies and reactions.  Others are dropped, so that clients
+cannot use the server to carry what nobody reviewed.
+"""
+
 # The numerics twisted.words.protocols.irc does not name: Modern IRC's and
 # IRCv3's.
 
@@ -166,6 +179,48 @@ def unescapeTagValue(value: str) -> str:
     return "".join(out)
 
 
+def formatTags(tags: tuple[tuple[str, str], ...]) -> str:
+    """Tags as a message's tag section writes them, without its C{@}."""
+    return ";".join(
+        f"{key}={escapeTagValue(value)}" if value else key for key, value in tags
+    )
+
+
+def parseTags(section: str) -> tuple[tuple[str, str], ...]:
+    """
+    Read a tag section (without its C{@}): each tag once, the last value
+    given winning, as IRCv3 says.
+
+    @raise MalformedMessage: for a tag without a name.
+    """
+    tags: dict[str, str] = {}
+    for item in section.split(";"):
+        if not item:
+            continue
+        key, _, value = item.partition("=")
+        if not key:
+            raise MalformedMessage("it has a tag without a name")
+        tags.pop(key, None)
+        tags[key] = unescapeTagValue(value)
+    return tuple(tags.items())
+
+
+def relayedClientTags(
+    tags: tuple[tuple[str, str], ...],
+) -> tuple[tuple[str, str], ...]:
+    """
+    The tags of a client's message that are passed on to others: its own
+    (C{+}) tags that L{RELAYED_CLIENT_TAGS} names.
+
+    @raise MessageTooLong: if the client's own tags are over
+        L{MAX_CLIENT_TAGS_BYTES}.
+    """
+    own = tuple((key, value) for key, value in tags if key.startswith("+"))
+    if len(formatTags(own).encode("utf-8")) > MAX_CLIENT_TAGS_BYTES:
+        raise MessageTooLong(f"its client tags are over {MAX_CLIENT_TAGS_BYTES} bytes")
+    return tuple((key, value) for key, value in own if key in RELAYED_CLIENT_TAGS)
+
+
 def parseMessage(line: bytes) -> IRCMessage:
     """
     Read one line (without its line ending) as an IRC message.
@@ -181,7 +236,7 @@ def parseMessage(line: bytes) -> IRCMessage:
         tagSection, _, line = line.partition(b" ")
         if len(tagSection) + 1 > MAX_TAGS_BYTES:
             raise MessageTooLong(f"its tags are over {MAX_TAGS_BYTES} bytes")
-        tags = _parseTags(tagSection[1:].decode("utf-8", "replace"))
+        tags = parseTags(tagSection[1:].decode("utf-8", "replace"))
         line = line.lstrip(b" ")
     if len(line) + 2 > MAX_MESSAGE_BYTES:
         raise MessageTooLong(
@@ -201,18 +256,6 @@ def parseMessage(line: bytes) -> IRCMessage:
     ):
         raise MalformedMessage(f"it has no command (it starts {text[:20]!r})")
     return IRCMessage(commandWord.upper(), _parseParams(rest), source, tags)
-
-
-def _parseTags(section: str) -> tuple[tuple[str, str], ...]:
-    tags = []
-    for item in section.split(";"):
-        if not item:
-            continue
-        key, _, value = item.partition("=")
-        if not key:
-            raise MalformedMessage("it has a tag without a name")
-        tags.append((key, unescapeTagValue(value)))
-    return tuple(tags)
 
 
 def _parseParams(rest: str) -> tuple[str, ...]:
@@ -239,13 +282,7 @@ def formatMessage(message: IRCMessage) -> bytes:
     """
     parts = []
     if message.tags:
-        parts.append(
-            "@"
-            + ";".join(
-                f"{key}={escapeTagValue(value)}" if value else key
-                for key, value in message.tags
-            )
-        )
+        parts.append("@" + formatTags(message.tags))
     tagBytes = len(parts[0].encode("utf-8")) + 1 if parts else 0
     if tagBytes > MAX_TAGS_BYTES:
         raise ValueError("tags too long")

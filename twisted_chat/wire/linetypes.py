@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from twisted_chat.chat.events import (
+    AccountChanged,
     AccountInfo,
     Announcement,
     AuditEnd,
     AuditLine,
+    AwayChanged,
     BanChanged,
     BanListEnd,
     BanListEntry,
@@ -41,10 +43,13 @@ from twisted_chat.chat.events import (
     PrivateMessage,
     Quit,
     RankChanged,
+    RealnameChanged,
     RoomListEnd,
     RoomListEntry,
     RoomMessage,
     RoomModes,
+    StatusMessage,
+    TagMessage,
     TopicChanged,
     TopicInfo,
     UserNotice,
@@ -100,6 +105,8 @@ class LineType:
     @ivar text: the free text's attribute (or attributes), and its codec.
     @ivar constants: attributes that the type word itself fixes (C{ACTION}
         is a L{RoomMessage} with C{action=True}).
+    @ivar unsent: attributes the line does not carry, read back as their
+        defaults: what only IRC shows (a sender's account, a real name).
     """
 
     name: str
@@ -107,6 +114,7 @@ class LineType:
     params: tuple[tuple[Names, Codec], ...]
     text: tuple[Names, Codec] | None
     constants: Mapping[str, object] = field(default_factory=dict)
+    unsent: tuple[str, ...] = ()
 
     def format(self, event: Event) -> bytes:
         parts = [self.name]
@@ -137,7 +145,7 @@ class LineType:
         if self.text is not None:
             fields.append(self.text[0])
         written = {name for names in fields for name in _names(names)}
-        return written | set(self.constants)
+        return written | set(self.constants) | set(self.unsent)
 
 
 def _names(names: Names) -> tuple[str, ...]:
@@ -168,7 +176,11 @@ LINE_TYPES: Final = {
             "NICK", NickChanged, (("old", WORD), ("new", WORD), ("time", TIME)), None
         ),
         LineType(
-            "JOIN", Joined, (("room", WORD), ("nick", WORD), ("time", TIME)), None
+            "JOIN",
+            Joined,
+            (("room", WORD), ("nick", WORD), ("time", TIME)),
+            None,
+            unsent=("account", "realname"),
         ),
         LineType(
             "PART",
@@ -178,7 +190,14 @@ LINE_TYPES: Final = {
         ),
         LineType("QUIT", Quit, (("nick", WORD), ("time", TIME)), ("reason", TEXT)),
         *(
-            LineType(name, RoomMessage, _ROOM_MESSAGE, ("text", TEXT), variant)
+            LineType(
+                name,
+                RoomMessage,
+                _ROOM_MESSAGE,
+                ("text", TEXT),
+                variant,
+                unsent=("account",),
+            )
             for name, variant in [
                 ("MSG", {"action": False, "history": False}),
                 ("ACTION", {"action": True, "history": False}),
@@ -196,7 +215,14 @@ LINE_TYPES: Final = {
             None,
         ),
         *(
-            LineType(name, PrivateMessage, _PRIVATE_MESSAGE, ("text", TEXT), variant)
+            LineType(
+                name,
+                PrivateMessage,
+                _PRIVATE_MESSAGE,
+                ("text", TEXT),
+                variant,
+                unsent=("account",),
+            )
             for name, variant in [
                 ("PRIVMSG", {"offline": False}),
                 ("OFFLINEMSG", {"offline": True}),
@@ -232,6 +258,7 @@ LINE_TYPES: Final = {
             UserNotice,
             (("target", WORD), ("time", TIME), ("sender", WORD)),
             ("text", TEXT),
+            unsent=("account",),
         ),
         LineType("ACCOUNT", AccountInfo, (("nick", WORD),), ("text", TEXT)),
         LineType("ERROR", ErrorReply, (("code", WORD),), ("text", TEXT)),
@@ -310,6 +337,39 @@ LINE_TYPES: Final = {
             (("target", "reason"), TARGET_AND_REASON),
         ),
         LineType("ENDAUDIT", AuditEnd, (("count", COUNT),), None),
+        LineType(
+            "LOGGEDIN",
+            AccountChanged,
+            (("nick", WORD), ("account", WORD), ("time", TIME)),
+            None,
+        ),
+        LineType(
+            "AWAY", AwayChanged, (("nick", WORD), ("time", TIME)), ("reason", TEXT)
+        ),
+        LineType(
+            "REALNAME",
+            RealnameChanged,
+            (("nick", WORD), ("time", TIME)),
+            ("realname", TEXT),
+        ),
+        LineType(
+            "TAGMSG",
+            TagMessage,
+            (("target", WORD), ("time", TIME), ("sender", WORD)),
+            ("tags", TEXT),
+            unsent=("account",),
+        ),
+        *(
+            LineType(
+                name,
+                StatusMessage,
+                (("room", WORD), ("rank", WORD), ("time", TIME), ("sender", WORD)),
+                ("text", TEXT),
+                {"notice": notice},
+                unsent=("account",),
+            )
+            for name, notice in [("STATUSMSG", False), ("STATUSNOTICE", True)]
+        ),
     ]
 }
 """Every server line type, by its type word."""
@@ -323,6 +383,8 @@ def lineTypeOf(event: Event) -> LineType:
         return LINE_TYPES["OFFLINEMSG" if event.offline else "PRIVMSG"]
     if isinstance(event, BanChanged):
         return LINE_TYPES["BAN" if event.added else "UNBAN"]
+    if isinstance(event, StatusMessage):
+        return LINE_TYPES["STATUSNOTICE" if event.notice else "STATUSMSG"]
     return _LINE_TYPE_BY_EVENT[type(event)]
 
 
@@ -337,5 +399,5 @@ ROOM_MESSAGE_TYPES: Final = {
 _LINE_TYPE_BY_EVENT: Final = {
     lineType.event: lineType
     for lineType in LINE_TYPES.values()
-    if lineType.event not in (RoomMessage, PrivateMessage, BanChanged)
+    if lineType.event not in (RoomMessage, PrivateMessage, BanChanged, StatusMessage)
 }

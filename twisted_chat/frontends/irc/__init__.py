@@ -3,8 +3,10 @@ The IRC front end: IRC clients (irssi, WeeChat, HexChat, bots) in the same
 chat, sharing its rooms with C{twisted-chat} users, who see them as ordinary
 members.
 
-It speaks CAP (C{server-time}, C{message-tags}, C{echo-message},
-C{multi-prefix}, C{sasl}), NICK, USER, PASS (ignored), SASL PLAIN against
+It speaks CAP 302 with the IRCv3 capabilities modern clients ask for
+(L{twisted_chat.frontends.irc.registration.CAPABILITIES}: tags with
+C{msgid}, C{TAGMSG}, labelled replies, away, account and real-name
+notices, C{MONITOR}), NICK, USER, PASS (ignored), SASL PLAIN against
 the same accounts as C{/login}, the welcome burst with ISUPPORT and a MOTD,
 PING/PONG, JOIN (several channels, with keys), PART, PRIVMSG and NOTICE to
 channels and nicks with CTCP ACTION as actions, TOPIC, NAMES, WHO, WHOIS,
@@ -23,6 +25,9 @@ L{twisted_chat.frontends.irc.who} for WHO and
 L{twisted_chat.frontends.irc.serverinfo} for those about the server) and
 L{twisted_chat.frontends.irc.moderation} its commands that keep order
 (L{twisted_chat.frontends.irc.channelmodes} a channel's MODE);
-L{twisted_chat.frontends.irc.render} is how events and replies look, and
+L{twisted_chat.frontends.irc.ircv3} its IRCv3 commands and
+L{twisted_chat.frontends.irc.labels} its labelled replies;
+L{twisted_chat.frontends.irc.render} is how events and replies look,
+L{twisted_chat.frontends.irc.notify} how IRCv3's notifications do, and
 L{twisted_chat.frontends.irc.ranks} how ranks and modes do.
 """

@@ -27,6 +27,7 @@ from twisted_chat.chat.errors import ChatError, NickBanned, NotInRoom
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.textrules import checkText
+from twisted_chat.frontends.irc.ircv3 import IRCv3Commands
 from twisted_chat.frontends.irc.moderation import IRCModeration
 from twisted_chat.frontends.irc.queries import IRCQueries
 from twisted_chat.frontends.irc.registration import MAX_TARGETS, Registration
@@ -79,6 +80,7 @@ class IRCCommands:
         self.queries = queries = IRCQueries(client)
         self.moderation = moderation = IRCModeration(client, queries)
         self.serverInfo = info = IRCServerInfo(client)
+        self.ircv3 = ircv3 = IRCv3Commands(client)
         self.handlers: Final[dict[str, Handler]] = {
             "CAP": registration.cap,
             "NICK": self.nick,
@@ -115,6 +117,9 @@ class IRCCommands:
             "ADMIN": info.admin,
             "HELP": info.help,
             "HELPOP": info.help,
+            "TAGMSG": ircv3.tagmsg,
+            "SETNAME": ircv3.setname,
+            "MONITOR": ircv3.monitor,
         }
 
     @property
@@ -239,6 +244,11 @@ class IRCCommands:
             if not notice:
                 client.tell(error.message)
             return
+        targets = [
+            target
+            for target in targets
+            if not self.ircv3.statusMessage(target, text, notice)
+        ]
         if notice:
             # A notice is not stored, nor answered, even with an error.
             for target in targets:

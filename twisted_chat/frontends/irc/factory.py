@@ -21,6 +21,7 @@ from twisted_chat.frontends.irc.protocol import IRCChatProtocol
 from twisted_chat.frontends.irc.render import (
     DEFAULT_SERVER_NAME,
     SHARED_EVENTS,
+    View,
     closingLink,
     hidden,
     sharedMessages,
@@ -69,8 +70,10 @@ class IRCChatFactory(StreamFrontEnd):
     """
     Makes an L{IRCChatProtocol} for each connection to one chat, and is
     their L{twisted_chat.chat.core.IOutbox}: an event for many IRC clients
-    is formatted once for each way of seeing it (with or without times; one's
-    own message or another's), not once per client.
+    is formatted once for each way of seeing it (its
+    L{twisted_chat.frontends.irc.render.View}: with or without times, tags
+    or accounts), not once per client; a message's C{msgid} comes from the
+    message, so it is the same in every view.
 
     @ivar serverName: how the server names itself: the source of its
         numerics and notices.
@@ -107,7 +110,7 @@ class IRCChatFactory(StreamFrontEnd):
         self.mostUsers = 0
         self.capabilitiesChanged = 0
         self._groups: dict[
-            int, tuple[list[IParticipant], int, dict[bool, list[Queued]]]
+            int, tuple[list[IParticipant], int, dict[View, list[Queued]]]
         ] = {}
 
     def refusal(self, why: str) -> bytes:
@@ -136,24 +139,23 @@ class IRCChatFactory(StreamFrontEnd):
                     self.log.failure("Delivering {event!r} failed", event=event)
             return
         mark = roomMarkOf(event)
-        for tagged, group in self._groupsOf(participants).items():
-            messages = sharedMessages(self.serverName, event, tagged)
+        for view, group in self._groupsOf(participants).items():
+            messages = sharedMessages(self.serverName, event, view)
             data = b"".join(map(formatMessage, messages))
             self.batcher.queue(data, group, mark)
             if isinstance(event, RoomMessage | UserNotice):
-                self._skipOwn(event, sender, tagged, data)
+                self._skipOwn(event, sender, view, data)
 
     def _skipOwn(
         self,
         message: RoomMessage | UserNotice,
         sender: IParticipant | None,
-        tagged: bool,
+        view: View,
         data: bytes,
     ) -> None:
         """
         The C{sender} of C{message}, if it is one of these clients, sees it
-        with times as C{tagged} says, and is not to be shown it, skips
-        C{data}.
+        in C{view}, and is not to be shown it, skips C{data}.
         """
         if (
             isinstance(sender, IRCChatProtocol)
@@ -163,15 +165,14 @@ class IRCChatFactory(StreamFrontEnd):
                 message.room if isinstance(message, RoomMessage) else message.target
             )
             in sender.member.rooms
-            and ("server-time" in sender.capabilities) == tagged
+            and sender.view == view
             and hidden(message, sender.member.nick, sender.capabilities)
         ):
             sender.skip(data)
 
-    def _groupsOf(self, participants: list[IParticipant]) -> dict[bool, list[Queued]]:
+    def _groupsOf(self, participants: list[IParticipant]) -> dict[View, list[Queued]]:
         """
-        The clients of C{participants} with and without server-time, as
-        lists kept while the participants list and everyone's capabilities
+        The clients of C{participants} by their view, as lists kept while the participants list and everyone's capabilities
         stay the same, so that their batches are shared from one message to
         the next.
         """
@@ -183,12 +184,10 @@ class IRCChatFactory(StreamFrontEnd):
             and cached[1] == self.capabilitiesChanged
         ):
             return cached[2]
-        groups: dict[bool, list[Queued]] = {}
+        groups: dict[View, list[Queued]] = {}
         for participant in participants:
             protocol = cast(IRCChatProtocol, participant)
-            groups.setdefault("server-time" in protocol.capabilities, []).append(
-                protocol
-            )
+            groups.setdefault(protocol.view, []).append(protocol)
         if len(self._groups) > 256:
             self._groups.clear()
         self._groups[key] = (participants, self.capabilitiesChanged, groups)

@@ -48,9 +48,12 @@ from twisted_chat.chat.participants import IParticipant
 from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.connection.ordering import EffectOrder
 from twisted_chat.frontends.irc.commands import BEFORE_REGISTRATION, IRCCommands
+from twisted_chat.frontends.irc.labels import Labels
+from twisted_chat.frontends.irc.notify import ASIDE_EVENTS, asideMessages
 from twisted_chat.frontends.irc.queries import CHEAP_QUERIES, CHEAP_QUERY_COST
 from twisted_chat.frontends.irc.registration import Registration
 from twisted_chat.frontends.irc.render import (
+    View,
     clientMessages,
     closingLink,
     reply,
@@ -116,6 +119,10 @@ class IRCChatProtocol(StreamConnection):
 
     @ivar member: the chat member, once the client has registered.
     @ivar capabilities: the IRCv3 capabilities the client asked for.
+    @ivar view: how shared events look to it, from its capabilities.
+    @ivar realname: the real name the client gave with USER or SETNAME.
+    @ivar labels: the labels of its commands (IRCv3 labeled-response).
+    @ivar messageTags: the tags of the line being carried out.
     @ivar registration: what registers the client and makes its member.
     @ivar commands: the handlers of the client's commands, by command word.
     """
@@ -126,9 +133,12 @@ class IRCChatProtocol(StreamConnection):
         super().__init__(factory)
         self.member: Member | None = None
         self.capabilities: set[str] = set()
+        self.view: View = frozenset()
         self.registration = Registration(self)
         self.order = EffectOrder()
         self.commands = IRCCommands(self, self.registration)
+        self.labels = Labels(self)
+        self.messageTags: tuple[tuple[str, str], ...] = ()
         self._skipped: list[bytes] = []
 
     # Connection
@@ -190,6 +200,11 @@ class IRCChatProtocol(StreamConnection):
         """Hand C{message} to its command's handler, or answer why not."""
         command = message.command
         handler = self.commands.handlers.get(command)
+        self.messageTags = message.tags
+        if "labeled-response" in self.capabilities:
+            label = dict(message.tags).get("label")
+            if label:
+                self.labels.begin(label)
         try:
             if self.closing:
                 return None
@@ -204,6 +219,8 @@ class IRCChatProtocol(StreamConnection):
         except Exception:
             self.log.failure("Unexpected error handling {line!r}", line=line)
             self.drop("Internal server error", "error")
+        finally:
+            self.labels.end()
         return None
 
     def ping(self, token: str) -> None:
@@ -235,12 +252,9 @@ class IRCChatProtocol(StreamConnection):
         registration = self.registration
         if registration.binding and registration.silences(event):
             return b""
-        return b"".join(
-            formatMessage(message)
-            for message in clientMessages(
-                self.factory.serverName, event, self.name, self.capabilities
-            )
-        )
+        say = asideMessages if isinstance(event, ASIDE_EVENTS) else clientMessages
+        messages = say(self.factory.serverName, event, self.name, self.capabilities)
+        return b"".join(map(formatMessage, messages))
 
     def queue(self, data: bytes, mark: RoomMark | None = None) -> None:
         """
@@ -249,6 +263,9 @@ class IRCChatProtocol(StreamConnection):
         L{twisted_chat.frontends.irc.factory.roomMarkOf}).
         """
         if not data:
+            return
+        if self.labels.label is not None:
+            self.labels.hold(data)
             return
         if self.registration.binding:
             self.registration.holdForWelcome(data, mark)

@@ -11,6 +11,7 @@ ISUPPORT and MOTD that clients expect.
 
 import base64
 import binascii
+from contextlib import suppress
 from typing import TYPE_CHECKING, Final
 
 from twisted.internet.defer import Deferred, ensureDeferred
@@ -35,6 +36,7 @@ from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.textrules import cleanText
 from twisted_chat.connection.backlog import RoomMark
+from twisted_chat.frontends.irc.ircv3 import MONITOR_MAX
 from twisted_chat.frontends.irc.ranks import (
     CHANMODES_TOKEN,
     CHANNEL_MODES,
@@ -42,7 +44,7 @@ from twisted_chat.frontends.irc.ranks import (
     EXTBAN_TOKEN,
     PREFIX_TOKEN,
 )
-from twisted_chat.frontends.irc.render import mask
+from twisted_chat.frontends.irc.render import mask, viewOf
 from twisted_chat.limits import (
     BAN_LIST_MAX,
     NICK_MAX_LENGTH,
@@ -64,14 +66,28 @@ from twisted_chat.wire.irc import (
 if TYPE_CHECKING:
     from twisted_chat.frontends.irc.protocol import IRCChatProtocol
 
-CAPABILITIES: Final = (
-    "echo-message",
-    "message-tags",
-    "multi-prefix",
-    "sasl",
-    "server-time",
-)
-"""The IRCv3 capabilities offered; C{sasl} is PLAIN, against the accounts."""
+CAPABILITIES: Final = {
+    "account-notify": "",
+    "account-tag": "",
+    "away-notify": "",
+    "batch": "",
+    "cap-notify": "",
+    "echo-message": "",
+    "extended-join": "",
+    "extended-monitor": "",
+    "invite-notify": "",
+    "labeled-response": "",
+    "message-tags": "",
+    "multi-prefix": "",
+    "sasl": "PLAIN",
+    "server-time": "",
+    "setname": "",
+    "userhost-in-names": "",
+}
+"""
+The IRCv3 capabilities offered, with the values C{CAP LS 302} gives them;
+C{sasl} is PLAIN, against the accounts.
+"""
 
 SASL_CHUNK: Final = 400
 """AUTHENTICATE carries base64 in pieces of this many bytes (IRCv3 SASL)."""
@@ -121,6 +137,9 @@ class Registration:
     @ivar negotiating: whether CAP negotiation (from C{CAP LS} or
         C{CAP REQ} to C{CAP END}) holds registration back.
     @ivar account: the account SASL logged the client in to, if any.
+    @ivar capVersion: the CAP version the client named in C{CAP LS}: from
+        302 on, it is shown the capabilities' values, and C{cap-notify} is
+        its without asking.
     @ivar binding: whether the new member is being bound to that account:
         until the welcome, what the chat sends the client waits.
     """
@@ -131,6 +150,7 @@ class Registration:
         self.user: str | None = None
         self.realName = ""
         self.negotiating = False
+        self.capVersion = 0
         self.account: str | None = None
         self.binding = False
         self._sasl: list[str] | None = None
@@ -145,11 +165,19 @@ class Registration:
         if subcommand == "LS":
             if client.member is None:
                 self.negotiating = True
+            if len(params) > 1 and params[1].isascii() and params[1].isdigit():
+                self.capVersion = max(self.capVersion, int(params[1]))
+            if self.capVersion >= 302:
+                self._setCapabilities(client.capabilities | {"cap-notify"})
+                offered = " ".join(
+                    f"{cap}={value}" if value else cap
+                    for cap, value in CAPABILITIES.items()
+                )
+            else:
+                offered = " ".join(CAPABILITIES)
             client.send(
                 IRCMessage(
-                    "CAP",
-                    (client.name, "LS", " ".join(CAPABILITIES)),
-                    client.factory.serverName,
+                    "CAP", (client.name, "LS", offered), client.factory.serverName
                 )
             )
         elif subcommand == "LIST":
@@ -164,13 +192,14 @@ class Registration:
                 self.negotiating = True
             asked = params[1].split()
             wanted = {cap.lstrip("-") for cap in asked}
-            if wanted <= set(CAPABILITIES):
+            if wanted <= CAPABILITIES.keys():
+                capabilities = set(client.capabilities)
                 for cap in asked:
                     if cap.startswith("-"):
-                        client.capabilities.discard(cap[1:])
+                        capabilities.discard(cap[1:])
                     else:
-                        client.capabilities.add(cap)
-                client.factory.capabilitiesChanged += 1
+                        capabilities.add(cap)
+                self._setCapabilities(capabilities)
                 answer = "ACK"
             else:
                 answer = "NAK"
@@ -184,6 +213,20 @@ class Registration:
             self._register()
         else:
             client.numeric(ERR_INVALIDCAPCMD, subcommand or "*", "Invalid CAP command")
+
+    def _setCapabilities(self, capabilities: set[str]) -> None:
+        """
+        The client now has C{capabilities}: its view of shared events
+        changes, and the outbox's groups are made again.
+        """
+        client = self.client
+        client.capabilities = capabilities
+        client.view = viewOf(capabilities)
+        client.factory.capabilitiesChanged += 1
+        member = client.member
+        if member is not None:
+            extended = "extended-monitor" in capabilities
+            client.factory.chat.asides.watching(member, extended)
 
     def nickChosen(self, nick: str) -> None:
         """NICK before registration: the nick to register with."""
@@ -326,7 +369,8 @@ class Registration:
             self.nick = None
             return
         client.member.userName = self.user
-        client.member.realName = self.realName
+        with suppress(ChatError):
+            chat.asides.setRealname(client.member, self.realName, tell=False)
         client.log.info(
             "{nick} registered over IRC from {peer}",
             nick=self.nick,
@@ -401,6 +445,9 @@ class Registration:
                 "ELIST=MNU",
                 f"USERLEN={USER_MAX_LENGTH}",
                 "WHOX",
+                f"MONITOR={MONITOR_MAX}",
+                "STATUSMSG=~@+",
+                "UTF8ONLY",
             ),
         ]
 

@@ -12,6 +12,7 @@ one client, from its nick and the capabilities it asked for
 what they return.
 """
 
+import hashlib
 from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Final
@@ -56,6 +57,8 @@ from twisted_chat.chat.events import (
     RoomListEntry,
     RoomMessage,
     RoomModes,
+    StatusMessage,
+    TagMessage,
     TopicChanged,
     TopicInfo,
     UserNotice,
@@ -102,13 +105,73 @@ def serverTime(milliseconds: int) -> str:
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{milliseconds % 1000:03d}Z"
 
 
-def timeTags(time: int, tagged: bool) -> tuple[tuple[str, str], ...]:
-    """The tags of a message said at C{time}, for a client with server-time."""
-    return (("time", serverTime(time)),) if tagged else ()
+View = frozenset[str]
+"""
+A way of seeing shared events: the capabilities of a client that change
+how they look (L{VIEW_CAPABILITIES}).  The outbox formats a room's event
+once per view among its members, not once per member.
+"""
+
+VIEW_CAPABILITIES: Final = frozenset(
+    {"server-time", "message-tags", "account-tag", "extended-join"}
+)
+"""The capabilities that change how shared events look."""
+
+
+def viewOf(capabilities: Collection[str]) -> View:
+    """The view of a client that asked for C{capabilities}."""
+    return VIEW_CAPABILITIES.intersection(capabilities)
+
+
+Tags = tuple[tuple[str, str], ...]
+
+
+def timeTags(time: int, view: Collection[str]) -> Tags:
+    """The tags of an event at C{time}, for a client with server-time."""
+    return (("time", serverTime(time)),) if "server-time" in view else ()
+
+
+def messageTags(
+    time: int, view: Collection[str], msgid: str, account: str | None
+) -> Tags:
+    """
+    The tags of a message said at C{time}: its time (C{server-time}), its
+    C{msgid} (C{message-tags}) and the sender's account (C{account-tag}),
+    each for a client that asked for it.
+    """
+    tags = timeTags(time, view)
+    if "message-tags" in view:
+        tags += (("msgid", msgid),)
+    if account is not None and "account-tag" in view:
+        tags += (("account", account),)
+    return tags
+
+
+def roomMsgid(room: str, sequence: int) -> str:
+    """
+    The C{msgid} of a room's message: its room and its number there, the
+    same whenever it is sent, live or from history.
+    """
+    return f"{fold(room)}/{sequence}"
+
+
+def msgidOf(*said: object) -> str:
+    """
+    The C{msgid} of what is not numbered (a private message, a notice, a
+    tag message): a digest of who said what to whom and when, so that the
+    same stored private message has the same one each time.
+    """
+    digest = hashlib.blake2b(repr(said).encode(), digest_size=12).hexdigest()
+    return f"p{digest}"
 
 
 def privmsgs(
-    target: str, sender: str, time: int, text: str, action: bool, tagged: bool
+    target: str,
+    sender: str,
+    text: str,
+    action: bool,
+    tags: Tags,
+    command: str = "PRIVMSG",
 ) -> list[IRCMessage]:
     """
     C{text} as PRIVMSGs: one, if it fits in 512 bytes with the source every
@@ -116,28 +179,19 @@ def privmsgs(
     can and never inside a UTF-8 character.
     """
     source = mask(sender)
-    overhead = len(f":{source} PRIVMSG {target} :\r\n".encode())
+    overhead = len(f":{source} {command} {target} :\r\n".encode())
     if action:
         overhead += len("\x01ACTION \x01")
-    tags = timeTags(time, tagged)
     messages = []
     for piece in splitText(text, MAX_MESSAGE_BYTES - overhead):
         body = f"\x01ACTION {piece}\x01" if action else piece
-        messages.append(IRCMessage("PRIVMSG", (target, body), source, tags))
+        messages.append(IRCMessage(command, (target, body), source, tags))
     return messages
 
 
-def notices(
-    target: str, sender: str, time: int, text: str, tagged: bool
-) -> list[IRCMessage]:
+def notices(target: str, sender: str, text: str, tags: Tags) -> list[IRCMessage]:
     """C{text} as NOTICEs, cut as L{privmsgs} cuts PRIVMSGs."""
-    source = mask(sender)
-    overhead = len(f":{source} NOTICE {target} :\r\n".encode())
-    tags = timeTags(time, tagged)
-    return [
-        IRCMessage("NOTICE", (target, piece), source, tags)
-        for piece in splitText(text, MAX_MESSAGE_BYTES - overhead)
-    ]
+    return privmsgs(target, sender, text, False, tags, "NOTICE")
 
 
 SHARED_EVENTS: Final = (
@@ -156,30 +210,43 @@ SHARED_EVENTS: Final = (
 """Events every IRC client in a room sees alike (times aside)."""
 
 
-def sharedMessages(server: str, event: Event, tagged: bool) -> list[IRCMessage]:
+def sharedMessages(
+    server: str, event: Event, view: Collection[str]
+) -> list[IRCMessage]:
     """
     The messages for one of L{SHARED_EVENTS}, the same for every client
-    (with or without times).
+    with the same L{View}.
     """
     match event:
-        case Joined(room, nick, time):
-            return [IRCMessage("JOIN", (room,), mask(nick), timeTags(time, tagged))]
+        case Joined(room, nick, time, account, realname):
+            tags = timeTags(time, view)
+            if account is not None and "account-tag" in view:
+                tags += (("account", account),)
+            if "extended-join" in view:
+                params: tuple[str, ...] = (room, account or "*", realname or nick)
+            else:
+                params = (room,)
+            return [IRCMessage("JOIN", params, mask(nick), tags)]
         case Parted(room, nick, time, reason):
-            params: tuple[str, ...] = (room, reason) if reason else (room,)
-            return [IRCMessage("PART", params, mask(nick), timeTags(time, tagged))]
+            params = (room, reason) if reason else (room,)
+            return [IRCMessage("PART", params, mask(nick), timeTags(time, view))]
         case Quit(nick, time, reason):
-            return [IRCMessage("QUIT", (reason,), mask(nick), timeTags(time, tagged))]
+            return [IRCMessage("QUIT", (reason,), mask(nick), timeTags(time, view))]
         case NickChanged(old, new, time):
-            return [IRCMessage("NICK", (new,), mask(old), timeTags(time, tagged))]
+            return [IRCMessage("NICK", (new,), mask(old), timeTags(time, view))]
         case TopicChanged(room, time, nick, text):
-            tags = timeTags(time, tagged)
+            tags = timeTags(time, view)
             return [IRCMessage("TOPIC", (room, text), mask(nick), tags)]
-        case RoomMessage(room, _, time, sender, text, action, _):
-            return privmsgs(room, sender, time, text, action, tagged)
-        case UserNotice(target, time, sender, text):
-            return notices(target, sender, time, text, tagged)
+        case RoomMessage(room, sequence, time, sender, text, action, _, account):
+            tags = messageTags(time, view, roomMsgid(room, sequence), account)
+            return privmsgs(room, sender, text, action, tags)
+        case UserNotice(target, time, sender, text, account):
+            msgid = msgidOf(target, time, sender, text)
+            return notices(
+                target, sender, text, messageTags(time, view, msgid, account)
+            )
         case Kicked(room, nick, by, time, reason):
-            return [kick(room, nick, by, reason, timeTags(time, tagged))]
+            return [kick(room, nick, by, reason, timeTags(time, view))]
         case RankChanged(room, nick, rank, by, time, previous):
             modes, count = rankChange(rankOf(previous), rankOf(rank))
             if not count:
@@ -187,13 +254,13 @@ def sharedMessages(server: str, event: Event, tagged: bool) -> list[IRCMessage]:
             # A rank one comes in with, or takes, is the rules': the server's.
             source = server if fold(by) == fold(nick) else mask(by)
             params = (room, modes, *[nick] * count)
-            return [IRCMessage("MODE", params, source, timeTags(time, tagged))]
+            return [IRCMessage("MODE", params, source, timeTags(time, view))]
         case ModesChanged(room, by, time, modes):
             params = (room, *modes.split(" "))
-            return [IRCMessage("MODE", params, mask(by), timeTags(time, tagged))]
+            return [IRCMessage("MODE", params, mask(by), timeTags(time, view))]
         case BanChanged(room, by, time, kind, banned, added):
             params = (room, "+b" if added else "-b", banMask(kind, banned))
-            return [IRCMessage("MODE", params, mask(by), timeTags(time, tagged))]
+            return [IRCMessage("MODE", params, mask(by), timeTags(time, view))]
     raise TypeError(f"not a shared event: {event!r}")
 
 
@@ -249,7 +316,9 @@ def closingLink(reason: str) -> IRCMessage:
 
 
 def hidden(
-    message: RoomMessage | UserNotice, nick: str, capabilities: Collection[str]
+    message: RoomMessage | UserNotice | TagMessage | StatusMessage,
+    nick: str,
+    capabilities: Collection[str],
 ) -> bool:
     """
     Whether the client called C{nick} is not shown C{message}: its own,
@@ -258,7 +327,9 @@ def hidden(
     """
     if isinstance(message, RoomMessage) and message.history:
         return False
-    if isinstance(message, UserNotice) and fold(message.target) == fold(nick):
+    if isinstance(message, UserNotice | TagMessage) and fold(message.target) == fold(
+        nick
+    ):
         return False
     return "echo-message" not in capabilities and fold(message.sender) == fold(nick)
 
@@ -294,18 +365,19 @@ def namesReplies(
     nicks: tuple[str, ...],
     ranks: tuple[int, ...] = (),
     multiPrefix: bool = False,
+    userhosts: bool = False,
 ) -> list[IRCMessage]:
     """
     The replies that tell the client called C{nick} who is in C{room}: the
     C{nicks}, each with the prefixes of its rank in C{ranks} (all of them
-    with C{multiPrefix}, else the highest), in as many 353s as they need,
-    then 366.
+    with C{multiPrefix}, else the highest) and, with C{userhosts}, as
+    C{nick!user@host}, in as many 353s as they need, then 366.
     """
     replies = []
     line: list[str] = []
     for index, each in enumerate(nicks):
         rank = ranks[index] if index < len(ranks) else 0
-        line.append(prefixes(rank, multiPrefix) + each)
+        line.append(prefixes(rank, multiPrefix) + (mask(each) if userhosts else each))
         if len(" ".join(line)) > NAMES_LINE_LENGTH:
             replies.append(reply(server, nick, RPL_NAMREPLY, "=", room, " ".join(line)))
             line = []
@@ -338,7 +410,7 @@ def clientMessages(
     event IRC has no way to say (the line protocol's C{WELCOME},
     C{CURRENT}, C{ENDHISTORY}).
     """
-    tagged = "server-time" in capabilities
+    view = viewOf(capabilities)
     match event:
         case RoomMessage() | UserNotice() if hidden(event, nick, capabilities):
             return []
@@ -347,23 +419,28 @@ def clientMessages(
             said = f"Server ban on {banned} {'set' if added else 'lifted'}"
             return serverNotices(server, nick, f"{said}: {reason}" if reason else said)
         case _ if isinstance(event, SHARED_EVENTS):
-            return sharedMessages(server, event, tagged)
-        case PrivateMessage(sender, recipient, time, text, _):
+            return sharedMessages(server, event, view)
+        case PrivateMessage(sender, recipient, time, text, _, account):
             me = fold(nick)
             copy = fold(sender) == me and fold(recipient) != me
             if copy and "echo-message" not in capabilities:
                 return []
-            return privmsgs(recipient, sender, time, text, False, tagged)
+            msgid = msgidOf(sender, recipient, time, text)
+            tags = messageTags(time, view, msgid, account)
+            return privmsgs(recipient, sender, text, False, tags)
         case TopicInfo():
             return topicReplies(server, nick, event, asked=False)
         case MemberList(room, nicks, ranks):
             multiPrefix = "multi-prefix" in capabilities
-            return namesReplies(server, nick, room, nicks, ranks, multiPrefix)
+            hosts = "userhost-in-names" in capabilities
+            return namesReplies(server, nick, room, nicks, ranks, multiPrefix, hosts)
         case Invited(room, invited, by, time):
-            if fold(invited) == fold(nick):
-                tags = timeTags(time, tagged)
+            if fold(by) == fold(nick) and fold(invited) != fold(nick):
+                return [reply(server, nick, RPL_INVITING, invited, room)]
+            if fold(invited) == fold(nick) or "invite-notify" in capabilities:
+                tags = timeTags(time, view)
                 return [IRCMessage("INVITE", (invited, room), mask(by), tags)]
-            return [reply(server, nick, RPL_INVITING, invited, room)]
+            return []
         case RoomModes():
             return modesReplies(server, nick, event)
         case BanListEntry(room, kind, banned, setBy, setAt):

@@ -44,7 +44,7 @@ def userOf(member: Member) -> str:
 
 def realNameOf(member: Member) -> str:
     """The real name shown for C{member}: its USER's, or its nick."""
-    return member.realName or member.nick
+    return member.realname or member.nick
 
 
 def globPattern(mask: str) -> "re.Pattern[str]":
