@@ -327,3 +327,12 @@ class BadLineTests(IRCTestCase):
         alice = self.register("alice")
         alice.send("@+x=" + "y" * 9000 + " PING a", "PING b")
         self.assertEqual(alice.commands(), ["417", "PONG"])
+
+
+class OtherDigitsTests(IRCTestCase):
+    def test_countsInOtherDigits(self) -> None:
+        """Counts in digits other than ASCII are no counts, not a crash."""
+        alice = self.register("alice")
+        alice.send("WHOWAS bob ²", "LIST >²,<٣")
+        self.assertIn("406", alice.commands())
+        self.assertFalse(alice.transport.disconnecting)

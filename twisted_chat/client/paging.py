@@ -101,7 +101,10 @@ class HistoryPages:
         count = HISTORY_PAGE_DEFAULT
         if arguments:
             word = arguments.pop(0)
-            if not word.isdigit() or not 0 < int(word) <= HISTORY_PAGE_MAX:
+            if (
+                not (word.isascii() and word.isdigit())
+                or not 0 < int(word) <= HISTORY_PAGE_MAX
+            ):
                 arguments.append(word)
             else:
                 count = int(word)

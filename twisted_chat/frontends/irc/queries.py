@@ -141,7 +141,12 @@ class IRCQueries:
             numeric(ERR_NONICKNAMEGIVEN, "No nickname given")
             return
         count = None
-        if len(params) > 1 and params[1].isdigit() and int(params[1]) > 0:
+        if (
+            len(params) > 1
+            and params[1].isascii()
+            and params[1].isdigit()
+            and int(params[1]) > 0
+        ):
             count = int(params[1])
         server = self.client.factory.serverName
         for nick in params[0].split(","):
@@ -169,9 +174,17 @@ class IRCQueries:
         numeric = self.client.numeric
         masks, excluded, atLeast, below = [], [], 0, None
         for condition in params[0].split(",") if params else []:
-            if condition[:1] == ">" and condition[1:].isdigit():
+            if (
+                condition[:1] == ">"
+                and condition[1:].isascii()
+                and condition[1:].isdigit()
+            ):
                 atLeast = max(atLeast, int(condition[1:]) + 1)
-            elif condition[:1] == "<" and condition[1:].isdigit():
+            elif (
+                condition[:1] == "<"
+                and condition[1:].isascii()
+                and condition[1:].isdigit()
+            ):
                 below = int(condition[1:])
             elif condition.startswith("!"):
                 excluded.append(globPattern(condition[1:]))
