@@ -26,7 +26,7 @@ from twisted.scripts.twistd import ServerOptions
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 from zope.interface import implementer
 
-from twisted_chat.app import tap
+from twisted_chat.app import options, tap
 from twisted_chat.app.service import (
     RETENTION_INTERVAL,
     SHUTDOWN_GRACE,
@@ -195,7 +195,8 @@ class OptionsTests(SynchronousTestCase):
     def test_consoleLogsToFile(self) -> None:
         """With --console, twistd logs to a file unless told otherwise."""
         self.assertEqual(
-            parseUnderTwistd("-n", "chat", "--console")["logfile"], tap.CONSOLE_LOG_FILE
+            parseUnderTwistd("-n", "chat", "--console")["logfile"],
+            options.CONSOLE_LOG_FILE,
         )
         self.assertEqual(
             parseUnderTwistd("-n", "--logfile", "x.log", "chat", "--console")[

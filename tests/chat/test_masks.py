@@ -26,7 +26,8 @@ class ParseTests(SynchronousTestCase):
         """Every form has one canonical text, folded as nicks are."""
         for given_, canonical in [
             ("Troll*", "troll*!*@*"),
-            ("troll!~u@Host.Example", "troll!*@host.example"),
+            ("troll!~u@10.0.*", "troll!*@10.0.*"),
+            ("troll!~u@2001:DB8::*", "troll!*@2001:db8::*"),
             ("*!*@10.1.2.3", "*!*@10.1.2.3/32"),
             ("10.0.0.0/8", "*!*@10.0.0.0/8"),
             ("10.1.2.3/8", "*!*@10.0.0.0/8"),
@@ -50,6 +51,8 @@ class ParseTests(SynchronousTestCase):
             "a!b c@d",
             "a!b!c",
             "a@b@c",
+            "*!*@chat",
+            "bob!*@*.example.org",
         ]:
             error = self.assertRaises(BadMask, parseMask, bad)
             self.assertIn("account:NAME", error.message)

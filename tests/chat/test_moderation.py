@@ -594,3 +594,10 @@ class HolesTests(ModerationTestCase):
         self.moderation.setModes(self.alice, "#room", parseModes("+s", []))
         dave, _ = self.member("dave")
         self.assertRaises(NoSuchRoom, self.moderation.modesOf, dave, "#room")
+
+    def test_mutedSetsNoTopic(self) -> None:
+        """With the topic unlocked, a muted member still may not set it."""
+        self.moderation.setModes(self.alice, "#room", parseModes("-t", []))
+        self.moderation.ban(self.alice, "#room", MUTE, "bob")
+        self.assertRaises(Muted, self.chat.setTopic, self.bob, "#room", "mine")
+        self.successResultOf(self.chat.setTopic(self.carol, "#room", "ours"))

@@ -35,7 +35,11 @@ MASK_MAX_LENGTH = 100
 _IRC_MASK = re.compile(r"(?P<nick>[^!@]*)(?:!(?P<user>[^!@]*))?(?:@(?P<host>[^!@]*))?")
 _NICK_PART = re.compile(r"[A-Za-z0-9_\[\]\\`^{|}\-*?]+", re.ASCII)
 _USER_PART = re.compile(r"[\x21-\x7e]*", re.ASCII)
-_HOST_PART = re.compile(r"[A-Za-z0-9_.:/\-*?]+", re.ASCII)
+_HOST_PART = re.compile(r"[0-9A-Fa-f.:/*?]+", re.ASCII)
+"""
+An address pattern: members are known by address only (no name is looked
+up), so a host name (C{chat}, C{*.example.org}) would name nobody.
+"""
 
 
 @dataclass(frozen=True)

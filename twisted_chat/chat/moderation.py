@@ -50,7 +50,6 @@ from twisted_chat.chat.modes import (
     BAN,
     MUTE,
     RANK_NAMES,
-    Ban,
     ModeChange,
     Rank,
     describeSettings,
@@ -59,7 +58,7 @@ from twisted_chat.chat.names import fold
 from twisted_chat.chat.participants import fanOut
 from twisted_chat.chat.roombans import RoomBans
 from twisted_chat.chat.rooms import RoomDirectory, roomOf
-from twisted_chat.chat.textrules import cleanText
+from twisted_chat.chat.textrules import because, cleanText
 from twisted_chat.store import IChatStore
 
 IsServerOperator = Callable[[Member], bool]
@@ -117,7 +116,7 @@ class RoomModeration:
         if not self.isServerOperator(member) and rank < Rank.OPERATOR:
             ban = self.bans.matching(room, member, BAN)
             if ban is not None:
-                raise Banned(f"You are banned from {room.name}{_because(ban)}.")
+                raise Banned(f"You are banned from {room.name}{because(ban.reason)}.")
             settings = room.settings
             if settings.registeredOnly and member.account is None:
                 raise RegisteredOnly(
@@ -166,14 +165,20 @@ class RoomModeration:
             return
         mute = self.bans.matching(room, member, MUTE)
         if mute is not None:
-            raise Muted(f"You are muted in {room.name}{_because(mute)}.")
+            raise Muted(f"You are muted in {room.name}{because(mute.reason)}.")
         if room.settings.moderated:
             raise Moderated(f"{room.name} is moderated: only voiced members speak.")
 
     def checkTopic(self, member: Member, room: Room) -> None:
-        """@raise NotOperator: if the topic is locked to operators."""
+        """
+        @raise NotOperator: if the topic is locked to operators.
+        @raise Muted: (or L{Moderated}) if C{member} may not speak there: a
+            topic is words too.
+        """
         if room.settings.topicLock:
             self.require(member, room, Rank.OPERATOR, "set its topic")
+        if room.restricted:
+            self.checkSpeak(member, room)
 
     # Ranks
 
@@ -309,7 +314,7 @@ class RoomModeration:
         if not self.isServerOperator(member):
             ban = self.bans.matching(room, member, BAN)
             if ban is not None:
-                raise Banned(f"You are banned from {room.name}{_because(ban)}.")
+                raise Banned(f"You are banned from {room.name}{because(ban.reason)}.")
 
     # Settings
 
@@ -369,7 +374,7 @@ class RoomModeration:
         named = parseMask(ban.mask)
         for member in list(room.members):
             if not self._exempt(member, room) and named.matches(member):
-                self._putOut(room, member, actor, f"Banned{_because(ban)}")
+                self._putOut(room, member, actor, f"Banned{because(ban.reason)}")
 
     def unban(self, actor: Member, roomName: str, kind: str, maskText: str) -> None:
         """Lift a ban or mute, named by its mask in any form."""
@@ -458,7 +463,7 @@ class RoomModeration:
             return
         ban = self.bans.matching(room, member, BAN)
         if ban is not None:
-            self._putOut(room, member, by, f"Banned{_because(ban)}")
+            self._putOut(room, member, by, f"Banned{because(ban.reason)}")
 
     def memberIn(self, room: Room, nick: str) -> Member:
         for member in room.members:
@@ -477,7 +482,3 @@ class RoomModeration:
         self, actor: Member, action: str, room: Room, target: str, reason: str = ""
     ) -> None:
         self._trail.record(actor, action, room.name, target, reason)
-
-
-def _because(ban: Ban) -> str:
-    return f": {ban.reason}" if ban.reason else ""

@@ -42,7 +42,7 @@ from twisted_chat.chat.modes import BAN, AuditEntry, Ban, Rank
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.participants import deliverTo, fanOut
 from twisted_chat.chat.rooms import RoomDirectory
-from twisted_chat.chat.textrules import checkText, cleanText
+from twisted_chat.chat.textrules import because, checkText, cleanText
 from twisted_chat.limits import AUDIT_PAGE_MAX, SERVER_BAN_MAX
 from twisted_chat.store import IChatStore
 
@@ -141,9 +141,8 @@ class ServerOperators:
         if target.privileged:
             raise NotPermitted("The console's operator cannot be disconnected.")
         reason = cleanText(reason)
-        said = f": {reason}" if reason else ""
         self._audit(actor, "kill", target.nick, reason)
-        self._quit(target, f"Killed by {actor.nick}{said}", "kicked")
+        self._quit(target, f"Killed by {actor.nick}{because(reason)}", "kicked")
 
     def suspend(
         self, actor: Member, account: str, suspended: bool, reason: str = ""
@@ -165,8 +164,7 @@ class ServerOperators:
             deliverTo(actor, Notice(f"{account} is {action}ed."))
             holder = self._nicks.members.get(folded)
             if suspended and holder is not None and holder.account == folded:
-                said = f": {reason}" if reason else ""
-                self._quit(holder, f"Account suspended{said}", "kicked")
+                self._quit(holder, f"Account suspended{because(reason)}", "kicked")
 
         return self._store.account(folded).addCallback(found)
 
@@ -195,7 +193,7 @@ class ServerOperators:
         )
         for member in list(self._nicks.members.values()):
             if not self.isServerOperator(member) and mask.matches(member):
-                said = f": {ban.reason}" if ban.reason else ""
+                said = because(ban.reason)
                 self._quit(member, f"Banned from the server{said}", "kicked")
 
     def unban(self, actor: Member, maskText: str) -> None:

@@ -104,3 +104,8 @@ def cleanStored(event: Stored) -> Stored:
     if forbiddenCharacter(event.text) is None:
         return event
     return dataclasses.replace(event, text=cleanText(event.text))
+
+
+def because(reason: str) -> str:
+    """C{": reason"} to end a sentence with, or nothing for no reason."""
+    return f": {reason}" if reason else ""
