@@ -683,7 +683,12 @@ class SlowConsumerTests(IRCTestCase):
             gap,
             IRCMessage(
                 "NOTICE",
-                ("alice", "You missed messages 2 to 41 of #lobby while not reading"),
+                (
+                    "alice",
+                    "You missed messages 2 to 41 of #lobby while not reading;"
+                    " CHATHISTORY BETWEEN #lobby msgid=#lobby/1 msgid=#lobby/42 40"
+                    " fetches them",
+                ),
                 "twisted-chat",
             ),
         )

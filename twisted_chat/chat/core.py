@@ -31,6 +31,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.python.failure import Failure
 
+from twisted_chat.chat.archive import Archive
 from twisted_chat.chat.asides import Asides
 from twisted_chat.chat.durable import storeFailed
 from twisted_chat.chat.errors import NotInRoom
@@ -118,6 +119,7 @@ class Chat:
             store, self._directory, self.now, self.operators.isServerOperator
         )
         self.asides = Asides(self._nicks, self.now, self._roomToSpeakIn)
+        self.archive = Archive(store, self.moderation)
         # The registry's own dictionary: the members are read here without
         # a call.
         self._members = self._nicks.members

@@ -106,6 +106,21 @@ class StoredState:
     serverOperators: set[str] = field(default_factory=set)
 
 
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """
+    A conversation with messages in a span of time (IRC's C{CHATHISTORY
+    TARGETS}).
+
+    @ivar target: a room's name, or the other party's nick as last spelled.
+    @ivar latest: when its latest message in the span was said, in
+        milliseconds since the epoch.
+    """
+
+    target: str
+    latest: int
+
+
 class IChatStore(Interface):
     """
     The chat's durable memory.  Operations are carried out in the order they
@@ -135,6 +150,40 @@ class IChatStore(Interface):
         """
         Return the newest C{limit} stored messages of C{room} with
         C{after < sequence <= through}, oldest first, marked as history.
+        """
+
+    def messagesFrom(
+        room: str, after: int, through: int, limit: int
+    ) -> Deferred[list[RoomMessage]]:
+        """
+        Return the oldest C{limit} stored messages of C{room} with
+        C{after < sequence <= through}, oldest first, marked as history.
+        """
+
+    def sequenceBefore(room: str, time: int) -> Deferred[int]:
+        """
+        Return the number of the last stored message of C{room} said before
+        C{time} (milliseconds since the epoch), or 0: where a time falls in
+        the room's numbering, numbers and times rising together.
+        """
+
+    def privateBetween(
+        nick: str, other: str, after: int, before: int, limit: int, newest: bool
+    ) -> Deferred[list[PrivateMessage]]:
+        """
+        Return the stored private messages between two folded nicks, either
+        way, said with C{after < time < before}: the newest C{limit} of them
+        if C{newest}, else the oldest; oldest first.
+        """
+
+    def activeConversations(
+        nick: str | None, rooms: list[str], after: int, before: int, limit: int
+    ) -> Deferred[list[Activity]]:
+        """
+        Return the conversations with messages said with C{after < time <
+        before}: those of C{rooms}, and the private ones of the folded
+        C{nick} (none if L{None}); the C{limit} most recently active, least
+        recent first.
         """
 
     def appendPrivate(message: PrivateMessage, delivered: bool) -> Deferred[None]:

@@ -15,7 +15,13 @@ from zope.interface import implementer
 from twisted_chat.chat.events import PrivateMessage, RoomMessage, TopicInfo
 from twisted_chat.chat.modes import AuditEntry, Ban, Rank, RoomSettings
 from twisted_chat.chat.names import fold
-from twisted_chat.store import AccountRecord, IChatStore, OutOfSequence, StoredState
+from twisted_chat.store import (
+    AccountRecord,
+    Activity,
+    IChatStore,
+    OutOfSequence,
+    StoredState,
+)
 
 DEFAULT_MEMORY_CAP = 10_000
 """Messages kept per room when no cap is given, so memory stays bounded."""
@@ -34,6 +40,11 @@ class MemoryStore:
             lambda: deque(maxlen=perRoomCap)
         )
         self._pending: defaultdict[str, list[PrivateMessage]] = defaultdict(list)
+        # Every private message kept, by conversation (its two folded nicks,
+        # sorted), as many per conversation as per room.
+        self._private: defaultdict[tuple[str, str], deque[PrivateMessage]] = (
+            defaultdict(lambda: deque(maxlen=perRoomCap))
+        )
         self._accounts: dict[str, AccountRecord] = {}
         self._lastKept: defaultdict[str, int] = defaultdict(int)
         self.settings: dict[str, RoomSettings] = {}
@@ -71,7 +82,63 @@ class MemoryStore:
         ]
         return succeed(found[-limit:] if limit else [])
 
+    def messagesFrom(
+        self, room: str, after: int, through: int, limit: int
+    ) -> Deferred[list[RoomMessage]]:
+        found = [
+            replace(message, room=room, history=True)
+            for message in self._messages.get(fold(room), ())
+            if after < message.sequence <= through
+        ]
+        return succeed(found[:limit])
+
+    def sequenceBefore(self, room: str, time: int) -> Deferred[int]:
+        earlier = [
+            m.sequence for m in self._messages.get(fold(room), ()) if m.time < time
+        ]
+        return succeed(earlier[-1] if earlier else 0)
+
+    def privateBetween(
+        self, nick: str, other: str, after: int, before: int, limit: int, newest: bool
+    ) -> Deferred[list[PrivateMessage]]:
+        found = [
+            message
+            for message in self._private.get(_conversation(nick, other), ())
+            if after < message.time < before
+        ]
+        if not limit:
+            return succeed([])
+        return succeed(found[-limit:] if newest else found[:limit])
+
+    def activeConversations(
+        self, nick: str | None, rooms: list[str], after: int, before: int, limit: int
+    ) -> Deferred[list[Activity]]:
+        latest: dict[str, Activity] = {}
+        for room in rooms:
+            times = [
+                m.time
+                for m in self._messages.get(fold(room), ())
+                if after < m.time < before
+            ]
+            if times:
+                latest[fold(room)] = Activity(room, max(times))
+        for pair, messages in self._private.items() if nick is not None else ():
+            if nick not in pair:
+                continue
+            for message in messages:
+                other = (
+                    message.recipient
+                    if fold(message.sender) == nick
+                    else message.sender
+                )
+                if after < message.time < before:
+                    latest[fold(other)] = Activity(other, message.time)
+        found = sorted(latest.values(), key=lambda activity: activity.latest)
+        return succeed(found[-limit:] if limit else [])
+
     def appendPrivate(self, message: PrivateMessage, delivered: bool) -> Deferred[None]:
+        pair = _conversation(fold(message.sender), fold(message.recipient))
+        self._private[pair].append(message)
         if not delivered:
             self._pending[fold(message.recipient)].append(
                 replace(message, offline=True)
@@ -158,6 +225,9 @@ class MemoryStore:
                 kept = kept[-perRoomCap:] if perRoomCap else []
             removed += len(messages) - len(kept)
             self._messages[room] = deque(kept, maxlen=messages.maxlen)
+        for pair, said in self._private.items():
+            keptPrivate = [m for m in said if olderThan is None or m.time >= olderThan]
+            self._private[pair] = deque(keptPrivate, maxlen=said.maxlen)
         return succeed(removed)
 
     def close(self) -> Deferred[None]:
@@ -165,3 +235,8 @@ class MemoryStore:
 
     def abandon(self) -> None:
         pass
+
+
+def _conversation(nick: str, other: str) -> tuple[str, str]:
+    """The key of the private conversation between two folded nicks."""
+    return (nick, other) if nick <= other else (other, nick)

@@ -121,6 +121,19 @@ MIGRATIONS: Final = [
     CREATE INDEX audit_by_room ON audit (room_folded, id);
     CREATE INDEX audit_by_time ON audit (time);
     """,
+    # 2 -> 3: history read by time and by conversation (IRC's CHATHISTORY).
+    # A private message's sender is kept folded too, as its recipient is,
+    # so that a conversation is found both ways by index; nicks are ASCII,
+    # so SQLite's lower() folds the ones already kept as fold() does.
+    """
+    ALTER TABLE private_messages ADD COLUMN sender_folded TEXT NOT NULL DEFAULT '';
+    UPDATE private_messages SET sender_folded = lower(sender);
+    CREATE INDEX private_by_pair
+        ON private_messages (sender_folded, recipient_folded, time);
+    CREATE INDEX private_from ON private_messages (sender_folded, time);
+    CREATE INDEX private_to ON private_messages (recipient_folded, time);
+    CREATE INDEX messages_by_room_time ON messages (room, time);
+    """,
 ]
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -25,10 +25,12 @@ from twisted_chat.chat.modes import AuditEntry, Ban, Rank, RoomSettings
 from twisted_chat.chat.names import fold
 from twisted_chat.store import (
     AccountRecord,
+    Activity,
     IChatStore,
     StoredRoom,
     StoredState,
     StoreError,
+    history,
     moderation,
 )
 from twisted_chat.store.schema import NotOurDatabase, SchemaTooNew, migrate
@@ -123,6 +125,12 @@ class SQLiteStore:
 
     def _write(self, write: Callable[[sqlite3.Connection], None]) -> Deferred[None]:
         return self.writer.submit(write, writes=True)
+
+    def _read(self, read: Callable[..., Any], *args: object) -> Deferred[Any]:
+        """Queue C{read(connection, *args)} as a read, in order with the writes."""
+        return self.writer.submit(
+            lambda connection: read(connection, *args), writes=False
+        )
 
     # Start-up, on the main thread before the reactor runs
 
@@ -257,17 +265,43 @@ class SQLiteStore:
 
         return self.writer.submit(read, writes=False)
 
+    # History on request: SQL in twisted_chat.store.history, read in order.
+
+    def messagesFrom(
+        self, room: str, after: int, through: int, limit: int
+    ) -> Deferred[list[RoomMessage]]:
+        return self._read(history.messagesFrom, room, after, through, limit)
+
+    def sequenceBefore(self, room: str, time: int) -> Deferred[int]:
+        return self._read(history.sequenceBefore, room, time)
+
+    def privateBetween(
+        self, nick: str, other: str, after: int, before: int, limit: int, newest: bool
+    ) -> Deferred[list[PrivateMessage]]:
+        return self._read(
+            history.privateBetween, nick, other, after, before, limit, newest
+        )
+
+    def activeConversations(
+        self, nick: str | None, rooms: list[str], after: int, before: int, limit: int
+    ) -> Deferred[list[Activity]]:
+        return self._read(
+            history.activeConversations, nick, rooms, after, before, limit
+        )
+
     def appendPrivate(self, message: PrivateMessage, delivered: bool) -> Deferred[None]:
         def write(connection: sqlite3.Connection) -> None:
             connection.execute(
                 """
                 INSERT INTO private_messages
-                    (time, sender, recipient, recipient_folded, text, delivered)
-                VALUES (?, ?, ?, ?, ?, ?)
+                    (time, sender, sender_folded, recipient, recipient_folded,
+                     text, delivered)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     message.time,
                     message.sender,
+                    fold(message.sender),
                     message.recipient,
                     fold(message.recipient),
                     message.text,

@@ -14,7 +14,8 @@ WHOX, WHOWAS, LIST with ELIST, AWAY, USERHOST, ISON, LUSERS, MOTD, TIME,
 INFO, VERSION, ADMIN, HELP and QUIT; the chat's moderation as MODE (ranks
 as C{~ @ +}, settings C{+imnstRkl}, bans and C{m:} mutes), KICK, INVITE,
 OPER, KILL and WALLOPS; and replays a room's history on join with its
-original times.  It has no CHATHISTORY.
+original times, or, for a client with C{draft/chathistory}, leaves it to
+C{CHATHISTORY} (L{twisted_chat.frontends.irc.chathistory}).
 
 L{twisted_chat.frontends.irc.factory} makes the connections and writes
 events to many of them at once; L{twisted_chat.frontends.irc.protocol} is

@@ -27,6 +27,7 @@ from twisted_chat.chat.errors import ChatError, NickBanned, NotInRoom
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.textrules import checkText
+from twisted_chat.frontends.irc.chathistory import ChatHistory
 from twisted_chat.frontends.irc.ircv3 import IRCv3Commands
 from twisted_chat.frontends.irc.moderation import IRCModeration
 from twisted_chat.frontends.irc.queries import IRCQueries
@@ -81,6 +82,7 @@ class IRCCommands:
         self.moderation = moderation = IRCModeration(client, queries)
         self.serverInfo = info = IRCServerInfo(client)
         self.ircv3 = ircv3 = IRCv3Commands(client)
+        self.history = history = ChatHistory(client)
         self.handlers: Final[dict[str, Handler]] = {
             "CAP": registration.cap,
             "NICK": self.nick,
@@ -120,6 +122,7 @@ class IRCCommands:
             "TAGMSG": ircv3.tagmsg,
             "SETNAME": ircv3.setname,
             "MONITOR": ircv3.monitor,
+            "CHATHISTORY": history.chathistory,
         }
 
     @property

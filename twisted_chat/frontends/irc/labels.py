@@ -37,6 +37,16 @@ class Labels:
         self.label = label
         self._held = []
 
+    def takeOver(self) -> str | None:
+        """
+        The command being carried out answers later, once the store has
+        read what it asked for: it labels its reply itself (with the label
+        returned, if any), and nothing is sent for it now.
+        """
+        label, self.label = self.label, None
+        self._held = []
+        return label
+
     def hold(self, data: bytes) -> None:
         """Keep C{data}, a reply to the labelled command, until it is done."""
         self._held.append(data)

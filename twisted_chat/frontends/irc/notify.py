@@ -19,12 +19,12 @@ from twisted_chat.chat.events import (
 )
 from twisted_chat.chat.modes import Rank
 from twisted_chat.chat.watch import Presence
+from twisted_chat.frontends.irc.msgids import msgidOf
 from twisted_chat.frontends.irc.ranks import RANKS_BY_NAME
 from twisted_chat.frontends.irc.render import (
     hidden,
     mask,
     messageTags,
-    msgidOf,
     privmsgs,
     reply,
     timeTags,

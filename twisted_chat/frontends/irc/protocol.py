@@ -47,6 +47,8 @@ from twisted_chat.chat.model import Member
 from twisted_chat.chat.participants import IParticipant
 from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.connection.ordering import EffectOrder
+from twisted_chat.frontends.irc.chathistory import CAPABILITY as CHATHISTORY
+from twisted_chat.frontends.irc.chathistory import gapFetch, playedBack
 from twisted_chat.frontends.irc.commands import BEFORE_REGISTRATION, IRCCommands
 from twisted_chat.frontends.irc.labels import Labels
 from twisted_chat.frontends.irc.notify import ASIDE_EVENTS, asideMessages
@@ -240,9 +242,13 @@ class IRCChatProtocol(StreamConnection):
     def gapNotice(self, room: str, first: int, last: int) -> bytes:
         """
         A server C{NOTICE} to the client naming the channel and the messages
-        it was not sent while it was not reading: IRC has no C{GAP}.
+        it was not sent while it was not reading (IRC has no C{GAP}), and the
+        C{CHATHISTORY} that fetches them.
         """
-        text = f"You missed messages {first} to {last} of {room} while not reading"
+        text = (
+            f"You missed messages {first} to {last} of {room} while not reading;"
+            f" {gapFetch(room, first, last)} fetches them"
+        )
         return formatMessage(serverNotice(self.factory.serverName, self.name, text))
 
     # IParticipant
@@ -252,6 +258,8 @@ class IRCChatProtocol(StreamConnection):
         registration = self.registration
         if registration.binding and registration.silences(event):
             return b""
+        if CHATHISTORY in self.capabilities and playedBack(event):
+            return b""  # such a client fetches history when it wants it
         say = asideMessages if isinstance(event, ASIDE_EVENTS) else clientMessages
         messages = say(self.factory.serverName, event, self.name, self.capabilities)
         return b"".join(map(formatMessage, messages))

@@ -36,6 +36,9 @@ from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.textrules import cleanText
 from twisted_chat.connection.backlog import RoomMark
+from twisted_chat.frontends.irc.chathistory import (
+    ISUPPORT_TOKENS as CHATHISTORY_TOKENS,
+)
 from twisted_chat.frontends.irc.ircv3 import MONITOR_MAX
 from twisted_chat.frontends.irc.ranks import (
     CHANMODES_TOKEN,
@@ -72,6 +75,7 @@ CAPABILITIES: Final = {
     "away-notify": "",
     "batch": "",
     "cap-notify": "",
+    "draft/chathistory": "",
     "echo-message": "",
     "extended-join": "",
     "extended-monitor": "",
@@ -448,6 +452,7 @@ class Registration:
                 f"MONITOR={MONITOR_MAX}",
                 "STATUSMSG=~@+",
                 "UTF8ONLY",
+                *CHATHISTORY_TOKENS,
             ),
         ]
 

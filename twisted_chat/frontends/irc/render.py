@@ -12,7 +12,6 @@ one client, from its nick and the capabilities it asked for
 what they return.
 """
 
-import hashlib
 from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Final
@@ -65,6 +64,7 @@ from twisted_chat.chat.events import (
 )
 from twisted_chat.chat.modes import MUTE
 from twisted_chat.chat.names import fold
+from twisted_chat.frontends.irc.msgids import msgidOf, privateMsgid, roomMsgid
 from twisted_chat.frontends.irc.ranks import banMask, prefixes, rankChange, rankOf
 from twisted_chat.wire.irc import (
     MAX_MESSAGE_BYTES,
@@ -145,24 +145,6 @@ def messageTags(
     if account is not None and "account-tag" in view:
         tags += (("account", account),)
     return tags
-
-
-def roomMsgid(room: str, sequence: int) -> str:
-    """
-    The C{msgid} of a room's message: its room and its number there, the
-    same whenever it is sent, live or from history.
-    """
-    return f"{fold(room)}/{sequence}"
-
-
-def msgidOf(*said: object) -> str:
-    """
-    The C{msgid} of what is not numbered (a private message, a notice, a
-    tag message): a digest of who said what to whom and when, so that the
-    same stored private message has the same one each time.
-    """
-    digest = hashlib.blake2b(repr(said).encode(), digest_size=12).hexdigest()
-    return f"p{digest}"
 
 
 def privmsgs(
@@ -425,7 +407,7 @@ def clientMessages(
             copy = fold(sender) == me and fold(recipient) != me
             if copy and "echo-message" not in capabilities:
                 return []
-            msgid = msgidOf(sender, recipient, time, text)
+            msgid = privateMsgid(sender, recipient, time, text)
             tags = messageTags(time, view, msgid, account)
             return privmsgs(recipient, sender, text, False, tags)
         case TopicInfo():
