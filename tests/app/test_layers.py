@@ -51,6 +51,7 @@ CONCRETE_STORES = (
     "store.schema",
     "store.failures",
     "store.moderation",
+    "store.certificates",
 )
 """The store's implementations: only the app layer chooses one."""
 

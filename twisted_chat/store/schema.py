@@ -121,6 +121,16 @@ MIGRATIONS: Final = [
     CREATE INDEX audit_by_room ON audit (room_folded, id);
     CREATE INDEX audit_by_time ON audit (time);
     """,
+    # 2 -> 3: client certificates an account registered for SASL EXTERNAL,
+    # by the lower-case hex SHA-256 of their DER form.  A fingerprint names
+    # one account at most; the rowid keeps the order they were added in.
+    """
+    CREATE TABLE certificates (
+        fingerprint TEXT PRIMARY KEY,
+        account TEXT NOT NULL REFERENCES accounts (folded)
+    );
+    CREATE INDEX certificates_by_account ON certificates (account);
+    """,
 ]
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
