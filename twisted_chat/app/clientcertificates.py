@@ -32,11 +32,18 @@ class AskingForCertificates:
 
     def __init__(self, wrapped: Any) -> None:
         self._wrapped = wrapped
+        self._context: SSL.Context | None = None
 
     def getContext(self) -> SSL.Context:
-        context: SSL.Context = self._wrapped.getContext()
-        context.set_verify(SSL.VERIFY_PEER | SSL.VERIFY_CLIENT_ONCE, _acceptAny)
-        return context
+        """
+        The wrapped context, told once: pyOpenSSL refuses to change a
+        context once a connection has been made with it.
+        """
+        if self._context is None:
+            context: SSL.Context = self._wrapped.getContext()
+            context.set_verify(SSL.VERIFY_PEER | SSL.VERIFY_CLIENT_ONCE, _acceptAny)
+            self._context = context
+        return self._context
 
 
 def askForClientCertificates(endpoint: IStreamServerEndpoint) -> None:
