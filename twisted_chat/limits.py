@@ -92,6 +92,12 @@ PASSWORD_MIN_LENGTH: Final = 8
 PASSWORD_MAX_LENGTH: Final = 128
 """Password lengths, in characters; a password has no spaces."""
 
+CERTIFICATES_PER_ACCOUNT_MAX: Final = 8
+"""
+Client certificates one account may register for SASL EXTERNAL: enough for
+each of a person's devices, few enough that a list of them stays short.
+"""
+
 # Logins (see L{twisted_chat.chat.loginthrottle.LoginThrottle} for why they are so).
 
 LOGIN_FAILURE_WINDOW: Final = 15 * 60.0

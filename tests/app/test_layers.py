@@ -52,6 +52,7 @@ CONCRETE_STORES = (
     "store.failures",
     "store.moderation",
     "store.history",
+    "store.certificates",
 )
 """The store's implementations: only the app layer chooses one."""
 

@@ -291,6 +291,9 @@ class TLSStringTransport(TCPStringTransport):
 
     negotiatedProtocol = None
 
+    def getPeerCertificate(self) -> None:
+        """The client sent no certificate."""
+
 
 class HandshakeTests(LineServerTestCase):
     def connectTLS(self) -> tuple[StringTransport, LineChatProtocol]:

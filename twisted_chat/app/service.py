@@ -27,6 +27,7 @@ from twisted.internet.interfaces import IListeningPort, IProtocolFactory, IReact
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from twisted_chat.app.clientcertificates import askForClientCertificates
 from twisted_chat.app.stopsignals import installStopHandlers
 from twisted_chat.chat.accounts import Accounts
 from twisted_chat.chat.core import Chat
@@ -165,7 +166,9 @@ class EndpointListener(StreamServerEndpointService):
         """
         @param clients: what clients it is for, as its announcement says.
         """
-        super().__init__(serverFromString(reactor, description), factory)
+        endpoint = serverFromString(reactor, description)
+        askForClientCertificates(endpoint)
+        super().__init__(endpoint, factory)
         self.description = description
         self.clients = clients
         self._raiseSynchronously = True

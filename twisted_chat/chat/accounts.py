@@ -16,11 +16,15 @@ counts each login from its start, so that parallel guesses cannot slip past
 it, and never lets others' failures lock an owner out.  Hashing runs in a
 small thread pool of its own (L{PasswordHasher}) so the reactor never waits on it, and an
 unknown nick is checked against a stand-in hash so that it takes as long to
-refuse as a wrong password.
+refuse as a wrong password.  A second checker,
+L{twisted_chat.chat.certificates.CertificateChecker}, logs in with a client
+certificate an account registered (IRC's SASL EXTERNAL), through the same
+realm.
 
 Passwords are never logged, stored or echoed: only their hashes are kept.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -37,21 +41,37 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 from zope.interface import Attribute, Interface, implementer
 
+from twisted_chat.chat.certificates import CertificateChecker, CertificateFingerprint
 from twisted_chat.chat.core import Chat
-from twisted_chat.chat.errors import AccountSuspended, BadPassword, LoginFailed
+from twisted_chat.chat.errors import (
+    AccountSuspended,
+    AlreadyRegistered,
+    BadPassword,
+    CertificateInUse,
+    InvalidNick,
+    LoginFailed,
+    NickInUse,
+    NoCertificate,
+    StoreFailed,
+    TooManyCertificates,
+)
 from twisted_chat.chat.loginthrottle import LoginThrottle
 from twisted_chat.chat.model import Member
-from twisted_chat.chat.names import fold
+from twisted_chat.chat.names import GUEST_PREFIX, checkNick, fold
 from twisted_chat.limits import (
+    CERTIFICATES_PER_ACCOUNT_MAX,
     NICK_MAX_LENGTH,
     PASSWORD_HASH_THREADS,
     PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
 )
-from twisted_chat.store import AccountRecord, IChatStore
+from twisted_chat.store import AccountRecord, IChatStore, StoreError
 
 T = TypeVar("T")
 Runner = Callable[..., Deferred[Any]]
+
+GUEST_NICK = re.compile(rf"{GUEST_PREFIX}[0-9]+", re.ASCII | re.IGNORECASE)
+"""The nicks given to guests, which nobody may register."""
 
 
 class IChatAccount(Interface):
@@ -263,9 +283,14 @@ class Accounts:
         self._store: IChatStore = chat.store
         self._hasher = hasher
         self._clock = clock
+        self._chat = chat
         self._realm = ChatRealm(chat)
-        self.portal = Portal(self._realm, [StoreChecker(self._store, hasher)])
+        self.portal = Portal(
+            self._realm,
+            [StoreChecker(self._store, hasher), CertificateChecker(self._store)],
+        )
         self.throttle = LoginThrottle(clock)
+        self._registering: set[str] = set()
 
     def start(self) -> Deferred[str]:
         """
@@ -286,6 +311,43 @@ class Accounts:
         passwordHash = await self._hasher.hash(checkPassword(password))
         created = int(self._clock.seconds() * 1000)
         await self._store.createAccount(AccountRecord(nick, passwordHash, created))
+
+    async def registerNick(self, mind: ILoginMind, nick: str, password: str) -> None:
+        """
+        Make an account for C{nick}, as whoever holds it or will asks (a
+        member for its own nick, an IRC client still registering for the
+        nick it asked for), and bind it to C{mind} as L{bind} does: every
+        front end registers through here, with the same rules.
+
+        @raise InvalidNick: for a guest nick, or one that breaks the rules.
+        @raise AlreadyRegistered: if the nick has an account, or is being
+            registered by someone else this very moment.
+        @raise NickInUse: if someone else holds the nick now.
+        @raise BadPassword: if the password breaks the rules.
+        @raise StoreFailed: if the account could not be stored.
+        """
+        checkNick(nick)
+        if GUEST_NICK.fullmatch(nick):
+            raise InvalidNick("Guest nicks cannot be registered; choose a nick first.")
+        folded = fold(nick)
+        if self._chat.isRegistered(nick) or folded in self._registering:
+            raise AlreadyRegistered(f"The nick {nick} is registered already.")
+        holder = self._chat.memberIfPresent(nick)
+        if holder is not None and holder is not mind.member:
+            raise NickInUse(f"Someone else is using the nick {nick}.")
+        # Hashing takes a while: nobody else may register the nick meanwhile.
+        self._registering.add(folded)
+        try:
+            await self.register(nick, password)
+        except StoreError:
+            raise StoreFailed("The account could not be stored; try again.") from None
+        finally:
+            self._registering.discard(folded)
+        self._chat.registered(nick)
+        member = mind.member
+        if member is None or fold(member.nick) == folded:
+            # A member that took another nick meanwhile logs in with /login.
+            await self._realm.bind(mind, ChatAccount(nick))
 
     async def bind(self, mind: ILoginMind, account: ChatAccount) -> None:
         """
@@ -334,3 +396,64 @@ class Accounts:
         checkPassword(new)
         await self.login(nick, old, address)
         await self._store.setPasswordHash(fold(nick), await self._hasher.hash(new))
+
+    async def loginWithCertificate(
+        self, fingerprint: str, mind: ILoginMind, account: str | None = None
+    ) -> ChatAccount:
+        """
+        Log C{mind} in to the account that registered the client
+        certificate C{fingerprint} (see L{ChatRealm}).  No throttle: a
+        certificate cannot be guessed, its key being proved by TLS.
+
+        @param account: the account the client asked for (SASL's
+            authorisation id), if any: another is refused.
+        @raise LoginFailed: if no account registered it, or another did.
+        """
+        credentials = CertificateFingerprint(fingerprint)
+        try:
+            _, avatar, _ = await self.portal.login(credentials, None, IChatAccount)
+        except UnauthorizedLogin:
+            raise LoginFailed("No account registered that certificate.") from None
+        assert isinstance(avatar, ChatAccount)
+        if account and fold(account) != fold(avatar.nick):
+            raise LoginFailed(f"That certificate is not {account}'s.")
+        await self._realm.bind(mind, avatar)
+        return avatar
+
+    async def certificates(self, nick: str) -> list[str]:
+        """The fingerprints C{nick}'s account registered, oldest first."""
+        return await self._store.certificates(fold(nick))
+
+    async def addCertificate(self, nick: str, fingerprint: str | None) -> None:
+        """
+        Register the client certificate C{fingerprint} (the one the member's
+        connection presents: holding its key is the proof) for C{nick}'s
+        account, so that SASL EXTERNAL logs in to it.
+
+        @raise NoCertificate: if the connection presents none.
+        @raise CertificateInUse: if an account registered it already.
+        @raise TooManyCertificates: past L{CERTIFICATES_PER_ACCOUNT_MAX}.
+        """
+        if fingerprint is None:
+            raise NoCertificate(
+                "Your connection presents no client certificate: connect over"
+                " TLS with one."
+            )
+        if await self._store.accountOfCertificate(fingerprint) is not None:
+            raise CertificateInUse("That certificate is registered already.")
+        if len(await self.certificates(nick)) >= CERTIFICATES_PER_ACCOUNT_MAX:
+            raise TooManyCertificates(
+                f"An account registers {CERTIFICATES_PER_ACCOUNT_MAX} certificates"
+                " at most; remove one first."
+            )
+        await self._store.addCertificate(fold(nick), fingerprint)
+
+    async def removeCertificate(self, nick: str, fingerprint: str) -> None:
+        """
+        Forget one of the certificates C{nick}'s account registered.
+
+        @raise NoCertificate: if it registered none by that fingerprint.
+        """
+        if fingerprint not in await self.certificates(nick):
+            raise NoCertificate("You registered no certificate with that fingerprint.")
+        await self._store.removeCertificate(fold(nick), fingerprint)

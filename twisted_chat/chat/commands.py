@@ -141,6 +141,20 @@ class ChangePassword(Command):
     new: str
 
 
+@dataclass(frozen=True, slots=True)
+class Certificates(Command):
+    """
+    C{/cert}: list (C{list}), add (C{add}: the connection's own client
+    certificate) or remove (C{del}) the certificates of one's account.
+
+    @ivar fingerprint: the one to remove, canonical; L{None} for the
+        connection's own.
+    """
+
+    action: str
+    fingerprint: str | None = None
+
+
 SECRET_COMMANDS: Final = frozenset({"register", "login", "password"})
 """Commands whose arguments are secret: never echo, log or remember them."""
 
@@ -328,6 +342,13 @@ COMMANDS: Final = {
         CommandSpec("register", "/register PASSWORD", "Register your nick."),
         CommandSpec("login", "/login NICK PASSWORD", "Log in to a registered nick."),
         CommandSpec("password", "/password OLD NEW", "Change your password."),
+        CommandSpec(
+            "cert",
+            "/cert [list|add|del [FINGERPRINT]]",
+            "List your account's client certificates (for IRC's SASL EXTERNAL),"
+            " add the one this TLS connection presents, or remove one (this"
+            " connection's, or FINGERPRINT).",
+        ),
         CommandSpec(
             "quit", "/quit [reason]", "Leave the server (so does a line 'bye')."
         ),

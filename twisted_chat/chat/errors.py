@@ -208,6 +208,25 @@ class AlreadyInRoom(ChatError):
     code = "already-in-room"
 
 
+class NoCertificate(ChatError):
+    """
+    The connection presents no client certificate (it is not TLS, or the
+    client sent none), or the account registered none by that fingerprint.
+    """
+
+    code = "no-certificate"
+
+
+class CertificateInUse(ChatError):
+    """The certificate is registered already, by this account or another."""
+
+    code = "certificate-in-use"
+
+
+class TooManyCertificates(ChatError):
+    code = "too-many-certificates"
+
+
 def allErrorCodes() -> list[str]:
     """
     Every code a server may send, for documentation checks and clients.

@@ -26,6 +26,7 @@ from twisted.internet.interfaces import (
     IHandshakeListener,
     INegotiated,
     IReactorTime,
+    ISSLTransport,
     ITransport,
 )
 from twisted.internet.protocol import Factory, Protocol, connectionDone
@@ -34,6 +35,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from twisted_chat.chat.accounts import Accounts
+from twisted_chat.chat.certificates import canonicalFingerprint
 from twisted_chat.chat.core import Chat
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.events import Event
@@ -50,6 +52,21 @@ from twisted_chat.connection.guard import ConnectionGuard, Guarded
 from twisted_chat.connection.writenow import writerFor
 from twisted_chat.limits import DEFAULT_RULES, ConnectionRules
 from twisted_chat.wire.framing import LineFramer
+
+
+def clientCertificateOf(transport: ITransport) -> str | None:
+    """
+    The fingerprint (see L{twisted_chat.chat.certificates}) of the client
+    certificate C{transport} presented, if it is TLS and the client sent
+    one (the server asks for one without requiring it).
+    """
+    if not ISSLTransport.providedBy(transport):
+        return None
+    certificate = transport.getPeerCertificate()
+    digest = getattr(certificate, "digest", None)
+    if digest is None:
+        return None
+    return canonicalFingerprint(digest("sha256").decode("ascii"))
 
 
 @implementer(IParticipant, IHandshakeListener)
@@ -120,6 +137,19 @@ class StreamConnection(Protocol):
         """The client's address, as admission and the logs name it."""
         peer = self.transport.getPeer()
         return str(getattr(peer, "host", peer))
+
+    @property
+    def isTLS(self) -> bool:
+        """Whether the client talks over TLS."""
+        return ISSLTransport.providedBy(self.transport)
+
+    @property
+    def clientCertificate(self) -> str | None:
+        """
+        The fingerprint of the client certificate presented over TLS, if
+        any: known once the handshake is done, before L{begin}.
+        """
+        return clientCertificateOf(self.transport)
 
     @property
     def unfinishedLineBytes(self) -> int:

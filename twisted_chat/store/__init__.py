@@ -218,6 +218,30 @@ class IChatStore(Interface):
         Commit whether the account of a folded nick is suspended.
         """
 
+    def accountOfCertificate(fingerprint: str) -> Deferred[AccountRecord | None]:
+        """
+        Return the account that registered a client certificate, by its
+        fingerprint (the lower-case hex SHA-256 of its DER form), or L{None}.
+        """
+
+    def certificates(nick: str) -> Deferred[list[str]]:
+        """
+        Return the fingerprints the account of a folded nick registered, in
+        the order they were added.
+        """
+
+    def addCertificate(nick: str, fingerprint: str) -> Deferred[None]:
+        """
+        Commit a fingerprint for the account of a folded nick; one already
+        registered (by any account) is left as it is.
+        """
+
+    def removeCertificate(nick: str, fingerprint: str) -> Deferred[None]:
+        """
+        Forget a fingerprint of the account of a folded nick; nothing
+        happens if it has none such.
+        """
+
     def saveRoomSettings(room: str, settings: RoomSettings) -> Deferred[None]:
         """
         Commit a room's settings (the room's row is made if it has none).

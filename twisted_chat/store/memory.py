@@ -46,6 +46,7 @@ class MemoryStore:
             defaultdict(lambda: deque(maxlen=perRoomCap))
         )
         self._accounts: dict[str, AccountRecord] = {}
+        self._certificates: dict[str, str] = {}  # fingerprint -> folded nick
         self._lastKept: defaultdict[str, int] = defaultdict(int)
         self.settings: dict[str, RoomSettings] = {}
         self.ranks: defaultdict[str, dict[str, Rank]] = defaultdict(dict)
@@ -161,6 +162,24 @@ class MemoryStore:
 
     def setSuspended(self, nick: str, suspended: bool) -> Deferred[None]:
         self._accounts[nick] = replace(self._accounts[nick], suspended=suspended)
+        return succeed(None)
+
+    def accountOfCertificate(self, fingerprint: str) -> Deferred[AccountRecord | None]:
+        nick = self._certificates.get(fingerprint)
+        return succeed(None if nick is None else self._accounts.get(nick))
+
+    def certificates(self, nick: str) -> Deferred[list[str]]:
+        return succeed(
+            [fp for fp, owner in self._certificates.items() if owner == nick]
+        )
+
+    def addCertificate(self, nick: str, fingerprint: str) -> Deferred[None]:
+        self._certificates.setdefault(fingerprint, nick)
+        return succeed(None)
+
+    def removeCertificate(self, nick: str, fingerprint: str) -> Deferred[None]:
+        if self._certificates.get(fingerprint) == nick:
+            del self._certificates[fingerprint]
         return succeed(None)
 
     def saveRoomSettings(self, room: str, settings: RoomSettings) -> Deferred[None]:

@@ -134,6 +134,16 @@ MIGRATIONS: Final = [
     CREATE INDEX private_to ON private_messages (recipient_folded, time);
     CREATE INDEX messages_by_room_time ON messages (room, time);
     """,
+    # 3 -> 4: client certificates an account registered for SASL EXTERNAL,
+    # by the lower-case hex SHA-256 of their DER form.  A fingerprint names
+    # one account at most; the rowid keeps the order they were added in.
+    """
+    CREATE TABLE certificates (
+        fingerprint TEXT PRIMARY KEY,
+        account TEXT NOT NULL REFERENCES accounts (folded)
+    );
+    CREATE INDEX certificates_by_account ON certificates (account);
+    """,
 ]
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -33,6 +33,7 @@ from twisted_chat.store import (
     history,
     moderation,
 )
+from twisted_chat.store.certificates import SQLiteCertificates
 from twisted_chat.store.schema import NotOurDatabase, SchemaTooNew, migrate
 from twisted_chat.store.writer import Connector, StoreWriter, connect
 
@@ -86,10 +87,10 @@ def whyUnusable(path: str, error: Exception) -> str:
 
 
 @implementer(IChatStore)
-class SQLiteStore:
+class SQLiteStore(SQLiteCertificates):
     """
-    Room messages, topics, private messages, accounts and moderation in one
-    SQLite file.
+    Room messages, topics, private messages, accounts (their certificates'
+    operations are L{SQLiteCertificates}') and moderation in one SQLite file.
 
     @ivar writer: the store thread that carries out the operations, and
         counts the groups it commits.

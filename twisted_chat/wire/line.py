@@ -15,8 +15,10 @@ lines whose type it does not know, so later versions may add both.
 from collections.abc import Callable
 from typing import Final
 
+from twisted_chat.chat.certificates import canonicalFingerprint
 from twisted_chat.chat.commands import (
     Act,
+    Certificates,
     ChangePassword,
     Command,
     Help,
@@ -188,6 +190,20 @@ def _parsePassword(name: str, rest: str) -> Command:
     return ChangePassword(*words(name, rest, 2, 0))
 
 
+def _parseCertificates(name: str, rest: str) -> Command:
+    action, *given = words(name, rest, 0, 2) or ["list"]
+    action = action.lower()
+    if action in ("list", "add") and not given:
+        return Certificates(action)
+    if action == "del":
+        if not given:
+            return Certificates(action)
+        fingerprint = canonicalFingerprint(given[0])
+        if fingerprint is not None:
+            return Certificates(action, fingerprint)
+    raise usage(name)
+
+
 def _parsePong(name: str, rest: str) -> Command:
     given = words(name, rest, 0, 1)
     return Pong(given[0] if given else None)
@@ -207,6 +223,7 @@ _COMMAND_PARSERS: Final[dict[str, Callable[[str, str], Command]]] = {
     "register": _parseRegister,
     "login": _parseLogin,
     "password": _parsePassword,
+    "cert": _parseCertificates,
     "quit": _parseQuit,
     "help": _parseHelp,
     "pong": _parsePong,

@@ -27,12 +27,14 @@ from twisted_chat.chat.errors import ChatError, NickBanned, NotInRoom
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.textrules import checkText
+from twisted_chat.frontends.irc.accountcommands import IRCAccounts
 from twisted_chat.frontends.irc.chathistory import ChatHistory
 from twisted_chat.frontends.irc.ircv3 import IRCv3Commands
 from twisted_chat.frontends.irc.moderation import IRCModeration
 from twisted_chat.frontends.irc.queries import IRCQueries
 from twisted_chat.frontends.irc.registration import MAX_TARGETS, Registration
 from twisted_chat.frontends.irc.render import closingLink, topicReplies
+from twisted_chat.frontends.irc.sasl import SASL
 from twisted_chat.frontends.irc.serverinfo import IRCServerInfo
 from twisted_chat.wire.irc import ERR_BANNICKCHANGE, IRCMessage
 
@@ -46,7 +48,18 @@ makes the client's next lines wait for it.
 """
 
 BEFORE_REGISTRATION: Final = frozenset(
-    {"AUTHENTICATE", "CAP", "NICK", "USER", "PASS", "PING", "PONG", "QUIT"}
+    {
+        "AUTHENTICATE",
+        "CAP",
+        "NICK",
+        "USER",
+        "PASS",
+        "PING",
+        "PONG",
+        "QUIT",
+        "REGISTER",
+        "VERIFY",
+    }
 )
 """The commands a client may send before it has registered."""
 
@@ -83,12 +96,17 @@ class IRCCommands:
         self.serverInfo = info = IRCServerInfo(client)
         self.ircv3 = ircv3 = IRCv3Commands(client)
         self.history = history = ChatHistory(client)
+        self.sasl = sasl = SASL(client, registration)
+        self.accounts = accounts = IRCAccounts(client)
         self.handlers: Final[dict[str, Handler]] = {
             "CAP": registration.cap,
             "NICK": self.nick,
             "USER": registration.userCommand,
             "PASS": registration.password,
-            "AUTHENTICATE": registration.authenticate,
+            "AUTHENTICATE": sasl.authenticate,
+            "REGISTER": accounts.register,
+            "VERIFY": accounts.verify,
+            "CERTFP": accounts.certfp,
             "PING": self.ping,
             "PONG": self.pong,
             "QUIT": self.quit,

@@ -9,13 +9,10 @@ the account SASL logged in to, if any) and welcomed with the numerics,
 ISUPPORT and MOTD that clients expect.
 """
 
-import base64
-import binascii
 from contextlib import suppress
 from typing import TYPE_CHECKING, Final
 
-from twisted.internet.defer import Deferred, ensureDeferred
-from twisted.python.failure import Failure
+from twisted.internet.defer import ensureDeferred
 from twisted.words.protocols.irc import (
     ERR_ALREADYREGISTRED,
     ERR_NEEDMOREPARAMS,
@@ -36,6 +33,7 @@ from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.textrules import cleanText
 from twisted_chat.connection.backlog import RoomMark
+from twisted_chat.frontends.irc.accountcommands import ACCOUNT_REGISTRATION
 from twisted_chat.frontends.irc.chathistory import (
     ISUPPORT_TOKENS as CHATHISTORY_TOKENS,
 )
@@ -48,6 +46,7 @@ from twisted_chat.frontends.irc.ranks import (
     PREFIX_TOKEN,
 )
 from twisted_chat.frontends.irc.render import mask, viewOf
+from twisted_chat.frontends.irc.sasl import mechanismsFor
 from twisted_chat.limits import (
     BAN_LIST_MAX,
     NICK_MAX_LENGTH,
@@ -56,12 +55,8 @@ from twisted_chat.limits import (
 )
 from twisted_chat.wire.irc import (
     ERR_INVALIDCAPCMD,
-    ERR_SASLABORTED,
-    ERR_SASLALREADY,
-    ERR_SASLFAIL,
     MAX_MESSAGE_BYTES,
     RPL_LOGGEDIN,
-    RPL_SASLMECHS,
     RPL_SASLSUCCESS,
     IRCMessage,
 )
@@ -76,6 +71,7 @@ CAPABILITIES: Final = {
     "batch": "",
     "cap-notify": "",
     "draft/chathistory": "",
+    "draft/account-registration": ACCOUNT_REGISTRATION,
     "echo-message": "",
     "extended-join": "",
     "extended-monitor": "",
@@ -90,11 +86,9 @@ CAPABILITIES: Final = {
 }
 """
 The IRCv3 capabilities offered, with the values C{CAP LS 302} gives them;
-C{sasl} is PLAIN, against the accounts.
+C{sasl}'s is PLAIN, and EXTERNAL too over TLS (L{mechanismsFor});
+C{draft/account-registration}'s says REGISTER works before the welcome.
 """
-
-SASL_CHUNK: Final = 400
-"""AUTHENTICATE carries base64 in pieces of this many bytes (IRCv3 SASL)."""
 
 MAX_TARGETS: Final = 4
 """
@@ -157,7 +151,6 @@ class Registration:
         self.capVersion = 0
         self.account: str | None = None
         self.binding = False
-        self._sasl: list[str] | None = None
         self._early: list[tuple[bytes, RoomMark | None]] = []
 
     # CAP, NICK, USER, PASS
@@ -173,9 +166,9 @@ class Registration:
                 self.capVersion = max(self.capVersion, int(params[1]))
             if self.capVersion >= 302:
                 self._setCapabilities(client.capabilities | {"cap-notify"})
+                values = {**CAPABILITIES, "sasl": mechanismsFor(client)}
                 offered = " ".join(
-                    f"{cap}={value}" if value else cap
-                    for cap, value in CAPABILITIES.items()
+                    f"{cap}={value}" if value else cap for cap, value in values.items()
                 )
             else:
                 offered = " ".join(CAPABILITIES)
@@ -256,67 +249,6 @@ class Registration:
         PASS: accepted and ignored, since clients send it unasked; an IRC
         client logs in to its account with SASL.
         """
-
-    # SASL
-
-    def authenticate(self, params: tuple[str, ...]) -> Deferred[None] | None:
-        """
-        SASL PLAIN (IRCv3 sasl 3.1): C{AUTHENTICATE PLAIN}, then the base64
-        of C{authzid NUL authcid NUL password} in pieces of 400 bytes.
-        """
-        client = self.client
-        if "sasl" not in client.capabilities or client.member is not None:
-            client.numeric(ERR_SASLFAIL, "SASL authentication failed")
-            return None
-        if self.account is not None:
-            client.numeric(ERR_SASLALREADY, "You have already authenticated using SASL")
-            return None
-        argument = params[0] if params else ""
-        if argument == "*":
-            self._sasl = None
-            client.numeric(ERR_SASLABORTED, "SASL authentication aborted")
-        elif self._sasl is None:
-            if argument.upper() != "PLAIN":
-                client.numeric(RPL_SASLMECHS, "PLAIN", "are available SASL mechanisms")
-                client.numeric(ERR_SASLFAIL, "SASL authentication failed")
-                return None
-            self._sasl = []
-            client.send(IRCMessage("AUTHENTICATE", ("+",)))
-        else:
-            if argument != "+":
-                self._sasl.append(argument)
-            if len(argument) == SASL_CHUNK:
-                return None  # more to come
-            if sum(map(len, self._sasl)) > 4 * SASL_CHUNK:
-                self._sasl = None
-                client.numeric(ERR_SASLFAIL, "SASL authentication failed")
-                return None
-            payload, self._sasl = "".join(self._sasl), None
-            return self._checkPlain(payload)
-        return None
-
-    def _checkPlain(self, payload: str) -> Deferred[None] | None:
-        """
-        Check the login C{payload} carries against the accounts; the lines
-        after it wait for the Deferred returned.
-        """
-        client = self.client
-        try:
-            _, nick, password = (
-                base64.b64decode(payload, validate=True).decode("utf-8").split("\0")
-            )
-        except (ValueError, UnicodeDecodeError, binascii.Error):
-            client.numeric(ERR_SASLFAIL, "SASL authentication failed")
-            return None
-        checking = ensureDeferred(
-            client.factory.accounts.login(nick, password, client.peerHost, self)
-        )
-
-        def failed(failure: Failure) -> None:
-            failure.trap(ChatError)
-            client.numeric(ERR_SASLFAIL, f"SASL authentication failed: {failure.value}")
-
-        return checking.addCallbacks(lambda _: None, failed)
 
     # ILoginMind
 

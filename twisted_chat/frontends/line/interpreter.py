@@ -8,7 +8,6 @@ front ends only translate.  Other front ends (IRC) have their own language and
 call L{twisted_chat.chat.core.Chat} directly.
 """
 
-import re
 from collections.abc import Coroutine
 from typing import Any
 
@@ -27,6 +26,7 @@ from twisted_chat.chat.commands import (
     ROOM_OPERATORS,
     SERVER_OPERATORS,
     Act,
+    Certificates,
     ChangePassword,
     Command,
     CommandSpec,
@@ -49,8 +49,8 @@ from twisted_chat.chat.commands import (
 from twisted_chat.chat.core import Chat
 from twisted_chat.chat.errors import (
     AlreadyRegistered,
+    BadArguments,
     ChatError,
-    InvalidNick,
     LoginRequired,
     NotLoggedIn,
     UnknownCommand,
@@ -65,7 +65,7 @@ from twisted_chat.chat.events import (
 )
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.moderationcommands import MODERATION_COMMANDS
-from twisted_chat.chat.names import GUEST_PREFIX, fold, isRoomName
+from twisted_chat.chat.names import isRoomName
 from twisted_chat.connection.ordering import EffectOrder
 from twisted_chat.frontends.line.arrival import Arrival
 from twisted_chat.frontends.line.moderation import ModerationCommands
@@ -83,8 +83,6 @@ Commands that may start while the member's earlier messages are on their
 way to the store (which keeps their order); any other waits until those
 have been delivered (L{EffectOrder}).
 """
-
-_GUEST_NICK = re.compile(rf"{GUEST_PREFIX}[0-9]+", re.ASCII | re.IGNORECASE)
 
 HELP_HEADINGS = {
     EVERYONE: "Lines not starting with / go to your current room;"
@@ -119,12 +117,16 @@ class CommandInterpreter:
         clock: IReactorTime | None = None,
         arrivalGrace: float = ARRIVAL_GRACE,
         requireLogin: bool = False,
+        certificate: str | None = None,
     ) -> None:
         """
         @param clock: the time for the member's arrival; L{None} puts it in
             the lobby at its welcome.
         @param arrivalGrace: seconds it has to choose its rooms first.
+        @param certificate: the fingerprint of the client certificate its
+            connection presents over TLS, if any, for C{/cert add}.
         """
+        self.certificate = certificate
         self.chat = chat
         self.member = member
         self.accounts = accounts
@@ -255,6 +257,8 @@ class CommandInterpreter:
                 return self._run(self._login(nick, password))
             case ChangePassword(old, new):
                 return self._run(self._changePassword(old, new))
+            case Certificates(action, fingerprint):
+                return self._run(self._certificates(action, fingerprint))
             case QuitCommand(reason):
                 chat.quit(member, reason)
             case _ if isinstance(command, MODERATION_COMMANDS):
@@ -275,14 +279,7 @@ class CommandInterpreter:
         member, nick = self.member, self.member.nick
         if member.account is not None:
             raise AlreadyRegistered(f"You are logged in as {member.account} already.")
-        if _GUEST_NICK.fullmatch(nick):
-            raise InvalidNick("Guest nicks cannot be registered; /nick NAME first.")
-        if self.chat.isRegistered(nick):
-            raise AlreadyRegistered(f"The nick {nick} is registered already.")
-        await self.accounts.register(nick, password)
-        self.chat.registered(nick)
-        if member.present and fold(member.nick) == fold(nick):
-            await self.accounts.bind(self, ChatAccount(nick))
+        await self.accounts.registerNick(self, nick, password)
 
     async def _login(self, nick: str, password: str) -> None:
         await self.accounts.login(nick, password, self.member.address, self)
@@ -300,6 +297,30 @@ class CommandInterpreter:
             self.member.account, old, new, self.member.address
         )
         self._reply(Notice("Your password has been changed."))
+
+    async def _certificates(self, action: str, fingerprint: str | None) -> None:
+        """
+        List, add or remove the client certificates SASL EXTERNAL logs in
+        to the member's account with; only the connection's own may be
+        added, so that nobody registers a certificate whose key they lack.
+        """
+        account = self.member.account
+        if account is None:
+            raise NotLoggedIn("Log in first: /login NICK PASSWORD.")
+        if action == "add":
+            await self.accounts.addCertificate(account, self.certificate)
+            self._reply(Notice(f"Certificate {self.certificate} added."))
+        elif action == "del":
+            removed = fingerprint or self.certificate
+            if removed is None:
+                raise BadArguments("Name the certificate: /cert del FINGERPRINT.")
+            await self.accounts.removeCertificate(account, removed)
+            self._reply(Notice(f"Certificate {removed} removed."))
+        else:
+            listed = await self.accounts.certificates(account)
+            for registered in listed:
+                self._reply(Notice(f"Certificate {registered}"))
+            self._reply(Notice(f"{len(listed)} certificates registered."))
 
     def _roomName(self, room: str | None) -> str:
         """

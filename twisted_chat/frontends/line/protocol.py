@@ -89,6 +89,7 @@ class LineChatProtocol(StreamConnection):
             clock=factory.clock,
             arrivalGrace=factory.arrivalGrace,
             requireLogin=factory.requireLogin,
+            certificate=self.clientCertificate,
         )
         self.log.info(
             "{nick} connected from {peer}", nick=self.member.nick, peer=self.peerHost
