@@ -35,12 +35,21 @@ except ImportError:  # a checkout from before the layout by layer
     from twisted_chat.lineserver import LineChatFactory  # type: ignore
 
 
+def accountsFor(chat: Any, hasher: Any, clock: Clock) -> Any:
+    """Accounts on C{chat}: given the chat since the cred login workflow,
+    its store before."""
+    try:
+        return Accounts(chat, hasher, clock)
+    except AttributeError:
+        return Accounts(chat.store, hasher, clock)
+
+
 def main(members: int, messages: int, profile: bool) -> None:
     clock = Clock()
     chat = Chat(clock, MemoryStore())
     hasher = PasswordHasher(clock, runner=lambda function, *args: None)
     factory = LineChatFactory(
-        chat, Accounts(chat.store, hasher, clock), clock, rules=UNLIMITED
+        chat, accountsFor(chat, hasher, clock), clock, rules=UNLIMITED
     )
     connections: list[tuple[Any, StringTransport]] = []
     for _ in range(members):

@@ -10,8 +10,8 @@ and before the part.  Clients and conformance suites rely on it.
 
 So a front end tracks each store write a command of its connection starts
 (L{EffectOrder.track}): messages, private messages, topics.  The store
-completes writes in the order they were asked for, so the latest write
-tracked is the one to wait for.  Writes may follow writes at once, which
+completes writes in the order they were asked for, so waiting for all of
+them is waiting for the latest.  Writes may follow writes at once, which
 keeps commits grouped and a talkative client fast; any other command waits
 (L{EffectOrder.after}) until every write before it has been delivered, and
 the connection's later lines wait with it, as the guard makes them wait for
@@ -25,34 +25,29 @@ from twisted.internet.defer import Deferred
 
 
 class EffectOrder:
-    """The store writes of one connection still on their way."""
+    """
+    The latest store write of one connection, until it has been delivered.
+
+    Tracking a write only remembers it: a message is the hot path, and a
+    callback or a Deferred per message would cost more than all the rest of
+    tracking.  A command that must wait hangs its one callback on the
+    latest write then.
+    """
 
     def __init__(self) -> None:
-        self._latest: Deferred[None] | None = None
+        self._latest: Deferred[Any] | None = None
 
     @property
     def settled(self) -> bool:
         """Whether every write tracked has been delivered (or refused)."""
-        return self._latest is None
+        return self._latest is None or self._latest.called
 
     def track(self, effect: Deferred[Any]) -> None:
         """
         Note C{effect}, a store write started for this connection, with
-        whatever its front end does with its outcome already added (its
-        result passes on untouched).
+        whatever its front end does with its outcome already added.
         """
-        if effect.called:
-            return
-        delivered: Deferred[None] = Deferred()
-        self._latest = delivered
-
-        def passOn(result: object) -> object:
-            if self._latest is delivered:
-                self._latest = None
-            delivered.callback(None)
-            return result
-
-        effect.addBoth(passOn)
+        self._latest = effect
 
     def after(self, run: Callable[[], Deferred[Any] | None]) -> Deferred[Any] | None:
         """
@@ -61,8 +56,15 @@ class EffectOrder:
         later lines until C{run} (and any Deferred it returns) is done.
         """
         latest = self._latest
-        if latest is None:
+        if latest is None or latest.called:
+            self._latest = None
             return run()
         waited: Deferred[None] = Deferred()
-        latest.addCallback(lambda _: waited.callback(None))
+
+        def delivered(result: object) -> object:
+            # Passed on untouched: this callback only listens.
+            waited.callback(None)
+            return result
+
+        latest.addBoth(delivered)
         return waited.addCallback(lambda _: run())
