@@ -2,9 +2,10 @@
 The load generator: many chat connections in one process, cheap enough per
 line that it is not what limits the server being measured.
 
-It speaks three dialects: C{line} (twisted_chat's line protocol), C{irc}
-(for ngIRCd), and C{raw} (the minimal broadcast baseline, which relays every
-line as it is).  Every benchmark message carries one C{%} and nothing else
+It speaks these dialects: C{line} (twisted_chat's line protocol), C{irc}
+(for ngIRCd and the IRC listener), C{irc-tags} (IRC asking for
+message-tags and server-time, as modern clients do), and C{raw} (the
+minimal broadcast baseline, which relays every line as it is).  Every benchmark message carries one C{%} and nothing else
 the servers send does, so a receiver counts deliveries with C{bytes.count}
 on each chunk, without splitting lines in Python.
 
@@ -50,6 +51,12 @@ def raiseFileLimit() -> int:
     return hard
 
 
+IRC_DIALECTS = ("irc", "irc-tags")
+"""IRC, as a plain client speaks it or asking for message tags."""
+
+TAG_CAPS = "message-tags server-time"
+
+
 class Member(asyncio.Protocol):
     """One connection: greets, joins, then counts the benchmark lines it gets."""
 
@@ -72,8 +79,12 @@ class Member(asyncio.Protocol):
             if self.join:
                 greeting += f"/join {ROOM}\r\n"
             transport.write(greeting.encode())
-        elif self.dialect == "irc":
+        elif self.dialect in IRC_DIALECTS:
             greeting = f"NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n"
+            if self.dialect == "irc-tags":
+                # What modern clients ask for: every message then carries
+                # its time and msgid tags.
+                greeting = f"CAP REQ :{TAG_CAPS}\r\n{greeting}CAP END\r\n"
             if self.join:
                 greeting += f"JOIN {ROOM}\r\n"
             transport.write(greeting.encode())
@@ -114,7 +125,7 @@ class Member(asyncio.Protocol):
 
 
 def message(dialect: str, body: bytes) -> bytes:
-    if dialect == "irc":
+    if dialect in IRC_DIALECTS:
         return b"PRIVMSG " + ROOM.encode() + b" :" + body + b"\r\n"
     return body + b"\r\n"
 
@@ -137,7 +148,7 @@ async def connectAll(
 async def throughput(options: Any, members: list[Member]) -> dict[str, Any]:
     observer = members[0]
     senders = members[1 : 1 + options.senders]
-    perMessage = len(members) - (1 if options.dialect == "irc" else 0)
+    perMessage = len(members) - (1 if options.dialect in IRC_DIALECTS else 0)
     lines = {
         sender.index: message(options.dialect, MARK + b"s%d:" % sender.index + PAD)
         for sender in senders
@@ -289,7 +300,9 @@ def parse(argv: list[str]) -> Any:
     parser = argparse.ArgumentParser(description="chat load generator")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--dialect", choices=["line", "irc", "raw"], required=True)
+    parser.add_argument(
+        "--dialect", choices=["line", *IRC_DIALECTS, "raw"], required=True
+    )
     parser.add_argument(
         "--mode", choices=["throughput", "latency", "idle"], required=True
     )

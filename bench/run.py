@@ -204,6 +204,14 @@ SERVERS = {
         accepts,
         notes="the same server, its IRC listener (--irc), spoken to as IRC",
     ),
+    "twisted_chat-irc-tags": Server(
+        "twisted_chat-irc-tags",
+        "irc-tags",
+        twistedChatIRC,
+        accepts,
+        notes="the IRC listener, its clients asking for message-tags and"
+        " server-time (time and msgid on every message)",
+    ),
     "baseline": Server("baseline", "raw", baseline(), accepts),
     "baseline-shared": Server(
         "baseline-shared",
