@@ -106,6 +106,32 @@ class MessageTagsTests(IRCTestCase):
         self.assertEqual(carol.messages(), [])
         self.assertEqual(alice.messages(), [])  # no echo-message
 
+    def test_tagmsgFormattedOncePerWayOfSeeingIt(self) -> None:
+        """
+        A typing notice to a room is formatted once for the clients that
+        see it alike, and once for its sender, not once per client.
+        """
+        from twisted_chat.frontends.irc import protocol
+
+        clients = [self.register(f"m{n}", "message-tags") for n in range(6)]
+        for client in clients:
+            client.send("JOIN #x")
+        for client in clients:
+            client.messages()
+        formatted: list[object] = []
+        real = protocol.asideMessages
+
+        def counting(*args: object) -> object:
+            formatted.append(args[1])
+            return real(*args)  # type: ignore[arg-type]
+
+        self.patch(protocol, "asideMessages", counting)
+        clients[0].send("@+typing=active TAGMSG #x")
+        self.assertEqual(len(formatted), 2)
+        for client in clients[1:]:
+            self.assertEqual(client.commands(), ["TAGMSG"])
+        self.assertEqual(clients[0].messages(), [])
+
     def test_tagmsgToNick(self) -> None:
         """A reaction by TAGMSG reaches one nick, escaped values intact."""
         alice = self.register("alice", "message-tags")

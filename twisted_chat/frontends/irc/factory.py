@@ -11,7 +11,16 @@ from twisted.internet.interfaces import IReactorTime
 
 from twisted_chat.chat.accounts import Accounts
 from twisted_chat.chat.core import Chat
-from twisted_chat.chat.events import Event, RoomMessage, UserNotice
+from twisted_chat.chat.events import (
+    AccountChanged,
+    AwayChanged,
+    Event,
+    RealnameChanged,
+    RoomMessage,
+    StatusMessage,
+    TagMessage,
+    UserNotice,
+)
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.participants import IParticipant
 from twisted_chat.connection.admission import Admission
@@ -53,6 +62,27 @@ def hostServerName() -> str:
     except ValueError:
         return DEFAULT_SERVER_NAME
     return name if "." in name else DEFAULT_SERVER_NAME
+
+
+SHARED_ASIDES: Final = (
+    AccountChanged,
+    AwayChanged,
+    RealnameChanged,
+    TagMessage,
+    StatusMessage,
+)
+"""
+Events beside the room's talk that many clients are told alike (the
+monitor's presence numerics are addressed to each watcher, so not these).
+"""
+
+
+def _originOf(event: Event) -> str:
+    """The nick an aside is from (or about)."""
+    if isinstance(event, TagMessage | StatusMessage):
+        return event.sender
+    assert isinstance(event, AccountChanged | AwayChanged | RealnameChanged)
+    return event.nick
 
 
 def roomMarkOf(event: Event) -> RoomMark | None:
@@ -130,6 +160,9 @@ class IRCChatFactory(StreamFrontEnd):
         once here, so that a client that is not reading can be left without
         them and told so (L{IRCChatProtocol.gapNotice}).
         """
+        if len(participants) > 1 and isinstance(event, SHARED_ASIDES):
+            self._postAside(event, participants)
+            return
         if len(participants) == 1 or not isinstance(event, SHARED_EVENTS):
             for participant in participants:
                 protocol = cast(IRCChatProtocol, participant)
@@ -145,6 +178,26 @@ class IRCChatFactory(StreamFrontEnd):
             self.batcher.queue(data, group, mark)
             if isinstance(event, RoomMessage | UserNotice):
                 self._skipOwn(event, sender, view, data)
+
+    def _postAside(self, event: Event, participants: list[IParticipant]) -> None:
+        """
+        Say one of L{SHARED_ASIDES} (a typing notice, an away, a login...)
+        to many clients: formatted once per set of capabilities, apart for
+        the one it is from, whose own may be hidden; not once per client,
+        as a typing notice to a large room would otherwise be.
+        """
+        said: dict[tuple[frozenset[str], bool], bytes] = {}
+        origin = fold(_originOf(event))
+        for participant in participants:
+            protocol = cast(IRCChatProtocol, participant)
+            key = (frozenset(protocol.capabilities), fold(protocol.name) == origin)
+            data = said.get(key)
+            try:
+                if data is None:
+                    data = said[key] = protocol.render(event)
+                protocol.queue(data)
+            except Exception:
+                self.log.failure("Delivering {event!r} failed", event=event)
 
     def _skipOwn(
         self,
