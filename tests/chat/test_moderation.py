@@ -289,6 +289,8 @@ class SettingsTests(ModerationTestCase):
         self.assertRaises(UnknownMode, self.setModes, self.alice, "+x")
         self.assertRaises(BadArguments, self.setModes, self.alice, "+l", "lots")
         self.assertRaises(BadArguments, self.setModes, self.alice, "+k", "a b")
+        for key in ["a\x1b[2J", "\x01ACTION", "a\x00"]:
+            self.assertRaises(BadArguments, self.setModes, self.alice, "+k", key)
         self.assertEqual(self.chat.roomOf(self.alice, "#room").settings, RoomSettings())
 
     def test_moderated(self) -> None:

@@ -14,6 +14,7 @@ from enum import IntEnum
 from typing import Any, Final
 
 from twisted_chat.chat.errors import BadArguments, UnknownMode
+from twisted_chat.chat.textrules import forbiddenCharacter
 
 
 class Rank(IntEnum):
@@ -222,11 +223,15 @@ def changeSetting(settings: RoomSettings, change: ModeChange) -> RoomSettings:
     if change.letter == "k":
         key = change.argument if change.on else None
         if key is not None and (
-            not key or len(key) > KEY_MAX_LENGTH or any(c in key for c in " ,:\0")
+            not key
+            or len(key) > KEY_MAX_LENGTH
+            or any(c in key for c in " ,:")
+            # Told to every member in MODE lines: no control may ride in it.
+            or forbiddenCharacter(key) is not None
         ):
             raise BadArguments(
                 f"A key is 1 to {KEY_MAX_LENGTH} characters, without spaces,"
-                " commas or colons."
+                " commas, colons or control characters."
             )
         return replace(settings, key=key)
     if change.letter == "l":
