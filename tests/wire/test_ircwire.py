@@ -211,3 +211,11 @@ class TagPropertyTests(SynchronousTestCase):
         tags = (("+typing", "active"), ("+x", "1"), ("msgid", "forged"))
         self.assertEqual(relayedClientTags(tags), (("+typing", "active"),))
         self.assertRaises(MessageTooLong, relayedClientTags, (("+typing", "a" * 5000),))
+
+    def test_relayedTagsHoldNoControls(self) -> None:
+        """
+        A client tag whose value holds a control character is not passed
+        on: it would reach line-protocol users at a bare terminal.
+        """
+        tags = (("+typing", "\x1b[2J"), ("+draft/react", "\U0001f44d"))
+        self.assertEqual(relayedClientTags(tags), (("+draft/react", "\U0001f44d"),))

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from twisted_chat.chat.textrules import forbiddenCharacter
+
 MAX_MESSAGE_BYTES: Final = 512
 """The most a message may take, CRLF included, tags excluded."""
 
@@ -210,7 +212,9 @@ def relayedClientTags(
 ) -> tuple[tuple[str, str], ...]:
     """
     The tags of a client's message that are passed on to others: its own
-    (C{+}) tags that L{RELAYED_CLIENT_TAGS} names.
+    (C{+}) tags that L{RELAYED_CLIENT_TAGS} names, whose values hold no
+    control character (they reach line-protocol users too, some at a bare
+    terminal).
 
     @raise MessageTooLong: if the client's own tags are over
         L{MAX_CLIENT_TAGS_BYTES}.
@@ -218,7 +222,11 @@ def relayedClientTags(
     own = tuple((key, value) for key, value in tags if key.startswith("+"))
     if len(formatTags(own).encode("utf-8")) > MAX_CLIENT_TAGS_BYTES:
         raise MessageTooLong(f"its client tags are over {MAX_CLIENT_TAGS_BYTES} bytes")
-    return tuple((key, value) for key, value in own if key in RELAYED_CLIENT_TAGS)
+    return tuple(
+        (key, value)
+        for key, value in own
+        if key in RELAYED_CLIENT_TAGS and forbiddenCharacter(value) is None
+    )
 
 
 def parseMessage(line: bytes) -> IRCMessage:
