@@ -240,3 +240,31 @@ class AuditTests(ServerOperatorTestCase):
         self.assertRaises(
             NotFounder, self.operators.auditLog, self.carol, "#b", None, 5
         )
+
+
+class BoundsTests(ServerOperatorTestCase):
+    def test_serverBansBounded(self) -> None:
+        """The server keeps at most SERVER_BAN_MAX bans; replacing one is fine."""
+        from twisted_chat.chat import serverops
+        from twisted_chat.chat.errors import ListFull
+
+        self.patch(serverops, "SERVER_BAN_MAX", 3)
+        for n in range(3):
+            self.operators.ban(self.olga, f"203.0.113.{n}", None, "")
+        self.assertRaises(
+            ListFull, self.operators.ban, self.olga, "203.0.113.9", None, ""
+        )
+        self.operators.ban(self.olga, "203.0.113.0", 60, "again")
+
+    def test_auditPageBounded(self) -> None:
+        """One page of the audit log is at most AUDIT_PAGE_MAX entries."""
+        from twisted_chat.chat import serverops
+
+        self.patch(serverops, "AUDIT_PAGE_MAX", 2)
+        for n in range(4):
+            self.operators.announce(self.olga, f"notice {n}")
+        self.olgaSees.take()
+        self.successResultOf(self.operators.auditLog(self.olga, None, None, 50))
+        lines = [e for e in self.olgaSees.take() if isinstance(e, AuditLine)]
+        self.assertEqual([line.target for line in lines], ["*", "*"])
+        self.assertEqual(len(lines), 2)
