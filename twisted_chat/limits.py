@@ -48,7 +48,7 @@ ARRIVAL_GRACE: Final = 0.5
 """
 Seconds a new line-protocol connection has, after its welcome, to take its
 nick and name its rooms before it is put in the lobby (see
-L{twisted_chat.frontends.line.arrival}).
+L{twisted_chat.frontends.commands.arrival}).
 """
 
 ARRIVAL_AFTER_LOGIN: Final = 5.0

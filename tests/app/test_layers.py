@@ -17,8 +17,10 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "wire": ("wire", "chat"),
     "connection": ("connection",),
     "frontends.stream": ("chat", "connection", "wire"),
+    "frontends.commands": ("frontends.commands", "chat", "connection"),
     "frontends.line": (
         "frontends.line",
+        "frontends.commands",
         "frontends.stream",
         "chat",
         "connection",

@@ -35,7 +35,7 @@ from twisted_chat.chat.errors import BadPassword, LoginFailed, LoginThrottled
 from twisted_chat.chat.events import AccountInfo, ErrorReply, Goodbye, Notice, Welcome
 from twisted_chat.chat.loginthrottle import LoginAttempt, LoginThrottle, ThrottleSizes
 from twisted_chat.chat.model import Member
-from twisted_chat.frontends.line.interpreter import CommandInterpreter
+from twisted_chat.frontends.commands.interpreter import CommandInterpreter
 from twisted_chat.limits import (
     LOBBY,
     LOGIN_FAILURE_WINDOW,

@@ -29,7 +29,7 @@ from twisted_chat.chat.errors import (
     TooManyCertificates,
 )
 from twisted_chat.chat.events import Notice
-from twisted_chat.frontends.line.interpreter import CommandInterpreter
+from twisted_chat.frontends.commands.interpreter import CommandInterpreter
 from twisted_chat.limits import CERTIFICATES_PER_ACCOUNT_MAX
 from twisted_chat.wire.line import parseCommand
 

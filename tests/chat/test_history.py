@@ -30,7 +30,7 @@ from twisted_chat.chat.events import (
     TopicChanged,
 )
 from twisted_chat.chat.model import Member
-from twisted_chat.frontends.line.interpreter import CommandInterpreter
+from twisted_chat.frontends.commands.interpreter import CommandInterpreter
 from twisted_chat.limits import LOBBY, RESUME_LIMIT
 from twisted_chat.store import StoredState, StoreError
 

@@ -15,7 +15,7 @@ from zope.interface import implementer
 
 from twisted_chat.connection.admission import Admission, AdmissionRules, Refusal
 from twisted_chat.connection.guard import CLOSE_LINGER, ConnectionGuard, socketOf
-from twisted_chat.frontends.line import interpreter
+from twisted_chat.frontends.commands import interpreter
 from twisted_chat.frontends.line.protocol import LineChatFactory, LineChatProtocol
 from twisted_chat.limits import (
     DEFAULT_RULES,

@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.frontends.line.arrival}: a new line-protocol member takes its
+Tests for L{twisted_chat.frontends.commands.arrival}: a new line-protocol member takes its
 nick and names its rooms before anyone sees it, and is put in the lobby
 only if it names none.
 """

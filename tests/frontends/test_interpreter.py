@@ -1,5 +1,5 @@
 """
-Tests for L{twisted_chat.frontends.line.interpreter.CommandInterpreter}: what each command
+Tests for L{twisted_chat.frontends.commands.interpreter.CommandInterpreter}: what each command
 does to the chat and what the member is told.
 """
 
@@ -44,7 +44,10 @@ from twisted_chat.chat.events import (
 )
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.moderationcommands import Kill
-from twisted_chat.frontends.line.interpreter import HELP_HEADINGS, CommandInterpreter
+from twisted_chat.frontends.commands.interpreter import (
+    HELP_HEADINGS,
+    CommandInterpreter,
+)
 from twisted_chat.limits import LOBBY
 
 from ..helpers import RecordingParticipant, makeAccounts, makeChat

@@ -1,6 +1,6 @@
 """
 Tests for the line protocol's commands that keep order
-(L{twisted_chat.frontends.line.moderation}), over StringTransport: what each
+(L{twisted_chat.frontends.commands.moderation}), over StringTransport: what each
 command sends everyone concerned, and each refusal's C{ERROR} line.
 """
 

@@ -20,7 +20,7 @@ class ConnectionTests(LineServerTestCase):
     def test_greeting(self) -> None:
         """
         A new connection is told its guest nick, and joins the lobby once it
-        has had L{ARRIVAL_GRACE} to name its rooms (L{twisted_chat.frontends.line.arrival}).
+        has had L{ARRIVAL_GRACE} to name its rooms (L{twisted_chat.frontends.commands.arrival}).
         """
         client = Client(self.factory, self.clock)
         self.assertEqual(

@@ -2,7 +2,7 @@
 What a participant may ask of the server: the commands of the line protocol.
 
 L{twisted_chat.wire.line.parseCommand} turns a typed line into one of these;
-L{twisted_chat.frontends.line.interpreter.CommandInterpreter} carries it out.  L{COMMANDS}
+L{twisted_chat.frontends.commands.interpreter.CommandInterpreter} carries it out.  L{COMMANDS}
 holds each command's usage and summary once, for C{/help} and for the
 documentation test that keeps docs/PROTOCOL.md complete.
 """

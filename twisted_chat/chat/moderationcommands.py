@@ -1,7 +1,7 @@
 """
 The commands that keep order (issue 14): room operators' and server
 operators', as L{twisted_chat.wire.line.parseCommand} reads them from the
-line protocol; L{twisted_chat.frontends.line.moderation} carries them out.
+line protocol; L{twisted_chat.frontends.commands.moderation} carries them out.
 Their usage and summaries are with the others' in
 L{twisted_chat.chat.commands.COMMANDS}.
 

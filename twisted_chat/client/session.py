@@ -234,7 +234,7 @@ class ClientSession:
         The first lines of a connection: the nick (or the login), then the
         rooms.  The server puts a client in the lobby only if these name no
         room, and nobody sees it before it has its nick (see
-        L{twisted_chat.frontends.line.arrival}).  After a login, the rooms wait until the
+        L{twisted_chat.frontends.commands.arrival}).  After a login, the rooms wait until the
         server has accepted it, so a refused login never joins a room as a
         guest.
         """

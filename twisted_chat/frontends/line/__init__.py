@@ -1,4 +1,5 @@
 """
-The line protocol's front end (docs/PROTOCOL.md): the TCP server, its
-slash-command language, and the operator's console, which speaks it too.
+The line protocol's front end (docs/PROTOCOL.md): the TCP server and the
+operator's console, which speak the slash-command language of
+L{twisted_chat.frontends.commands}.
 """

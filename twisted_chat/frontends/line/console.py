@@ -26,7 +26,7 @@ from twisted_chat.chat.events import Event
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import OPERATOR_NICK
 from twisted_chat.chat.participants import IParticipant
-from twisted_chat.frontends.line.interpreter import CommandInterpreter
+from twisted_chat.frontends.commands.interpreter import CommandInterpreter
 from twisted_chat.terminal.keyboard import Terminal, isInteractive, openTerminal
 from twisted_chat.terminal.view import TerminalView, wantsColor
 from twisted_chat.terminal.whereabouts import Whereabouts

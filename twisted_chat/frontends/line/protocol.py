@@ -3,7 +3,7 @@ The line-protocol front end: an adapter between a stream and the core.
 
 L{LineChatProtocol} turns lines into commands (L{twisted_chat.wire.line})
 and hands them to its member's
-L{twisted_chat.frontends.line.interpreter.CommandInterpreter}; in the other
+L{twisted_chat.frontends.commands.interpreter.CommandInterpreter}; in the other
 direction L{LineChatFactory} writes each event as one line, encoded once for
 all the connections it goes to.  Everything else a connection needs (TLS,
 framing, the rules, admission, batched writes, closing, being counted) is
@@ -25,7 +25,7 @@ from twisted_chat.chat.participants import IParticipant
 from twisted_chat.connection.admission import Admission
 from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.connection.batching import Queued
-from twisted_chat.frontends.line.interpreter import CommandInterpreter
+from twisted_chat.frontends.commands.interpreter import CommandInterpreter
 from twisted_chat.frontends.stream import StreamConnection, StreamFrontEnd
 from twisted_chat.limits import (
     ARRIVAL_GRACE,

@@ -1,7 +1,7 @@
 """
 The line protocol's commands that keep order, carried out on the core.
 
-A member's L{twisted_chat.frontends.line.interpreter.CommandInterpreter}
+A member's L{twisted_chat.frontends.commands.interpreter.CommandInterpreter}
 hands these commands (L{twisted_chat.chat.moderationcommands}) to its
 L{ModerationCommands}.  Whether the member may do what it asks is the
 core's to decide (L{twisted_chat.chat.moderation.RoomModeration} for

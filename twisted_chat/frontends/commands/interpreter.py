@@ -67,8 +67,8 @@ from twisted_chat.chat.model import Member
 from twisted_chat.chat.moderationcommands import MODERATION_COMMANDS
 from twisted_chat.chat.names import isRoomName
 from twisted_chat.connection.ordering import EffectOrder
-from twisted_chat.frontends.line.arrival import Arrival
-from twisted_chat.frontends.line.moderation import ModerationCommands
+from twisted_chat.frontends.commands.arrival import Arrival
+from twisted_chat.frontends.commands.moderation import ModerationCommands
 from twisted_chat.limits import ARRIVAL_GRACE, ROOM_LIST_MAX
 
 ALLOWED_BEFORE_LOGIN = (SetNick, Login, Register, Help, Pong, QuitCommand)
