@@ -30,6 +30,7 @@ export class ConversationLog {
     this.root.append(this.older, this.list);
     this.following = true;
     this.highestOrder = -Infinity;
+    this.anchor = null; // [entry, offset] held while a page is loading
     this.root.addEventListener("scroll", () => {
       this.following = this._atBottom();
       if (this.root.scrollTop < NEAR_TOP) onWantOlder();
@@ -43,7 +44,9 @@ export class ConversationLog {
     this.older.classList.toggle("beginning", atBeginning);
   }
 
+  /** A page of older messages is on its way (true) or has all come (false). */
   setLoading(loading) {
+    this.anchor = loading && !this.root.hidden ? this._firstInSight() : null;
     if (!this.older.disabled) this.older.textContent = loading ? "Loading…" : "Load older messages";
     this.root.setAttribute("aria-busy", String(loading));
   }
@@ -64,33 +67,36 @@ export class ConversationLog {
       this.append(entry);
       return;
     }
-    let next = null;
+    // Right after the last entry before it in the room's order; older than
+    // all shown, it was said before everything here (the lines about
+    // joining included), so it goes at the very top.
+    let next = this.list.firstElementChild;
     for (const child of this.list.children) {
-      if (child.dataset.order !== undefined && Number(child.dataset.order) > order) {
-        next = child;
-        break;
-      }
+      if (child.dataset.order === undefined) continue;
+      if (Number(child.dataset.order) > order) break;
+      next = child.nextElementSibling;
     }
     if (this.root.hidden || this.following) {
       this.list.insertBefore(entry, next);
       if (!this.root.hidden) this.scrollToEnd();
       return;
     }
-    // Older messages go in above what the reader is looking at: keep the
-    // first entry in sight where it is on screen, as the browser's own
-    // scroll anchoring would (the CSS turns that off: it does not act at
-    // the very top, which is where pages arrive).
-    const top = this.root.scrollTop;
-    let anchor = null;
-    for (const child of this.list.children) {
-      if (child.offsetTop + child.offsetHeight > top) {
-        anchor = child;
-        break;
-      }
-    }
-    const anchorTop = anchor === null ? 0 : anchor.offsetTop;
+    // Keep the reader's place: the entry they were looking at when the
+    // page was asked for, or else the first entry in sight, stays where it
+    // is on screen, as the browser's own scroll anchoring would (the CSS
+    // turns that off: it does not act at the very top, where pages arrive).
+    const [anchor, offset] = this.anchor ?? this._firstInSight();
     this.list.insertBefore(entry, next);
-    if (anchor !== null) this.root.scrollTop = top + (anchor.offsetTop - anchorTop);
+    if (anchor !== null) this.root.scrollTop = anchor.offsetTop - offset;
+  }
+
+  /** The first entry the reader sees, and how far down the view it is. */
+  _firstInSight() {
+    const top = this.root.scrollTop;
+    for (const child of this.list.children) {
+      if (child.offsetTop + child.offsetHeight > top) return [child, child.offsetTop - top];
+    }
+    return [null, 0];
   }
 
   show() {
