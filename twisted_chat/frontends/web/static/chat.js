@@ -29,6 +29,13 @@ const RECONNECT_AFTER = new Set(["shutdown", "error", "timeout", "slow"]);
 const PAGE_SIZE = 50;
 const PAGE_MAX = 500; // the server's HISTORY_PAGE_MAX
 const FIRST_ROOM = "#lobby";
+/** How a change of rank reads: "alice gave bob voice". */
+const RANK_WORDS = {
+  founder: ["made", " the founder"],
+  operator: ["made", " an operator"],
+  voice: ["gave", " voice"],
+  member: ["made", " a plain member"],
+};
 
 export class Chat {
   /**
@@ -103,6 +110,11 @@ export class Chat {
       : `Cannot reach the server; trying again in ${seconds} s…`;
     this.setStatus(text, "warning", { label: "Retry now", action: () => this.socket.retryNow() });
     if (!this.signedInOnce) this.callbacks.onSignInFailed(text, true);
+  }
+
+  onPing(event) {
+    // The server's own liveness check, for when nothing else was said.
+    this.send({ command: "Pong", token: event.token });
   }
 
   // -- signing in, and in again ---------------------------------------------
@@ -349,12 +361,13 @@ export class Chat {
     const room = this.conversations.get(event.room);
     if (room === undefined) return;
     room.setRank(event.nick, RANK_BY_NAME[event.rank] ?? 0);
+    const [verb, what] = RANK_WORDS[event.rank] ?? ["made", ` ${event.rank}`];
     this.logFor(room).append(
       eventEntry("rank", event.time, [
         nickElement(event.by, this.me),
-        " made ",
+        ` ${verb} `,
         nickElement(event.nick, this.me),
-        ` ${event.rank === "member" ? "a plain member" : event.rank}`,
+        what,
       ]),
     );
     if (room === this.current) this.renderMembers();
