@@ -242,6 +242,18 @@ class BrowserTestCase(SynchronousTestCase):
         self.addCleanup(self.browser.close)
         self.consoles: dict[str, list[str]] = {}
         self.dialogs: list[str] = []
+        self.addCleanup(self._noScriptErrors)
+
+    def _noScriptErrors(self) -> None:
+        # Run last (cleanups run in reverse): an uncaught exception in any
+        # page's scripts fails the test, whatever it checked.
+        errors = [
+            f"{name}: {message}"
+            for name, messages in self.consoles.items()
+            for message in messages
+            if message.startswith("pageerror:")
+        ]
+        self.assertEqual(errors, [])
 
     def startServer(self, *options: str) -> Server:
         server = Server(self.directory, *options)
@@ -292,11 +304,25 @@ class BrowserTestCase(SynchronousTestCase):
         self.dialogs.append(dialog.message)
         dialog.dismiss()
 
-    def signIn(self, server: Server, nick: str, **context: Any) -> "Page":
-        """Open the page and chat as a guest under C{nick}, in the lobby."""
+    def signIn(
+        self,
+        server: Server,
+        nick: str,
+        *,
+        register: str | None = None,
+        **context: Any,
+    ) -> "Page":
+        """
+        Open the page and chat under C{nick}, in the lobby: as a guest, or
+        registering it with the password C{register}.
+        """
         page = self.openPage(server, nick, **context)
         page.fill("#signin-nick", nick)
-        page.click("#signin-guest")
+        if register is None:
+            page.click("#signin-guest")
+        else:
+            page.fill("#signin-password", register)
+            page.click("#signin-register")
         expect(page.locator("#view-title")).to_have_text("#lobby")
         expect(page.locator("#whoami")).to_contain_text(nick)
         return page

@@ -84,6 +84,32 @@ class ConversationTests(BrowserTestCase):
         )
         self.screenshot(ann, "private")
 
+    def test_nickColoursAsTerminal(self) -> None:
+        """
+        The page gives every nick the colour the terminal client gives it:
+        the same place in the same palette, whatever its case.
+        """
+        server = self.startServer()
+        page = self.openPage(server, "page")
+        nicks = [
+            "ann",
+            "Ann",
+            "bob",
+            "carol",
+            "dave",
+            "x",
+            "[away]",
+            "z^`{|}",
+            "Guest42",
+        ]
+        indexes = page.evaluate(
+            "async (nicks) => {"
+            " const names = await import('./names.js');"
+            " return nicks.map(names.nickColorIndex); }",
+            nicks,
+        )
+        self.assertEqual(indexes, [nickColorIndex(nick) for nick in nicks])
+
 
 class HistoryTests(BrowserTestCase):
     def test_scrollingUpLoadsOlder(self) -> None:
@@ -128,7 +154,8 @@ class ReconnectionTests(BrowserTestCase):
         and shows what was said meanwhile exactly once, in order.
         """
         server = self.startServer()
-        ann = self.signIn(server, "ann")
+        ann = self.signIn(server, "ann", register="anns-password")
+        expect(ann.locator("#whoami")).to_contain_text("(logged in)")
         carol = self.startTerminalClient(server, "carol")
         carol.type("before 1\nbefore 2\n")
         messages = shownLog(ann).locator(".message")
@@ -145,6 +172,11 @@ class ReconnectionTests(BrowserTestCase):
         carol.type("after\n")
 
         expect(messages.last).to_contain_text("<carol> after")
+        # Logged in again with the password the page kept: still ann.
+        expect(ann.locator("#whoami")).to_have_text("You are ann (logged in)")
+        self.say(ann, "back as ann")
+        carol.waitFor(r"#lobby <ann> back as ann$")
+        expect(messages.last).to_contain_text("<ann> back as ann")
         texts = [text.rsplit("> ", 1)[1] for text in messages.all_inner_texts()]
         self.assertEqual(
             texts,
@@ -155,12 +187,13 @@ class ReconnectionTests(BrowserTestCase):
                 "while away 2",
                 "while away 3",
                 "after",
+                "back as ann",
             ],
         )
         sequences = [
             int(s) for s in messages.evaluate_all("(m) => m.map((e) => e.dataset.seq)")
         ]
-        self.assertEqual(sequences, list(range(sequences[0], sequences[0] + 6)))
+        self.assertEqual(sequences, list(range(sequences[0], sequences[0] + 7)))
         self.screenshot(ann, "reconnected")
 
 

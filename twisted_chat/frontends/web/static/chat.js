@@ -85,6 +85,7 @@ export class Chat {
   // -- the connection ------------------------------------------------------
 
   handle(event) {
+    if (this.phase === "ended") return; // what was on its way as the page gave up
     const handler = this[`on${event.event}`];
     if (typeof handler === "function") handler.call(this, event);
   }
@@ -121,6 +122,9 @@ export class Chat {
 
   onHello(event) {
     this.serverName = event.server;
+    if (event.requireLogin && this.credentials.mode === "guest" && !this.signedInOnce) {
+      this.signInRefused("This server takes no guests: log in, or register a nick first.");
+    }
   }
 
   onWelcome(event) {
