@@ -110,6 +110,41 @@ class ConversationTests(BrowserTestCase):
         )
         self.assertEqual(indexes, [nickColorIndex(nick) for nick in nicks])
 
+    def test_notifications(self) -> None:
+        """
+        Once notifications are allowed, a private message and a mention in a
+        room not shown each raise one; other messages do not.
+        """
+        server = self.startServer()
+        ann = self.openPage(server, "ann", permissions=["notifications"])
+        # Record notifications instead of showing them.
+        ann.evaluate(
+            "() => { window.notified = [];"
+            " window.Notification = class extends window.Notification {"
+            " constructor(title, options) { super(title, options);"
+            " window.notified.push(title + ': ' + options.body); } }; }"
+        )
+        ann.fill("#signin-nick", "ann")
+        ann.click("#signin-guest")
+        expect(ann.locator("#view-title")).to_have_text("#lobby")
+        expect(ann.locator("#notify")).to_be_hidden()
+        bob = self.signIn(server, "bob")
+        self.say(ann, "/join #dev")
+        self.say(bob, "/join #dev")
+        expect(ann.locator("#member-list li")).to_have_count(2)
+        self.say(ann, "/join #lobby")
+        expect(ann.locator("#view-title")).to_have_text("#lobby")
+
+        self.say(bob, "/msg #dev just talking")
+        self.say(bob, "/msg #dev ann: have a look?")
+        self.say(bob, "/msg ann psst")
+        expect(ann.locator("#people-list .conversation")).to_have_count(1)
+        expect(ann.locator("#room-list .badge")).to_have_text("2")
+        self.assertEqual(
+            ann.evaluate("window.notified"),
+            ["bob in #dev: ann: have a look?", "bob: psst"],
+        )
+
 
 class HistoryTests(BrowserTestCase):
     def test_scrollingUpLoadsOlder(self) -> None:

@@ -153,11 +153,17 @@ function showPanel(name) {
   page.toggleMembers.setAttribute("aria-expanded", String(name === "members"));
 }
 
+// Opening a panel takes the keyboard into it, so that Tab walks its list
+// rather than the header behind it.
 page.toggleRooms.addEventListener("click", () => {
-  showPanel(page.chat.classList.contains("show-sidebar") ? null : "sidebar");
+  const opening = !page.chat.classList.contains("show-sidebar");
+  showPanel(opening ? "sidebar" : null);
+  if (opening) ($("sidebar").querySelector("[aria-current=true]") ?? page.goto).focus();
 });
 page.toggleMembers.addEventListener("click", () => {
-  showPanel(page.chat.classList.contains("show-members") ? null : "members");
+  const opening = !page.chat.classList.contains("show-members");
+  showPanel(opening ? "members" : null);
+  if (opening) $("member-list").querySelector("button")?.focus();
 });
 
 page.signinNick.focus();
