@@ -99,7 +99,12 @@ export class Chat {
     if (this.lostAt === null && this.signedInOnce) this.lostAt = Date.now();
     this.awaiting = null;
     this.resumePending = [];
-    for (const conversation of this.conversations.rooms()) conversation.loadingOlder = false;
+    for (const room of this.conversations.rooms()) {
+      // Pages asked for on the lost connection will not come.
+      if (room.loadingOlder) this.logFor(room).setLoading(false);
+      room.loadingOlder = false;
+      room.pages = [];
+    }
     if (wasOpen && this.signedInOnce) this.setStatus("Connection lost; reconnecting…", "warning");
     this.phase = "connecting";
   }
@@ -428,11 +433,20 @@ export class Chat {
 
   onHistoryGap(event) {
     const room = this.conversations.ensure(event.room);
+    const range = `${event.first}-${event.last}`;
+    if (room.gaps.has(range)) return; // a page reaching back to it again
+    room.gaps.add(range);
+    if (event.first <= 1) {
+      // Retention has taken everything before: nothing older to load.
+      room.atBeginning = true;
+      room.beginning = `Older messages of ${room.name} are no longer kept.`;
+    }
     const marker = markerEntry(
       "gap",
       `Messages ${event.first}–${event.last} are not shown: no longer kept, or too many to replay.`,
     );
     this.logFor(room).insertInOrder(marker, event.first - 0.5);
+    this.showOlderState(room);
   }
 
   onMissed(event) {
@@ -445,20 +459,24 @@ export class Chat {
       `${count} message${count === 1 ? "" : "s"} missed while the connection was slow, filled in below.`,
     );
     this.logFor(room).insertInOrder(marker, event.first - 0.5);
-    this.send({
+    const asked = this.send({
       command: "History",
       room: room.name,
       before: event.last + 1,
       limit: Math.min(count, PAGE_MAX),
     });
+    if (asked) room.pages.push("fill");
   }
 
   onHistoryEnd(event) {
     const room = this.conversations.ensure(event.room);
     if (event.kind === "page") {
-      room.loadingOlder = false;
-      if (event.count === 0) room.atBeginning = true;
-      this.logFor(room).setLoading(false);
+      // A page the page asked for (or one typed with /history, not counted).
+      if (room.pages.shift() === "older") {
+        room.loadingOlder = false;
+        if (event.count === 0) room.atBeginning = true;
+        this.logFor(room).setLoading(false);
+      }
     } else {
       room.caughtUpThrough(event.through);
       room.replayed = true;
@@ -482,12 +500,14 @@ export class Chat {
     if (!this.send({ command: "History", room: room.name, before: room.lowestSequence, limit: PAGE_SIZE })) {
       return;
     }
+    room.pages.push("older");
     room.loadingOlder = true;
     this.logFor(room).setLoading(true);
   }
 
   showOlderState(room) {
-    this.logFor(room).setBeginning(room.atBeginning, `This is the beginning of ${room.name}.`);
+    const text = room.beginning ?? `This is the beginning of ${room.name}.`;
+    this.logFor(room).setBeginning(room.atBeginning, text);
   }
 
   // -- what the server says to you --------------------------------------------

@@ -25,6 +25,10 @@ export class Conversation {
     this.lowestSequence = null; // where the next History page ends
     this.loadingOlder = false;
     this.atBeginning = false;
+    // What each History asked for is waiting on ("older" or "fill"), in the
+    // order asked: the server answers in that order.
+    this.pages = [];
+    this.gaps = new Set(); // "first-last" of each gap marked, to mark it once
     this.unread = 0;
     this.mentioned = false;
   }
