@@ -112,5 +112,7 @@ def main(members: int, messages: int, profile: bool, dialect: str) -> None:
 
 if __name__ == "__main__":
     flags = sys.argv[3:]
-    dialect = "irc-tags" if "--irc-tags" in flags else "irc" if "--irc" in flags else "line"
+    dialect = (
+        "irc-tags" if "--irc-tags" in flags else "irc" if "--irc" in flags else "line"
+    )
     main(int(sys.argv[1]), int(sys.argv[2]), "--profile" in flags, dialect)
