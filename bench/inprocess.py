@@ -8,6 +8,12 @@ where C{bench/run.py} (real sockets, a load generator) cannot say which
 layer a difference comes from:
 
     PYTHONPATH=CHECKOUT python bench/inprocess.py 200 5000 [--profile]
+        [--irc | --irc-tags]
+
+With C{--irc} the connections are IRC clients and the messages are
+C{PRIVMSG} lines fed to the sender's connection, parsing and the command's
+path included; C{--irc-tags} makes them ask for C{message-tags} and
+C{server-time} first, as modern clients do.
 
 It runs against this layout and the one before issue 13 (C{twisted_chat.core},
 C{twisted_chat.lineserver}), so an older checkout can be measured too.
@@ -44,26 +50,48 @@ def accountsFor(chat: Any, hasher: Any, clock: Clock) -> Any:
         return Accounts(chat.store, hasher, clock)
 
 
-def main(members: int, messages: int, profile: bool) -> None:
+def ircGreeting(number: int, tags: bool) -> bytes:
+    """What an IRC client sends to register and join the room."""
+    capabilities = b"CAP REQ :message-tags server-time\r\n" if tags else b""
+    return (
+        b"CAP LS 302\r\n" + capabilities + b"CAP END\r\n"
+        b"NICK m%d\r\nUSER m 0 * :m\r\nJOIN #lobby\r\n" % number
+    )
+
+
+def main(members: int, messages: int, profile: bool, dialect: str) -> None:
     clock = Clock()
     chat = Chat(clock, MemoryStore())
     hasher = PasswordHasher(clock, runner=lambda function, *args: None)
-    factory = LineChatFactory(
-        chat, accountsFor(chat, hasher, clock), clock, rules=UNLIMITED
-    )
+    accounts = accountsFor(chat, hasher, clock)
+    if dialect == "line":
+        factory = LineChatFactory(chat, accounts, clock, rules=UNLIMITED)
+    else:
+        from twisted_chat.frontends.irc.factory import IRCChatFactory
+
+        factory = IRCChatFactory(chat, accounts, clock, rules=UNLIMITED)
     connections: list[tuple[Any, StringTransport]] = []
-    for _ in range(members):
+    for number in range(members):
         transport = StringTransport()
         protocol = factory.buildProtocol(None)
         protocol.makeConnection(transport)
-        protocol.dataReceived(b"/join #lobby\n")
+        if dialect == "line":
+            protocol.dataReceived(b"/join #lobby\n")
+        else:
+            protocol.dataReceived(ircGreeting(number, dialect == "irc-tags"))
         connections.append((protocol, transport))
     clock.advance(1)
-    sender = connections[0][0].member
+    sender = connections[0][0]
+
+    def say(n: int) -> None:
+        if dialect == "line":
+            chat.say(sender.member, "#lobby", f"hello {n}")
+        else:
+            sender.dataReceived(b"PRIVMSG #lobby :hello %d\r\n" % n)
 
     def run() -> None:
         for n in range(messages):
-            chat.say(sender, "#lobby", f"hello {n}")
+            say(n)
             if n % 10 == 9:
                 clock.advance(0)
                 for _, transport in connections:
@@ -83,4 +111,8 @@ def main(members: int, messages: int, profile: bool) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]), "--profile" in sys.argv[3:])
+    flags = sys.argv[3:]
+    dialect = (
+        "irc-tags" if "--irc-tags" in flags else "irc" if "--irc" in flags else "line"
+    )
+    main(int(sys.argv[1]), int(sys.argv[2]), "--profile" in flags, dialect)

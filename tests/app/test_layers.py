@@ -55,6 +55,7 @@ CONCRETE_STORES = (
     "store.moderation",
     "store.history",
     "store.certificates",
+    "store.retention",
 )
 """The store's implementations: only the app layer chooses one."""
 

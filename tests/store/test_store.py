@@ -26,6 +26,7 @@ from twisted_chat.store import (
     OutOfSequence,
     StoredRoom,
     StoreError,
+    retention,
 )
 from twisted_chat.store.failures import FailureReporter
 from twisted_chat.store.memory import MemoryStore
@@ -517,6 +518,44 @@ class SchemaTests(SynchronousTestCase):
         connection = sqlite3.connect(":memory:", isolation_level=None)
         self.assertEqual(migrate(connection), 0)
         self.assertEqual(migrate(connection), SCHEMA_VERSION)
+
+    def test_messageIndexes(self) -> None:
+        """
+        A stored room message is written to its table and one index only
+        (by room and time, for CHATHISTORY and pruning by age): each index
+        costs every message a write.
+        """
+        connection = sqlite3.connect(":memory:", isolation_level=None)
+        migrate(connection)
+        indexes = [
+            row[1]
+            for row in connection.execute("PRAGMA index_list(messages)")
+            if row[3] == "c"
+        ]
+        self.assertEqual(indexes, ["messages_by_room_time"])
+
+    def test_pruningReadsByIndex(self) -> None:
+        """
+        Pruning, by age and by count, reads each room's old messages by
+        index, never the whole table: it runs on the store's only thread,
+        with every message waiting behind it.
+        """
+        connection = sqlite3.connect(":memory:", isolation_level=None)
+        migrate(connection)
+        connection.execute("INSERT INTO rooms (folded, name) VALUES ('#a', '#a')")
+        deletes: list[str] = []
+        connection.set_trace_callback(
+            lambda sql: deletes.append(sql) if "DELETE FROM messages" in sql else None
+        )
+        retention.prune(connection, T, 10)
+        connection.set_trace_callback(None)
+        self.assertEqual(len(deletes), 2)
+        for sql in deletes:
+            plan = " ".join(
+                row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + sql)
+            )
+            self.assertIn("USING", plan)
+            self.assertNotIn("SCAN messages", plan)
 
     def test_tooNew(self) -> None:
         """A file from a newer version is refused, untouched."""

@@ -28,6 +28,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from twisted_chat.app.clientcertificates import askForClientCertificates
+from twisted_chat.app.collector import tuneCollector
 from twisted_chat.app.stopsignals import installStopHandlers
 from twisted_chat.chat.accounts import Accounts
 from twisted_chat.chat.core import Chat
@@ -106,8 +107,10 @@ class ServerService(MultiService):
     def startService(self) -> None:
         super().startService()
         if IReactorCore.providedBy(self._clock):
-            # A real reactor (tests pass a Clock): stop on signals our way.
+            # A real reactor (tests pass a Clock): stop on signals our way,
+            # and set the collector for a server once everything is loaded.
             self._clock.callWhenRunning(installStopHandlers, self._clock)
+            self._clock.callWhenRunning(tuneCollector)
         self.accounts.start().addErrback(
             lambda failure: self.log.failure(
                 "Preparing password checks failed", failure

@@ -9,6 +9,7 @@ are one frozen value, replaced whole, so a change is one store write and
 never half-applied.
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any, Final
@@ -93,9 +94,42 @@ class Ban:
     expires: int | None = None
     reason: str = ""
 
+    @classmethod
+    def made(
+        cls,
+        mask: str,
+        kind: str,
+        setBy: str,
+        now: int,
+        duration: float | None,
+        reason: str,
+    ) -> "Ban":
+        """
+        A ban set by C{setBy} at C{now} for C{duration} seconds, or for good
+        if L{None}; C{reason} as given (cleaned by the caller).
+        """
+        expires = None if duration is None else now + int(duration * 1000)
+        return cls(mask, kind, setBy, now, expires, reason)
+
     def activeAt(self, now: int) -> bool:
         """Whether the ban still holds at C{now}."""
         return self.expires is None or now < self.expires
+
+
+def activeBans(
+    bans: Iterable[Ban], kind: str, now: int, lapse: Callable[[Ban], None]
+) -> list[Ban]:
+    """
+    The bans of C{kind} among C{bans} that still hold at C{now}; each one
+    that has lapsed, of any kind, is handed to C{lapse} to be forgotten.
+    """
+    active = []
+    for ban in list(bans):
+        if not ban.activeAt(now):
+            lapse(ban)
+        elif ban.kind == kind:
+            active.append(ban)
+    return active
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from twisted_chat.chat.errors import BadArguments, BadMask, ListFull
 from twisted_chat.chat.events import BanChanged, BanListEnd, BanListEntry
 from twisted_chat.chat.masks import parseMask
 from twisted_chat.chat.model import Member, Room
-from twisted_chat.chat.modes import MUTE, Ban
+from twisted_chat.chat.modes import MUTE, Ban, activeBans
 from twisted_chat.chat.participants import deliverTo, fanOut
 from twisted_chat.chat.textrules import cleanText
 from twisted_chat.limits import BAN_LIST_MAX
@@ -72,14 +72,13 @@ class RoomBans:
                 " lift one first."
             )
         now = self._now()
-        expires = None if duration is None else now + int(duration * 1000)
-        ban = Ban(mask, kind, actor.nick, now, expires, cleanText(reason))
+        ban = Ban.made(mask, kind, actor.nick, now, duration, cleanText(reason))
         room.bans[kind, mask] = ban
         restrict(room)
         if room.founded:
             kept(self._store.saveBan(room.name, ban))
         changed = BanChanged(
-            room.name, actor.nick, now, kind, mask, True, expires, ban.reason
+            room.name, actor.nick, now, kind, mask, True, ban.expires, ban.reason
         )
         fanOut(changed, list(room.members))
         self._trail.record(actor, kind, room.name, mask, ban.reason)
@@ -101,27 +100,31 @@ class RoomBans:
 
     def tell(self, asker: Member, room: Room, kind: str) -> None:
         """Send C{asker} the room's active bans (or mutes), then their count."""
-        now = self._now()
-        shown = 0
-        for ban in list(room.bans.values()):
-            if not ban.activeAt(now):
-                self._lapse(room, ban)
-            elif ban.kind == kind:
-                shown += 1
-                deliverTo(
-                    asker,
-                    BanListEntry(
-                        room.name, kind, ban.mask, ban.setBy, ban.setAt,
-                        ban.expires, ban.reason,
-                    ),
-                )  # fmt: skip
-        deliverTo(asker, BanListEnd(room.name, kind, shown))
+        active = activeBans(
+            room.bans.values(), kind, self._now(), lambda ban: self._lapse(room, ban)
+        )
+        tellBans(asker, room.name, kind, active)
 
     def _lapse(self, room: Room, ban: Ban) -> None:
         room.bans.pop((ban.kind, ban.mask), None)
         restrict(room)
         if room.founded:
             kept(self._store.removeBan(room.name, ban.kind, ban.mask))
+
+
+def tellBans(asker: Member, where: str, kind: str, bans: list[Ban]) -> None:
+    """
+    Send C{asker} the C{bans} of C{kind} of a room (or C{*}, the server's),
+    then their count.
+    """
+    for ban in bans:
+        deliverTo(
+            asker,
+            BanListEntry(
+                where, kind, ban.mask, ban.setBy, ban.setAt, ban.expires, ban.reason
+            ),
+        )
+    deliverTo(asker, BanListEnd(where, kind, len(bans)))
 
 
 def restrict(room: Room) -> None:

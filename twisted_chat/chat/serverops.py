@@ -31,16 +31,15 @@ from twisted_chat.chat.events import (
     AuditEnd,
     AuditLine,
     BanChanged,
-    BanListEnd,
-    BanListEntry,
     Notice,
 )
 from twisted_chat.chat.masks import inNetwork, parseMask
 from twisted_chat.chat.members import NickRegistry
 from twisted_chat.chat.model import Member
-from twisted_chat.chat.modes import BAN, AuditEntry, Ban, Rank
+from twisted_chat.chat.modes import BAN, AuditEntry, Ban, Rank, activeBans
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.participants import deliverTo, fanOut
+from twisted_chat.chat.roombans import tellBans
 from twisted_chat.chat.rooms import RoomDirectory
 from twisted_chat.chat.textrules import because, checkText, cleanText
 from twisted_chat.limits import AUDIT_PAGE_MAX, SERVER_BAN_MAX
@@ -182,14 +181,15 @@ class ServerOperators:
         if mask.text not in self.bans and len(self.bans) >= SERVER_BAN_MAX:
             raise ListFull(f"{SERVER_BAN_MAX} server bans are kept; lift one first.")
         now = self._now()
-        expires = None if duration is None else now + int(duration * 1000)
-        ban = Ban(mask.text, BAN, actor.nick, now, expires, cleanText(reason))
+        ban = Ban.made(mask.text, BAN, actor.nick, now, duration, cleanText(reason))
         self.bans[ban.mask] = ban
         kept(self._store.saveBan(None, ban))
         self._audit(actor, "server-ban", ban.mask, ban.reason)
         deliverTo(
             actor,
-            BanChanged("*", actor.nick, now, BAN, ban.mask, True, expires, ban.reason),
+            BanChanged(
+                "*", actor.nick, now, BAN, ban.mask, True, ban.expires, ban.reason
+            ),
         )
         for member in list(self._nicks.members.values()):
             if not self.isServerOperator(member) and mask.matches(member):
@@ -211,20 +211,12 @@ class ServerOperators:
     def listBans(self, asker: Member) -> None:
         """Tell a server operator the server-wide bans."""
         self.require(asker, "see server bans")
-        now = self._now()
-        shown = 0
-        for ban in list(self.bans.values()):
-            if not ban.activeAt(now):
-                self._lapse(ban)
-                continue
-            shown += 1
-            deliverTo(
-                asker,
-                BanListEntry(
-                    "*", BAN, ban.mask, ban.setBy, ban.setAt, ban.expires, ban.reason
-                ),
-            )
-        deliverTo(asker, BanListEnd("*", BAN, shown))
+        tellBans(
+            asker,
+            "*",
+            BAN,
+            activeBans(self.bans.values(), BAN, self._now(), self._lapse),
+        )
 
     def announce(self, actor: Member, text: str) -> None:
         """Send every member a notice from a server operator."""

@@ -32,6 +32,7 @@ from twisted_chat.store import (
     StoreError,
     history,
     moderation,
+    retention,
 )
 from twisted_chat.store.certificates import SQLiteCertificates
 from twisted_chat.store.schema import NotOurDatabase, SchemaTooNew, migrate
@@ -454,34 +455,10 @@ class SQLiteStore(SQLiteCertificates):
         )
 
     def prune(self, olderThan: int | None, perRoomCap: int | None) -> Deferred[int]:
-        def write(connection: sqlite3.Connection) -> int:
-            # Remember how far each room's numbers went before deleting any.
-            connection.execute(
-                """
-                UPDATE rooms SET last_sequence = max(last_sequence, coalesce(
-                    (SELECT max(sequence) FROM messages WHERE room = rooms.folded), 0))
-                """
-            )
-            removed = 0
-            if olderThan is not None:
-                removed += connection.execute(
-                    "DELETE FROM messages WHERE time < ?", (olderThan,)
-                ).rowcount
-                connection.execute(
-                    "DELETE FROM private_messages WHERE time < ?", (olderThan,)
-                )
-                moderation.pruneAudit(connection, olderThan)
-            if perRoomCap is not None:
-                removed += connection.execute(
-                    """
-                    DELETE FROM messages WHERE sequence <=
-                        (SELECT last_sequence FROM rooms WHERE folded = messages.room) - ?
-                    """,
-                    (perRoomCap,),
-                ).rowcount
-            return removed
-
-        return self.writer.submit(write, writes=True)
+        return self.writer.submit(
+            lambda connection: retention.prune(connection, olderThan, perRoomCap),
+            writes=True,
+        )
 
     def close(self) -> Deferred[None]:
         """
