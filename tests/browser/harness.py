@@ -280,9 +280,21 @@ class BrowserTestCase(SynchronousTestCase):
         self.addCleanup(client.close)
         return client
 
-    def openPage(self, server: Server, name: str, **context: Any) -> "Page":
-        """A page in its own context (its own tab, as another person's browser)."""
+    def openPage(
+        self,
+        server: Server,
+        name: str,
+        *,
+        prepare: Callable[["Page"], None] | None = None,
+        **context: Any,
+    ) -> "Page":
+        """
+        A page in its own context (its own tab, as another person's
+        browser); C{prepare} is called with it before it loads.
+        """
         page = self.browser.new_context(**context).new_page()
+        if prepare is not None:
+            prepare(page)
         self.addCleanup(page.context.close)
         messages = self.consoles.setdefault(name, [])
         page.on("console", lambda message: messages.append(_describe(message)))
@@ -310,13 +322,14 @@ class BrowserTestCase(SynchronousTestCase):
         nick: str,
         *,
         register: str | None = None,
+        prepare: Callable[["Page"], None] | None = None,
         **context: Any,
     ) -> "Page":
         """
         Open the page and chat under C{nick}, in the lobby: as a guest, or
         registering it with the password C{register}.
         """
-        page = self.openPage(server, nick, **context)
+        page = self.openPage(server, nick, prepare=prepare, **context)
         page.fill("#signin-nick", nick)
         if register is None:
             page.click("#signin-guest")

@@ -3,7 +3,10 @@ The web client as people use it: pages in a real Chromium talking to each
 other and to the terminal client through a real server, which may crash.
 """
 
+import json
 import re
+
+from playwright.sync_api import Page, WebSocketRoute
 
 from .harness import BrowserTestCase, expect, nickColorIndex, shownLog
 
@@ -179,6 +182,59 @@ class HistoryTests(BrowserTestCase):
             int(s) for s in messages.evaluate_all("(m) => m.map((e) => e.dataset.seq)")
         ]
         self.assertEqual(sequences, sorted(set(sequences)))
+
+    def test_missedMessagesFilledIn(self) -> None:
+        """
+        Room messages the server left out (as it does for a page that fell
+        behind) and then told of with Missed are fetched and shown in their
+        place, once each, below a marker saying they were filled in.
+        """
+        lost: list[int] = []
+
+        def leaveOut(socket: WebSocketRoute) -> None:
+            # Between the page and the real server: what a slow reader
+            # misses, the live "lost N" messages, is not passed on, and the
+            # server's Missed for them comes once the last one is gone.
+            server = socket.connect_to_server()
+
+            def fromServer(message: str | bytes) -> None:
+                event = json.loads(message)
+                live = event.get("event") == "RoomMessage" and not event["history"]
+                if not (live and event["text"].startswith("lost ")):
+                    socket.send(message)
+                    return
+                lost.append(event["sequence"])
+                if event["text"] == "lost 3":
+                    missed = {"room": event["room"], "first": lost[0], "last": lost[-1]}
+                    socket.send(json.dumps({"event": "Missed", **missed}))
+
+            server.on_message(fromServer)
+
+        def prepare(page: Page) -> None:
+            page.route_web_socket(re.compile(r"/socket$"), leaveOut)
+
+        server = self.startServer()
+        ann = self.signIn(server, "ann", prepare=prepare)
+        carol = self.connectLineClient(server, "carol")
+        for line in ("live 1", "lost 1", "lost 2", "lost 3", "after"):
+            carol.say(line)
+        messages = shownLog(ann).locator(".message")
+        expect(messages).to_have_count(5)
+        texts = [text.rsplit("> ", 1)[1] for text in messages.all_inner_texts()]
+        self.assertEqual(texts, ["live 1", "lost 1", "lost 2", "lost 3", "after"])
+        self.assertEqual(len(lost), 3)
+        marker = shownLog(ann).locator(".marker.filled")
+        expect(marker).to_contain_text("3 messages missed")
+        self.assertEqual(
+            shownLog(ann)
+            .locator(".entries > li")
+            .evaluate_all(
+                "(entries) => entries.map((e) => e.classList.contains('marker')"
+                " ? 'marker' : e.dataset.seq && Number(e.dataset.seq))"
+                ".filter((e) => e)"
+            ),
+            [lost[0] - 1, "marker", *lost, lost[-1] + 1],
+        )
 
 
 class ReconnectionTests(BrowserTestCase):
