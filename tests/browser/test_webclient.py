@@ -87,6 +87,27 @@ class ConversationTests(BrowserTestCase):
         )
         self.screenshot(ann, "private")
 
+    def test_signInRefused(self) -> None:
+        """
+        A nick someone has, or a wrong password, is refused on the sign-in
+        form, in the server's words, and the form stays to try again.
+        """
+        server = self.startServer()
+        self.signIn(server, "ann", register="anns-password")
+        bob = self.openPage(server, "bob")
+        bob.fill("#signin-nick", "ann")
+        bob.click("#signin-guest")
+        expect(bob.locator("#signin-error")).to_have_text(
+            "The nick ann is taken; choose another."
+        )
+        bob.fill("#signin-password", "not-anns-password")
+        bob.click("#signin-login")
+        expect(bob.locator("#signin-error")).to_have_text("Wrong nick or password.")
+        expect(bob.locator("#chat")).to_be_hidden()
+        bob.fill("#signin-nick", "bob")
+        bob.click("#signin-guest")
+        expect(bob.locator("#view-title")).to_have_text("#lobby")
+
     def test_nickColoursAsTerminal(self) -> None:
         """
         The page gives every nick the colour the terminal client gives it:
