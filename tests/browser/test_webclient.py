@@ -360,7 +360,7 @@ class LayoutTests(BrowserTestCase):
     def test_keyboardOnly(self) -> None:
         """
         Ctrl+K then a room's name joins it; Alt+Up and Alt+Down move between
-        the conversations; Enter sends to the one shown.
+        the conversations; Enter sends to the one shown; Leave leaves it.
         """
         server = self.startServer()
         ann = self.signIn(server, "ann")
@@ -377,6 +377,10 @@ class LayoutTests(BrowserTestCase):
         ann.keyboard.type("in dev")
         ann.keyboard.press("Enter")
         expect(shownLog(ann).locator(".message").last).to_contain_text("<ann> in dev")
+        ann.click("#leave")
+        expect(ann.locator("#view-title")).to_have_text("#lobby")
+        expect(ann.locator("#room-list .conversation")).to_have_text(["#lobby"])
+        expect(ann.locator("#compose")).to_be_focused()
 
     def test_phone(self) -> None:
         """

@@ -36,6 +36,7 @@ const chat = new Chat(
     memberList: $("member-list"),
     memberCount: $("member-count"),
     toggleUnread: $("toggle-unread"),
+    leave: $("leave"),
     // A conversation was picked from a list: on a phone, the list folds
     // away and the message box takes the keyboard.
     onPicked: () => {
@@ -120,6 +121,10 @@ page.gotoForm.addEventListener("submit", (event) => {
 });
 
 $("list-rooms").addEventListener("click", () => chat.listRooms());
+$("leave").addEventListener("click", () => {
+  chat.leaveShown();
+  page.compose.focus();
+});
 
 // -- the keyboard -----------------------------------------------------------------
 

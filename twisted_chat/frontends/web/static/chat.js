@@ -309,7 +309,10 @@ export class Chat {
       );
     }
     this.renderLists();
-    if (room === this.current) this.renderMembers();
+    if (room === this.current) {
+      this.showHeader();
+      this.renderMembers();
+    }
   }
 
   onParted(event) {
@@ -356,6 +359,7 @@ export class Chat {
       room.joined = false;
       room.members.clear();
       this.renderLists();
+      if (room === this.current) this.showHeader();
     }
     this.renderMembers();
   }
@@ -613,8 +617,7 @@ export class Chat {
       return true;
     }
     if (outcome.local === "close") {
-      if (this.current !== null && !this.current.isRoom) this.close(this.current);
-      else if (this.current !== null) this.send({ command: "Part", room: this.current.name, reason: "" });
+      this.leaveShown();
       return true;
     }
     if (!this.send(outcome.send)) {
@@ -622,6 +625,14 @@ export class Chat {
       return false;
     }
     return true;
+  }
+
+  /** Leave the room shown (the server's Parted takes it off), or close a private one. */
+  leaveShown() {
+    const shown = this.current;
+    if (shown === null) return;
+    if (shown.isRoom && shown.joined) this.send({ command: "Part", room: shown.name, reason: "" });
+    else this.close(shown);
   }
 
   /** Join a room, or show it if already in it. */
@@ -758,6 +769,9 @@ export class Chat {
     const conversation = this.current;
     this.dom.viewTitle.textContent = conversation === null ? "twisted_chat" : conversation.name;
     this.dom.viewTopic.textContent = conversation?.isRoom ? conversation.topic : "";
+    this.dom.leave.hidden = conversation === null;
+    this.dom.leave.textContent = conversation?.isRoom && conversation.joined ? "Leave" : "Close";
+    this.dom.leave.title = conversation === null ? "" : `${this.dom.leave.textContent} ${conversation.name}`;
     this.updateTitle();
   }
 
