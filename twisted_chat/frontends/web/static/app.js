@@ -37,6 +37,9 @@ const chat = new Chat(
     memberCount: $("member-count"),
     toggleUnread: $("toggle-unread"),
     leave: $("leave"),
+    chat: $("chat"),
+    membersPanel: $("members-panel"),
+    toggleMembers: $("toggle-members"),
     // A conversation was picked from a list: on a phone, the list folds
     // away and the message box takes the keyboard.
     onPicked: () => {

@@ -769,6 +769,11 @@ export class Chat {
     const conversation = this.current;
     this.dom.viewTitle.textContent = conversation === null ? "twisted_chat" : conversation.name;
     this.dom.viewTopic.textContent = conversation?.isRoom ? conversation.topic : "";
+    // A private conversation has no member list: the messages take its place.
+    const members = conversation?.isRoom ?? false;
+    this.dom.membersPanel.hidden = !members;
+    this.dom.toggleMembers.hidden = !members;
+    this.dom.chat.classList.toggle("no-members", !members);
     this.dom.leave.hidden = conversation === null;
     this.dom.leave.textContent = conversation?.isRoom && conversation.joined ? "Leave" : "Close";
     this.dom.leave.title = conversation === null ? "" : `${this.dom.leave.textContent} ${conversation.name}`;
