@@ -19,6 +19,18 @@ from .clients import TCPStringTransport
 TEXT, BINARY, CLOSE, PING, PONG = 1, 2, 8, 9, 10
 
 
+class SocketTransport(TCPStringTransport):
+    """
+    A TCP connection as a socket's is: unregistering with no producer
+    registered is no mistake (Autobahn does so as it drops a connection,
+    whether or not the guard registered).
+    """
+
+    def unregisterProducer(self) -> None:
+        self.producer = None
+        self.streaming = None
+
+
 def clientFrame(payload: bytes, opcode: int = TEXT, fin: bool = True) -> bytes:
     """A frame as a client sends it: masked."""
     head = bytes([(0x80 if fin else 0) | opcode])
@@ -72,7 +84,7 @@ class WebSocketClient:
     ) -> None:
         self.clock = clock
         address = IPv4Address("TCP", peer, 40000)
-        self.transport = TCPStringTransport(peerAddress=address)
+        self.transport = SocketTransport(peerAddress=address)
         protocol = sockets.buildProtocol(address)
         assert isinstance(protocol, ChatWebSocket)
         self.protocol = protocol

@@ -247,6 +247,7 @@ class WebSocketFrontEnd(WebSocketServerFactory):
         self.proxies = tuple(proxies)
         self.setProtocolOptions(
             webStatus=False,
+            failByDrop=False,
             openHandshakeTimeout=OPEN_HANDSHAKE_TIMEOUT,
             closeHandshakeTimeout=CLOSE_HANDSHAKE_TIMEOUT,
             autoPingInterval=pingAfter,
