@@ -34,6 +34,7 @@ from autobahn.twisted.websocket import (
 )
 from autobahn.websocket.types import ConnectionDeny, ConnectionRequest
 from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import (
     IAddress,
     IConsumer,
@@ -178,7 +179,11 @@ class ChatWebSocket(WebSocketServerProtocol):
         super().connectionLost(reason)
         inner, self.inner = self.inner, None
         if inner is not None:
-            inner.connectionLost(reason)
+            # A closing handshake both sides finished is a clean close,
+            # though the server then drops the TCP connection as RFC 6455
+            # has it.
+            clean = Failure(ConnectionDone()) if self.wasClean else reason
+            inner.connectionLost(clean)
 
     # MessageSocket, for the bridge
 
