@@ -4,6 +4,7 @@ command, line type, error code and limit is documented, and every example
 line in the protocol document is one the code itself would send.
 """
 
+import json
 import re
 
 from twisted.python.filepath import FilePath
@@ -11,9 +12,12 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat import limits
 from twisted_chat.app.service import SHUTDOWN_GRACE
+from twisted_chat.chat import events
 from twisted_chat.chat.commands import COMMANDS
 from twisted_chat.chat.errors import ChatError, allErrorCodes
 from twisted_chat.chat.names import RESERVED_NICKS
+from twisted_chat.frontends.web.jsonchat import encodeEvent
+from twisted_chat.frontends.web.jsoncommands import COMMAND_CLASSES, decodeCommand
 from twisted_chat.wire import line as wire
 from twisted_chat.wire.linetypes import LINE_TYPES
 
@@ -21,6 +25,45 @@ REPOSITORY = FilePath(__file__).parent().parent().parent()
 PROTOCOL = REPOSITORY.child("docs").child("PROTOCOL.md").getContent().decode()
 README = REPOSITORY.child("README.md").getContent().decode()
 STAMP = "2026-11-25T18:20:03.456Z"
+
+
+def webTable(prefix: str) -> dict[str, str]:
+    """The web section's examples, by the command's or event's name."""
+    return dict(
+        re.findall(
+            r"^\| (\w+) \| `(\{\"" + prefix + r"\": [^`]*)` \|", PROTOCOL, re.MULTILINE
+        )
+    )
+
+
+class WebDocumentTests(SynchronousTestCase):
+    def test_everyCommand(self) -> None:
+        """Every JSON command has a row whose example reads as that command."""
+        examples = webTable("command")
+        self.assertEqual(set(examples), set(COMMAND_CLASSES))
+        for name, example in examples.items():
+            decoded = decodeCommand(json.loads(example))
+            self.assertEqual(type(decoded).__name__, name)
+
+    def test_everyEvent(self) -> None:
+        """
+        Every event has a row whose example is exactly what the JSON
+        subprotocol sends for it.
+        """
+        examples = webTable("event")
+        kinds = {
+            name: kind
+            for name, kind in vars(events).items()
+            if isinstance(kind, type)
+            and issubclass(kind, events.Event)
+            and kind is not events.Event
+        }
+        self.assertEqual(set(examples), set(kinds))
+        for name, example in examples.items():
+            fields = json.loads(example)
+            del fields["event"]
+            event = kinds[name](**fields)
+            self.assertEqual(encodeEvent(event), example.encode() + b"\r\n")
 
 
 class ProtocolDocumentTests(SynchronousTestCase):

@@ -10,6 +10,7 @@ from twisted.python import usage
 
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.names import checkNick
+from twisted_chat.frontends.web.peers import normalOrigin, parseProxy
 from twisted_chat.limits import (
     DEFAULT_LISTEN,
     FD_MARGIN,
@@ -69,7 +70,8 @@ def checkedEndpoint(description: str) -> str:
 
 class Options(usage.Options):
     synopsis = (
-        "[--listen ENDPOINT]... [--irc ENDPOINT]... [--db PATH] [--oper NAME]... [--console]"
+        "[--listen ENDPOINT]... [--irc ENDPOINT]... [--web ENDPOINT]... [--db PATH]"
+        " [--oper NAME]... [--console]"
         " [options]"
     )
     longdesc = (
@@ -262,6 +264,9 @@ class Options(usage.Options):
         self["listen"] = []
         self["irc"] = []
         self["oper"] = []
+        self["web"] = []
+        self["web-origin"] = []
+        self["web-proxy"] = []
         # usage keeps a docstring's indentation past its second line; the
         # help wraps the text again, so one line of it is what it needs.
         self.docs = {
@@ -285,6 +290,39 @@ class Options(usage.Options):
         tcp:6667:interface=127.0.0.1 (repeatable; off unless given).
         """
         self["irc"].append(checkedEndpoint(description))
+
+    def opt_web(self, description: str) -> None:
+        """
+        Also serve the web client (the page, and its WebSocket at /socket,
+        which IRC web clients may use too) on this endpoint, e.g.
+        tcp:8080:interface=127.0.0.1 (repeatable; ssl: for https).
+        """
+        self["web"].append(checkedEndpoint(description))
+
+    def opt_web_origin(self, origin: str) -> None:
+        """
+        Let pages from ORIGIN (https://chat.example.org) open the web
+        client's WebSocket, beside the site's own (repeatable).
+        """
+        normal = normalOrigin(origin)
+        if normal is None:
+            raise usage.UsageError(
+                f"--web-origin {origin}: an origin is http:// or https://, a"
+                " host and maybe a port, with no path"
+            )
+        self["web-origin"].append(normal)
+
+    def opt_web_proxy(self, address: str) -> None:
+        """
+        Believe the X-Forwarded-For of web requests from ADDRESS (a reverse
+        proxy's address or range; repeatable); others' is ignored.
+        """
+        try:
+            self["web-proxy"].append(parseProxy(address))
+        except ValueError:
+            raise usage.UsageError(
+                f"--web-proxy {address}: not an IP address or range"
+            ) from None
 
     def opt_oper(self, name: str) -> None:
         """
@@ -310,6 +348,9 @@ class Options(usage.Options):
     def postOptions(self) -> None:
         if not self["listen"]:
             self["listen"] = [DEFAULT_LISTEN]
+        for name in ("web-origin", "web-proxy"):
+            if self[name] and not self["web"]:
+                raise usage.UsageError(f"--{name} needs --web")
         for name in (
             "history-on-join",
             "retention-days",

@@ -11,6 +11,7 @@ import resource
 from contextlib import suppress
 from typing import Any
 
+from autobahn.twisted.resource import WebSocketResource
 from twisted.application.service import IService
 from twisted.internet.error import ReactorNotRunning
 
@@ -27,6 +28,14 @@ from twisted_chat.connection.admission import Admission, AdmissionRules
 from twisted_chat.frontends.irc.factory import IRCChatFactory, hostServerName
 from twisted_chat.frontends.line.console import Console
 from twisted_chat.frontends.line.protocol import LineChatFactory
+from twisted_chat.frontends.web.jsonchat import JSONChatFrontEnd
+from twisted_chat.frontends.web.site import makeSite
+from twisted_chat.frontends.web.websocket import (
+    IRC_BINARY,
+    IRC_TEXT,
+    JSON_SUBPROTOCOL,
+    WebSocketFrontEnd,
+)
 from twisted_chat.limits import (
     FD_MARGIN,
     MAX_CONNECTIONS,
@@ -151,6 +160,9 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         ).setServiceParent(service)
     for description in config["listen"]:
         EndpointListener(reactor, description, factory).setServiceParent(service)
+    serverName = config["server-name"] or hostServerName()
+    if config["web"]:
+        _serveWeb(config, service, factory, accounts, serverName, reactor)
     if config["irc"]:
         ircFactory = IRCChatFactory(
             chat,
@@ -159,7 +171,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
             rules=factory.rules,
             admission=factory.admission,
             requireLogin=config["require-login"],
-            serverName=config["server-name"] or hostServerName(),
+            serverName=serverName,
         )
         service.addFrontEnd(ircFactory)
         for description in config["irc"]:
@@ -167,3 +179,53 @@ def makeService(config: Options, reactor: Any = None) -> IService:
                 service
             )
     return service
+
+
+def _serveWeb(
+    config: Options,
+    service: ServerService,
+    lines: LineChatFactory,
+    accounts: Accounts,
+    serverName: str,
+    reactor: Any,
+) -> None:
+    """
+    Serve the web client on each C{--web} endpoint: the page, and the
+    WebSocket whose clients speak JSON (the page) or IRC (IRC web
+    clients), through front ends of their own held to the same rules,
+    admission and graceful stop as the others.
+    """
+    chat, rules, admission = lines.chat, lines.rules, lines.admission
+    json = JSONChatFrontEnd(
+        chat,
+        accounts,
+        reactor,
+        rules=rules,
+        admission=admission,
+        maxLineLength=config["max-line-length"],
+        requireLogin=config["require-login"],
+        serverName=serverName,
+    )
+    irc = IRCChatFactory(
+        chat,
+        accounts,
+        reactor,
+        rules=rules,
+        admission=admission,
+        requireLogin=config["require-login"],
+        serverName=serverName,
+    )
+    for frontEnd in (json, irc):
+        service.addFrontEnd(frontEnd)
+    sockets = WebSocketFrontEnd(
+        reactor,
+        {JSON_SUBPROTOCOL: json, IRC_TEXT: irc, IRC_BINARY: irc},
+        origins=config["web-origin"],
+        proxies=config["web-proxy"],
+        pingAfter=rules.pingAfter,
+        idleTimeout=rules.idleTimeout,
+        serverName=serverName,
+    )
+    site = makeSite(WebSocketResource(sockets), reactor)
+    for description in config["web"]:
+        EndpointListener(reactor, description, site, "web").setServiceParent(service)

@@ -54,9 +54,13 @@ class Message(Command):
 
 @dataclass(frozen=True, slots=True)
 class Act(Command):
-    """C{/me}: say an action in the current room."""
+    """
+    C{/me}: say an action in C{room}, or in the current room when it is
+    L{None} (as the line protocol always has it).
+    """
 
     text: str
+    room: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -265,6 +265,13 @@ class ConnectionGuard:
         if self._lines:
             self._checkWaitingInput()
 
+    def heard(self) -> None:
+        """
+        The client showed it is there without a line (it answered a
+        WebSocket ping): silence is counted from now.
+        """
+        self._lastHeard = self._clock.seconds()
+
     def _carryOut(self) -> None:
         """
         Carry out the lines received so far, in order, as fast as the flood

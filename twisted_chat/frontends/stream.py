@@ -163,6 +163,17 @@ class StreamConnection(Protocol):
     def dataReceived(self, data: bytes) -> None:
         self.guard.received(self._framer.feed(data))
 
+    def lineReceived(self, line: bytes) -> None:
+        """
+        One whole line, from a transport that frames messages itself (a
+        WebSocket, L{twisted_chat.frontends.web}): held to the line limit
+        and the guard's rules as a framed line is, a line break inside it
+        left for the front end to refuse as malformed.
+        """
+        if not self.closing:
+            tooLong = len(line) > self.factory.maxLineLength
+            self.guard.received([None if tooLong else line])
+
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self.guard.stop()
         self.closing = True

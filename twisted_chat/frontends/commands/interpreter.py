@@ -224,8 +224,8 @@ class CommandInterpreter:
         match command:
             case Say(text):
                 return chat.say(member, None, text)
-            case Act(text):
-                return chat.say(member, None, text, action=True)
+            case Act(text, room):
+                return chat.say(member, room, text, action=True)
             case Message(target, text) if isRoomName(target):
                 return chat.say(member, target, text)
             case Message(target, text):
