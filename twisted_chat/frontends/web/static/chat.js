@@ -5,7 +5,7 @@
 // draws through render.js; app.js gives it the page's fixed elements and
 // wires the keyboard and forms to it.
 
-import { readLine } from "./commands.js";
+import { accountChange, readLine } from "./commands.js";
 import { ConversationLog } from "./log.js";
 import { fold, isRoomName } from "./names.js";
 import {
@@ -56,6 +56,9 @@ export class Chat {
     this.credentials = null;
     this.phase = "idle"; // connecting, arriving, resuming, ready, ended
     this.awaiting = null; // what the sign-in waits for: nick, login, register-nick, register
+    // A typed /login, /register or /password not yet answered: kept to log
+    // in with after a reconnection once the server has taken it.
+    this.pendingAccount = null;
     this.signedInOnce = false;
     this.resumePending = [];
     this.caughtUp = 0;
@@ -220,6 +223,11 @@ export class Chat {
       this.signedIn();
       return;
     }
+    if (this.pendingAccount?.login || this.pendingAccount?.register) {
+      const password = this.pendingAccount.login?.password ?? this.pendingAccount.register;
+      this.credentials = { mode: "login", nick: event.nick, password };
+      this.pendingAccount = null;
+    }
     this.showWhoami();
     this.serverLine("account", event.text);
   }
@@ -243,6 +251,7 @@ export class Chat {
       if (this.resumePending.length === 0) this.resumed();
       return;
     }
+    this.pendingAccount = null; // refused, most likely; not worth keeping either way
     this.serverLine("error", text);
   }
 
@@ -517,6 +526,11 @@ export class Chat {
   // -- what the server says to you --------------------------------------------
 
   onNotice(event) {
+    // The answer to /password is a notice: the new one is the one to log in with.
+    if (this.pendingAccount?.password && this.credentials.mode === "login") {
+      this.credentials.password = this.pendingAccount.password;
+      this.pendingAccount = null;
+    }
     this.serverLine("notice", event.text);
   }
 
@@ -619,6 +633,9 @@ export class Chat {
     if (outcome.local === "close") {
       this.leaveShown();
       return true;
+    }
+    if (outcome.send.command === "Typed") {
+      this.pendingAccount = accountChange(outcome.send.line) ?? this.pendingAccount;
     }
     if (!this.send(outcome.send)) {
       this.currentLog().append(serverEntry("error", "Not connected: your line is kept; send it once reconnected."));

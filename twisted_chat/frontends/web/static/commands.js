@@ -52,3 +52,23 @@ export function readLine(line, view, room) {
   const text = line.startsWith("//") ? line.slice(1) : line;
   return { send: { command: "Message", target: view.name, text } };
 }
+
+/**
+ * What a typed account command will change if the server takes it, for
+ * the page to log in again after a reconnection: {login: {nick,
+ * password}} for /login, {register: password} for /register, {password:
+ * new} for /password, or null.
+ */
+export function accountChange(line) {
+  const [word, ...rest] = line.trim().split(/\s+/);
+  switch (word.toLowerCase()) {
+    case "/login":
+      return rest.length === 2 ? { login: { nick: rest[0], password: rest[1] } } : null;
+    case "/register":
+      return rest.length === 1 ? { register: rest[0] } : null;
+    case "/password":
+      return rest.length === 2 ? { password: rest[1] } : null;
+    default:
+      return null;
+  }
+}
