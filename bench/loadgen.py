@@ -4,10 +4,21 @@ line that it is not what limits the server being measured.
 
 It speaks these dialects: C{line} (twisted_chat's line protocol), C{irc}
 (for ngIRCd and the IRC listener), C{irc-tags} (IRC asking for
-message-tags and server-time, as modern clients do), and C{raw} (the
-minimal broadcast baseline, which relays every line as it is).  Every benchmark message carries one C{%} and nothing else
-the servers send does, so a receiver counts deliveries with C{bytes.count}
-on each chunk, without splitting lines in Python.
+message-tags and server-time, as modern clients do), C{web-json} and
+C{web-irc} (the web front end's WebSocket, with the web client's JSON or
+as a browser IRC client, C{text.ircv3.net}), and C{raw} (the minimal
+broadcast baseline, which relays every line as it is).  Every benchmark
+message carries one C{%} and nothing else the servers send does, so a
+receiver counts deliveries with C{bytes.count} on each chunk, without
+splitting lines in Python.
+
+Over WebSocket the frames are not parsed either: a frame's header is two to
+four bytes before its text, and its length byte may happen to be C{%}, so
+the web dialects count C{%s} (the start of every throughput message's text)
+instead, which a header byte followed by a message's first character
+(C{{}, C{:} or C{@}) never is.  The client's frames are masked, as the
+protocol requires, with a mask of zeros: the server unmasks them all the
+same, and the generator does not spend a byte-wise XOR on every message.
 
 It runs under C{bench/run.py}, which starts it on its own core and talks to
 it over standard input and output: the generator connects and prints one
@@ -51,8 +62,41 @@ def raiseFileLimit() -> int:
     return hard
 
 
-IRC_DIALECTS = ("irc", "irc-tags")
-"""IRC, as a plain client speaks it or asking for message tags."""
+IRC_DIALECTS = ("irc", "irc-tags", "web-irc")
+"""IRC, as a plain client speaks it, asking for message tags, or over WebSocket."""
+
+WEB_DIALECTS = {"web-json": "twisted-chat.json", "web-irc": "text.ircv3.net"}
+"""The WebSocket dialects, with the subprotocol each asks for."""
+
+WEB_MARK = b"%s"
+"""What the web dialects count (see the module's docstring)."""
+
+
+def webFrame(payload: bytes) -> bytes:
+    """One masked text frame carrying C{payload}, with a mask of zeros."""
+    size = len(payload)
+    if size < 126:
+        header = bytes([0x81, 0x80 | size])
+    elif size < 1 << 16:
+        header = bytes([0x81, 0x80 | 126]) + size.to_bytes(2, "big")
+    else:
+        header = bytes([0x81, 0x80 | 127]) + size.to_bytes(8, "big")
+    return header + b"\0\0\0\0" + payload
+
+
+def webHandshake(host: str, port: int, subprotocol: str) -> bytes:
+    """The HTTP request that opens the web front end's WebSocket."""
+    return (
+        f"GET /socket HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Origin: http://{host}:{port}\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        f"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: {subprotocol}\r\n\r\n"
+    ).encode()
+
+
+def jsonCommand(command: str, **fields: str) -> bytes:
+    return json.dumps({"command": command, **fields}).encode()
+
 
 TAG_CAPS = "message-tags server-time"
 
@@ -60,10 +104,16 @@ TAG_CAPS = "message-tags server-time"
 class Member(asyncio.Protocol):
     """One connection: greets, joins, then counts the benchmark lines it gets."""
 
-    def __init__(self, index: int, dialect: str, join: bool) -> None:
+    def __init__(
+        self, index: int, dialect: str, join: bool, address: tuple[str, int]
+    ) -> None:
         self.index = index
         self.dialect = dialect
         self.join = join
+        self.address = address
+        self.upgraded = dialect not in WEB_DIALECTS
+        self.mark = WEB_MARK if dialect in WEB_DIALECTS else MARK
+        self.split = False
         self.count = 0
         self.ready = asyncio.get_running_loop().create_future()
         self.closed = asyncio.get_running_loop().create_future()
@@ -73,8 +123,27 @@ class Member(asyncio.Protocol):
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
+        if not self.upgraded:
+            host, port = self.address
+            transport.write(webHandshake(host, port, WEB_DIALECTS[self.dialect]))
+            return
+        self.greet()
+
+    def greet(self) -> None:
+        transport = self.transport
+        assert transport is not None
         nick = f"m{self.index}"
-        if self.dialect == "line":
+        if self.dialect == "web-json":
+            frames = [jsonCommand("SetNick", nick=nick)]
+            if self.join:
+                frames.append(jsonCommand("Join", room=ROOM))
+            transport.write(b"".join(map(webFrame, frames)))
+        elif self.dialect == "web-irc":
+            lines = [f"NICK {nick}", f"USER {nick} 0 * :{nick}"]
+            if self.join:
+                lines.append(f"JOIN {ROOM}")
+            transport.write(b"".join(webFrame(line.encode()) for line in lines))
+        elif self.dialect == "line":
             greeting = f"/nick {nick}\r\n"
             if self.join:
                 greeting += f"/join {ROOM}\r\n"
@@ -94,15 +163,32 @@ class Member(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if not self.ready.done():
             self.setup += data
+            if not self.upgraded:
+                head, found, rest = self.setup.partition(b"\r\n\r\n")
+                if not found:
+                    return
+                if not head.startswith(b"HTTP/1.1 101"):
+                    raise ConnectionError(f"member {self.index}: {head[:80]!r}")
+                self.upgraded, self.setup = True, rest
+                self.greet()
             if self._greeted():
                 self.setup = b""
                 self.ready.set_result(None)
             return
-        self.count += data.count(MARK)
+        mark = self.mark
+        self.count += data.count(mark)
+        if len(mark) > 1:
+            # A mark cut in two by the chunks it came in.
+            if self.split and data.startswith(mark[1:]):
+                self.count += 1
+            self.split = data.endswith(mark[:1])
         if self.onData is not None:
             self.onData(data)
 
     def _greeted(self) -> bool:
+        if self.dialect == "web-json":
+            marker = b'"HistoryEnd"' if self.join else b'"Welcome"'
+            return marker in self.setup
         if self.dialect == "line":
             marker = f"ENDHISTORY {ROOM} " if self.join else "WELCOME "
             return marker.encode() in self.setup and self.setup.endswith(b"\n")
@@ -125,6 +211,10 @@ class Member(asyncio.Protocol):
 
 
 def message(dialect: str, body: bytes) -> bytes:
+    if dialect == "web-json":
+        return webFrame(jsonCommand("Message", target=ROOM, text=body.decode()))
+    if dialect == "web-irc":
+        return webFrame(b"PRIVMSG " + ROOM.encode() + b" :" + body)
     if dialect in IRC_DIALECTS:
         return b"PRIVMSG " + ROOM.encode() + b" :" + body + b"\r\n"
     return body + b"\r\n"
@@ -138,7 +228,7 @@ async def connectAll(
     members = []
     began = time.perf_counter()
     for index in range(count):
-        member = Member(index, dialect, join)
+        member = Member(index, dialect, join, (host, port))
         await loop.create_connection(lambda m=member: m, host, port)
         await asyncio.wait_for(member.ready, 60)
         members.append(member)
@@ -301,7 +391,7 @@ def parse(argv: list[str]) -> Any:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument(
-        "--dialect", choices=["line", *IRC_DIALECTS, "raw"], required=True
+        "--dialect", choices=["line", *IRC_DIALECTS, "web-json", "raw"], required=True
     )
     parser.add_argument(
         "--mode", choices=["throughput", "latency", "idle"], required=True

@@ -161,6 +161,17 @@ def twistedChatIRC(port: int, directory: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def twistedChatWeb(port: int, directory: Path) -> list[str]:
+    """The real server with its store, spoken to over its web front end."""
+    return [
+        TWISTD, "-n", "--pidfile=", "--logfile=-", "chat",
+        "--listen", f"unix:{directory / 'line.sock'}",
+        "--web", f"tcp:{port}:interface=127.0.0.1",
+        "--db", str(directory / "chat.sqlite3"), "--history-on-join", "0",
+        "--no-limits",
+    ]  # fmt: skip
+
+
 def baseline(*extra: str) -> Callable[[int, Path], list[str]]:
     def command(port: int, directory: Path) -> list[str]:
         return [sys.executable, str(BENCH / "baseline.py"), "--port", str(port), *extra]
@@ -211,6 +222,22 @@ SERVERS = {
         accepts,
         notes="the IRC listener, its clients asking for message-tags and"
         " server-time (time and msgid on every message)",
+    ),
+    "twisted_chat-web": Server(
+        "twisted_chat-web",
+        "web-json",
+        twistedChatWeb,
+        accepts,
+        notes="the same server, its web front end (--web): the web client's"
+        " JSON over WebSocket",
+    ),
+    "twisted_chat-web-irc": Server(
+        "twisted_chat-web-irc",
+        "web-irc",
+        twistedChatWeb,
+        accepts,
+        notes="the web front end's WebSocket spoken to as a browser IRC"
+        " client (text.ircv3.net)",
     ),
     "baseline": Server("baseline", "raw", baseline(), accepts),
     "baseline-shared": Server(
