@@ -50,6 +50,7 @@ CONCRETE_STORES = (
     "store.memory",
     "store.sqlite",
     "store.writer",
+    "store.sqliteengine",
     "store.schema",
     "store.failures",
     "store.moderation",
