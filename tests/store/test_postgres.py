@@ -6,6 +6,7 @@ PostgreSQL's own: start-up failures, the database's guard on room numbers,
 reconnecting after the server restarts, and the schema's migrations.
 """
 
+import os
 from typing import Any
 
 from twisted.internet import reactor
@@ -355,3 +356,31 @@ class ReconnectTests(PostgresCase):
         self.addCleanup(self.cluster.ensureRunning)
         await store.close()
         self.assertTrue(store.writer.closed)
+
+
+class FixtureTests(SynchronousTestCase):
+    """Without PostgreSQL, its tests are skipped, unless on CI, where they fail."""
+
+    def setUp(self) -> None:
+        from tests import postgresserver
+
+        self.module = postgresserver
+        self.patch(postgresserver, "_shared", None)
+        self.patch(postgresserver, "binaries", lambda: None)
+        self.patch(os, "environ", {})
+
+    def test_skippedOffCI(self) -> None:
+        """Off CI, a missing PostgreSQL skips, saying why."""
+        error = self.assertRaises(SkipTest, self.module.postgres)
+        self.assertIn("PostgreSQL is not installed", str(error))
+
+    def test_failsOnCI(self) -> None:
+        """On CI, a missing PostgreSQL is an error."""
+        os.environ["CI"] = "true"
+        self.assertRaises(self.module.PostgresMissing, self.module.postgres)
+
+    def test_namedServer(self) -> None:
+        """TWISTED_CHAT_POSTGRES names the server to use, started by no one."""
+        os.environ["TWISTED_CHAT_POSTGRES"] = "postgresql://u@h/db"
+        server = self.module.postgres()
+        self.assertEqual((server.url, server.cluster), ("postgresql://u@h/db", None))

@@ -37,6 +37,7 @@ from twisted_chat.limits import (
     SEND_QUEUE_BYTES,
     SEND_QUEUE_TIMEOUT,
 )
+from twisted_chat.store.pgaddress import isPostgresURL, parseAddress
 from twisted_chat.wire.irc import checkServerName
 
 DEFAULT_DATABASE = "chat.sqlite3"
@@ -106,6 +107,7 @@ class Options(usage.Options):
             None,
             DEFAULT_DATABASE,
             "SQLite file holding history and accounts (made if missing);"
+            " postgresql://USER@HOST:PORT/DBNAME keeps them in PostgreSQL;"
             " :memory: keeps them in memory only, lost at exit.",
         ],
         [
@@ -310,6 +312,12 @@ class Options(usage.Options):
     def postOptions(self) -> None:
         if not self["listen"]:
             self["listen"] = [DEFAULT_LISTEN]
+        if isPostgresURL(self["db"]):
+            try:
+                parseAddress(self["db"])
+            except ValueError as error:
+                # Not the URL itself: it may hold a password.
+                raise usage.UsageError(f"--db: a bad PostgreSQL URL: {error}") from None
         for name in (
             "history-on-join",
             "retention-days",
