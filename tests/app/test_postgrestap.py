@@ -60,7 +60,16 @@ class PostgresServiceTests(SynchronousTestCase):
 
     def test_notInstalled(self) -> None:
         """Without psycopg, --db postgresql://... says how to install it."""
-        self.patch(sys, "modules", {**sys.modules, "twisted_chat.store.postgres": None})
+        name = "twisted_chat.store.postgres"
+        before = sys.modules.get(name)
+        sys.modules[name] = None  # type: ignore[assignment]  # import fails
+        self.addCleanup(
+            lambda: (
+                sys.modules.__setitem__(name, before)
+                if before is not None
+                else sys.modules.pop(name, None)
+            )
+        )
         error = self.assertRaises(
             StartFailed,
             tap.makeService,
