@@ -32,7 +32,7 @@ from twisted_chat.store.failures import FailureReporter
 from twisted_chat.store.memory import MemoryStore
 from twisted_chat.store.schema import MIGRATIONS, SCHEMA_VERSION, SchemaTooNew, migrate
 from twisted_chat.store.sqlite import DatabaseUnusable, SQLiteStore, whyUnusable
-from twisted_chat.store.writer import ROWS_PER_INSERT, connect
+from twisted_chat.store.sqliteengine import ROWS_PER_INSERT, connect
 
 T = 1_700_000_000_000
 

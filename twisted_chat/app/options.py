@@ -38,6 +38,7 @@ from twisted_chat.limits import (
     SEND_QUEUE_BYTES,
     SEND_QUEUE_TIMEOUT,
 )
+from twisted_chat.store.pgaddress import isPostgresURL, parseAddress
 from twisted_chat.wire.irc import checkServerName
 
 DEFAULT_DATABASE = "chat.sqlite3"
@@ -108,6 +109,7 @@ class Options(usage.Options):
             None,
             DEFAULT_DATABASE,
             "SQLite file holding history and accounts (made if missing);"
+            " postgresql://USER@HOST:PORT/DBNAME keeps them in PostgreSQL;"
             " :memory: keeps them in memory only, lost at exit.",
         ],
         [
@@ -351,6 +353,12 @@ class Options(usage.Options):
         for name in ("web-origin", "web-proxy"):
             if self[name] and not self["web"]:
                 raise usage.UsageError(f"--{name} needs --web")
+        if isPostgresURL(self["db"]):
+            try:
+                parseAddress(self["db"])
+            except ValueError as error:
+                # Not the URL itself: it may hold a password.
+                raise usage.UsageError(f"--db: a bad PostgreSQL URL: {error}") from None
         for name in (
             "history-on-join",
             "retention-days",

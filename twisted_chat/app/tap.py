@@ -44,6 +44,7 @@ from twisted_chat.limits import (
 )
 from twisted_chat.store import IChatStore
 from twisted_chat.store.memory import MemoryStore
+from twisted_chat.store.pgaddress import PostgresUnusable, isPostgresURL, parseAddress
 from twisted_chat.store.sqlite import DatabaseUnusable, SQLiteStore
 
 
@@ -92,6 +93,32 @@ def fileDescriptorLimit() -> int:
     return soft if soft != resource.RLIM_INFINITY else 2**20
 
 
+def makeStore(db: str, reactor: Any) -> IChatStore:
+    """
+    The store C{--db} names: memory, a PostgreSQL database (its support,
+    psycopg, is imported only then: an extra), or an SQLite file.
+    """
+    if db == MEMORY_DATABASE:
+        return MemoryStore()
+    if isPostgresURL(db):
+        try:
+            from twisted_chat.store.postgres import PostgresStore
+        except ImportError as error:
+            raise StartFailed(
+                f"twistd chat: --db {parseAddress(db)}: PostgreSQL support is not"
+                f" installed ({error}); pip install 'twisted_chat[postgresql]'"
+            ) from None
+        return PostgresStore(db, reactor)
+    return SQLiteStore(db, reactor)
+
+
+def whereKept(db: str) -> str:
+    """Where the store C{--db} names keeps what it keeps, for the log."""
+    if isPostgresURL(db):
+        return f"PostgreSQL at {parseAddress(db)}"
+    return os.path.abspath(db)
+
+
 def makeService(config: Options, reactor: Any = None) -> IService:
     """
     Build the chat service: the store, the core, a listener per endpoint,
@@ -99,11 +126,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     """
     if reactor is None:
         from twisted.internet import reactor
-    store: IChatStore = (
-        MemoryStore()
-        if config["db"] == MEMORY_DATABASE
-        else SQLiteStore(config["db"], reactor)
-    )
+    store = makeStore(config["db"], reactor)
     try:
         chat = Chat(
             reactor,
@@ -114,7 +137,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
             maxWaitingPerSender=config["max-waiting-per-sender"],
             serverOperators=config["oper"],
         )
-    except DatabaseUnusable as error:
+    except (DatabaseUnusable, PostgresUnusable) as error:
         raise StartFailed(f"twistd chat: {error}") from None
     for name in config["oper"]:
         if not chat.isRegistered(name):
@@ -148,8 +171,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     if config["db"] == MEMORY_DATABASE:
         service.announce("History and accounts are kept in memory only (--db :memory:)")
     else:
-        path = os.path.abspath(config["db"])
-        service.announce(f"History and accounts are kept in {path}")
+        service.announce(f"History and accounts are kept in {whereKept(config['db'])}")
     if config["retention-days"] or config["room-history-cap"]:
         # Off by default: nothing said is deleted unless the operator asks.
         RetentionService(

@@ -23,7 +23,7 @@ class SQLiteCertificates:
     store's writer.
     """
 
-    writer: StoreWriter
+    writer: StoreWriter[sqlite3.Connection]
 
     def accountOfCertificate(self, fingerprint: str) -> Deferred[AccountRecord | None]:
         def read(connection: sqlite3.Connection) -> AccountRecord | None:

@@ -36,7 +36,8 @@ from twisted_chat.store import (
 )
 from twisted_chat.store.certificates import SQLiteCertificates
 from twisted_chat.store.schema import NotOurDatabase, SchemaTooNew, migrate
-from twisted_chat.store.writer import Connector, StoreWriter, connect
+from twisted_chat.store.sqliteengine import Connector, SQLiteEngine, connect
+from twisted_chat.store.writer import StoreWriter
 
 SYNCHRONOUS_MODES: Final = ("FULL", "NORMAL")
 """
@@ -117,8 +118,8 @@ class SQLiteStore(SQLiteCertificates):
         self._synchronous = synchronous
         self._madeFile = False
         self._clock: IReactorTime = clock or reactor
-        self.writer = StoreWriter(
-            path, reactor, synchronous, clock=clock, openConnection=openConnection
+        self.writer: StoreWriter[sqlite3.Connection] = StoreWriter(
+            SQLiteEngine(path, synchronous, openConnection), reactor, clock=clock
         )
 
     def _now(self) -> int:

@@ -1,28 +1,36 @@
 """
-The SQLite store's thread: one thread owns the connection and carries out the
+The store's thread: one thread owns the connection and carries out the
 queued operations in order, committing consecutive writes in one transaction.
 
 Every operation is queued on the reactor thread and carried out, in order, by
 a single store thread that owns the connection, so the reactor never waits on
-the disk.  While one group is being committed, new operations collect in the
-queue; the next group takes them all in one transaction, so a busy server
-pays for one commit (one fsync with C{synchronous=FULL}) per group, not per
-message.  A read in the queue ends the group before it, so it sees exactly
-the writes asked for before it.
+the database.  While one group is being committed, new operations collect in
+the queue; the next group takes them all in one transaction, so a busy server
+pays for one commit (one fsync) per group, not per message.  A read in the
+queue ends the group before it, so it sees exactly the writes asked for
+before it.
 
 A write's Deferred fires only after its transaction has committed: the core
 delivers a message only then, so nothing anyone saw can be lost in a crash.
 Room messages are carried as themselves, not as functions: a group checks
 each one's number against the last kept in its room and inserts them all at
-once.  What each operation reads or writes is L{twisted_chat.store.sqlite}'s.
+once.
+
+The writer is the same for every database: an L{Engine} says how to talk to
+one (L{twisted_chat.store.sqliteengine} for SQLite,
+L{twisted_chat.store.pgengine} for PostgreSQL), and the store modules say
+what each operation reads or writes.  A connection the engine finds broken
+(a database server restarted or went away) is dropped, and the next
+operation opens a new one: a transaction is begun, and a read run, once
+more on a new connection when the old one turns out broken, since neither
+has done anything yet; a write that failed is never tried again, so nothing
+is confirmed that was not committed.
 """
 
-import sqlite3
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Generic, Protocol, TypeVar
 
 from twisted.internet.defer import Deferred, fail
 from twisted.internet.interfaces import IReactorTime
@@ -34,26 +42,62 @@ from twisted_chat.chat.events import RoomMessage
 from twisted_chat.chat.names import fold
 from twisted_chat.store import OutOfSequence, StoreError
 from twisted_chat.store.failures import FailureReporter
-from twisted_chat.store.schema import checkOurs
 
-Work = Callable[[sqlite3.Connection], Any] | RoomMessage
+C = TypeVar("C")
+
+Work = Callable[[C], Any] | RoomMessage
 """What an operation does: a function run on the connection, or a message to insert."""
 
-Connector = Callable[[str, str], sqlite3.Connection]
-"""What opens the database, given its path and synchronous mode: L{connect}."""
 
-ROWS_PER_INSERT: Final = 1000
-"""Rows per INSERT statement: 6000 parameters, under SQLite's 32766."""
+class Engine(Protocol[C]):
+    """
+    What the store thread needs of a database; every method runs on the
+    store thread.
+    """
+
+    def open(self) -> C:
+        """Open a connection."""
+
+    def begin(self, connection: C) -> None:
+        """Begin a transaction."""
+
+    def commit(self, connection: C) -> None:
+        """Commit the transaction."""
+
+    def rollback(self, connection: C) -> None:
+        """Roll back the transaction, if one is open; never raise."""
+
+    def close(self, connection: C) -> None:
+        """Close the connection."""
+
+    def broken(self, connection: C) -> bool:
+        """Whether the connection is lost and must be opened again."""
+
+    def lastKept(self, connection: C, room: str) -> int:
+        """The number of the last message kept in C{room} (a folded name)."""
+
+    def ensureRoom(self, connection: C, folded: str, name: str, now: int) -> None:
+        """Make the room's row unless it has one, within the transaction."""
+
+    def insertMessages(
+        self, connection: C, messages: list[tuple[str, RoomMessage]]
+    ) -> None:
+        """
+        Insert a group's messages, each with its room's folded name: for
+        each room, numbered on from its last kept, without a hole.
+        """
 
 
-@lru_cache(maxsize=16)
-def _insertStatement(rows: int) -> str:
-    return "INSERT INTO messages VALUES " + ",".join(["(?, ?, ?, ?, ?, ?)"] * rows)
+class _Close:
+    """The last operation: close the connection (if one is open)."""
+
+
+CLOSE = _Close()
 
 
 @dataclass(slots=True)
-class _Operation:
-    work: Work
+class _Operation(Generic[C]):
+    work: "Work[C] | _Close"
     writes: bool
     result: Deferred[Any]
 
@@ -70,30 +114,7 @@ class _GroupDone:
     reports: list[tuple[Failure | None, int]]
 
 
-def connect(path: str, synchronous: str = "FULL") -> sqlite3.Connection:
-    """
-    Open the database at C{path} the way the store uses it.
-
-    Transactions are explicit (C{isolation_level=None}): the store says
-    where each begins and ends.
-
-    @raise NotOurDatabase: if the file is another program's database.
-    @raise sqlite3.Error: if it cannot be opened, or is not a database.
-    """
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    try:
-        # Before WAL mode is turned on, which rewrites the file's header.
-        checkOurs(connection)
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute(f"PRAGMA synchronous = {synchronous}")
-        connection.execute("PRAGMA busy_timeout = 5000")
-    except BaseException:
-        connection.close()
-        raise
-    return connection
-
-
-class StoreWriter:
+class StoreWriter(Generic[C]):
     """
     The store thread and the queue that feeds it.
 
@@ -107,28 +128,23 @@ class StoreWriter:
 
     def __init__(
         self,
-        path: str,
+        engine: Engine[C],
         reactor: Any,
-        synchronous: str,
         *,
         clock: IReactorTime | None = None,
-        openConnection: Connector = connect,
     ) -> None:
         """
+        @param engine: how to talk to the database.
         @param clock: what times the reports of failing commits; the
             reactor by default.
-        @param openConnection: what opens the store thread's connection,
-            the first time it needs one.
         """
-        self.path = path
+        self._engine = engine
         self._reactor = reactor
-        self._synchronous = synchronous
-        self._openConnection = openConnection
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="twisted_chat-store")
-        self._queue: list[_Operation] = []
+        self._queue: list[_Operation[C]] = []
         self._busy = False
         self._closed = False
-        self._connection: sqlite3.Connection | None = None  # the store thread's
+        self._connection: C | None = None  # the store thread's
         self._knownRooms: set[str] = set()  # the store thread's
         self._lastKeptByRoom: dict[str, int] = {}  # the store thread's
         self._failures = FailureReporter(clock if clock is not None else reactor)
@@ -143,13 +159,16 @@ class StoreWriter:
 
     # The queue
 
-    def submit(self, work: Work, *, writes: bool) -> Deferred[Any]:
+    def submit(self, work: Work[C], *, writes: bool) -> Deferred[Any]:
         """
         Queue C{work} to run on the store thread after everything queued
         before it; the result fires once it is done (a write: committed).
         """
         if self._closed:
             return fail(StoreError("the store is closed"))
+        return self._enqueue(work, writes)
+
+    def _enqueue(self, work: "Work[C] | _Close", writes: bool) -> Deferred[Any]:
         result: Deferred[Any] = Deferred()
         self._queue.append(_Operation(work, writes, result))
         if not self._busy:
@@ -173,10 +192,12 @@ class StoreWriter:
         )
         done.addBoth(self._groupDone, group)
 
-    def _groupDone(self, done: "_GroupDone | Failure", group: list[_Operation]) -> None:
+    def _groupDone(
+        self, done: "_GroupDone | Failure", group: list[_Operation[C]]
+    ) -> None:
         self._busy = False
         if isinstance(done, Failure):
-            # The thread could not even begin (the file went away, say).
+            # The thread could not even begin.
             done = _GroupDone([(False, done.value)] * len(group), [(done, len(group))])
         for trouble, operations in done.reports:
             if trouble is None:
@@ -200,7 +221,40 @@ class StoreWriter:
 
     # The store thread
 
-    def _runGroup(self, operations: list[tuple[Work, bool]]) -> "_GroupDone":
+    def _connected(self) -> C:
+        """The open connection, opened if there is none."""
+        if self._connection is None:
+            self._connection = self._engine.open()
+        return self._connection
+
+    def _dropIfBroken(self) -> bool:
+        """Forget the connection if it is lost; say whether it was."""
+        connection = self._connection
+        if connection is None or not self._engine.broken(connection):
+            return False
+        self._connection = None
+        self._knownRooms.clear()
+        with suppress(Exception):  # lost already
+            self._engine.close(connection)
+        return True
+
+    def _onceMore(self, step: Callable[[C], Any]) -> Any:
+        """
+        Run C{step} on the connection; if it fails because the connection
+        was lost (the server restarted since the last operation), once more
+        on a new one.  Only for steps that change nothing, so are safe to
+        repeat: beginning a transaction, a read.
+        """
+        try:
+            return step(self._connected())
+        except Exception:
+            if not self._dropIfBroken():
+                raise
+        return step(self._connected())
+
+    def _runGroup(
+        self, operations: list[tuple["Work[C] | _Close", bool]]
+    ) -> _GroupDone:
         """
         Carry out a group in order: consecutive writes share one transaction;
         each read sees the writes before it committed.
@@ -208,62 +262,14 @@ class StoreWriter:
         A room message whose number does not follow the last one kept in its
         room is refused, and the rest of its transaction goes on.
         """
-        if self._connection is None:
-            self._connection = self._openConnection(self.path, self._synchronous)
-        connection = self._connection
         outcomes: list[tuple[bool, Any]] = [(False, None)] * len(operations)
         reports: list[tuple[Failure | None, int]] = []
         pending: list[int] = []
 
         def commitPending() -> None:
-            if not pending:
-                return
-            lastKept: dict[str, int] = {}
-            done: list[int] = []
-            results: list[Any] = []
-            refused: list[int] = []
-            try:
-                connection.execute("BEGIN IMMEDIATE")
-                messages: list[RoomMessage] = []
-                for index in pending:
-                    work = operations[index][0]
-                    if isinstance(work, RoomMessage):
-                        room = fold(work.room)
-                        last = lastKept.get(room)
-                        if last is None:
-                            last = self._lastKept(connection, room)
-                        if work.sequence != last + 1:
-                            refusal = OutOfSequence(work.room, work.sequence, last)
-                            outcomes[index] = (False, refusal)
-                            refused.append(index)
-                            continue
-                        lastKept[room] = work.sequence
-                        messages.append(work)
-                        results.append(None)
-                    else:
-                        results.append(work(connection))
-                    done.append(index)
-                if messages:
-                    self._insertMessages(connection, messages)
-                connection.execute("COMMIT")
-            except Exception as error:
-                if connection.in_transaction:
-                    with suppress(sqlite3.Error):
-                        connection.execute("ROLLBACK")
-                self._knownRooms.clear()
-                for index in pending:
-                    if index not in refused:
-                        outcomes[index] = (False, error)
-                reports.append((Failure(error), len(pending)))
-            else:
-                self._lastKeptByRoom.update(lastKept)
-                for index, result in zip(done, results, strict=True):
-                    outcomes[index] = (True, result)
-                if refused:
-                    reports.append((Failure(outcomes[refused[0]][1]), len(refused)))
-                if done:
-                    reports.append((None, len(done)))
-            pending.clear()
+            if pending:
+                self._commit(operations, pending, outcomes, reports)
+                pending.clear()
 
         for index, (work, writes) in enumerate(operations):
             if writes:
@@ -272,28 +278,95 @@ class StoreWriter:
             commitPending()
             assert not isinstance(work, RoomMessage)
             try:
-                outcomes[index] = (True, work(connection))
+                if isinstance(work, _Close):
+                    self._close()
+                    outcomes[index] = (True, None)
+                else:
+                    outcomes[index] = (True, self._onceMore(work))
             except Exception as error:
+                self._dropIfBroken()
                 outcomes[index] = (False, error)
                 reports.append((Failure(error), 1))
         commitPending()
         return _GroupDone(outcomes, reports)
 
-    def _lastKept(self, connection: sqlite3.Connection, room: str) -> int:
+    def _commit(
+        self,
+        operations: list[tuple["Work[C] | _Close", bool]],
+        pending: list[int],
+        outcomes: list[tuple[bool, Any]],
+        reports: list[tuple[Failure | None, int]],
+    ) -> None:
+        """Carry out the writes at C{pending} in one transaction."""
+        lastKept: dict[str, int] = {}
+        done: list[int] = []
+        results: list[Any] = []
+        refused: list[int] = []
+        connection: C | None = None
+        try:
+            connection = self._onceMore(self._begin)
+            messages: list[tuple[str, RoomMessage]] = []
+            for index in pending:
+                work = operations[index][0]
+                assert not isinstance(work, _Close)
+                if isinstance(work, RoomMessage):
+                    room = fold(work.room)
+                    last = lastKept.get(room)
+                    if last is None:
+                        last = self._lastKept(connection, room)
+                    if work.sequence != last + 1:
+                        refusal = OutOfSequence(work.room, work.sequence, last)
+                        outcomes[index] = (False, refusal)
+                        refused.append(index)
+                        continue
+                    lastKept[room] = work.sequence
+                    messages.append((room, work))
+                    results.append(None)
+                else:
+                    results.append(work(connection))
+                done.append(index)
+            if messages:
+                firstOfRoom: dict[str, RoomMessage] = {}
+                for room, message in messages:
+                    firstOfRoom.setdefault(room, message)
+                for message in firstOfRoom.values():
+                    self.ensureRoom(connection, message.room, message.time)
+                self._engine.insertMessages(connection, messages)
+            self._engine.commit(connection)
+        except Exception as error:
+            if connection is not None:
+                self._engine.rollback(connection)
+            self._dropIfBroken()
+            # What the database keeps is read again: another connection (a
+            # commit that did go through before it was lost, another server
+            # sharing the database) may have moved it on.
+            self._knownRooms.clear()
+            self._lastKeptByRoom.clear()
+            for index in pending:
+                if index not in refused:
+                    outcomes[index] = (False, error)
+            reports.append((Failure(error), len(pending)))
+        else:
+            self._lastKeptByRoom.update(lastKept)
+            for index, result in zip(done, results, strict=True):
+                outcomes[index] = (True, result)
+            if refused:
+                reports.append((Failure(outcomes[refused[0]][1]), len(refused)))
+            if done:
+                reports.append((None, len(done)))
+
+    def _begin(self, connection: C) -> C:
+        self._engine.begin(connection)
+        return connection
+
+    def _lastKept(self, connection: C, room: str) -> int:
         """The number of the last message kept in C{room} (a folded name)."""
         last = self._lastKeptByRoom.get(room)
         if last is None:
-            row = connection.execute(
-                """
-                SELECT max(coalesce((SELECT last_sequence FROM rooms WHERE folded = ?), 0),
-                           coalesce((SELECT max(sequence) FROM messages WHERE room = ?), 0))
-                """,
-                (room, room),
-            ).fetchone()
-            last = self._lastKeptByRoom[room] = row[0]
+            last = self._lastKeptByRoom[room] = self._engine.lastKept(connection, room)
         return last
 
-    def ensureRoom(self, connection: sqlite3.Connection, name: str, now: int) -> str:
+    def ensureRoom(self, connection: C, name: str, now: int) -> str:
         """
         Make sure C{name} has a row in C{rooms}, within the transaction on
         the store thread, and return its folded name.  The rooms known to
@@ -304,56 +377,22 @@ class StoreWriter:
         """
         folded = fold(name)
         if folded not in self._knownRooms:
-            connection.execute(
-                """
-                INSERT INTO rooms (folded, name, created) VALUES (?, ?, ?)
-                ON CONFLICT DO NOTHING
-                """,
-                (folded, name, now),
-            )
+            self._engine.ensureRoom(connection, folded, name, now)
             self._knownRooms.add(folded)
         return folded
 
-    def _insertMessages(
-        self, connection: sqlite3.Connection, messages: list[RoomMessage]
-    ) -> None:
-        """
-        Insert a group's messages with as few statements as SQLite allows.
-
-        One multi-row INSERT per chunk, not one per message: each statement
-        lets go of the GIL and takes it back, and with the reactor thread
-        busy every take-back is a switch between threads.
-        """
-        rooms = {
-            message.room: self.ensureRoom(connection, message.room, message.time)
-            for message in messages
-        }
-        for start in range(0, len(messages), ROWS_PER_INSERT):
-            chunk = messages[start : start + ROWS_PER_INSERT]
-            values: list[object] = []
-            for message in chunk:
-                values += (
-                    rooms[message.room],
-                    message.sequence,
-                    message.time,
-                    message.sender,
-                    message.text,
-                    message.action,
-                )
-            connection.execute(_insertStatement(len(chunk)), values)
+    def _close(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            self._engine.close(connection)
 
     # Closing
 
     def close(self) -> Deferred[None]:
         """
-        Finish every queued operation, close the file, stop the thread.
+        Finish every queued operation, close the connection, stop the thread.
         """
-
-        def closeConnection(connection: sqlite3.Connection) -> None:
-            connection.close()
-            self._connection = None
-
-        closed = self.submit(closeConnection, writes=False)
+        closed = self._enqueue(CLOSE, writes=False)
         self._closed = True
 
         def stopThread(result: object) -> object:
