@@ -558,6 +558,18 @@ class HolesTests(ModerationTestCase):
         self.moderation.setRank(self.alice, "#room", "bob", Rank.VOICE)
         self.chat.changeNick(self.bob, "bob2")
 
+    def test_noNickIntoAMute(self) -> None:
+        """
+        A member may not take a nick muted in one of its rooms: muted under
+        it, it could not change back (found by the moderation state machine).
+        """
+        self.moderation.ban(self.alice, "#room", MUTE, "zed")
+        error = self.assertRaises(Banned, self.chat.changeNick, self.bob, "zed")
+        self.assertIn("that nick is muted there", str(error))
+        self.assertEqual(self.bob.nick, "bob")
+        self.moderation.setRank(self.alice, "#room", "bob", Rank.VOICE)
+        self.chat.changeNick(self.bob, "zed")
+
     def test_bannedOutsiderIsNotHeard(self) -> None:
         """In a room taking messages from outside, a ban still silences."""
         self.moderation.setModes(self.alice, "#room", parseModes("-n", []))

@@ -297,12 +297,18 @@ class RoomModeration:
                     f"You cannot be {nick} in {room.name}: that nick is banned there.",
                     room.name,
                 )
-            if self.power(member, room) < Rank.VOICE and self.bans.matching(
-                room, member, MUTE
-            ):
+            if self.power(member, room) >= Rank.VOICE:
+                continue
+            if self.bans.matching(room, member, MUTE):
                 # Else a new nick would be the way out of a mute on the old.
                 raise NickBanned(
                     f"You cannot change your nick while muted in {room.name}.",
+                    room.name,
+                )
+            if self.bans.matching(room, member, MUTE, nick):
+                # Else the member would be muted under it, with no way back.
+                raise NickBanned(
+                    f"You cannot be {nick} in {room.name}: that nick is muted there.",
                     room.name,
                 )
 
