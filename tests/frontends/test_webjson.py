@@ -74,6 +74,10 @@ class DecodeTests(SynchronousTestCase):
             {"command": "AddBan", "kind": "ignore", "mask": "x", "room": None},
             {"command": "Message", "target": "#a", "text": "one\ntwo"},
             {"command": "Mode", "changes": [{"letter": "Z", "on": True}]},
+            # JSON's escape for half a character: not text, not storable.
+            {"command": "Message", "target": "#a", "text": "\ud800"},
+            {"command": "QuitCommand", "reason": "bye \udfff"},
+            {"command": "Login", "nick": "ann", "password": "\ud83d"},
         ]:
             with self.subTest(message=message):
                 self.assertRaises(BadRequest, decodeCommand, message)
@@ -200,6 +204,17 @@ class JSONSubprotocolTests(SynchronousTestCase):
             )
         ann.sendJSON({"command": "Message", "target": "#dev", "text": "still here"})
         self.assertEqual(self.said(ann), [("ann", "still here", False)])
+
+    def test_deeplyNested(self) -> None:
+        """JSON nested past the parser's depth is a bad request, not a bug."""
+        ann = self.connect("ann")
+        depth = 2000
+        ann.send(
+            b'{"command": "Mode", "changes": ' + b"[" * depth + b"]" * depth + b"}"
+        )
+        (reply,) = ann.events()
+        self.assertEqual((reply["event"], reply["code"]), ("ErrorReply", "bad-request"))
+        self.assertTrue(ann.protocol.open)
 
     def test_tooLong(self) -> None:
         """A message over the line limit is refused as too long; the client goes on."""

@@ -7,7 +7,6 @@ loopback socket, as a browser would.
 import json
 from pathlib import Path
 
-from autobahn.twisted.resource import WebSocketResource
 from autobahn.twisted.websocket import (
     WebSocketClientFactory,
     WebSocketClientProtocol,
@@ -21,7 +20,11 @@ from twisted.web.resource import Resource
 from twisted.web.test.requesthelper import DummyRequest
 
 from twisted_chat.frontends.web.jsonchat import JSONChatFrontEnd
-from twisted_chat.frontends.web.site import CONTENT_SECURITY_POLICY, makeSite
+from twisted_chat.frontends.web.site import (
+    CONTENT_SECURITY_POLICY,
+    SocketResource,
+    makeSite,
+)
 from twisted_chat.frontends.web.websocket import WebSocketFrontEnd
 from twisted_chat.limits import ConnectionRules
 
@@ -128,7 +131,7 @@ class LoopbackTests(TestCase):
         sockets = WebSocketFrontEnd(reactor, {"twisted-chat.json": frontEnd})
         directory = Path(self.mktemp())
         directory.mkdir()
-        site = makeSite(WebSocketResource(sockets), reactor, directory)
+        site = makeSite(SocketResource(sockets), reactor, directory)
         port = await TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(site)
         self.addCleanup(port.stopListening)
         self.frontEnd = frontEnd

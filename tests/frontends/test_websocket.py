@@ -66,6 +66,7 @@ class WebSocketTests(SynchronousTestCase):
 
     def test_ownOriginAccepted(self) -> None:
         """The site's own page may, whatever its port's spelling."""
+        self.build(serverName="chat.test")
         for origin, host in [
             ("http://chat.test:8080", "chat.test:8080"),
             ("http://chat.test", "chat.test:80"),
@@ -75,6 +76,25 @@ class WebSocketTests(SynchronousTestCase):
                 self.assertEqual(self.connect(origin=origin, host=host).status, 101)
         wrongScheme = self.connect(origin="https://chat.test:8080")
         self.assertEqual(wrongScheme.status, 403)
+
+    def test_ownOriginOfAKnownHostOnly(self) -> None:
+        """
+        A page is the site's own only on a name the server is known by (an
+        address, localhost, the server's name, a --web-origin's host): a
+        page on the attacker's name, made to resolve to the server (DNS
+        rebinding), sends that name as its Host, and is refused.
+        """
+        self.build(serverName="chat.test", origins=["https://app.example"])
+        for origin, host, status in [
+            ("http://evil.example:8080", "evil.example:8080", 403),
+            ("http://127.0.0.1:8080", "127.0.0.1:8080", 101),
+            ("http://[::1]:8080", "[::1]:8080", 101),
+            ("http://localhost:8080", "localhost:8080", 101),
+            ("http://chat.test:8080", "chat.test:8080", 101),
+            ("http://app.example:8080", "app.example:8080", 101),
+        ]:
+            with self.subTest(origin=origin):
+                self.assertEqual(self.connect(origin=origin, host=host).status, status)
 
     def test_allowedOrigin(self) -> None:
         """An origin named with --web-origin may too; others still may not."""
@@ -268,6 +288,40 @@ class WebSocketTests(SynchronousTestCase):
             ann.send(pings[0], PONG)
         self.assertTrue(ann.protocol.open)
         self.assertNotIn("Ping", ann.kinds())
+
+    def test_pingFloodDropped(self) -> None:
+        """
+        A client pinging faster than the flood rate is dropped (1008), as
+        a flooder of lines would be; within it, its pings are answered.
+        """
+        self.build(rules=ConnectionRules(floodBurst=3, floodRate=1))
+        ann = self.connect()
+        ann.events()
+        for _ in range(3):
+            ann.send(b"p", PING)
+        self.assertEqual([opcode for opcode, _ in ann.frames()], [PONG] * 3)
+        ann.send(b"p", PING)
+        closing = ann.frames()
+        self.assertEqual([opcode for opcode, _ in closing], [CLOSE])
+        self.assertEqual(closing[0][1][:2], (1008).to_bytes(2, "big"))
+
+    def test_noPongWhileNotReading(self) -> None:
+        """
+        A client that does not read is not answered: its pongs would pile
+        up in the server's memory, past the send queue.
+        """
+        self.build(rules=ConnectionRules(floodRate=0))
+        ann = self.connect()
+        ann.events()
+        producer = ann.transport.producer
+        assert isinstance(producer, ConnectionGuard)
+        producer.pauseProducing()
+        for _ in range(100):
+            ann.send(b"p" * 125, PING)
+        self.assertEqual(ann.frames(), [])
+        producer.resumeProducing()
+        ann.send(b"p", PING)
+        self.assertEqual([opcode for opcode, _ in ann.frames()], [PONG])
 
     def test_gracefulStop(self) -> None:
         """A stopping server says goodbye to web members and closes their sockets."""

@@ -11,7 +11,6 @@ import resource
 from contextlib import suppress
 from typing import Any
 
-from autobahn.twisted.resource import WebSocketResource
 from twisted.application.service import IService
 from twisted.internet.error import ReactorNotRunning
 
@@ -29,7 +28,7 @@ from twisted_chat.frontends.irc.factory import IRCChatFactory, hostServerName
 from twisted_chat.frontends.line.console import Console
 from twisted_chat.frontends.line.protocol import LineChatFactory
 from twisted_chat.frontends.web.jsonchat import JSONChatFrontEnd
-from twisted_chat.frontends.web.site import makeSite
+from twisted_chat.frontends.web.site import SocketResource, makeSite
 from twisted_chat.frontends.web.websocket import (
     IRC_BINARY,
     IRC_TEXT,
@@ -248,6 +247,15 @@ def _serveWeb(
         idleTimeout=rules.idleTimeout,
         serverName=serverName,
     )
-    site = makeSite(WebSocketResource(sockets), reactor)
+    # The site's HTTP connections have a count of their own (see
+    # frontends/web/httpstage.py): the page's requests do not take the
+    # places of the sockets it opens.
+    httpAdmission = None if admission is None else Admission(reactor, admission.rules)
+    site = makeSite(
+        SocketResource(sockets),
+        reactor,
+        admission=httpAdmission,
+        proxies=config["web-proxy"],
+    )
     for description in config["web"]:
         EndpointListener(reactor, description, site, "web").setServiceParent(service)

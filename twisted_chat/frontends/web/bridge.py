@@ -4,8 +4,10 @@ connection (IRC's, the JSON one's) is given when its client is a browser.
 
 The kit's connections write whole CRLF-ended lines, several at once, and
 read lines; a WebSocket carries messages.  L{MessageTransport} sends each
-line written as one message, without its CRLF, and closing it closes the
-WebSocket.  Everything else is the real connection's under it, so that the
+line written as one message, without its CRLF, framed by
+L{twisted_chat.wire.websocketframes} (once for all the connections sent
+the same bytes) and written straight to the connection under the
+WebSocket, in one write; closing it closes the WebSocket.  Everything else is the real connection's under it, so that the
 kit's rules hold as over TCP: the peer and host are the client's (or the
 one a trusted proxy names), TLS shows (C{ISSLTransport}, with the client's
 certificate), TCP options reach the socket, pausing stops reading the
@@ -28,7 +30,8 @@ from twisted.internet.interfaces import (
 )
 from zope.interface import alsoProvides, implementer
 
-LINE_END = b"\r\n"
+from twisted_chat.connection.writenow import writerFor
+from twisted_chat.wire.websocketframes import FrameCache
 
 
 class MessageSocket(Protocol):
@@ -37,9 +40,6 @@ class MessageSocket(Protocol):
     @property
     def open(self) -> bool:
         """Whether messages may still be sent."""
-
-    def sendLine(self, line: bytes) -> None:
-        """Send one line, without its line ending, as one message."""
 
     def close(self) -> None:
         """Close the WebSocket with its closing handshake."""
@@ -64,10 +64,17 @@ class MessageTransport:
         socket: MessageSocket,
         transport: ITransport,
         peer: IAddress,
+        frames: FrameCache,
     ) -> None:
+        """
+        @param frames: what frames lines as this socket's messages (text
+            or binary), shared by the connections of the same kind.
+        """
         self._socket = socket
         self.transport = transport
         self._peer = peer
+        self._frames = frames
+        self._write = writerFor(transport)
         self._partial = b""
         self.disconnecting = False
         if ITCPTransport.providedBy(transport):
@@ -88,9 +95,11 @@ class MessageTransport:
         """
         if not self._socket.open:
             return
-        *lines, self._partial = (self._partial + data).split(LINE_END)
-        for line in lines:
-            self._socket.sendLine(line)
+        if self._partial:
+            data = self._partial + data
+        framed, self._partial = self._frames.frameLines(data)
+        if framed:
+            self._write(framed)
 
     def writeSequence(self, data: Iterable[bytes]) -> None:
         self.write(b"".join(data))

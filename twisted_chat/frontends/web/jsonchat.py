@@ -186,6 +186,8 @@ class JSONChatConnection(StreamConnection):
             message = json.loads(line)
         except (UnicodeDecodeError, ValueError):
             raise BadRequest("a message is one JSON object, in UTF-8") from None
+        except RecursionError:
+            raise BadRequest("a message's JSON is nested too deeply") from None
         command = decodeCommand(message)
         if isinstance(command, Typed):
             typed = parseCommand(command.line.encode("utf-8"))

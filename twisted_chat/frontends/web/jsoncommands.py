@@ -193,6 +193,12 @@ def _decodeValue(hint: Any, value: object, where: str) -> object:
             raise BadRequest(f"{where} must be a string")
         if "\r" in value or "\n" in value or "\0" in value:
             raise BadRequest(f"{where} may not hold CR, LF or NUL")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                # JSON's \ud800 escapes: not text, and not storable.
+                raise BadRequest(f"{where} holds a lone surrogate") from None
         return value
     if hint is bool:
         if not isinstance(value, bool):

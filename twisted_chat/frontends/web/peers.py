@@ -28,7 +28,7 @@ def parseProxy(text: str) -> Network:
     return ipaddress.ip_network(text.strip(), strict=False)
 
 
-def _within(host: str, networks: Iterable[Network]) -> bool:
+def within(host: str, networks: Iterable[Network]) -> bool:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
@@ -47,7 +47,7 @@ def clientHost(
     the walk at the last trusted hop.
     """
     proxies = list(proxies)
-    if not forwardedFor or not _within(peerHost, proxies):
+    if not forwardedFor or not within(peerHost, proxies):
         return peerHost
     host = peerHost
     for hop in reversed(forwardedFor.split(",")):
@@ -57,7 +57,7 @@ def clientHost(
         except ValueError:
             return host
         host = hop
-        if not _within(hop, proxies):
+        if not within(hop, proxies):
             return hop
     return host
 
@@ -85,24 +85,53 @@ def normalOrigin(origin: str) -> str | None:
     return f"{scheme}://{host}:{port}"
 
 
+def knownHost(host: str, names: Iterable[str]) -> bool:
+    """
+    Whether C{host} (a C{Host} header's name, without its port) is one the
+    server may be reached by: an address, C{localhost}, or one of C{names}
+    (the server's name, the hosts of C{--web-origin}).  A page on a name
+    the attacker controls, made to resolve to this server (DNS rebinding),
+    sends a C{Host} with that name: its "own" origin is not the site's.
+    """
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host in {name.lower() for name in names}
+    return True
+
+
 def originAllowed(
-    origin: str | None, host: str | None, secure: bool, allowed: Iterable[str]
+    origin: str | None,
+    host: str | None,
+    secure: bool,
+    allowed: Iterable[str],
+    names: Iterable[str] = (),
 ) -> bool:
     """
     Whether a page from C{origin} may open a WebSocket sent to C{host} (the
     request's C{Host}), over TLS if C{secure}: the site's own pages may,
-    and those of the C{allowed} origins.  A request without an C{Origin}
-    is not from a browser's page (a bot, an IRC client), which could send
-    any C{Origin} it liked, so it is let through.
+    if C{host} is a name the server is known by (L{knownHost}, with
+    C{names}), and those of the C{allowed} origins.  A request without an
+    C{Origin} is not from a browser's page (a bot, an IRC client), which
+    could send any C{Origin} it liked, so it is let through.
     """
     if origin is None:
         return True
     given = normalOrigin(origin)
     if given is None:
         return False
-    if given in {normalOrigin(other) for other in allowed}:
+    allowedOrigins = {normalOrigin(other) for other in allowed}
+    if given in allowedOrigins:
         return True
     if not host:
         return False
     scheme = "https" if secure else "http"
-    return given == normalOrigin(f"{scheme}://{host}")
+    own = normalOrigin(f"{scheme}://{host}")
+    if own is None or given != own:
+        return False
+    hostname = urlsplit(own).hostname or ""
+    others = [urlsplit(other).hostname or "" for other in allowedOrigins if other]
+    return knownHost(hostname, [*names, *others])

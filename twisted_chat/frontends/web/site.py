@@ -11,13 +11,20 @@ still could not run script) and that it must be revalidated before it is
 used again, so that an upgraded page is seen at once.
 """
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
+from autobahn.twisted.resource import WebSocketResource
 from twisted.internet.interfaces import IReactorTime
 from twisted.web.resource import IResource
-from twisted.web.server import Request, Site
+from twisted.web.server import NOT_DONE_YET, Request
 from twisted.web.static import File
+
+from twisted_chat.connection.admission import Admission
+from twisted_chat.frontends.web.httpstage import GuardedChannel, GuardedSite
+from twisted_chat.frontends.web.peers import Network
 
 STATIC_DIRECTORY: Final = Path(__file__).parent / "static"
 """The page's files, shipped with the package."""
@@ -72,15 +79,38 @@ class StaticFiles(File):
         return self.childNotFound
 
     def getChild(self, path: bytes, request: Request) -> IResource:
-        """No file or folder whose name starts with a dot is served."""
-        if path.startswith(b"."):
+        """
+        No file or folder whose name starts with a dot is served, nor a
+        symbolic link (it may lead out of the directory), nor a name with a
+        NUL (no file has one).
+        """
+        if path.startswith(b".") or b"\0" in path:
+            return self.childNotFound
+        if os.path.islink(os.path.join(self.path, os.fsdecode(path))):
             return self.childNotFound
         child: IResource = super().getChild(path, request)
         return child
 
 
-class ChatSite(Site):
-    """The site: every response carries L{SECURITY_HEADERS}."""
+class SocketResource(WebSocketResource):
+    """
+    The WebSocket at C{/socket}: the HTTP connection it takes over is no
+    longer counted as one (L{GuardedChannel.upgraded}).
+    """
+
+    def render(self, request: Request) -> int | bytes:
+        channel = request.channel
+        result: int | bytes = super().render(request)
+        if result == NOT_DONE_YET and isinstance(channel, GuardedChannel):
+            channel.upgraded()
+        return result
+
+
+class ChatSite(GuardedSite):
+    """
+    The site: every response carries L{SECURITY_HEADERS}; its connections
+    are held to the rules of L{twisted_chat.frontends.web.httpstage}.
+    """
 
     def getResourceFor(self, request: Request) -> IResource:
         for name, value in SECURITY_HEADERS.items():
@@ -93,13 +123,22 @@ def makeSite(
     socket: IResource,
     clock: IReactorTime,
     staticDirectory: Path = STATIC_DIRECTORY,
+    *,
+    admission: Admission | None = None,
+    proxies: Sequence[Network] = (),
 ) -> ChatSite:
     """
     The site serving C{staticDirectory}'s files, with C{socket} (the
     WebSocket's resource) at C{/socket}.
+
+    @param admission: what counts its HTTP connections (not the
+        WebSockets, which their front ends count), L{None} for no limit.
+    @param proxies: the trusted proxies, whose connections are not limited.
     """
     root = StaticFiles(str(staticDirectory), defaultType="application/octet-stream")
     root.putChild(SOCKET_PATH, socket)
     site = ChatSite(root, reactor=clock)
     site.displayTracebacks = False
+    site.httpAdmission = admission
+    site.proxies = tuple(proxies)
     return site

@@ -49,6 +49,8 @@ from twisted.python.failure import Failure
 from twisted_chat.frontends.stream import StreamConnection, StreamFrontEnd
 from twisted_chat.frontends.web.bridge import MessageTransport
 from twisted_chat.frontends.web.peers import Network, clientHost, originAllowed
+from twisted_chat.throttle import TokenBucket
+from twisted_chat.wire.websocketframes import BINARY, TEXT, FrameCache
 
 JSON_SUBPROTOCOL: Final = "twisted-chat.json"
 IRC_TEXT: Final = "text.ircv3.net"
@@ -112,6 +114,7 @@ class ChatWebSocket(WebSocketServerProtocol):
     def __init__(self) -> None:
         super().__init__()
         self.inner: Protocol | None = None
+        self._pings: TokenBucket | None = None
         self.subprotocol: str = IRC_TEXT
         self.clientAddress: IAddress | None = None
 
@@ -128,10 +131,15 @@ class ChatWebSocket(WebSocketServerProtocol):
         headers: Mapping[str, str] = request.headers
         secure = frontEnd.secure(self.transport)
         if not originAllowed(
-            headers.get("origin"), headers.get("host"), secure, frontEnd.origins
+            headers.get("origin"),
+            headers.get("host"),
+            secure,
+            frontEnd.origins,
+            (frontEnd.serverName,),
         ):
             _log.info(
-                "Refused a WebSocket from a page at {origin}",
+                "Refused a WebSocket from a page at {origin} (to serve pages"
+                " there, start the server with --web-origin {origin})",
                 origin=headers.get("origin"),
             )
             raise ConnectionDeny(ConnectionDeny.FORBIDDEN, "Origin not allowed")
@@ -160,7 +168,8 @@ class ChatWebSocket(WebSocketServerProtocol):
         """Make the front end's connection (or its refusal), and start it."""
         assert self.clientAddress is not None and self.transport is not None
         frontEnd = self.factory.frontEnds[self.subprotocol]
-        transport = MessageTransport(self, self.transport, self.clientAddress)
+        frames = self.factory.frames[self.subprotocol == IRC_BINARY]
+        transport = MessageTransport(self, self.transport, self.clientAddress, frames)
         inner = frontEnd.buildProtocol(self.clientAddress)
         self.inner = inner
         inner.makeConnection(transport)
@@ -169,6 +178,32 @@ class ChatWebSocket(WebSocketServerProtocol):
         inner = self.inner
         if isinstance(inner, StreamConnection):
             inner.lineReceived(payload)
+
+    def onPing(self, payload: bytes) -> None:
+        """
+        Answer a ping only while the client reads what it is sent, and no
+        faster than the flood rate: else its pongs, written past the send
+        queue, would pile up in the server's memory (browsers and IRC web
+        clients answer pings; they do not send them).  A client pinging
+        faster than that is dropped as a flooder.
+        """
+        inner = self.inner
+        if not isinstance(inner, StreamConnection) or not hasattr(inner, "guard"):
+            return
+        rules = inner.guard.rules
+        if rules.floodRate > 0:
+            if self._pings is None:
+                self._pings = TokenBucket(
+                    rules.floodBurst, rules.floodRate, self.factory.clock
+                )
+            if not self._pings.take():
+                _log.info("{host}: pinging too fast; dropping", host=inner.peerHost)
+                # 1008, policy violation: the protocol's own code, which
+                # Autobahn's public sendClose keeps to applications' codes.
+                self.sendCloseFrame(code=1008, reasonUtf8=b"flood")
+                return
+        if not inner.guard.holding:
+            super().onPing(payload)
 
     def onPong(self, payload: bytes) -> None:
         inner = self.inner
@@ -190,14 +225,6 @@ class ChatWebSocket(WebSocketServerProtocol):
     @property
     def open(self) -> bool:
         return bool(self.state == self.STATE_OPEN)
-
-    def sendLine(self, line: bytes) -> None:
-        """
-        Send C{line} as one message, whatever its size (Autobahn's
-        C{sendMessage} would hold it to the bound on what is received).
-        """
-        binary = self.subprotocol == IRC_BINARY
-        self.sendFrame(opcode=2 if binary else 1, payload=line)
 
     def close(self) -> None:
         self.sendClose(code=1000)
@@ -246,6 +273,10 @@ class WebSocketFrontEnd(WebSocketServerFactory):
             has not answered a ping is dropped.
         """
         super().__init__(server=serverName, reactor=clock)
+        self.clock = clock
+        self.serverName = serverName
+        # Text and binary frames, each shared by the sockets of its kind.
+        self.frames = (FrameCache(TEXT), FrameCache(BINARY))
         self._batched_timer = ClockTimers(clock)
         self.frontEnds = dict(frontEnds)
         self.origins = tuple(origins)
