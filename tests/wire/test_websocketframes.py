@@ -9,6 +9,8 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.wire.websocketframes import (
     BINARY,
+    CACHED_BYTES,
+    CACHED_ENTRIES,
     TEXT,
     FrameCache,
     frame,
@@ -47,10 +49,24 @@ class FrameTests(SynchronousTestCase):
         self.assertEqual(left, rest)
 
     def test_cacheReusesTheSameBytes(self) -> None:
-        """The very bytes framed last are not framed again; others are."""
+        """Bytes framed lately, in whatever object, are not framed again."""
         cache = FrameCache()
-        data = b"one\r\ntwo\r\n"
-        first = cache.frameLines(data)
-        self.assertIs(cache.frameLines(data)[0], first[0])
+        first = cache.frameLines(b"one\r\ntwo\r\n")
+        again = cache.frameLines(b"".join([b"one\r\n", b"two\r\n"]))
+        self.assertIs(again[0], first[0])
         other = cache.frameLines(b"three\r\n")
         self.assertEqual(serverFrames(other[0]), [(TEXT, b"three")])
+        self.assertIs(cache.frameLines(b"one\r\ntwo\r\n")[0], first[0])
+
+    def test_cacheBounded(self) -> None:
+        """
+        The cache keeps at most CACHED_ENTRIES writes, none over
+        CACHED_BYTES: a burst of distinct writes cannot grow it.
+        """
+        cache = FrameCache()
+        for n in range(CACHED_ENTRIES * 3):
+            cache.frameLines(b"%d\r\n" % n)
+        self.assertLessEqual(len(cache._frames), CACHED_ENTRIES)
+        big = b"x" * CACHED_BYTES + b"\r\n"
+        cache.frameLines(big)
+        self.assertNotIn(big, cache._frames)

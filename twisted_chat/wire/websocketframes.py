@@ -7,8 +7,9 @@ frame of its own.  Autobahn would make each frame with a call through its
 protocol's machinery (about 8 µs a frame on this machine, measured with
 C{bench/run.py}'s C{twisted_chat-web}), once for every recipient; framing
 is a header of two to ten bytes before the line, so here lines are framed
-at once, and what was framed for one connection is reused for the next one
-sent the same bytes (L{FrameCache}).  Frames from the server are never
+at once, and what was framed for one connection is reused for the others
+sent the same bytes (L{FrameCache}: the members of a room are sent the same
+lines, though each connection joins them anew).  Frames from the server are never
 masked, and this server sends every message in one frame, uncompressed
 (it accepts no extension), so nothing else is needed.
 """
@@ -22,16 +23,31 @@ FINAL: Final = 0x80
 LINE_END: Final = b"\r\n"
 
 
+CACHED_BYTES: Final = 1 << 16
+"""The most bytes whose frames L{FrameCache} keeps (a room's turn of lines)."""
+
+CACHED_ENTRIES: Final = 256
+"""The most writes whose frames L{FrameCache} keeps before forgetting all."""
+
+HEADERS_KEPT: Final = 4096
+"""Frame headers are made once for each size below this (a chat line's)."""
+
+_HEADERS: Final[dict[int, dict[int, bytes]]] = {TEXT: {}, BINARY: {}}
+"""Each opcode's frame headers by payload size, made as sizes are met."""
+
+
+def _length(size: int) -> bytes:
+    """The length bytes of a frame header (unmasked)."""
+    if size < 126:
+        return bytes((size,))
+    if size < 1 << 16:
+        return b"\x7e" + size.to_bytes(2, "big")
+    return b"\x7f" + size.to_bytes(8, "big")
+
+
 def frame(payload: bytes, opcode: int = TEXT) -> bytes:
     """One unmasked, final frame of C{opcode} carrying C{payload}."""
-    size = len(payload)
-    if size < 126:
-        header = bytes((FINAL | opcode, size))
-    elif size < 1 << 16:
-        header = bytes((FINAL | opcode, 126)) + size.to_bytes(2, "big")
-    else:
-        header = bytes((FINAL | opcode, 127)) + size.to_bytes(8, "big")
-    return header + payload
+    return bytes((FINAL | opcode,)) + _length(len(payload)) + payload
 
 
 def frameLines(data: bytes, opcode: int = TEXT) -> tuple[bytes, bytes]:
@@ -42,26 +58,44 @@ def frameLines(data: bytes, opcode: int = TEXT) -> tuple[bytes, bytes]:
         of a line whose end has not been written yet).
     """
     *lines, rest = data.split(LINE_END)
-    return b"".join([frame(line, opcode) for line in lines]), rest
+    headers = _HEADERS[opcode]
+    framed = []
+    for line in lines:
+        size = len(line)
+        header = headers.get(size)
+        if header is None:
+            header = bytes((FINAL | opcode,)) + _length(size)
+            if size < HEADERS_KEPT:
+                headers[size] = header
+        framed.append(header)
+        framed.append(line)
+    return b"".join(framed), rest
 
 
 class FrameCache:
     """
-    The frames of the bytes last framed, for the next connection written
-    the same bytes (the very object: a batch shared by a room's members).
+    The frames of what was written lately, by its bytes: a room's members
+    are written the same bytes, each connection its own copy of them.
+
+    At most L{CACHED_ENTRIES} writes of at most L{CACHED_BYTES} each are
+    kept, then all are forgotten: a cache that lives for a reactor turn or
+    two, whose hits are the members written after the first.
     """
 
-    __slots__ = ("_data", "_framed", "_rest", "opcode")
+    __slots__ = ("_frames", "opcode")
 
     def __init__(self, opcode: int = TEXT) -> None:
         self.opcode = opcode
-        self._data: bytes | None = None
-        self._framed = b""
-        self._rest = b""
+        self._frames: dict[bytes, tuple[bytes, bytes]] = {}
 
     def frameLines(self, data: bytes) -> tuple[bytes, bytes]:
-        """L{frameLines} of C{data}, reused if C{data} was framed last."""
-        if data is not self._data:
-            self._framed, self._rest = frameLines(data, self.opcode)
-            self._data = data
-        return self._framed, self._rest
+        """L{frameLines} of C{data}, reused if the same bytes were lately."""
+        frames = self._frames
+        found = frames.get(data)
+        if found is None:
+            found = frameLines(data, self.opcode)
+            if len(data) <= CACHED_BYTES:
+                if len(frames) >= CACHED_ENTRIES:
+                    frames.clear()
+                frames[data] = found
+        return found

@@ -153,10 +153,26 @@ def decodeCommand(message: object) -> Command | Typed:
     return decoded
 
 
+_Shape = tuple[dict[str, Any], dict[str, "dataclasses.Field[Any]"]]
+_shapes: dict[type[Any], _Shape] = {}
+
+
+def _shapeOf(cls: type[Any]) -> _Shape:
+    """
+    A command class's fields and their types, read once: reading type
+    hints takes longer than carrying out most commands.
+    """
+    shape = _shapes.get(cls)
+    if shape is None:
+        hints = typing.get_type_hints(cls)
+        fields = {field.name: field for field in dataclasses.fields(cls)}
+        shape = _shapes[cls] = (hints, fields)
+    return shape
+
+
 def _decodeDataclass(cls: type[Any], given: dict[str, Any]) -> Any:
     name = cls.__name__
-    hints = typing.get_type_hints(cls)
-    known = {field.name: field for field in dataclasses.fields(cls)}
+    hints, known = _shapeOf(cls)
     unknown = sorted(set(given) - set(known))
     if unknown:
         raise BadRequest(f"{name} has no field {unknown[0]!r}")
