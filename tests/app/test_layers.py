@@ -17,7 +17,13 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "wire": ("wire", "chat"),
     "connection": ("connection",),
     "frontends.stream": ("chat", "connection", "wire"),
-    "frontends.commands": ("frontends.commands", "chat", "connection"),
+    "frontends.commands": (
+        "frontends.commands",
+        "frontends.stream",
+        "chat",
+        "connection",
+        "wire",
+    ),
     "frontends.line": (
         "frontends.line",
         "frontends.commands",

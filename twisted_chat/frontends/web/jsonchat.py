@@ -17,28 +17,27 @@ import dataclasses
 import json
 from typing import Any, Final, cast
 
-from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
 from twisted_chat.chat.accounts import Accounts
+from twisted_chat.chat.commands import Command
 from twisted_chat.chat.core import Chat
-from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.events import (
     AccountChanged,
     ErrorReply,
     Event,
     Goodbye,
-    Ping,
     RoomMessage,
 )
-from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.participants import IParticipant
 from twisted_chat.connection.admission import Admission
 from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.connection.batching import Queued
-from twisted_chat.frontends.commands.interpreter import CommandInterpreter
-from twisted_chat.frontends.stream import StreamConnection, StreamFrontEnd
+from twisted_chat.frontends.commands.connection import (
+    CommandConnection,
+    CommandFrontEnd,
+)
 from twisted_chat.frontends.web.jsoncommands import (
     BadRequest,
     Typed,
@@ -87,7 +86,7 @@ def roomMarkOf(event: Event) -> RoomMark | None:
     return None
 
 
-class JSONChatConnection(StreamConnection):
+class JSONChatConnection(CommandConnection):
     """
     One client speaking the JSON subprotocol.
 
@@ -96,90 +95,33 @@ class JSONChatConnection(StreamConnection):
     """
 
     factory: "JSONChatFrontEnd"
-    member: Member
-    interpreter: CommandInterpreter
+    arriving = "connected over the web"
 
-    def begin(self) -> None:
-        """Make the member, say hello and greet it."""
-        factory = self.factory
-        try:
-            self.member = factory.chat.connect(self, address=self.peerHost)
-        except ChatError as error:
-            self.transport.write(factory.refusal(error.message))
-            self.transport.loseConnection()
-            return
-        self.interpreter = CommandInterpreter(
-            factory.chat,
-            self.member,
-            factory.accounts,
-            clock=factory.clock,
-            arrivalGrace=factory.arrivalGrace,
-            requireLogin=factory.requireLogin,
-            certificate=self.clientCertificate,
-        )
-        self.log.info(
-            "{nick} connected over the web from {peer}",
-            nick=self.member.nick,
-            peer=self.peerHost,
-        )
-        self.guard.start(requireLogin=factory.requireLogin)
-        factory.batcher.queue(factory.hello, [self])
-        self.interpreter.start()
+    def greet(self) -> None:
+        """Say which subprotocol's version the server speaks."""
+        self.factory.batcher.queue(self.factory.hello, [self])
 
-    def lost(self, cleanly: bool) -> None:
-        member = getattr(self, "member", None)
-        if member is None:
-            return
-        self.interpreter.stop()
-        self.log.info(
-            "{nick} disconnected ({how})",
-            nick=member.nick,
-            how="closed" if cleanly else "lost",
-        )
-        self.factory.chat.quit(
-            member, "Connection closed" if cleanly else "Connection lost"
-        )
+    def lineTooLong(self) -> None:
+        limit = self.factory.maxLineLength
+        self.refuse(TOO_LONG, f"Messages are limited to {limit} bytes.")
 
-    # Guarded
-
-    @property
-    def name(self) -> str:
-        return self.member.nick
-
-    @property
-    def present(self) -> bool:
-        return hasattr(self, "member") and self.member.present
-
-    @property
-    def loggedIn(self) -> bool:
-        return self.member.account is not None
-
-    def carryOut(self, line: bytes | None) -> Deferred[None] | None:
+    def decode(self, line: bytes) -> Command | None:
         """
-        Carry out one message; a malformed one is answered with
-        C{bad-request}, a bug drops this connection only.
+        The command C{line} asks for (L{None} for a blank typed line, or a
+        malformed message, which is answered with C{bad-request}).
         """
-        if line is None:
-            limit = self.factory.maxLineLength
-            self.refuse(TOO_LONG, f"Messages are limited to {limit} bytes.")
-            return None
         try:
-            command = self.decode(line)
-            return self.interpreter.execute(command) if command else None
+            return self.decodeJSON(line)
         except BadRequest as error:
             self.refuse(BAD_REQUEST, f"Bad request: {error}.")
-        except ChatError as error:
-            self.interpreter.reportError(error)
-        except Exception:
-            self.log.failure(
-                "Unexpected error handling a message from {nick}",
-                nick=self.member.nick,
-            )
-            self.factory.chat.quit(self.member, "Internal server error", "error")
-        return None
+            return None
 
-    def decode(self, line: bytes) -> Any:
-        """The command C{line} asks for (L{None} for a blank typed line)."""
+    def decodeJSON(self, line: bytes) -> Command | None:
+        """
+        The command C{line} asks for (L{None} for a blank typed line).
+
+        @raise BadRequest: if it is not one.
+        """
         if b"\r" in line or b"\n" in line or b"\0" in line:
             raise BadRequest("a message may not hold CR, LF or NUL")
         try:
@@ -198,23 +140,11 @@ class JSONChatConnection(StreamConnection):
         """Answer a message that could not be carried out."""
         self.deliver(ErrorReply(code, text))
 
-    def ping(self, token: str) -> None:
-        self.deliver(Ping(token))
-
-    def tell(self, text: str) -> None:
-        self.interpreter.tell(text)
-
-    def drop(self, reason: str, kind: str) -> None:
-        self.log.info(
-            "{nick}: {reason}; dropping", nick=self.member.nick, reason=reason
-        )
-        self.factory.chat.quit(self.member, reason, kind)
-
     def gapNotice(self, room: str, first: int, last: int) -> bytes:
         return encode("Missed", {"room": room, "first": first, "last": last})
 
 
-class JSONChatFrontEnd(StreamFrontEnd):
+class JSONChatFrontEnd(CommandFrontEnd):
     """
     Makes a L{JSONChatConnection} for each web client of one chat, and is
     their outbox: an event for many of them is encoded once and the same
@@ -245,10 +175,10 @@ class JSONChatFrontEnd(StreamFrontEnd):
             clock,
             rules=rules,
             admission=admission,
+            maxLineLength=maxLineLength,
             requireLogin=requireLogin,
+            arrivalGrace=arrivalGrace,
         )
-        self.maxLineLength = maxLineLength
-        self.arrivalGrace = arrivalGrace
         self.serverName = serverName
         self.hello = encode(
             "Hello",
