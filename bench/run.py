@@ -172,6 +172,23 @@ def twistedChatWeb(port: int, directory: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def twistedChatPostgres(port: int, directory: Path) -> list[str]:
+    """
+    The real server with its store on PostgreSQL: a fresh database in a
+    throw-away cluster on loopback (fsync on), the one the tests start
+    (C{tests/postgresserver.py}; C{TWISTED_CHAT_POSTGRES} names another).
+    """
+    sys.path.insert(0, str(BENCH.parent))
+    from tests.postgresserver import postgres
+
+    return [
+        TWISTD, "-n", "--pidfile=", "--logfile=-", "chat",
+        "--listen", f"tcp:{port}:interface=127.0.0.1",
+        "--db", postgres().newDatabase(), "--history-on-join", "0",
+        "--no-limits",
+    ]  # fmt: skip
+
+
 def baseline(*extra: str) -> Callable[[int, Path], list[str]]:
     def command(port: int, directory: Path) -> list[str]:
         return [sys.executable, str(BENCH / "baseline.py"), "--port", str(port), *extra]
@@ -222,6 +239,14 @@ SERVERS = {
         accepts,
         notes="the IRC listener, its clients asking for message-tags and"
         " server-time (time and msgid on every message)",
+    ),
+    "twisted_chat-postgres": Server(
+        "twisted_chat-postgres",
+        "line",
+        twistedChatPostgres,
+        accepts,
+        notes="the same server, its store on PostgreSQL (a throw-away"
+        " cluster on loopback, fsync on)",
     ),
     "twisted_chat-web": Server(
         "twisted_chat-web",
