@@ -198,13 +198,15 @@ class _LinkFactory(Factory):
     isLazy = False
     log = Logger()
 
-    def __init__(self, makeProtocol: Callable[[], Any]) -> None:
+    def __init__(self, clock: IReactorTime, makeProtocol: Callable[[], Any]) -> None:
+        self._clock = clock
         self._makeProtocol = makeProtocol
         self.link: _Link | None = None
 
     def buildProtocol(self, addr: object) -> Any:
         protocol = self._makeProtocol()
         protocol.factory = self
+        protocol.callLater = self._clock.callLater  # not txredisapi's global reactor
         lost = protocol.connectionLost
 
         def connectionLost(reason: Failure) -> None:
@@ -269,14 +271,16 @@ class RedisBus:
         self._publisher = _Link(
             clock,
             endpoint,
-            _LinkFactory(lambda: txredisapi.RedisProtocol(dbid=database or None)),
+            _LinkFactory(
+                clock, lambda: txredisapi.RedisProtocol(dbid=database or None)
+            ),
             self._publisherReady,
             self._linkDown,
         )
         self._subscriber = _Link(
             clock,
             endpoint,
-            _LinkFactory(lambda: _Subscriber(self._received, database)),
+            _LinkFactory(clock, lambda: _Subscriber(self._received, database)),
             self._subscriberReady,
             self._linkDown,
         )
@@ -405,13 +409,19 @@ class RedisBus:
             confirmed.callback(None)
         return confirmed
 
-    def unsubscribe(self, room: str) -> None:
-        """Stop hearing C{room}'s notices (its last local member left)."""
-        if self._rooms.pop(room, None) is None:
-            return
+    def unsubscribe(self, room: str) -> Deferred[None]:
+        """
+        Stop hearing C{room}'s notices (its last local member left): none is
+        handed to the listener from now on.  Fires once Redis has confirmed
+        it (at once if Redis is away: a new connection will not subscribe).
+        """
         protocol = self._subscriber.protocol
-        if protocol is not None:
-            protocol.unsubscribe([self._channel(room)]).addErrback(lambda _: None)
+        if self._rooms.pop(room, None) is None or protocol is None:
+            return succeed(None)
+        confirmed: Deferred[object] = protocol.unsubscribe([self._channel(room)])
+        confirmed.addCallback(lambda _: None)
+        confirmed.addErrback(lambda _: None)  # lost: the next one is not subscribed
+        return confirmed  # type: ignore[return-value]
 
     @property
     def rooms(self) -> frozenset[str]:
