@@ -9,8 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from twisted.internet import reactor
-from twisted.internet.defer import Deferred, inlineCallbacks
+from twisted.internet.defer import Deferred, fail, inlineCallbacks
 from twisted.internet.endpoints import TCP4ClientEndpoint
+from twisted.internet.task import Clock
 from twisted.logger import ILogObserver, LogEvent, formatEvent, globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 from zope.interface import implementer
@@ -18,11 +19,13 @@ from zope.interface import implementer
 from tests.redisserver import ThrowAwayRedis, redis
 from twisted_chat.cluster.bus import (
     FAST_PATH_LIMIT,
+    MAX_RETRY_DELAY,
     BadBusAddress,
     IBusListener,
     RedisBus,
     parseBusAddress,
 )
+from twisted_chat.cluster.notice import Notice, encodeNotice
 
 WAIT = 15.0
 """Seconds any one wait may take before the test fails."""
@@ -267,3 +270,77 @@ class RedisBusTests(TestCase):
         yield heardB.when(lambda: len(heardB.advanced) >= 1)
         self.assertEqual(heardB.advanced, [("#tea", 2, None)])
         self.assertEqual(heardB.reconnects, 1)
+
+
+class RefusingEndpoint:
+    """An endpoint whose every connection attempt is refused, as with Redis down."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    def connect(self, factory: Any) -> Deferred[Any]:
+        self.attempts += 1
+        return fail(ConnectionRefusedError())
+
+
+class RetryTests(SynchronousTestCase):
+    """The bus's attempts to reach Redis, on a fake clock and endpoint."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.endpoint = RefusingEndpoint()
+        self.bus = RedisBus(self.clock, self.endpoint, "a", RecordingListener())
+        self.lines: list[str] = []
+
+        def observe(event: LogEvent) -> None:
+            if event.get("log_source") is self.bus:
+                self.lines.append(formatEvent(event))
+
+        globalLogPublisher.addObserver(observe)
+        self.addCleanup(globalLogPublisher.removeObserver, observe)
+
+    def test_backoff(self) -> None:
+        """
+        Each connection is tried again after a delay that doubles up to the
+        maximum; the bus says once that Redis is away, not once per attempt.
+        """
+        self.bus.start()
+        self.assertEqual(self.endpoint.attempts, 2)
+        delays = []
+        for _ in range(7):
+            calls = self.clock.getDelayedCalls()
+            self.assertEqual(len(calls), 2)
+            delay = calls[0].getTime() - self.clock.seconds()
+            delays.append(delay)
+            self.clock.advance(delay)
+        self.assertEqual(delays, [0.5, 1, 2, 4, 8, MAX_RETRY_DELAY, MAX_RETRY_DELAY])
+        self.assertEqual(self.endpoint.attempts, 16)
+        self.assertEqual(len(self.lines), 1)
+        self.assertIn("cannot reach", self.lines[0])
+
+    def test_stop(self) -> None:
+        """Stopping the bus stops the attempts."""
+        self.bus.start()
+        self.successResultOf(self.bus.stop())
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_publishWhileAway(self) -> None:
+        """A publish while Redis is away is kept, the room's latest only."""
+        self.bus.publishRoom("#tea", 3, b"x")
+        self.bus.publishRoom("#tea", 2, b"x")
+        self.bus.publishRoom("#cake", 1, None)
+        self.assertEqual(self.bus._unsent, {"#tea": 3, "#cake": 1})
+
+    def test_malformed(self) -> None:
+        """Malformed notices are ignored, and said so once only."""
+        listener = RecordingListener()
+        self.bus.listener = listener
+        self.bus.subscribe("#tea")  # not confirmed: Redis is away
+        self.bus._received(b"junk")
+        self.bus._received(b"{}")
+        self.bus._received(encodeNotice(Notice("a", "#tea", 1, None)))
+        self.bus._received(encodeNotice(Notice("b", "#cake", 1, None)))
+        self.bus._received(encodeNotice(Notice("b", "#tea", 1, None)))
+        self.assertEqual(listener.advanced, [("#tea", 1, None)])
+        self.assertEqual(len(self.lines), 1)
+        self.assertIn("malformed", self.lines[0])
