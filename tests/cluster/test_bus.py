@@ -271,6 +271,19 @@ class RedisBusTests(TestCase):
         self.assertEqual(heardB.advanced, [("#tea", 2, None)])
         self.assertEqual(heardB.reconnects, 1)
 
+    @inlineCallbacks
+    def test_databaseRefused(self) -> Any:
+        """
+        A database number Redis refuses is said, and the bus tries again
+        later rather than hanging; it stops cleanly.
+        """
+        endpoint = CountingEndpoint(self.redis.port)
+        bus, _ = self.node("a", endpoint=endpoint, database=99999)
+        yield bus.log_.when("refused")  # type: ignore[attr-defined]
+        yield endpoint.when(4)
+        self.assertFalse(bus.connected)
+        self.assertEqual(len(bus.log_.lines), 2)  # type: ignore[attr-defined]
+
 
 class RefusingEndpoint:
     """An endpoint whose every connection attempt is refused, as with Redis down."""

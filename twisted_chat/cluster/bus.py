@@ -129,6 +129,7 @@ class _Link:
         self._retry: IDelayedCall | None = None
         self._connecting: Deferred[Any] | None = None
         self.protocol: Any = None
+        self._latest: Any = None
         self._whenLost: list[Deferred[None]] = []
 
     def start(self) -> None:
@@ -154,15 +155,23 @@ class _Link:
             self._down()
             self._scheduleRetry()
 
+    def built(self, protocol: Any) -> None:
+        """Called by the factory: C{protocol} is this link's connection now."""
+        self._latest = protocol
+
     def lost(self, protocol: Any) -> None:
         """Called by the protocol when its connection is closed."""
         waiting, self._whenLost = self._whenLost, []
         for d in waiting:
             d.callback(None)
-        if protocol is not self.protocol:
-            return  # it never became usable: _failed or stop saw to it
-        self.protocol = None
-        if self._wanted:
+        if protocol is not self._latest:
+            return
+        self._latest = self.protocol = None
+        if self._connecting is not None:
+            # Closed before it was usable (Redis refused the database): the
+            # attempt has failed, and _failed sees to the retry.
+            self._connecting.cancel()
+        elif self._wanted:
             self._down()
             self._scheduleRetry()
 
@@ -179,8 +188,8 @@ class _Link:
             self._retry = None
         if self._connecting is not None:
             self._connecting.cancel()
-        protocol = self.protocol
-        if protocol is None or protocol.transport is None:
+        protocol = self._latest
+        if protocol is None:
             return succeed(None)
         closed: Deferred[None] = Deferred()
         self._whenLost.append(closed)
@@ -196,11 +205,16 @@ class _LinkFactory(Factory):
 
     noisy = False
     isLazy = False
-    log = Logger()
 
-    def __init__(self, clock: IReactorTime, makeProtocol: Callable[[], Any]) -> None:
+    def __init__(
+        self,
+        clock: IReactorTime,
+        makeProtocol: Callable[[], Any],
+        refused: Callable[[str], None],
+    ) -> None:
         self._clock = clock
         self._makeProtocol = makeProtocol
+        self._refused = refused
         self.link: _Link | None = None
 
     def buildProtocol(self, addr: object) -> Any:
@@ -208,6 +222,8 @@ class _LinkFactory(Factory):
         protocol.factory = self
         protocol.callLater = self._clock.callLater  # not txredisapi's global reactor
         lost = protocol.connectionLost
+        if self.link is not None:
+            self.link.built(protocol)
 
         def connectionLost(reason: Failure) -> None:
             try:
@@ -224,7 +240,7 @@ class _LinkFactory(Factory):
 
     def connectionError(self, why: str) -> None:
         """txredisapi: selecting the database failed, say why."""
-        self.log.error("Redis refused the bus's connection: {why}", why=why)
+        self._refused(why)
 
 
 class _Subscriber(txredisapi.SubscriberProtocol):  # type: ignore[misc]
@@ -268,11 +284,14 @@ class RedisBus:
         self._unsent: dict[str, int] = {}
         self._state = "starting"
         self._malformed = 0
+        self._refusalSaid = False
         self._publisher = _Link(
             clock,
             endpoint,
             _LinkFactory(
-                clock, lambda: txredisapi.RedisProtocol(dbid=database or None)
+                clock,
+                lambda: txredisapi.RedisProtocol(dbid=database or None),
+                self._linkRefused,
             ),
             self._publisherReady,
             self._linkDown,
@@ -280,7 +299,11 @@ class RedisBus:
         self._subscriber = _Link(
             clock,
             endpoint,
-            _LinkFactory(clock, lambda: _Subscriber(self._received, database)),
+            _LinkFactory(
+                clock,
+                lambda: _Subscriber(self._received, database),
+                self._linkRefused,
+            ),
             self._subscriberReady,
             self._linkDown,
         )
@@ -340,8 +363,18 @@ class RedisBus:
                 redis=self._description,
             )
 
+    def _linkRefused(self, why: str) -> None:
+        if not self._refusalSaid:
+            self._refusalSaid = True
+            self.log.error(
+                "{redis} refused the bus's connection: {why}",
+                redis=self._description,
+                why=why,
+            )
+
     def _linkUp(self) -> None:
         if self.connected and self._state != "up":
+            self._refusalSaid = False
             word = "back" if self._state == "down" else "connected"
             self._state = "up"
             self.log.info(
