@@ -19,12 +19,12 @@ from zope.interface import implementer
 from tests.redisserver import ThrowAwayRedis, redis
 from twisted_chat.cluster.bus import (
     FAST_PATH_LIMIT,
-    MAX_RETRY_DELAY,
     BadBusAddress,
     IBusListener,
     RedisBus,
     parseBusAddress,
 )
+from twisted_chat.cluster.link import MAX_RETRY_DELAY
 from twisted_chat.cluster.notice import Notice, encodeNotice
 
 WAIT = 15.0

@@ -14,7 +14,8 @@ subscriptions are in place again, and the node catches up from the database.
 
 Two connections per node, as Redis requires: one that publishes, one that
 is subscribed to the rooms this node has local members in.  Each is
-re-established with a growing delay while the bus runs; the bus logs one
+re-established with a growing delay while the bus runs
+(L{twisted_chat.cluster.link}); the bus logs one
 line when Redis goes away and one when it is back, never one per attempt.
 A notice that could not be published while Redis was away is not lost
 either: the last sequence of each such room is published (without its
@@ -32,15 +33,14 @@ import txredisapi
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.interfaces import (
-    IDelayedCall,
     IReactorTime,
     IStreamClientEndpoint,
 )
-from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import Interface
 
+from twisted_chat.cluster.link import Link, LinkFactory
 from twisted_chat.cluster.notice import (
     MalformedNotice,
     Notice,
@@ -53,12 +53,6 @@ FAST_PATH_LIMIT: Final = 4096
 Largest event, in bytes as the core encoded it, that a notice carries;
 a larger one is read from the database by the receivers.
 """
-
-INITIAL_RETRY_DELAY: Final = 0.5
-"""Seconds before the first attempt to reach Redis again."""
-
-MAX_RETRY_DELAY: Final = 10.0
-"""The longest wait between two attempts to reach Redis, in seconds."""
 
 CONNECT_TIMEOUT: Final = 5
 """Seconds a connection attempt to Redis may take."""
@@ -104,145 +98,6 @@ def parseBusAddress(url: str) -> tuple[str, int, int]:
     return parts.hostname, port, database
 
 
-class _Link:
-    """
-    One connection to Redis, re-established with a growing delay while it
-    is wanted; says when it becomes usable and when it is lost.
-    """
-
-    def __init__(
-        self,
-        clock: IReactorTime,
-        endpoint: IStreamClientEndpoint,
-        factory: "_LinkFactory",
-        ready: Callable[[Any], None],
-        down: Callable[[], None],
-    ) -> None:
-        self._clock = clock
-        self._endpoint = endpoint
-        self._factory = factory
-        factory.link = self
-        self._ready = ready
-        self._down = down
-        self._wanted = False
-        self._delay = INITIAL_RETRY_DELAY
-        self._retry: IDelayedCall | None = None
-        self._connecting: Deferred[Any] | None = None
-        self.protocol: Any = None
-        self._latest: Any = None
-        self._whenLost: list[Deferred[None]] = []
-
-    def start(self) -> None:
-        self._wanted = True
-        self._attempt()
-
-    def _attempt(self) -> None:
-        self._retry = None
-        attempt: Deferred[Any] = self._endpoint.connect(self._factory)
-        self._connecting = attempt
-        attempt.addCallback(lambda protocol: protocol.whenConnected())
-        attempt.addCallbacks(self._connected, self._failed)
-
-    def _connected(self, protocol: Any) -> None:
-        self._connecting = None
-        self.protocol = protocol
-        self._delay = INITIAL_RETRY_DELAY
-        self._ready(protocol)
-
-    def _failed(self, reason: Failure) -> None:
-        self._connecting = None
-        if self._wanted:
-            self._down()
-            self._scheduleRetry()
-
-    def built(self, protocol: Any) -> None:
-        """Called by the factory: C{protocol} is this link's connection now."""
-        self._latest = protocol
-
-    def lost(self, protocol: Any) -> None:
-        """Called by the protocol when its connection is closed."""
-        waiting, self._whenLost = self._whenLost, []
-        for d in waiting:
-            d.callback(None)
-        if protocol is not self._latest:
-            return
-        self._latest = self.protocol = None
-        if self._connecting is not None:
-            # Closed before it was usable (Redis refused the database): the
-            # attempt has failed, and _failed sees to the retry.
-            self._connecting.cancel()
-        elif self._wanted:
-            self._down()
-            self._scheduleRetry()
-
-    def _scheduleRetry(self) -> None:
-        if self._retry is None:
-            self._retry = self._clock.callLater(self._delay, self._attempt)
-            self._delay = min(self._delay * 2, MAX_RETRY_DELAY)
-
-    def stop(self) -> Deferred[None]:
-        """Stop reconnecting and close the connection; fires once closed."""
-        self._wanted = False
-        if self._retry is not None:
-            self._retry.cancel()
-            self._retry = None
-        if self._connecting is not None:
-            self._connecting.cancel()
-        protocol = self._latest
-        if protocol is None:
-            return succeed(None)
-        closed: Deferred[None] = Deferred()
-        self._whenLost.append(closed)
-        protocol.transport.loseConnection()
-        return closed
-
-
-class _LinkFactory(Factory):
-    """
-    Builds one of txredisapi's protocols for a L{_Link}, and answers the
-    few calls its protocols make on their factory.
-    """
-
-    noisy = False
-    isLazy = False
-
-    def __init__(
-        self,
-        clock: IReactorTime,
-        makeProtocol: Callable[[], Any],
-        refused: Callable[[str], None],
-    ) -> None:
-        self._clock = clock
-        self._makeProtocol = makeProtocol
-        self._refused = refused
-        self.link: _Link | None = None
-
-    def buildProtocol(self, addr: object) -> Any:
-        protocol = self._makeProtocol()
-        protocol.factory = self
-        protocol.callLater = self._clock.callLater  # not txredisapi's global reactor
-        lost = protocol.connectionLost
-        if self.link is not None:
-            self.link.built(protocol)
-
-        def connectionLost(reason: Failure) -> None:
-            try:
-                lost(reason)
-            finally:
-                if self.link is not None:
-                    self.link.lost(protocol)
-
-        protocol.connectionLost = connectionLost
-        return protocol
-
-    def stopTrying(self) -> None:
-        """txredisapi: selecting the database failed; the link retries."""
-
-    def connectionError(self, why: str) -> None:
-        """txredisapi: selecting the database failed, say why."""
-        self._refused(why)
-
-
 class _Subscriber(txredisapi.SubscriberProtocol):  # type: ignore[misc]
     """The subscribed connection, handing every message to the bus."""
 
@@ -285,10 +140,10 @@ class RedisBus:
         self._state = "starting"
         self._malformed = 0
         self._refusalSaid = False
-        self._publisher = _Link(
+        self._publisher = Link(
             clock,
             endpoint,
-            _LinkFactory(
+            LinkFactory(
                 clock,
                 lambda: txredisapi.RedisProtocol(dbid=database or None),
                 self._linkRefused,
@@ -296,10 +151,10 @@ class RedisBus:
             self._publisherReady,
             self._linkDown,
         )
-        self._subscriber = _Link(
+        self._subscriber = Link(
             clock,
             endpoint,
-            _LinkFactory(
+            LinkFactory(
                 clock,
                 lambda: _Subscriber(self._received, database),
                 self._linkRefused,
