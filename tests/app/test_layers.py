@@ -52,7 +52,17 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "terminal": ("terminal", "chat", "wire"),
     "client": ("client", "chat", "wire", "terminal"),
     "store": ("store", "chat"),
-    "app": ("app", "chat", "connection", "wire", "frontends", "terminal", "store"),
+    "cluster": ("cluster", "chat"),
+    "app": (
+        "app",
+        "chat",
+        "connection",
+        "wire",
+        "frontends",
+        "terminal",
+        "store",
+        "cluster",
+    ),
 }
 """
 For each layer, the layers (under C{twisted_chat}) its modules may import;

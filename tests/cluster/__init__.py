@@ -1,0 +1,1 @@
+"""Tests of the cluster layer: the Redis bus and its pure parts."""
