@@ -20,12 +20,15 @@ from typing import Any, cast
 from twisted.internet.defer import Deferred
 
 from twisted_chat.chat.errors import ChatError
-from twisted_chat.chat.events import ErrorReply, Event, Notice, Ping, RoomMessage
+from twisted_chat.chat.events import ErrorReply, Event, Notice, Ping
 from twisted_chat.chat.model import Member
-from twisted_chat.chat.names import fold
 from twisted_chat.chat.participants import IParticipant
 from twisted_chat.connection.batching import Queued
-from twisted_chat.frontends.stream import StreamConnection, StreamFrontEnd
+from twisted_chat.frontends.stream import (
+    StreamConnection,
+    StreamFrontEnd,
+    roomMarkOf,
+)
 
 
 def encode(event: str, fields: dict[str, Any]) -> bytes:
@@ -114,7 +117,6 @@ class JSONFrontEnd(StreamFrontEnd):
         participants: list[IParticipant],
         sender: IParticipant | None = None,
     ) -> None:
-        mark = None
-        if isinstance(event, RoomMessage):
-            mark = (fold(event.room), event.room, event.sequence)
-        self.batcher.queue(encodeEvent(event), cast(list[Queued], participants), mark)
+        self.batcher.queue(
+            encodeEvent(event), cast(list[Queued], participants), roomMarkOf(event)
+        )

@@ -10,7 +10,8 @@ from twisted.trial.unittest import SynchronousTestCase
 from twisted_chat.chat.events import Event, Joined, PrivateMessage, RoomMessage
 from twisted_chat.connection.backlog import Backlog, RoomMark
 from twisted_chat.connection.batching import Batch, Batcher
-from twisted_chat.frontends.line.protocol import gapLine, roomMarkOf
+from twisted_chat.frontends.line.protocol import gapLine
+from twisted_chat.frontends.stream import roomMarkOf
 from twisted_chat.wire import line as wire
 
 

@@ -38,7 +38,8 @@ from twisted_chat.chat.accounts import Accounts
 from twisted_chat.chat.certificates import canonicalFingerprint
 from twisted_chat.chat.core import Chat
 from twisted_chat.chat.errors import ChatError
-from twisted_chat.chat.events import Event
+from twisted_chat.chat.events import Event, RoomMessage
+from twisted_chat.chat.names import fold
 from twisted_chat.chat.participants import IOutbox, IParticipant
 from twisted_chat.connection.admission import (
     Admission,
@@ -47,11 +48,24 @@ from twisted_chat.connection.admission import (
     hostOf,
     release,
 )
+from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.connection.batching import Batch, Batcher
 from twisted_chat.connection.guard import ConnectionGuard, Guarded
 from twisted_chat.connection.writenow import writerFor
 from twisted_chat.limits import DEFAULT_RULES, ConnectionRules
 from twisted_chat.wire.framing import LineFramer
+
+
+def roomMarkOf(event: Event) -> RoomMark | None:
+    """
+    What marks C{event}'s line in a send queue, whatever the front end's
+    wire: a room message is one a client that is not reading may be left
+    without, noted under its room's folded name; L{None} for any other
+    event, which is always kept.  Made once per event, for all recipients.
+    """
+    if isinstance(event, RoomMessage):
+        return (fold(event.room), event.room, event.sequence)
+    return None
 
 
 def clientCertificateOf(transport: ITransport) -> str | None:

@@ -24,7 +24,6 @@ from twisted_chat.chat.events import (
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.participants import IParticipant
 from twisted_chat.connection.admission import Admission
-from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.connection.batching import Queued
 from twisted_chat.frontends.irc.protocol import IRCChatProtocol
 from twisted_chat.frontends.irc.render import (
@@ -36,7 +35,7 @@ from twisted_chat.frontends.irc.render import (
     sharedMessages,
 )
 from twisted_chat.frontends.irc.serverinfo import MOTD
-from twisted_chat.frontends.stream import StreamFrontEnd
+from twisted_chat.frontends.stream import StreamFrontEnd, roomMarkOf
 from twisted_chat.limits import DEFAULT_RULES, ConnectionRules
 from twisted_chat.wire.irc import (
     MAX_MESSAGE_BYTES,
@@ -83,17 +82,6 @@ def _originOf(event: Event) -> str:
         return event.sender
     assert isinstance(event, AccountChanged | AwayChanged | RealnameChanged)
     return event.nick
-
-
-def roomMarkOf(event: Event) -> RoomMark | None:
-    """
-    What marks C{event}'s PRIVMSGs in a send queue: a room message is one a
-    client that is not reading may be left without, noted under its
-    channel's folded name; L{None} for any other event, which is kept.
-    """
-    if isinstance(event, RoomMessage):
-        return (fold(event.room), event.room, event.sequence)
-    return None
 
 
 class IRCChatFactory(StreamFrontEnd):

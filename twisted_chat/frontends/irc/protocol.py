@@ -268,7 +268,7 @@ class IRCChatProtocol(StreamConnection):
         """
         Queue C{data} for this reactor turn's one write to this client, with
         its C{mark} if it is a room message (see
-        L{twisted_chat.frontends.irc.factory.roomMarkOf}).
+        L{twisted_chat.frontends.stream.roomMarkOf}).
         """
         if not data:
             return

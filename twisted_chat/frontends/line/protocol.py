@@ -16,28 +16,15 @@ from typing import cast
 
 from twisted_chat.chat.commands import Command
 from twisted_chat.chat.errors import LineTooLong
-from twisted_chat.chat.events import Event, Goodbye, HistoryGap, RoomMessage
-from twisted_chat.chat.names import fold
+from twisted_chat.chat.events import Event, Goodbye, HistoryGap
 from twisted_chat.chat.participants import IParticipant
-from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.connection.batching import Queued
 from twisted_chat.frontends.commands.connection import (
     CommandConnection,
     CommandFrontEnd,
 )
+from twisted_chat.frontends.stream import roomMarkOf
 from twisted_chat.wire import line as wire
-
-
-def roomMarkOf(event: Event) -> RoomMark | None:
-    """
-    What marks C{event}'s line in a send queue: a room message (C{MSG},
-    C{ACTION}, C{HISTORY}, C{HISTORYACTION}) is one a client behind may be
-    left without, noted under its room's folded name; L{None} for any other
-    event, which is always kept.
-    """
-    if isinstance(event, RoomMessage):
-        return (fold(event.room), event.room, event.sequence)
-    return None
 
 
 def gapLine(room: str, first: int, last: int) -> bytes:

@@ -27,17 +27,15 @@ from twisted_chat.chat.events import (
     ErrorReply,
     Event,
     Goodbye,
-    RoomMessage,
 )
-from twisted_chat.chat.names import fold
 from twisted_chat.chat.participants import IParticipant
 from twisted_chat.connection.admission import Admission
-from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.connection.batching import Queued
 from twisted_chat.frontends.commands.connection import (
     CommandConnection,
     CommandFrontEnd,
 )
+from twisted_chat.frontends.stream import roomMarkOf
 from twisted_chat.frontends.web.jsoncommands import (
     BadRequest,
     Typed,
@@ -77,13 +75,6 @@ def encodeEvent(event: Event) -> bytes:
     if not isinstance(event, AccountChanged):
         fields.pop("account", None)
     return encode(type(event).__name__, fields)
-
-
-def roomMarkOf(event: Event) -> RoomMark | None:
-    """A room message is one a client behind may be left without."""
-    if isinstance(event, RoomMessage):
-        return (fold(event.room), event.room, event.sequence)
-    return None
 
 
 class JSONChatConnection(CommandConnection):
