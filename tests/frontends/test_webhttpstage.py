@@ -116,12 +116,18 @@ class HTTPStageTests(SynchronousTestCase):
         A request with a body is refused (413) before any of it is read,
         whether its length is given or it comes in chunks.
         """
-        for headers in [b"Content-Length: 1000000000", b"Transfer-Encoding: chunked"]:
-            with self.subTest(headers=headers):
+        for headers, body in [
+            (b"Content-Length: 1000000000", b""),
+            (b"Transfer-Encoding: chunked", b""),
+            # The body in the same packet as the headers is not read either.
+            (b"Content-Length: 10", b"0123456789GET / HTTP/1.1\r\n\r\n"),
+            (b"Transfer-Encoding: chunked", b"5\r\nhello\r\n0\r\n\r\n"),
+        ]:
+            with self.subTest(headers=headers, body=body):
                 channel, transport = self.connect()
                 assert isinstance(channel, GuardedChannel)
                 channel.dataReceived(
-                    b"POST / HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n\r\n"
+                    b"POST / HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n\r\n" + body
                 )
                 self.assertTrue(transport.value().startswith(b"HTTP/1.1 413 "))
                 self.assertTrue(transport.disconnecting)
