@@ -5,6 +5,7 @@ rules (flood control, the send queue and its gap, admission, bans) holding
 for its clients as for TCP ones.
 """
 
+from twisted.logger import globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.app.service import SHUTDOWN_REASON, ServerService
@@ -304,6 +305,14 @@ class WebSocketTests(SynchronousTestCase):
         closing = ann.frames()
         self.assertEqual([opcode for opcode, _ in closing], [CLOSE])
         self.assertEqual(closing[0][1][:2], (1008).to_bytes(2, "big"))
+        # Pings sent while the socket closes get nothing, and no more log.
+        logged: list[object] = []
+        globalLogPublisher.addObserver(logged.append)
+        self.addCleanup(globalLogPublisher.removeObserver, logged.append)
+        for _ in range(50):
+            ann.send(b"p", PING)
+        self.assertEqual(ann.frames(), [])
+        self.assertEqual([e for e in logged if "pinging" in str(e)], [])
 
     def test_noPongWhileNotReading(self) -> None:
         """

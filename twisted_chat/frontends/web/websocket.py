@@ -188,7 +188,9 @@ class ChatWebSocket(WebSocketServerProtocol):
         faster than that is dropped as a flooder.
         """
         inner = self.inner
-        if not isinstance(inner, StreamConnection) or not hasattr(inner, "guard"):
+        if not self.open or not isinstance(inner, StreamConnection):
+            return  # closing (a flooder's pings after its close): not a word
+        if not hasattr(inner, "guard"):
             return
         rules = inner.guard.rules
         if rules.floodRate > 0:
