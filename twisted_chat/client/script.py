@@ -19,7 +19,7 @@ import getpass
 import math
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TextIO
 
 from twisted.application.internet import ClientService
@@ -29,6 +29,7 @@ from twisted.internet.error import ConnectError, DNSLookupError
 from twisted.internet.error import TimeoutError as ConnectTimedOut
 from twisted.internet.interfaces import (
     IOpenSSLClientConnectionCreator,
+    IReactorTime,
     IStreamClientEndpoint,
 )
 from twisted.internet.task import deferLater
@@ -328,41 +329,20 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
     view.output = terminal.show
     view.onPromptChange = terminal.setPrompt
     view.columns = terminal.columns
-
-    async def endpointFor(server: Server) -> IStreamClientEndpoint:
-        endpoint: IStreamClientEndpoint = HostnameEndpoint(
-            reactor, server.host, server.port, timeout=timeout
-        )
-        if not options["tls"]:
-            return endpoint
-        if server not in creators:
-            creators[server] = await trustLater(
-                reactor, server, caFile=options["ca"], timeout=timeout, view=view
-            )
-        return wrapClientTLS(creators[server], endpoint)
-
+    endpoints = Endpoints(
+        reactor, timeout=timeout, creators=creators, caFile=options["ca"], view=view
+    )
     endpoint = FailoverEndpoint(
         servers,
-        endpointFor,
+        endpoints.plain if not options["tls"] else endpoints.secure,
         first=first,
         connecting=(lambda server: session.connectingTo(str(server)))
         if len(servers) > 1
         else None,
     )
-    connections = ClientService(
-        endpoint,
-        ChatClientFactory(session),
-        retryPolicy=retryPolicy(len(servers)),
-        clock=reactor,
-    )
-    connections.startService()
     failure: str | None = None
     try:
-        # One round of the list: the first server that answers.
-        await connections.whenConnected(failAfterFailures=len(servers))
-        if await session.welcomed:
-            terminal.resumeReading()
-        await session.finished
+        await stayConnected(reactor, endpoint, session, terminal.resumeReading)
     except (ConnectError, DNSLookupError, TrustFailure, *REFUSED, OSError):
         failure = unreachable({**unreached, **endpoint.failures}, timeout)
     except ConnectFailure as error:
@@ -378,14 +358,99 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
                 error, str(server), tls=options["tls"], caFile=options["ca"]
             )
     finally:
-        # We may be inside the connection service's own state change (a
-        # failed attempt, a closed connection): stop it from a fresh turn.
-        await deferLater(reactor, 0, lambda: None)
-        await connections.stopService()
         await terminal.close()
     if failure is not None:
         stderr.write(f"twisted-chat: {failure}\n")
         raise SystemExit(1)
+
+
+async def stayConnected(
+    clock: IReactorTime,
+    endpoint: FailoverEndpoint,
+    session: ClientSession,
+    welcomed: Callable[[], None],
+) -> None:
+    """
+    Keep C{session} connected through C{endpoint}, reconnecting after each
+    outage, until the session is over; then stop.
+
+    @param welcomed: called once the first server has greeted the session.
+    @raise ConnectError: (or whatever the endpoint failed with) if no
+        server of the list could be connected to at first.
+    @raise ConnectFailure: if the session ended because a server could not
+        be talked to.
+    """
+    connections = ClientService(
+        endpoint,
+        ChatClientFactory(session),
+        retryPolicy=retryPolicy(len(endpoint.servers)),
+        clock=clock,
+    )
+    connections.startService()
+    try:
+        # One round of the list: the first server that answers.
+        await connections.whenConnected(failAfterFailures=len(endpoint.servers))
+        if await session.welcomed:
+            welcomed()
+        await session.finished
+    finally:
+        # We may be inside the connection service's own state change (a
+        # failed attempt, a closed connection): stop it from a fresh turn.
+        await deferLater(clock, 0, lambda: None)
+        await connections.stopService()
+
+
+class Endpoints:
+    """
+    Make the endpoint for each server, for L{FailoverEndpoint}.
+
+    @ivar creators: how each server is trusted over TLS, once decided: each
+        server is checked on its own terms (its own pin, by C{host:port}).
+    """
+
+    def __init__(
+        self,
+        reactor: Any,
+        *,
+        timeout: float,
+        creators: dict[Server, IOpenSSLClientConnectionCreator],
+        caFile: str | None = None,
+        view: TerminalView,
+        choose: Callable[[Server], Awaitable[IOpenSSLClientConnectionCreator]]
+        | None = None,
+    ) -> None:
+        """
+        @param choose: decides how to trust a server first needed after the
+            session began; by default L{trustLater}.
+        """
+        self.reactor = reactor
+        self.timeout = timeout
+        self.creators = creators
+        self.caFile = caFile
+        self.view = view
+        self._choose = choose or self._trustLater
+
+    async def plain(self, server: Server) -> IStreamClientEndpoint:
+        """A plain TCP endpoint for C{server}."""
+        endpoint: IStreamClientEndpoint = HostnameEndpoint(
+            self.reactor, server.host, server.port, timeout=self.timeout
+        )
+        return endpoint
+
+    async def secure(self, server: Server) -> IStreamClientEndpoint:
+        """A TLS endpoint for C{server}, trusted as decided for it alone."""
+        if server not in self.creators:
+            self.creators[server] = await self._choose(server)
+        return wrapClientTLS(self.creators[server], await self.plain(server))
+
+    def _trustLater(self, server: Server) -> Awaitable[IOpenSSLClientConnectionCreator]:
+        return trustLater(
+            self.reactor,
+            server,
+            caFile=self.caFile,
+            timeout=self.timeout,
+            view=self.view,
+        )
 
 
 def unreachable(failures: Mapping[Server, BaseException], timeout: float) -> str:
