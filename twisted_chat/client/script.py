@@ -386,10 +386,12 @@ async def stayConnected(
         retryPolicy=retryPolicy(len(endpoint.servers)),
         clock=clock,
     )
+    # One round of the list: the first server that answers.  (Asked before
+    # starting, so that an attempt failing at once is counted too.)
+    connected = connections.whenConnected(failAfterFailures=len(endpoint.servers))
     connections.startService()
     try:
-        # One round of the list: the first server that answers.
-        await connections.whenConnected(failAfterFailures=len(endpoint.servers))
+        await connected
         if await session.welcomed:
             welcomed()
         await session.finished
