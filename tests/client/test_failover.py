@@ -1,7 +1,7 @@
 """
-Tests for L{twisted_chat.client.servers} and the failover wiring of
-L{twisted_chat.client.script}: several servers named, the next one tried
-after a loss, with backoff, and every room resumed where it was left.
+Tests for L{twisted_chat.client.servers}: several servers named (the
+C{--host} option of L{twisted_chat.client.script}), the next one tried after
+a loss, with backoff, and every room resumed where it was left.
 """
 
 from io import StringIO
@@ -35,19 +35,16 @@ from twisted_chat.chat.events import (
     RoomMessage,
     Welcome,
 )
-from twisted_chat.client.script import (
-    ClientOptions,
-    Endpoints,
-    main,
-    stayConnected,
-    unreachable,
-)
+from twisted_chat.client.script import ClientOptions, main
 from twisted_chat.client.servers import (
     RECONNECT_MAX_DELAY,
+    Endpoints,
     FailoverEndpoint,
     Server,
     parseServers,
     retryPolicy,
+    stayConnected,
+    unreachable,
 )
 from twisted_chat.client.session import ClientSession
 from twisted_chat.limits import DEFAULT_PORT
