@@ -92,13 +92,6 @@ class RoomMessage(Event):
     history: bool = False
     account: str | None = None
 
-    def numbered(self, sequence: int) -> "RoomMessage":
-        """This message said live with number C{sequence}."""
-        return RoomMessage(
-            self.room, sequence, self.time, self.sender, self.text, self.action,
-            False, self.account,
-        )  # fmt: skip
-
 
 @dataclass(frozen=True, slots=True)
 class PrivateMessage(Event):

@@ -68,6 +68,14 @@ def deliver(room: Room, message: RoomMessage, sender: Member | None) -> None:
         deliverTo(sender, message)
 
 
+def numbered(message: RoomMessage, sequence: int) -> RoomMessage:
+    """C{message}, said live, with its number C{sequence}."""
+    return RoomMessage(
+        message.room, sequence, message.time, message.sender, message.text,
+        message.action, False, message.account,
+    )  # fmt: skip
+
+
 @implementer(IRoomFeed)
 class LocalFeed:
     """
@@ -85,7 +93,7 @@ class LocalFeed:
     ) -> Deferred[RoomMessage]:
         room.lastSequence += 1
         numbering = room.numbering
-        message = message.numbered(room.lastSequence)
+        message = numbered(message, room.lastSequence)
 
         def committed(_: object) -> RoomMessage:
             deliver(room, message, sender)

@@ -36,7 +36,7 @@ from zope.interface import implementer
 
 from twisted_chat.chat.durable import durable
 from twisted_chat.chat.events import RoomMessage
-from twisted_chat.chat.feed import IRoomFeed, deliver
+from twisted_chat.chat.feed import IRoomFeed, deliver, numbered
 from twisted_chat.chat.model import Member, Room
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.textrules import cleanStored
@@ -140,8 +140,8 @@ class ClusterFeed:
     def say(
         self, room: Room, message: RoomMessage, sender: Member
     ) -> Deferred[RoomMessage]:
-        def numbered(sequence: int) -> Deferred[RoomMessage]:
-            said = message.numbered(sequence)
+        def committed(sequence: int) -> Deferred[RoomMessage]:
+            said = numbered(message, sequence)
             folded = fold(room.name)
             self.bus.publishRoom(folded, sequence, encodeMessage(said))
             following = self._following.get(folded)
@@ -155,7 +155,7 @@ class ClusterFeed:
             self._offer(following, sequence, said)
             return done
 
-        return durable(self._store.appendNumbered(message)).addCallback(numbered)
+        return durable(self._store.appendNumbered(message)).addCallback(committed)
 
     # Following rooms
 
