@@ -54,10 +54,10 @@ from twisted_chat.cluster import announcements
 from twisted_chat.cluster.announcements import MalformedAnnouncement
 from twisted_chat.cluster.bus import IPresenceListener
 
-BEAT: Final = 5.0
+BEAT: Final = 2.0
 """Seconds between two of a node's beats."""
 
-SILENCE: Final = 20.0
+SILENCE: Final = 7.0
 """Seconds without a word from a node before its members are taken for gone."""
 
 
