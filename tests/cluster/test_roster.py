@@ -9,6 +9,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.chat.errors import Banned, Moderated, Muted, NickInUse
 from twisted_chat.chat.events import (
+    Announcement,
     BanChanged,
     Goodbye,
     Joined,
@@ -128,6 +129,20 @@ class PresenceTests(RosterTestCase):
         )
         self.assertNotIn("#tea", bob.rooms)  # type: ignore[attr-defined]
         self.assertEqual(nicksIn(self.b, "#tea"), ["alice"])
+
+
+class AnnouncementTests(RosterTestCase):
+    def test_toEveryNode(self) -> None:
+        """A server operator's announcement reaches the members of every node."""
+        self.member(self.a, "alice")
+        _, toBob = self.member(self.b, "bob")
+        console = self.a.chat.connect(RecordingParticipant(), privileged=True)
+        self.network.flush()
+        self.a.chat.operators.announce(console, "closing at five")
+        self.network.flush()
+        self.assertEqual(
+            [e.text for e in toBob.eventsOfType(Announcement)], ["closing at five"]
+        )
 
 
 class ClashTests(RosterTestCase):

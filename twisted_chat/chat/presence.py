@@ -26,7 +26,7 @@ from twisted_chat.chat.members import NickRegistry
 from twisted_chat.chat.model import Member, Room
 from twisted_chat.chat.modes import Rank
 from twisted_chat.chat.names import fold
-from twisted_chat.chat.participants import IParticipant
+from twisted_chat.chat.participants import IParticipant, fanOut
 from twisted_chat.chat.rooms import RoomDirectory
 from twisted_chat.chat.roomsync import RoomSync
 
@@ -155,6 +155,10 @@ class RemoteMembers:
     def quit(self, member: Member, reason: str) -> None:
         """A stand-in quit; those who shared a room with it are told."""
         self._quit(member, reason, "quit")
+
+    def tellEveryone(self, event: Event) -> None:
+        """Show every member of this node what another node told all of its."""
+        fanOut(event, [m for m in self._nicks.members.values() if m.node is None])
 
     def registered(self, nick: str) -> None:
         """Another node gave C{nick} an account."""

@@ -14,7 +14,8 @@ rename never leaves the other nodes unsure who is meant.  The kinds:
     C{id} alone (a private message, a notice, a kick), or close it;
   - C{registered}: a nick got an account;
   - C{room}: an event of a room (its topic, settings, bans, ranks, or a
-    notice said in it), for the nodes with members there; C{roomask} (C{to}
+    notice said in it), for the nodes with members there, or a server
+    operator's announcement to everyone; C{roomask} (C{to}
     one node): the whole state of C{room}, please; C{roomstate}: here it is
     (C{topic}, C{modes}, C{bans});
   - C{hello} (optionally C{to} one node): tell me all of yours; C{burst}:
@@ -30,6 +31,7 @@ from dataclasses import astuple
 from typing import Any, Final
 
 from twisted_chat.chat.events import (
+    Announcement,
     BanChanged,
     Event,
     Kicked,
@@ -50,6 +52,7 @@ VERSION: Final = 1
 CARRIED: Final[dict[str, type[Event]]] = {
     cls.__name__: cls
     for cls in (
+        Announcement,
         Parted,
         Kicked,
         PrivateMessage,

@@ -36,6 +36,7 @@ from zope.interface import implementer
 
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.events import (
+    Announcement,
     Event,
     Goodbye,
     Kicked,
@@ -116,7 +117,9 @@ class StandInOutbox:
     ) -> None:
         if type(event) is RoomMessage:
             return
-        if isinstance(event, RELAYED) and roomOfEvent(event) is not None:
+        if (
+            isinstance(event, RELAYED) and roomOfEvent(event) is not None
+        ) or isinstance(event, Announcement):
             self._roster.relay(event)
             return
         for participant in participants:
@@ -349,7 +352,11 @@ class ClusterRoster:
         self.chat.remote.registered(said["nick"])
 
     def _on_room(self, node: str, said: dict[str, Any]) -> None:
-        self.chat.remote.rooms.apply(announcements.decodeEvent(said["event"]))
+        event = announcements.decodeEvent(said["event"])
+        if isinstance(event, Announcement):
+            self.chat.remote.tellEveryone(event)
+        else:
+            self.chat.remote.rooms.apply(event)
 
     def _on_roomask(self, node: str, said: dict[str, Any]) -> None:
         state = self.chat.remote.rooms.state(said["room"])
