@@ -344,11 +344,11 @@ class RetryTests(SynchronousTestCase):
         listener = RecordingListener()
         self.bus.listener = listener
         self.bus.subscribe("#tea")  # not confirmed: Redis is away
-        self.bus._received(b"junk")
-        self.bus._received(b"{}")
-        self.bus._received(encodeNotice(Notice("a", "#tea", 1, None)))
-        self.bus._received(encodeNotice(Notice("b", "#cake", 1, None)))
-        self.bus._received(encodeNotice(Notice("b", "#tea", 1, None)))
+        self.bus._received("room", b"junk")
+        self.bus._received("room", b"{}")
+        self.bus._received("room", encodeNotice(Notice("a", "#tea", 1, None)))
+        self.bus._received("room", encodeNotice(Notice("b", "#cake", 1, None)))
+        self.bus._received("room", encodeNotice(Notice("b", "#tea", 1, None)))
         self.assertEqual(listener.advanced, [("#tea", 1, None)])
         self.assertEqual(len(self.lines), 1)
         self.assertIn("malformed", self.lines[0])

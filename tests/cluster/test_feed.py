@@ -4,20 +4,15 @@ two nodes, sharing one memory store and a bus whose notices a test hands
 over, drops or holds.
 """
 
-from typing import Any
-
-from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.defer import Deferred, fail
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.chat.core import Chat
 from twisted_chat.chat.errors import StoreFailed
 from twisted_chat.chat.events import HistoryEnd, RoomMessage
-from twisted_chat.chat.model import Member
 from twisted_chat.cluster.feed import (
     READ_CHUNK,
     RETRY_DELAY,
-    ClusterFeed,
     decodeMessage,
     encodeMessage,
 )
@@ -25,96 +20,7 @@ from twisted_chat.store import StoreError
 from twisted_chat.store.memory import MemoryStore
 
 from ..helpers import RecordingParticipant
-
-START = 1_700_000_000.0
-
-
-class Network:
-    """The buses of every node, and the notices published but not yet heard."""
-
-    def __init__(self) -> None:
-        self.buses: list[FakeBus] = []
-        self.inFlight: list[tuple[FakeBus, str, int, bytes | None]] = []
-
-    def flush(self) -> None:
-        """Hand every notice in flight to every other subscribed node."""
-        while self.inFlight:
-            sender, room, sequence, payload = self.inFlight.pop(0)
-            for bus in self.buses:
-                if bus is not sender and bus.connected and room in bus.rooms:
-                    bus.listener.roomAdvanced(room, sequence, payload)
-
-    def drop(self) -> None:
-        """Lose every notice in flight, as Redis going away would."""
-        self.inFlight.clear()
-
-
-class FakeBus:
-    """A node's bus on the L{Network}: subscriptions are confirmed at once."""
-
-    def __init__(self, network: Network, listener: ClusterFeed) -> None:
-        self.network = network
-        self.listener = listener
-        self.rooms: set[str] = set()
-        self.connected = True
-        self.published: list[tuple[str, int, bytes | None]] = []
-        network.buses.append(self)
-
-    def publishRoom(self, room: str, sequence: int, payload: bytes | None) -> None:
-        self.published.append((room, sequence, payload))
-        self.network.inFlight.append((self, room, sequence, payload))
-
-    def subscribe(self, room: str) -> Deferred[None]:
-        self.rooms.add(room)
-        return succeed(None)
-
-    def unsubscribe(self, room: str) -> Deferred[None]:
-        self.rooms.discard(room)
-        return succeed(None)
-
-
-class FlakyStore:
-    """A shared memory store whose reads fail while L{down}."""
-
-    def __init__(self, memory: MemoryStore) -> None:
-        self.memory = memory
-        self.down = False
-        self.reads: list[tuple[str, int, int]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.memory, name)
-
-    def messagesFrom(
-        self, room: str, after: int, through: int, limit: int
-    ) -> Deferred[list[RoomMessage]]:
-        self.reads.append((room, after, through))
-        if self.down:
-            return fail(StoreError("the database went away"))
-        return self.memory.messagesFrom(room, after, through, limit)
-
-    def sequenceBefore(self, room: str, time: int) -> Deferred[int]:
-        if self.down:
-            return fail(StoreError("the database went away"))
-        return self.memory.sequenceBefore(room, time)
-
-
-class Node:
-    """One chat core with its cluster feed, on the shared store."""
-
-    def __init__(self, network: Network, memory: MemoryStore, clock: Clock) -> None:
-        self.store = FlakyStore(memory)
-        self.feed = ClusterFeed(clock, self.store)  # type: ignore[arg-type]
-        self.bus = FakeBus(network, self.feed)
-        self.feed.bus = self.bus  # type: ignore[assignment]
-        self.chat = Chat(clock, self.store, feed=self.feed)  # type: ignore[arg-type]
-
-    def member(self, nick: str, *rooms: str) -> tuple[Member, RecordingParticipant]:
-        participant = RecordingParticipant()
-        member = self.chat.connect(participant, nick=nick)
-        for room in rooms:
-            self.chat.join(member, room)
-        participant.take()
-        return member, participant
+from .inprocess import START, Network, Node
 
 
 def said(participant: RecordingParticipant) -> list[tuple[int, str, bool]]:

@@ -554,6 +554,28 @@ class TwoWritersTests(PostgresCase):
         await store.close()
 
 
+class PruningTests(PostgresCase):
+    async def test_oneServerAtATime(self) -> None:
+        """
+        While another server applies retention (it holds the lock), this
+        one leaves it to that one; once it is done, this one prunes.
+        """
+        from twisted_chat.store.pgaddress import parseAddress
+        from twisted_chat.store.pgengine import connect
+        from twisted_chat.store.pgmoderation import PRUNING_LOCK
+
+        store = self.makeStore()
+        for number in (1, 2, 3):
+            await store.appendMessage(message(number))
+        other = connect(parseAddress(self.url))
+        self.addCleanup(other.close)
+        other.execute("SELECT pg_advisory_lock(%s)", (PRUNING_LOCK,))
+        self.assertEqual(await store.prune(None, 1), 0)
+        other.execute("SELECT pg_advisory_unlock(%s)", (PRUNING_LOCK,))
+        self.assertEqual(await store.prune(None, 1), 2)
+        await store.close()
+
+
 class FixtureTests(SynchronousTestCase):
     """Without PostgreSQL, its tests are skipped, unless on CI, where they fail."""
 

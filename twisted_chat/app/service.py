@@ -209,15 +209,18 @@ class BusService(Service):
     connected while the server runs, and closes it when it stops.
     """
 
-    def __init__(self, bus: Any) -> None:
+    def __init__(self, bus: Any, roster: Any) -> None:
         self._bus = bus
+        self._roster = roster
 
     def startService(self) -> None:
         super().startService()
         self._bus.start()
+        self._roster.start()
 
     def stopService(self) -> "Deferred[None]":
         super().stopService()
+        self._roster.stop()
         stopped: Deferred[None] = self._bus.stop()
         return stopped
 

@@ -7,6 +7,7 @@ C{--listen} takes any Twisted server endpoint string and may be repeated.
 """
 
 import os
+import random
 import resource
 from contextlib import suppress
 from typing import Any
@@ -113,25 +114,30 @@ def makeStore(db: str, reactor: Any) -> IChatStore:
     return SQLiteStore(db, reactor)
 
 
-def makeFeed(config: Options, store: IChatStore, reactor: Any) -> Any:
+def makeCluster(config: Options, store: IChatStore, reactor: Any) -> tuple[Any, Any]:
     """
-    With C{--bus}, the cluster's room feed and its bus (their support,
-    txredisapi, is imported only then: an extra); else L{None}, the core's
-    own.
+    With C{--bus}, the cluster's room feed and roster, on one bus (their
+    support, txredisapi, is imported only then: an extra); else L{None} for
+    both, the core's own.
     """
     if not config["bus"]:
-        return None
+        return None, None
     try:
         from twisted_chat.cluster.bus import RedisBus
         from twisted_chat.cluster.feed import ClusterFeed
+        from twisted_chat.cluster.roster import ClusterRoster
     except ImportError as error:
         raise StartFailed(
             f"twistd chat: --bus: cluster support is not installed ({error});"
             " pip install 'twisted_chat[cluster]'"
         ) from None
     feed = ClusterFeed(reactor, store)
-    feed.bus = RedisBus.fromAddress(reactor, config["bus"], config["node-name"], feed)
-    return feed
+    roster = ClusterRoster(reactor, config["node-name"])
+    feed.bus = roster.bus = RedisBus.fromAddress(
+        reactor, config["bus"], config["node-name"], feed
+    )
+    feed.bus.presence = roster
+    return feed, roster
 
 
 def busWhere(url: str) -> str:
@@ -155,7 +161,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     if reactor is None:
         from twisted.internet import reactor
     store = makeStore(config["db"], reactor)
-    feed = makeFeed(config, store, reactor)
+    feed, roster = makeCluster(config, store, reactor)
     try:
         chat = Chat(
             reactor,
@@ -166,6 +172,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
             maxWaitingPerSender=config["max-waiting-per-sender"],
             serverOperators=config["oper"],
             feed=feed,
+            presence=roster,
         )
     except (DatabaseUnusable, PostgresUnusable) as error:
         raise StartFailed(f"twistd chat: {error}") from None
@@ -200,7 +207,10 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     if feed is not None:
         # First of the children, so it is stopped last: the goodbyes of a
         # stopping node are still published.
-        BusService(feed.bus).setServiceParent(service)
+        roster.chat = chat
+        # Guests of different nodes numbered apart: their nicks seldom clash.
+        chat.remote.numberGuestsFrom(random.randrange(1, 1000) * 1000 + 1)
+        BusService(feed.bus, roster).setServiceParent(service)
         service.announce(
             f"Serving rooms shared with the other nodes as {config['node-name']},"
             f" told through Redis at {busWhere(config['bus'])}"

@@ -53,6 +53,7 @@ from twisted_chat.chat.participants import (
     post,
     sendOff,
 )
+from twisted_chat.chat.presence import IPresence, NoPresence, RemoteMembers
 from twisted_chat.chat.private import PrivateMessages
 from twisted_chat.chat.replay import Replays
 from twisted_chat.chat.rooms import RoomDirectory, memberList, roomOf, setCurrentRoom
@@ -93,16 +94,21 @@ class Chat:
         maxWaitingPerSender: int = MAX_WAITING_PER_SENDER,
         serverOperators: Iterable[str] = (),
         feed: IRoomFeed | None = None,
+        presence: IPresence | None = None,
     ) -> None:
         self._clock = clock
         self._feed = LocalFeed(store) if feed is None else feed
+        self._presence = NoPresence() if presence is None else presence
         self.maxRoomsPerMember = maxRoomsPerMember
         self.maxWaitingPrivate = maxWaitingPrivate
         self.maxWaitingPerSender = maxWaitingPerSender
         self._store = store
         state = store.load()
-        self._nicks = NickRegistry(state.registeredNicks)
-        self._directory = RoomDirectory(store, state.rooms, lobbyName, self._feed)
+        self._nicks = NickRegistry(state.registeredNicks, self._presence)
+        self._directory = RoomDirectory(
+            store, state.rooms, lobbyName, self._feed, self._presence
+        )
+        self.remote = RemoteMembers(self._nicks, self._directory, self.now, self.quit)
         self._private = PrivateMessages(store, self._nicks, state.waitingPrivate)
         self._replays = Replays(store)
         self.operators = ServerOperators(
@@ -157,7 +163,9 @@ class Chat:
         """
         if not privileged:
             self.operators.checkAddress(address)
-        return self._nicks.add(participant, nick, privileged, address)
+        member = self._nicks.add(participant, nick, privileged, address)
+        self._presence.arrived(member)
+        return member
 
     def memberNamed(self, nick: str) -> Member:
         """
@@ -209,7 +217,7 @@ class Chat:
         reason = cleanText(reason)
         audience = audienceOf(member)
         audience.pop(member, None)
-        self._remove(member)
+        self._remove(member, reason)
         fanOut(Quit(member.nick, self.now(), reason), list(audience))
         sendOff(member, kind, reason)
 
@@ -217,11 +225,13 @@ class Chat:
         """
         Say goodbye to every member and close them all, as the server stops.
 
-        Nobody is told of the others leaving: they are all going.
+        Nobody is told of the others leaving: they are all going.  The
+        stand-ins of other nodes' members are only forgotten.
         """
         for member in list(self._members.values()):
-            self._remove(member)
-            sendOff(member, "shutdown", reason)
+            self._remove(member, reason)
+            if member.node is None:
+                sendOff(member, "shutdown", reason)
 
     # Accounts
 
@@ -233,6 +243,7 @@ class Chat:
         Note that C{nick} now has an account, so nobody else may take it.
         """
         self._nicks.register(nick)
+        self._presence.registered(nick)
 
     def bindAccount(self, member: Member, nick: str) -> Deferred[None]:
         """
@@ -473,8 +484,10 @@ class Chat:
             Departure(member.nick, member.userName, member.realname, self.now())
         )
 
-    def _remove(self, member: Member) -> None:
+    def _remove(self, member: Member, reason: str) -> None:
         self._departed(member)
+        if member.node is None:
+            self._presence.left(member, reason)
         member.present = False
         for room in list(member.rooms.values()):
             self._directory.leave(member, room)
