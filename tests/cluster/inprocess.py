@@ -151,6 +151,7 @@ class Node:
             presence=self.roster,
         )
         self.roster.chat = self.chat
+        self.roster.nodeGone = self.feed.reconnected
 
     def member(self, nick: str, *rooms: str) -> tuple[Member, RecordingParticipant]:
         participant = RecordingParticipant()

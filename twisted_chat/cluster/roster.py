@@ -22,6 +22,7 @@ decided when they hear each other again.
 """
 
 import itertools
+from collections.abc import Callable
 from dataclasses import astuple
 from typing import Any, Final
 
@@ -79,6 +80,9 @@ class ClusterRoster:
         self._heard: dict[str, float] = {}
         self._asked: dict[str, float] = {}
         self._malformed = 0
+        self._failed = 0
+        self._registeredHere: set[str] = set()
+        self.nodeGone: Callable[[], None] = lambda: None
         self._beating = LoopingCall(self._beat)
         self._beating.clock = clock
 
@@ -136,6 +140,7 @@ class ClusterRoster:
         )
 
     def registered(self, nick: str) -> None:
+        self._registeredHere.add(nick)
         self.say("registered", nick=nick)
 
     def relay(self, event: Event) -> None:
@@ -156,7 +161,9 @@ class ClusterRoster:
             self.chat.quit(member, "Logged in from elsewhere", "replaced")
             return
         old = member.nick
-        self.chat.remote.rename(member, self.chat.remote.freeGuestNick(), None)
+        self.chat.remote.rename(
+            member, self.chat.remote.freeGuestNick(), member.account
+        )
         deliverTo(
             member,
             Notice(f"{old} is taken on another server; you are {member.nick} now."),
@@ -185,6 +192,9 @@ class ClusterRoster:
             return
         if isinstance(event, Goodbye):
             if not standIn.dropping:
+                # Closed here (a newer login, a server operator): forgotten
+                # here now, and its node closes it.
+                self.standIns.forget(standIn)
                 self.say(
                     "disconnect",
                     to=standIn.node,
@@ -222,13 +232,21 @@ class ClusterRoster:
                     " ones are ignored without a word",
                     why=str(e),
                 )
+        except Exception:
+            self._failed += 1
+            if self._failed <= 3:
+                self.log.failure("Applying an announcement from the bus failed")
 
     def reconnected(self) -> None:
         self.say("hello", to=None)
         self._sayBurst()
 
     def _sayBurst(self) -> None:
-        self.say("burst", members=[self._record(m) for m in self._local])
+        self.say(
+            "burst",
+            members=[self._record(m) for m in self._local],
+            registered=sorted(self._registeredHere),
+        )
 
     def _on_hello(self, node: str, said: dict[str, Any]) -> None:
         if said["to"] in (None, self.node):
@@ -243,6 +261,9 @@ class ClusterRoster:
         self._heard.pop(node, None)
 
     def _on_burst(self, node: str, said: dict[str, Any]) -> None:
+        for nick in said["registered"]:
+            if isinstance(nick, str):
+                self.chat.remote.registered(nick)
         present = set()
         for record in said["members"]:
             present.add(record["id"])
@@ -277,10 +298,22 @@ class ClusterRoster:
         if said["to"] != self.node or member is None:
             return
         event = announcements.decodeEvent(said["event"])
-        if isinstance(event, Kicked):
-            self.chat.remote.exit(member, event.room, event)
-        else:
+        if not isinstance(event, Kicked):
             deliverTo(member, event)
+        elif self._mayKick(event, member):
+            self.chat.remote.exit(member, event.room, event)
+
+    def _mayKick(self, kick: Kicked, member: Member) -> bool:
+        """
+        Whether the kicker, as this node sees the room, is an operator
+        there who does not rank below this node's C{member}.
+        """
+        room = member.rooms.get(fold(kick.room))
+        kicker = self.chat.remote.holder(kick.by)
+        if room is None or kicker is None or kicker not in room.members:
+            return False
+        rank = room.members[kicker].rank
+        return rank >= Rank.OPERATOR and rank >= room.members[member].rank
 
     def _on_disconnect(self, node: str, said: dict[str, Any]) -> None:
         member = self._localById.get(said["id"])
@@ -325,3 +358,5 @@ class ClusterRoster:
             if now - last > SILENCE:
                 del self._heard[node]
                 self.standIns.dropAllBut(node, set(), f"Node {node} went away")
+                # It may have committed messages it did not live to announce.
+                self.nodeGone()

@@ -25,7 +25,7 @@ from zope.interface import implementer
 from twisted_chat.chat.events import Announcement, Event, Parted, RoomMessage
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.modes import Rank
-from twisted_chat.chat.names import fold
+from twisted_chat.chat.names import checkNick, checkRoomName, fold
 from twisted_chat.chat.participants import IOutbox, IParticipant
 from twisted_chat.chat.roomsync import RELAYED, roomOfEvent
 
@@ -138,7 +138,15 @@ class StandIns:
         return any(key[0] == node for key in self._members)
 
     def upsert(self, node: str, record: dict[str, Any]) -> None:
-        """Make or bring up to date the stand-in C{record} describes."""
+        """
+        Make or bring up to date the stand-in C{record} describes.
+
+        @raise ChatError: if its nick or a room's name cannot be one (then
+            nothing is changed).
+        """
+        checkNick(record["nick"], allowReserved=True)
+        for name in record["rooms"]:
+            checkRoomName(name)
         chat = self._owner.chat
         key = (node, record["id"])
         member = self._members.get(key)
@@ -172,6 +180,7 @@ class StandIns:
         member = self._members.get((node, record["id"]))
         if member is None:
             return False
+        checkNick(record["nick"], allowReserved=True)
         if not self.mayTake(member, node, record):
             self.drop(node, record["id"], "Nick collision")
             return True
@@ -213,6 +222,11 @@ class StandIns:
         assert isinstance(standIn, StandIn)
         claimed = self._claims.get((standIn.node, standIn.ident), 0)
         return claimRank(member.nick, member.account, claimed, standIn.node)
+
+    def forget(self, standIn: StandIn) -> None:
+        """A stand-in closed here: nothing more its node says applies to it."""
+        self._members.pop((standIn.node, standIn.ident), None)
+        self._claims.pop((standIn.node, standIn.ident), None)
 
     def drop(self, node: str, ident: int, reason: str) -> None:
         """The stand-in of member C{ident} of C{node} quits here, for C{reason}."""
