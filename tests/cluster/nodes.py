@@ -149,9 +149,15 @@ class RoomClient:
     """
 
     def __init__(
-        self, name: str, room: str, ports: list[int], resumeFrom: int | None = None
+        self,
+        name: str,
+        room: str,
+        ports: list[int],
+        resumeFrom: int | None = None,
+        context: Callable[[], str] = str,
     ) -> None:
         self.name = name
+        self._context = context
         self.room = room
         self.received: dict[int, tuple[str, str]] = {}
         self.order: list[int] = []
@@ -208,7 +214,8 @@ class RoomClient:
             raise AssertionError(
                 f"{self.name}: not {what} within {timeout}s; received"
                 f" {len(self.received)} messages, up to {self.lastSeen},"
-                f" on ports {self.ports}; problems {self.problems}"
+                f" on ports {self.ports}; problems {self.problems}\n"
+                f"{self._context()}"
             )
 
         self._waiting.append((condition, waiter))
@@ -331,6 +338,8 @@ class ClusterTestCase(ProcessTestCase):
         self.addCleanup(self.postgres.dropDatabase, self.database)
         self.redis: ThrowAwayRedis = redis()
         self.addCleanup(self.redis.ensureRunning)
+        self.nodes: list[Node] = []
+        self.addCleanup(self.saveLogs)
         number = next(_busNumbers) % REDIS_DATABASES
         self.bus = f"{self.redis.url}/{number}" if busSupported() else None
 
@@ -344,7 +353,9 @@ class ClusterTestCase(ProcessTestCase):
     async def startNode(self, name: str, port: int = 0) -> Node:
         """Start node C{name} (on C{port}, else one the system chooses)."""
         child, port = await self.startServer(*self.nodeCommand(name), port=port)
-        return Node(name, port, child, [child])
+        node = Node(name, port, child, [child])
+        self.nodes.append(node)
+        return node
 
     async def startNodes(self, count: int) -> list[Node]:
         """Start nodes C{n1} to C{nCOUNT} at once, and wait until all listen."""
@@ -393,11 +404,27 @@ class ClusterTestCase(ProcessTestCase):
         self, name: str, room: str, ports: list[int], resumeFrom: int | None = None
     ) -> RoomClient:
         """Start a L{RoomClient}, stopped (and silenced) at the end of the test."""
-        client = RoomClient(name, room, ports, resumeFrom)
+        client = RoomClient(name, room, ports, resumeFrom, self.nodeLogs)
         client.service.startService()
         self.addCleanup(client.service.stopService)
         self.addCleanup(client.stopTalking)
         return client
+
+    def nodeLogs(self, lines: int = 15) -> str:
+        """The last C{lines} lines each node logged, and where the rest is."""
+        tails = [
+            f"--- {node.name} (port {node.port}), last {lines} lines:\n"
+            + "\n".join(node.output.splitlines()[-lines:])
+            for node in self.nodes
+        ]
+        return "\n".join([*tails, f"--- whole logs in {self.directory.path}"])
+
+    def saveLogs(self) -> None:
+        """Keep each node's whole log in the test's directory, as C{NAME.log}."""
+        for node in self.nodes:
+            self.directory.child(f"{node.name}.log").setContent(
+                node.output.encode("utf-8")
+            )
 
     def storedMessages(self, room: str) -> list[tuple[int, str, str]]:
         """C{room}'s messages in the database: (sequence, sender, text), in order."""

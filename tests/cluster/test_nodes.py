@@ -85,6 +85,7 @@ class ClusterTests(ClusterTestCase):
         stored = await self.finish(clients)
         self.assertEqual(len(stored), len(clients) * (SAID_EACH + 1))
         for client in clients:
+            self.assertEqual(len(client.ports), 1, f"{client.name} reconnected")
             self.assertEqual(
                 [text for _, sender, text in stored if sender == client.name],
                 [f"{client.name}-{n}" for n in range(1, SAID_EACH + 1)]
