@@ -16,6 +16,7 @@ Deferred with a timeout.
 
 import itertools
 import re
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -49,6 +50,9 @@ NODE_OPTIONS: Final = ("--flood-rate", "0", "--max-queued-lines", "200")
 Every node's limits: the test clients send far faster than people, and a
 burst of lines waits for its commits.
 """
+
+RECENT_LINES: Final = 8
+"""Lines a client keeps to show when something arrives out of order."""
 
 REDIS_DATABASES: Final = 16
 """How many database numbers a default Redis has, for the tests to share."""
@@ -143,6 +147,7 @@ class RoomClient:
     @ivar order: the sequence numbers in the order they arrived.
     @ivar problems: duplicates, gaps and disorder seen; must stay empty.
     @ivar confirmed: the texts of its own messages that came back to it.
+    @ivar recent: the last lines received, raw, to show with a problem.
     @ivar ports: the port of each connection it made, in order.
     @ivar caughtUp: fires when the current connection's join or resume
         replay is over; replaced by a new one when the connection is lost.
@@ -161,6 +166,7 @@ class RoomClient:
         self.room = room
         self.received: dict[int, tuple[str, str]] = {}
         self.order: list[int] = []
+        self.recent: deque[str] = deque(maxlen=RECENT_LINES)
         self.problems: list[str] = []
         self.confirmed: set[str] = set()
         self.ports: list[int] = []
@@ -268,7 +274,8 @@ class RoomClient:
                     sequence != expected
                 ):
                     self.problems.append(
-                        f"{self.name} got {sequence} after {self.order[-1:]}"
+                        f"{self.name} got {sequence} after {self.order[-1:]};"
+                        f" its last lines: {list(self.recent)}"
                     )
                 self.received[sequence] = (sender, text)
                 self.order.append(sequence)
@@ -305,6 +312,7 @@ class _Line(LineOnlyReceiver):
         self.client.connected(self)
 
     def lineReceived(self, line: bytes) -> None:
+        self.client.recent.append(line.decode("utf-8", errors="replace"))
         try:
             event = wire.parseEvent(line)
         except MalformedLine:
