@@ -17,13 +17,13 @@ Deferred with a timeout.
 import itertools
 import re
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from twisted.application.internet import ClientService
 from twisted.internet import reactor
-from twisted.internet.defer import Deferred, gatherResults
+from twisted.internet.defer import Deferred, DeferredList, gatherResults
 from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.interfaces import (
     IProtocol,
@@ -159,10 +159,8 @@ class RoomClient:
         room: str,
         ports: list[int],
         resumeFrom: int | None = None,
-        context: Callable[[], str] = str,
     ) -> None:
         self.name = name
-        self._context = context
         self.room = room
         self.received: dict[int, tuple[str, str]] = {}
         self.order: list[int] = []
@@ -220,8 +218,7 @@ class RoomClient:
             raise AssertionError(
                 f"{self.name}: not {what} within {timeout}s; received"
                 f" {len(self.received)} messages, up to {self.lastSeen},"
-                f" on ports {self.ports}; problems {self.problems}\n"
-                f"{self._context()}"
+                f" on ports {self.ports}; problems {self.problems}"
             )
 
         self._waiting.append((condition, waiter))
@@ -405,18 +402,29 @@ class ClusterTestCase(ProcessTestCase):
                 fallback = others[shift:] + others[:shift]
                 ports = [node.port] + [other.port for other in fallback]
                 clients.append(self.startRoomClient(f"{node.name}c{c}", room, ports))
-        await gatherResults([client.caughtUp for client in clients])
+        await self.everyone(client.caughtUp for client in clients)
         return clients
 
     def startRoomClient(
         self, name: str, room: str, ports: list[int], resumeFrom: int | None = None
     ) -> RoomClient:
         """Start a L{RoomClient}, stopped (and silenced) at the end of the test."""
-        client = RoomClient(name, room, ports, resumeFrom, self.nodeLogs)
+        client = RoomClient(name, room, ports, resumeFrom)
         client.service.startService()
         self.addCleanup(client.service.stopService)
         self.addCleanup(client.stopTalking)
         return client
+
+    async def everyone(self, waits: Iterable[Deferred[Any]]) -> None:
+        """
+        Wait for all of C{waits}; if any fails, fail with what each failed
+        wait said, the end of every node's log and the database's newest
+        messages.
+        """
+        results = await DeferredList(list(waits), consumeErrors=True)
+        failed = [str(result.value) for ok, result in results if not ok]
+        if failed:
+            raise AssertionError("\n".join([*failed, self.nodeLogs()]))
 
     def nodeLogs(self, lines: int = 15) -> str:
         """The last C{lines} lines each node logged, and where the rest is."""
@@ -425,7 +433,34 @@ class ClusterTestCase(ProcessTestCase):
             + "\n".join(node.output.splitlines()[-lines:])
             for node in self.nodes
         ]
-        return "\n".join([*tails, f"--- whole logs in {self.directory.path}"])
+        return "\n".join(
+            [
+                *tails,
+                self.databaseSummary(),
+                f"--- whole logs in {self.directory.path}",
+            ]
+        )
+
+    def databaseSummary(self, last: int = 3) -> str:
+        """Each room's count and last C{last} messages, as stored now."""
+        import psycopg
+
+        try:
+            with psycopg.connect(self.database, connect_timeout=2) as connection:
+                rows = connection.execute(
+                    "SELECT room, sequence, sender, text FROM"
+                    " (SELECT *, row_number() OVER"
+                    " (PARTITION BY room ORDER BY sequence DESC) AS n"
+                    " FROM messages) AS newest WHERE n <= %s"
+                    " ORDER BY room, sequence",
+                    (last,),
+                ).fetchall()
+        except psycopg.Error as error:
+            return f"--- the database cannot be read: {error}"
+        return "--- the database's newest messages:\n" + "\n".join(
+            f"{room} {sequence} {sender} :{text}"
+            for room, sequence, sender, text in rows
+        )
 
     def saveLogs(self) -> None:
         """Keep each node's whole log in the test's directory, as C{NAME.log}."""

@@ -11,7 +11,7 @@ Only room messages are tested: presence, private messages and nicks across
 nodes are not built yet (docs/SCALING.md).
 """
 
-from twisted.internet.defer import Deferred, gatherResults
+from twisted.internet.defer import Deferred
 from twisted.trial.unittest import SkipTest
 
 from .nodes import ClusterTestCase, Node, RoomClient, busSupported
@@ -35,7 +35,7 @@ class ClusterTests(ClusterTestCase):
 
     async def allReceive(self, clients: list[RoomClient], more: int) -> None:
         """Wait until every client has received C{more} messages beyond now."""
-        await gatherResults(
+        await self.everyone(
             [client.waitForCount(len(client.received) + more) for client in clients]
         )
 
@@ -50,7 +50,7 @@ class ClusterTests(ClusterTestCase):
             client.stopTalking()
         for client in clients:
             client.say(f"{client.name}-done")
-        await gatherResults(
+        await self.everyone(
             [
                 client.waitForText(f"{other.name}-done")
                 for client in clients
@@ -109,7 +109,7 @@ class ClusterTests(ClusterTestCase):
         victim = nodes[-1]
         moved = [c for c in clients if c.ports[0] == victim.port]
         await self.killNode(victim)
-        await gatherResults([movedOn(client, victim) for client in moved])
+        await self.everyone([movedOn(client, victim) for client in moved])
         await self.allReceive(clients, TRAFFIC)
 
         await self.restartNode(victim)
@@ -117,7 +117,7 @@ class ClusterTests(ClusterTestCase):
         await newcomer.caughtUp
         newcomer.startTalking(SEND_INTERVAL)
         everyone = [*clients, newcomer]
-        await gatherResults(
+        await self.everyone(
             [client.waitForText("late-3") for client in everyone]
             + [newcomer.waitForCount(len(client.received) + 3) for client in clients]
         )
@@ -133,12 +133,15 @@ class ClusterTests(ClusterTestCase):
     async def test_redisRestarted(self) -> None:
         """
         Redis is killed while everyone talks: each node goes on serving its
-        own clients, and says once that the bus is down; Redis is started
-        again, each node says once that the bus is back, and every client
-        ends with every stored line once, in order, without a gap.
+        own clients, and says once that the bus is down.  The talk stops,
+        leaving each node behind on what the others said; Redis is started
+        again, each node says once that the bus is back, and with no one
+        saying anything more every client is given what it missed, from the
+        database.  Talk then goes on, and every client ends with every
+        stored line once, in order, without a gap.
         """
         nodes = await self.startNodes(NODES)
-        await gatherResults(
+        await self.everyone(
             [node.waitForLog(r"The bus is connected") for node in nodes]
         )
         clients = await self.connectClients(ROOM, nodes, CLIENTS_PER_NODE)
@@ -147,19 +150,32 @@ class ClusterTests(ClusterTestCase):
         await self.allReceive(clients, TRAFFIC)
 
         self.redis.stop()
-        await gatherResults(
+        await self.everyone(
             [node.waitForLog(r"The bus cannot reach") for node in nodes]
         )
         # c0 and c1 of a node are each other's mates, and so on.
-        await gatherResults(
+        mates = [(client, clients[n ^ 1]) for n, client in enumerate(clients)]
+        await self.everyone([hearsMore(client, mate.name, 5) for client, mate in mates])
+        for client in clients:
+            client.stopTalking()
+        await self.everyone(
             [
-                hearsMore(client, clients[n ^ 1].name, 5)
-                for n, client in enumerate(clients)
+                client.waitForText(f"{said.name}-{said.sent}")
+                for client, mate in mates
+                for said in (client, mate)
             ]
+        )
+        said = len(self.storedMessages(ROOM))
+        self.assertTrue(
+            [client for client in clients if len(client.received) < said],
+            "every node knew everything without Redis: nothing to catch up",
         )
 
         self.redis.start()
-        await gatherResults([node.waitForLog(r"The bus is back") for node in nodes])
+        await self.everyone([node.waitForLog(r"The bus is back") for node in nodes])
+        await self.everyone([client.waitForCount(said) for client in clients])
+        for client in clients:
+            client.startTalking(SEND_INTERVAL)
         await self.allReceive(clients, TRAFFIC)
 
         await self.finish(clients)
