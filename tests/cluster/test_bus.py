@@ -17,13 +17,8 @@ from twisted.trial.unittest import SynchronousTestCase, TestCase
 from zope.interface import implementer
 
 from tests.redisserver import ThrowAwayRedis, redis
-from twisted_chat.cluster.bus import (
-    FAST_PATH_LIMIT,
-    BadBusAddress,
-    IBusListener,
-    RedisBus,
-    parseBusAddress,
-)
+from twisted_chat.cluster.address import BadBusAddress, parseBusAddress
+from twisted_chat.cluster.bus import FAST_PATH_LIMIT, IBusListener, RedisBus
 from twisted_chat.cluster.link import MAX_RETRY_DELAY
 from twisted_chat.cluster.notice import Notice, encodeNotice
 
@@ -349,11 +344,11 @@ class RetryTests(SynchronousTestCase):
         listener = RecordingListener()
         self.bus.listener = listener
         self.bus.subscribe("#tea")  # not confirmed: Redis is away
-        self.bus._received(b"junk")
-        self.bus._received(b"{}")
-        self.bus._received(encodeNotice(Notice("a", "#tea", 1, None)))
-        self.bus._received(encodeNotice(Notice("b", "#cake", 1, None)))
-        self.bus._received(encodeNotice(Notice("b", "#tea", 1, None)))
+        self.bus._received("room", b"junk")
+        self.bus._received("room", b"{}")
+        self.bus._received("room", encodeNotice(Notice("a", "#tea", 1, None)))
+        self.bus._received("room", encodeNotice(Notice("b", "#cake", 1, None)))
+        self.bus._received("room", encodeNotice(Notice("b", "#tea", 1, None)))
         self.assertEqual(listener.advanced, [("#tea", 1, None)])
         self.assertEqual(len(self.lines), 1)
         self.assertIn("malformed", self.lines[0])

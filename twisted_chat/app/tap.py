@@ -7,6 +7,7 @@ C{--listen} takes any Twisted server endpoint string and may be repeated.
 """
 
 import os
+import random
 import resource
 from contextlib import suppress
 from typing import Any
@@ -16,6 +17,7 @@ from twisted.internet.error import ReactorNotRunning
 
 from twisted_chat.app.options import MEMORY_DATABASE, Options
 from twisted_chat.app.service import (
+    BusService,
     EndpointListener,
     RetentionService,
     ServerService,
@@ -23,6 +25,7 @@ from twisted_chat.app.service import (
 )
 from twisted_chat.chat.accounts import Accounts, PasswordHasher
 from twisted_chat.chat.core import Chat
+from twisted_chat.cluster.address import parseBusAddress
 from twisted_chat.connection.admission import Admission, AdmissionRules
 from twisted_chat.frontends.irc.factory import IRCChatFactory, hostServerName
 from twisted_chat.frontends.line.console import Console
@@ -111,6 +114,38 @@ def makeStore(db: str, reactor: Any) -> IChatStore:
     return SQLiteStore(db, reactor)
 
 
+def makeCluster(config: Options, store: IChatStore, reactor: Any) -> tuple[Any, Any]:
+    """
+    With C{--bus}, the cluster's room feed and roster, on one bus (their
+    support, txredisapi, is imported only then: an extra); else L{None} for
+    both, the core's own.
+    """
+    if not config["bus"]:
+        return None, None
+    try:
+        from twisted_chat.cluster.bus import RedisBus
+        from twisted_chat.cluster.feed import ClusterFeed
+        from twisted_chat.cluster.roster import ClusterRoster
+    except ImportError as error:
+        raise StartFailed(
+            f"twistd chat: --bus: cluster support is not installed ({error});"
+            " pip install 'twisted_chat[cluster]'"
+        ) from None
+    feed = ClusterFeed(reactor, store)
+    roster = ClusterRoster(reactor, config["node-name"])
+    feed.bus = roster.bus = RedisBus.fromAddress(
+        reactor, config["bus"], config["node-name"], feed
+    )
+    feed.bus.presence = roster
+    return feed, roster
+
+
+def busWhere(url: str) -> str:
+    """Where C{--bus} is, for the log: host, port and database, nothing else."""
+    host, port, database = parseBusAddress(url)
+    return f"{host}:{port}/{database}"
+
+
 def whereKept(db: str) -> str:
     """Where the store C{--db} names keeps what it keeps, for the log."""
     if isPostgresURL(db):
@@ -126,6 +161,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     if reactor is None:
         from twisted.internet import reactor
     store = makeStore(config["db"], reactor)
+    feed, roster = makeCluster(config, store, reactor)
     try:
         chat = Chat(
             reactor,
@@ -135,6 +171,8 @@ def makeService(config: Options, reactor: Any = None) -> IService:
             maxWaitingPrivate=config["max-waiting-private"],
             maxWaitingPerSender=config["max-waiting-per-sender"],
             serverOperators=config["oper"],
+            feed=feed,
+            presence=roster,
         )
     except (DatabaseUnusable, PostgresUnusable) as error:
         raise StartFailed(f"twistd chat: {error}") from None
@@ -166,6 +204,17 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         Console(chat, accounts, reactor, stopServer) if config["console"] else None
     )
     service = ServerService(chat, accounts, reactor, console)
+    if feed is not None:
+        # First of the children, so it is stopped last: the goodbyes of a
+        # stopping node are still published.
+        roster.chat = chat
+        # Guests of different nodes numbered apart: their nicks seldom clash.
+        chat.remote.numberGuestsFrom(random.randrange(1, 1000) * 1000 + 1)
+        BusService(feed.bus, roster).setServiceParent(service)
+        service.announce(
+            f"Serving rooms shared with the other nodes as {config['node-name']},"
+            f" told through Redis at {busWhere(config['bus'])}"
+        )
     service.addFrontEnd(factory)
     if config["db"] == MEMORY_DATABASE:
         service.announce("History and accounts are kept in memory only (--db :memory:)")

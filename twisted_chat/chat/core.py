@@ -24,16 +24,13 @@ Time comes from an injected C{IReactorTime}, so tests drive it with a
 L{twisted.internet.task.Clock}; the store is injected too.
 """
 
-from collections.abc import Iterable
-from typing import NoReturn
+from collections.abc import Callable, Iterable
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.python.failure import Failure
 
 from twisted_chat.chat.archive import Archive
 from twisted_chat.chat.asides import Asides
-from twisted_chat.chat.durable import storeFailed
 from twisted_chat.chat.errors import NotInRoom
 from twisted_chat.chat.events import (
     AccountInfo,
@@ -44,6 +41,7 @@ from twisted_chat.chat.events import (
     TopicInfo,
     UserNotice,
 )
+from twisted_chat.chat.feed import IRoomFeed, LocalFeed
 from twisted_chat.chat.members import NickRegistry
 from twisted_chat.chat.model import Member, Room, audienceOf
 from twisted_chat.chat.moderation import RoomModeration
@@ -55,6 +53,7 @@ from twisted_chat.chat.participants import (
     post,
     sendOff,
 )
+from twisted_chat.chat.presence import IPresence, NoPresence, RemoteMembers
 from twisted_chat.chat.private import PrivateMessages
 from twisted_chat.chat.replay import Replays
 from twisted_chat.chat.rooms import RoomDirectory, memberList, roomOf, setCurrentRoom
@@ -68,7 +67,7 @@ from twisted_chat.limits import (
     MAX_WAITING_PER_SENDER,
     MAX_WAITING_PRIVATE,
 )
-from twisted_chat.store import IChatStore, OutOfSequence, StoreError
+from twisted_chat.store import IChatStore
 
 
 class Chat:
@@ -94,15 +93,22 @@ class Chat:
         maxWaitingPrivate: int = MAX_WAITING_PRIVATE,
         maxWaitingPerSender: int = MAX_WAITING_PER_SENDER,
         serverOperators: Iterable[str] = (),
+        feed: IRoomFeed | None = None,
+        presence: IPresence | None = None,
     ) -> None:
         self._clock = clock
+        self._feed = LocalFeed(store) if feed is None else feed
+        self._presence = NoPresence() if presence is None else presence
         self.maxRoomsPerMember = maxRoomsPerMember
         self.maxWaitingPrivate = maxWaitingPrivate
         self.maxWaitingPerSender = maxWaitingPerSender
         self._store = store
         state = store.load()
-        self._nicks = NickRegistry(state.registeredNicks)
-        self._directory = RoomDirectory(store, state.rooms, lobbyName)
+        self._nicks = NickRegistry(state.registeredNicks, self._presence)
+        self._directory = RoomDirectory(
+            store, state.rooms, lobbyName, self._feed, self._presence
+        )
+        self.remote = RemoteMembers(self._nicks, self._directory, self.now, self.quit)
         self._private = PrivateMessages(store, self._nicks, state.waitingPrivate)
         self._replays = Replays(store)
         self.operators = ServerOperators(
@@ -157,7 +163,9 @@ class Chat:
         """
         if not privileged:
             self.operators.checkAddress(address)
-        return self._nicks.add(participant, nick, privileged, address)
+        member = self._nicks.add(participant, nick, privileged, address)
+        self._presence.arrived(member)
+        return member
 
     def memberNamed(self, nick: str) -> Member:
         """
@@ -209,7 +217,7 @@ class Chat:
         reason = cleanText(reason)
         audience = audienceOf(member)
         audience.pop(member, None)
-        self._remove(member)
+        self._remove(member, reason)
         fanOut(Quit(member.nick, self.now(), reason), list(audience))
         sendOff(member, kind, reason)
 
@@ -217,11 +225,13 @@ class Chat:
         """
         Say goodbye to every member and close them all, as the server stops.
 
-        Nobody is told of the others leaving: they are all going.
+        Nobody is told of the others leaving: they are all going.  The
+        stand-ins of other nodes' members are only forgotten.
         """
         for member in list(self._members.values()):
-            self._remove(member)
-            sendOff(member, "shutdown", reason)
+            self._remove(member, reason)
+            if member.node is None:
+                sendOff(member, "shutdown", reason)
 
     # Accounts
 
@@ -233,6 +243,7 @@ class Chat:
         Note that C{nick} now has an account, so nobody else may take it.
         """
         self._nicks.register(nick)
+        self._presence.registered(nick)
 
     def bindAccount(self, member: Member, nick: str) -> Deferred[None]:
         """
@@ -275,7 +286,10 @@ class Chat:
         membership = self._directory.enter(member, room, self.now(), rank)
         self.moderation.arrived(member, room)
         setCurrentRoom(member, room)
-        self._replays.join(member, room, membership, self.historyOnJoin)
+        self._whenCurrent(
+            room,
+            lambda: self._replays.join(member, room, membership, self.historyOnJoin),
+        )
         return room
 
     def resume(
@@ -296,7 +310,9 @@ class Chat:
             membership = self._directory.enter(member, room, self.now(), rank)
             self.moderation.arrived(member, room)
         setCurrentRoom(member, room)
-        self._replays.resume(member, room, membership, after)
+        self._whenCurrent(
+            room, lambda: self._replays.resume(member, room, membership, after)
+        )
         return room
 
     def history(
@@ -339,30 +355,11 @@ class Chat:
         """
         checkText(text)
         room = self._roomToSpeakIn(member, roomName)
-        room.lastSequence += 1
-        numbering = room.numbering
-        message = RoomMessage(
-            room.name, room.lastSequence, self.now(), member.nick, text, action,
+        said = RoomMessage(
+            room.name, 0, self.now(), member.nick, text, action,
             account=member.account,
         )  # fmt: skip
-
-        def committed(_: object) -> RoomMessage:
-            post(message, room.recipientsOf(message.sequence), member.participant)
-            if member not in room.members:
-                deliverTo(member, message)  # from outside: the sender's copy
-            return message
-
-        def notKept(failure: Failure) -> NoReturn:
-            if isinstance(failure.value, StoreError):
-                lastKept = (
-                    failure.value.lastKept
-                    if isinstance(failure.value, OutOfSequence)
-                    else message.sequence - 1
-                )
-                room.takeBackNumbers(numbering, lastKept)
-            storeFailed(failure)
-
-        return self._store.appendMessage(message).addCallbacks(committed, notKept)
+        return self._feed.say(room, said, member)
 
     def sendPrivate(self, member: Member, nick: str, text: str) -> Deferred[None]:
         """
@@ -448,6 +445,17 @@ class Chat:
 
     # Internals
 
+    def _whenCurrent(self, room: Room, replay: Callable[[], None]) -> None:
+        """
+        Replay now, or once the room's numbering is current (another server
+        may have numbered messages since this one last knew it).
+        """
+        waiting = self._feed.whenCurrent(room)
+        if waiting is None:
+            replay()
+        else:
+            waiting.addCallback(lambda _: replay())
+
     def _roomToJoin(self, member: Member, roomName: str) -> Room:
         return self._directory.roomToJoin(
             member, roomName, self.maxRoomsPerMember, self.now()
@@ -476,8 +484,10 @@ class Chat:
             Departure(member.nick, member.userName, member.realname, self.now())
         )
 
-    def _remove(self, member: Member) -> None:
+    def _remove(self, member: Member, reason: str) -> None:
         self._departed(member)
+        if member.node is None:
+            self._presence.left(member, reason)
         member.present = False
         for room in list(member.rooms.values()):
             self._directory.leave(member, room)

@@ -10,6 +10,7 @@ registry is keyed by the folded nick while a member keeps its own spelling.
 
 import itertools
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from twisted_chat.chat.errors import NickInUse, NickRegistered, NoSuchNick
 from twisted_chat.chat.events import NickChanged
@@ -17,6 +18,9 @@ from twisted_chat.chat.model import Member, audienceOf
 from twisted_chat.chat.names import GUEST_PREFIX, checkNick, fold
 from twisted_chat.chat.participants import IParticipant, fanOut
 from twisted_chat.chat.watch import Watchers
+
+if TYPE_CHECKING:
+    from twisted_chat.chat.presence import IPresence
 
 
 class NickRegistry:
@@ -28,8 +32,9 @@ class NickRegistry:
     @ivar watchers: who watches which nick, told here as nicks come and go.
     """
 
-    def __init__(self, registered: Iterable[str]) -> None:
+    def __init__(self, registered: Iterable[str], presence: "IPresence") -> None:
         self.members: dict[str, Member] = {}
+        self._presence = presence
         self.registered = set(registered)
         self.watchers = Watchers()
         self._guestNumbers = itertools.count(1)
@@ -47,7 +52,7 @@ class NickRegistry:
         @raise twisted_chat.chat.errors.ChatError: if C{nick} may not be used.
         """
         if nick is None:
-            nick = self._freeGuestNick()
+            nick = self.freeGuestNick()
         else:
             self.checkAvailable(nick, privileged, None)
         member = Member(nick, participant, privileged, address)
@@ -100,6 +105,8 @@ class NickRegistry:
         self.members[fold(nick)] = member
         old, member.nick = member.nick, nick
         fanOut(event, list(audienceOf(member)))
+        if member.node is None:
+            self._presence.renamed(member, old)
         if fold(old) != fold(nick):
             self.watchers.tell(old, False)
             self.watchers.tell(nick, True, member.account)
@@ -118,7 +125,15 @@ class NickRegistry:
         """Note that C{nick} now has an account."""
         self.registered.add(fold(nick))
 
-    def _freeGuestNick(self) -> str:
+    def numberGuestsFrom(self, first: int) -> None:
+        """
+        Number new guests from C{first} on: nodes of a cluster number from
+        far apart, so their guests' nicks seldom clash.
+        """
+        self._guestNumbers = itertools.count(first)
+
+    def freeGuestNick(self) -> str:
+        """A guest nick nobody here has and no account holds."""
         while True:
             nick = f"{GUEST_PREFIX}{next(self._guestNumbers)}"
             if fold(nick) not in self.members and fold(nick) not in self.registered:

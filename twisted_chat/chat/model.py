@@ -6,10 +6,11 @@ L{twisted_chat.chat.members}, L{twisted_chat.chat.rooms} and
 L{twisted_chat.chat.core}.
 
 Durable before visible: a room message gets its room's next sequence number
-at once, but is delivered only when the store has committed it
-(L{twisted_chat.chat.core.Chat.say}); if the store could not keep it,
-its number and those given after it are given out again
-(L{Room.takeBackNumbers}), so resuming clients never see a hole.  Each member
+(from the room on one server, from the database in a cluster: see
+L{twisted_chat.chat.feed}), but is delivered only when the store has
+committed it; if the store could not keep it, its number and those given
+after it are given out again (L{Room.takeBackNumbers}), so resuming clients
+never see a hole.  Each member
 of a room has a watermark (L{Membership.since}): messages numbered above it
 reach the member live, those at or below it come by replay
 (L{twisted_chat.chat.replay}), read through the store's queue, which sees
@@ -46,6 +47,10 @@ class Member:
     @ivar realname: the name the member gives itself (IRC's real name),
         which others see when it joins and C{WHOWAS} shows; empty if it
         gave none.
+    @ivar node: the name of the server process (in a cluster) the member
+        is connected to, or L{None} for this one; another node's member is
+        a stand-in whose participant passes on only what is for it alone
+        (L{twisted_chat.chat.presence}).
     """
 
     __slots__ = (
@@ -54,6 +59,7 @@ class Member:
         "away",
         "currentRoom",
         "nick",
+        "node",
         "outbox",
         "participant",
         "present",
@@ -78,6 +84,7 @@ class Member:
         self.away: str | None = None
         self.userName: str | None = None
         self.realname = ""
+        self.node: str | None = None
 
     def __repr__(self) -> str:
         return f"<Member {self.nick}>"

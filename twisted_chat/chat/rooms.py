@@ -12,6 +12,7 @@ the rooms this finds.
 """
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred
 
@@ -33,6 +34,7 @@ from twisted_chat.chat.events import (
     TopicChanged,
     TopicInfo,
 )
+from twisted_chat.chat.feed import IRoomFeed
 from twisted_chat.chat.model import Member, Membership, Room
 from twisted_chat.chat.modes import MUTE, Rank
 from twisted_chat.chat.names import checkRoomName, fold
@@ -40,6 +42,9 @@ from twisted_chat.chat.participants import deliverTo, fanOut
 from twisted_chat.chat.textrules import checkText, cleanStored, cleanText
 from twisted_chat.limits import TOPIC_MAX_LENGTH
 from twisted_chat.store import IChatStore, StoredRoom
+
+if TYPE_CHECKING:
+    from twisted_chat.chat.presence import IPresence
 
 
 class RoomDirectory:
@@ -53,9 +58,16 @@ class RoomDirectory:
     """
 
     def __init__(
-        self, store: IChatStore, stored: Iterable[StoredRoom], lobbyName: str
+        self,
+        store: IChatStore,
+        stored: Iterable[StoredRoom],
+        lobbyName: str,
+        feed: IRoomFeed,
+        presence: "IPresence",
     ) -> None:
         self._store = store
+        self._feed = feed
+        self._presence = presence
         self.rooms = {fold(room.name): _restored(room) for room in stored}
         self.lobbyName = checkRoomName(lobbyName)
         self.named(lobbyName, create=True)
@@ -107,6 +119,8 @@ class RoomDirectory:
         announce it to the room, and tell the member the topic and who is
         there.
         """
+        if member.node is None and not _hasLocal(room):
+            self._feed.occupied(room)
         membership = Membership(room.lastSequence, rank)
         room.members[member] = membership
         room.membershipChanged()
@@ -115,6 +129,8 @@ class RoomDirectory:
         fanOut(joined, list(room.members))
         deliverTo(member, room.topic)
         deliverTo(member, memberList(room))
+        if member.node is None:
+            self._presence.entered(member, room, rank)
         return membership
 
     def leave(self, member: Member, room: Room) -> None:
@@ -126,6 +142,8 @@ class RoomDirectory:
         del room.members[member]
         room.membershipChanged()
         del member.rooms[folded]
+        if member.node is None and not _hasLocal(room):
+            self._feed.vacated(room)
         if room.members:
             return
         room.emptied()
@@ -149,6 +167,8 @@ class RoomDirectory:
         put out, and take C{member} out of it.
         """
         fanOut(event, list(room.members))
+        if member.node is None:
+            self._presence.exited(member, room, event)
         self.leave(member, room)
         if member.currentRoom is room:
             remaining = list(member.rooms.values())
@@ -194,6 +214,11 @@ class RoomDirectory:
             if (room.members or folded == lobby)
             and (not room.settings.secret or seesSecrets or asker in room.members)
         ]
+
+
+def _hasLocal(room: Room) -> bool:
+    """Whether any of C{room}'s members is connected to this node."""
+    return any(member.node is None for member in room.members)
 
 
 def memberList(room: Room) -> MemberList:

@@ -27,7 +27,6 @@ The bus is not yet wired into the chat core's delivery (issue 17).
 
 from collections.abc import Callable
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import txredisapi
 from twisted.internet.defer import Deferred, succeed
@@ -40,6 +39,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import Interface
 
+from twisted_chat.cluster.address import parseBusAddress
 from twisted_chat.cluster.link import Link, LinkFactory
 from twisted_chat.cluster.notice import (
     MalformedNotice,
@@ -58,8 +58,24 @@ CONNECT_TIMEOUT: Final = 5
 """Seconds a connection attempt to Redis may take."""
 
 
-class BadBusAddress(ValueError):
-    """A C{--bus} address that is not C{redis://HOST:PORT[/DB]}."""
+def _text(channel: object) -> str:
+    """A channel's name, as txredisapi gives it (text or bytes)."""
+    if isinstance(channel, bytes):
+        return channel.decode("utf-8", "replace")
+    return str(channel)
+
+
+class IPresenceListener(Interface):
+    """What the bus tells the node's roster of other nodes' members."""
+
+    def heard(data: bytes | str) -> None:
+        """Another node (or this one: the roster tells) published C{data}."""
+
+    def reconnected() -> None:
+        """
+        The bus is subscribed (again): announcements made before now may
+        have been missed, so exchange everything with the other nodes.
+        """
 
 
 class IBusListener(Interface):
@@ -81,32 +97,17 @@ class IBusListener(Interface):
         """
 
 
-def parseBusAddress(url: str) -> tuple[str, int, int]:
-    """
-    The host, port and database number of C{redis://HOST:PORT[/DB]}.
-
-    @raise BadBusAddress: if C{url} is not such an address.
-    """
-    parts = urlsplit(url)
-    try:
-        port = parts.port or 6379
-        database = int(parts.path.strip("/") or "0")
-    except ValueError:
-        raise BadBusAddress(f"{url!r} is not redis://HOST:PORT[/DB]") from None
-    if parts.scheme != "redis" or not parts.hostname or database < 0:
-        raise BadBusAddress(f"{url!r} is not redis://HOST:PORT[/DB]")
-    return parts.hostname, port, database
-
-
 class _Subscriber(txredisapi.SubscriberProtocol):  # type: ignore[misc]
     """The subscribed connection, handing every message to the bus."""
 
-    def __init__(self, received: Callable[[bytes | str], None], dbid: int) -> None:
+    def __init__(
+        self, received: Callable[[object, bytes | str], None], dbid: int
+    ) -> None:
         super().__init__(dbid=dbid or None)
         self._received = received
 
     def messageReceived(self, pattern: object, channel: object, message: Any) -> None:
-        self._received(message)
+        self._received(channel, message)
 
 
 class RedisBus:
@@ -135,6 +136,8 @@ class RedisBus:
         self._fastPathLimit = fastPathLimit
         self._description = description
         self._prefix = f"twisted_chat:{database}:room:"
+        self._clusterChannel = f"twisted_chat:{database}:cluster"
+        self.presence: IPresenceListener | None = None
         self._rooms: dict[str, list[Deferred[None]]] = {}
         self._unsent: dict[str, int] = {}
         self._state = "starting"
@@ -316,10 +319,13 @@ class RedisBus:
         """The rooms subscribed to."""
         return frozenset(self._rooms)
 
-    def _subscribeOn(self, protocol: Any, rooms: list[str]) -> Deferred[None]:
-        subscribed: Deferred[object] = protocol.subscribe(
-            [self._channel(room) for room in rooms]
-        )
+    def _subscribeOn(
+        self, protocol: Any, rooms: list[str], cluster: bool = False
+    ) -> Deferred[None]:
+        channels = [self._channel(room) for room in rooms]
+        if cluster:
+            channels.append(self._clusterChannel)
+        subscribed: Deferred[object] = protocol.subscribe(channels)
 
         def confirmed(_: object) -> None:
             for room in rooms:
@@ -338,14 +344,33 @@ class RedisBus:
             if self._subscriber.protocol is protocol:
                 self._linkUp()
                 self.listener.reconnected()
+                if self.presence is not None:
+                    self.presence.reconnected()
 
         rooms = list(self._rooms)
-        if rooms:
-            self._subscribeOn(protocol, rooms).addCallback(subscribed)
+        cluster = self.presence is not None
+        if rooms or cluster:
+            self._subscribeOn(protocol, rooms, cluster).addCallback(subscribed)
         else:
             subscribed(None)
 
-    def _received(self, message: bytes | str) -> None:
+    # Presence
+
+    def publishPresence(self, data: bytes) -> None:
+        """
+        Tell every other node what C{data} says of this node's members; it
+        is dropped while Redis is away (the nodes exchange everything they
+        know once it is back: L{IPresenceListener.reconnected}).
+        """
+        protocol = self._publisher.protocol
+        if protocol is not None:
+            sent: Deferred[object] = protocol.publish(self._clusterChannel, data)
+            sent.addErrback(lambda _: None)
+
+    def _received(self, channel: object, message: bytes | str) -> None:
+        if self.presence is not None and _text(channel) == self._clusterChannel:
+            self.presence.heard(message)
+            return
         try:
             notice = decodeNotice(message)
         except MalformedNotice as e:

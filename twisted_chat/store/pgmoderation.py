@@ -12,6 +12,8 @@ by its start-up load.  A room named alone is named by its folded name
 one is needed.
 """
 
+from typing import Final
+
 from twisted_chat.chat.modes import AuditEntry, Ban, Rank, RoomSettings
 from twisted_chat.chat.names import fold
 from twisted_chat.store.moderation import SERVER_WIDE
@@ -242,6 +244,10 @@ def auditLog(
 # Retention
 
 
+PRUNING_LOCK: Final = 0x7477_6368_6174  # "twchat"
+"""The advisory lock a server holds while it applies retention."""
+
+
 def prune(connection: Connection, olderThan: int | None, perRoomCap: int | None) -> int:
     """
     Delete room messages older than C{olderThan} (and private messages and
@@ -249,8 +255,18 @@ def prune(connection: Connection, olderThan: int | None, perRoomCap: int | None)
     room; L{None} leaves that rule out.  Each room's last number stays in
     its row, so numbers are never given again.  Room by room, by index.
 
-    @return: how many room messages were deleted.
+    Several servers sharing the database each apply retention; one at a
+    time does it (an advisory lock held until the transaction ends), and
+    the others, finding it taken, leave it to that one.
+
+    @return: how many room messages were deleted (0 if another server is
+        pruning now).
     """
+    row = connection.execute(
+        "SELECT pg_try_advisory_xact_lock(%s)", (PRUNING_LOCK,)
+    ).fetchone()
+    if not row or not row[0]:
+        return 0
     removed = 0
     rooms = connection.execute("SELECT folded, last_sequence FROM rooms").fetchall()
     if olderThan is not None:

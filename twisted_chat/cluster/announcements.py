@@ -1,0 +1,141 @@
+"""
+What a node announces of its own members on the bus's cluster channel, as
+versioned JSON: one object per announcement, naming the node and the kind.
+
+    {"v": 1, "node": "a", "kind": "join", "id": 7, "room": "#tea", "rank": 0}
+
+A member is named by the id its node gave it (stable across renames), so a
+rename never leaves the other nodes unsure who is meant.  The kinds:
+
+  - C{member}: all of one member (C{id}, C{nick}, C{account}, C{claimed},
+    the time it took its nick, and C{rooms}, room to rank);
+  - C{rename}, C{quit}, C{join}, C{part}: one change of one member;
+  - C{deliver}, C{disconnect}: for the node C{to}: an event for its member
+    C{id} alone (a private message, a notice, a kick), or close it;
+  - C{registered}: a nick got an account;
+  - C{hello} (optionally C{to} one node): tell me all of yours; C{burst}:
+    all of mine (C{members}, each as C{member} has it); C{beat}: still
+    here; C{bye}: this node is stopping.
+
+The events carried (L{encodeEvent}) are flat ones from a fixed list.  A
+malformed announcement is refused whole (L{MalformedAnnouncement}).
+"""
+
+import json
+from dataclasses import astuple
+from typing import Any, Final
+
+from twisted_chat.chat.events import (
+    Event,
+    Kicked,
+    Parted,
+    PrivateMessage,
+    UserNotice,
+)
+
+VERSION: Final = 1
+
+CARRIED: Final[dict[str, type[Event]]] = {
+    cls.__name__: cls for cls in (Parted, Kicked, PrivateMessage, UserNotice)
+}
+"""The events an announcement may carry, by name."""
+
+_NONE = type(None)
+_MEMBER: Final = {
+    "id": (int,),
+    "nick": (str,),
+    "account": (str, _NONE),
+    "claimed": (int,),
+    "rooms": (dict,),
+}
+FIELDS: Final[dict[str, dict[str, tuple[type, ...]]]] = {
+    "member": _MEMBER,
+    "rename": {
+        "id": (int,),
+        "nick": (str,),
+        "account": (str, _NONE),
+        "claimed": (int,),
+    },
+    "quit": {"id": (int,), "reason": (str,)},
+    "join": {"id": (int,), "room": (str,), "rank": (int,)},
+    "part": {"id": (int,), "room": (str,), "event": (list,)},
+    "deliver": {"to": (str,), "id": (int,), "event": (list,)},
+    "disconnect": {"to": (str,), "id": (int,), "goodbye": (str,), "reason": (str,)},
+    "registered": {"nick": (str,)},
+    "hello": {"to": (str, _NONE)},
+    "burst": {"members": (list,)},
+    "beat": {},
+    "bye": {},
+}
+"""Each kind's fields and the types each may have."""
+
+
+class MalformedAnnouncement(ValueError):
+    """Bytes on the cluster channel that are not an announcement."""
+
+
+def encode(node: str, kind: str, **fields: Any) -> bytes:
+    """The bytes of one announcement."""
+    document = {"v": VERSION, "node": node, "kind": kind, **fields}
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def decode(data: bytes | str) -> dict[str, Any]:
+    """
+    The announcement in C{data}, its fields checked.
+
+    @raise MalformedAnnouncement: if it is not one of L{VERSION}.
+    """
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise MalformedAnnouncement(f"not JSON: {e}") from None
+    if not isinstance(document, dict) or document.get("v") != VERSION:
+        raise MalformedAnnouncement("not an announcement of this version")
+    kind = document.get("kind")
+    if not isinstance(document.get("node"), str) or kind not in FIELDS:
+        raise MalformedAnnouncement(f"no node, or an unknown kind {kind!r}")
+    _check(document, FIELDS[kind])
+    for record in document.get("members", ()):
+        if not isinstance(record, dict):
+            raise MalformedAnnouncement("a burst's member is not an object")
+        _check(record, _MEMBER)
+    for rooms in [document.get("rooms")] + [
+        r.get("rooms") for r in document.get("members", ())
+    ]:
+        if rooms is not None and not all(
+            isinstance(room, str) and type(rank) is int for room, rank in rooms.items()
+        ):
+            raise MalformedAnnouncement("rooms must map names to ranks")
+    return document
+
+
+def _check(document: dict[str, Any], fields: dict[str, tuple[type, ...]]) -> None:
+    for name, types in fields.items():
+        value = document.get(name)
+        if type(value) not in types:
+            raise MalformedAnnouncement(f"{name} is {value!r}")
+
+
+def encodeEvent(event: Event) -> list[Any]:
+    """One of the L{CARRIED} events, as a list: its name, then its fields."""
+    return [type(event).__name__, *astuple(event)]
+
+
+def decodeEvent(encoded: list[Any]) -> Event:
+    """
+    The event L{encodeEvent} made.
+
+    @raise MalformedAnnouncement: if it is not one of L{CARRIED}.
+    """
+    if not encoded or encoded[0] not in CARRIED:
+        raise MalformedAnnouncement("not an event an announcement carries")
+    values = encoded[1:]
+    if not all(type(value) in (str, int, bool, _NONE) for value in values):
+        raise MalformedAnnouncement("an event's fields are plain values")
+    try:
+        return CARRIED[encoded[0]](*values)
+    except TypeError:
+        raise MalformedAnnouncement("an event with the wrong fields") from None
