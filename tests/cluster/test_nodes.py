@@ -57,8 +57,10 @@ class ClusterTests(ClusterTestCase):
         self.assertEqual(sequences, list(range(1, len(stored) + 1)), "stored gap")
         self.assertEqual(len(texts), len(set(texts)), "a message stored twice")
         history = {sequence: (sender, text) for sequence, sender, text in stored}
+        problems = [problem for client in clients for problem in client.problems]
+        if problems:
+            self.fail("\n".join([*problems, self.nodeLogs()]))
         for client in clients:
-            self.assertEqual(client.problems, [], client.name)
             self.assertEqual(client.received, history, client.name)
             self.assertEqual(client.order, sequences, client.name)
             self.assertLessEqual(client.confirmed, set(texts), client.name)
