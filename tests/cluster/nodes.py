@@ -210,6 +210,12 @@ class RoomClient:
         self._waiting.append((condition, waiter))
         return waiter.addTimeout(WAIT, reactor, onTimeoutCancel=timedOut)
 
+    def waitCaughtUp(self) -> Deferred[None]:
+        """Fire once connected and through its join or resume replay."""
+        return self.when(
+            lambda: self.line is not None and self.caughtUp.called, "caught up"
+        )
+
     def waitForText(self, text: str) -> Deferred[None]:
         """Fire once a message saying exactly C{text} was received."""
         return self.when(
@@ -392,7 +398,7 @@ class ClusterTestCase(ProcessTestCase):
                 fallback = others[shift:] + others[:shift]
                 ports = [node.port] + [other.port for other in fallback]
                 clients.append(self.startRoomClient(f"{node.name}c{c}", room, ports))
-        await self.everyone(client.caughtUp for client in clients)
+        await self.everyone(client.waitCaughtUp() for client in clients)
         return clients
 
     def startRoomClient(

@@ -110,7 +110,7 @@ class ClusterTests(ClusterTestCase):
 
         await self.restartNode(victim)
         newcomer = self.startRoomClient("late", ROOM, [victim.port], resumeFrom=0)
-        await newcomer.caughtUp
+        await self.everyone([newcomer.waitCaughtUp()])
         newcomer.startTalking(SEND_INTERVAL)
         everyone = [*clients, newcomer]
         await self.everyone(
