@@ -28,13 +28,16 @@ from zope.interface import implementer
 
 from twisted_chat.chat.events import (
     CurrentRoom,
+    ErrorReply,
     Event,
     Goodbye,
     HistoryEnd,
     Joined,
+    NickChanged,
     RoomMessage,
     Welcome,
 )
+from twisted_chat.client.login import RECLAIM_DELAY, RECLAIM_TRIES
 from twisted_chat.client.script import ClientOptions, main
 from twisted_chat.client.servers import (
     RECONNECT_MAX_DELAY,
@@ -351,6 +354,32 @@ class FailoverTests(SynchronousTestCase):
         # Only one attempt at the dead server: the first connection.
         self.assertEqual(len(self.a.attempts), 1)
         self.assertNoResult(done)
+
+    def test_nickTakenAfterFailoverAskedAgain(self) -> None:
+        """
+        A nick still held on the next server (by the stand-in of the one
+        that went away) is asked for again after L{RECLAIM_DELAY}, up to
+        L{RECLAIM_TRIES} times, and not once it is given.
+        """
+        self.start()
+        self.greet(self.a)
+        self.a.kill()
+        self.clock.advance(RECONNECT_MAX_DELAY + 1)
+        self.b.say(
+            Welcome("guest7", "hi"),
+            ErrorReply("nick-in-use", "The nick alice is taken; choose another."),
+        )
+        self.assertIn("-- asking for alice again in 8 s", self.shown[-2:])
+        sent = len(self.b.sent())
+        self.clock.advance(RECLAIM_DELAY)
+        self.assertEqual(self.b.sent()[sent:], ["/nick alice"])
+        for _ in range(RECLAIM_TRIES):
+            self.b.say(ErrorReply("nick-in-use", "taken"))
+            self.clock.advance(RECLAIM_DELAY)
+        self.assertEqual(self.b.sent()[sent:].count("/nick alice"), RECLAIM_TRIES)
+        self.b.say(NickChanged("guest7", "alice", T))
+        self.clock.advance(RECLAIM_DELAY * 2)
+        self.assertEqual(self.b.sent()[sent:].count("/nick alice"), RECLAIM_TRIES)
 
     def test_failoverAgainResumesFromTheLatest(self) -> None:
         """

@@ -7,8 +7,10 @@ from twisted.internet.task import Clock
 from twisted.logger import LogEvent, formatEvent, globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.chat.errors import NickInUse
+from twisted_chat.chat.errors import Banned, Moderated, Muted, NickInUse
 from twisted_chat.chat.events import (
+    Announcement,
+    BanChanged,
     Goodbye,
     Joined,
     Kicked,
@@ -16,7 +18,9 @@ from twisted_chat.chat.events import (
     Notice,
     PrivateMessage,
     Quit,
+    TopicChanged,
 )
+from twisted_chat.chat.modes import BAN, MUTE, Rank, parseModes
 from twisted_chat.cluster import announcements
 from twisted_chat.cluster.roster import BEAT, SILENCE, claimRank
 from twisted_chat.store.memory import MemoryStore
@@ -125,6 +129,20 @@ class PresenceTests(RosterTestCase):
         )
         self.assertNotIn("#tea", bob.rooms)  # type: ignore[attr-defined]
         self.assertEqual(nicksIn(self.b, "#tea"), ["alice"])
+
+
+class AnnouncementTests(RosterTestCase):
+    def test_toEveryNode(self) -> None:
+        """A server operator's announcement reaches the members of every node."""
+        self.member(self.a, "alice")
+        _, toBob = self.member(self.b, "bob")
+        console = self.a.chat.connect(RecordingParticipant(), privileged=True)
+        self.network.flush()
+        self.a.chat.operators.announce(console, "closing at five")
+        self.network.flush()
+        self.assertEqual(
+            [e.text for e in toBob.eventsOfType(Announcement)], ["closing at five"]
+        )
 
 
 class ClashTests(RosterTestCase):
@@ -252,3 +270,75 @@ class MalformedTests(RosterTestCase):
         self.assertEqual(len(warned), 1)
         self.assertEqual(failures.failures, [])
         self.assertEqual(nicksIn(self.a, "#tea"), ["alice"])
+
+
+class RoomSyncTests(RosterTestCase):
+    def test_topic(self) -> None:
+        """A topic set on one node is the room's, and shown, on the other."""
+        alice, _ = self.member(self.a, "alice", "#tea")
+        _, toBob = self.member(self.b, "bob", "#tea")
+        self.successResultOf(self.a.chat.setTopic(alice, "#tea", "oolong"))  # type: ignore[arg-type]
+        self.network.flush()
+        self.assertEqual([e.text for e in toBob.eventsOfType(TopicChanged)], ["oolong"])
+        self.assertEqual(self.b.chat.topicOf("#tea").text, "oolong")
+
+    def test_muteHoldsOnTheMutedNode(self) -> None:
+        """
+        An operator on one node muting a member of another keeps it from
+        speaking there; the mute is shown to that node's members.
+        """
+        alice, _ = self.member(self.a, "alice", "#tea")
+        bob, toBob = self.member(self.b, "bob", "#tea")
+        self.a.chat.moderation.ban(alice, "#tea", MUTE, "bob")  # type: ignore[arg-type]
+        self.network.flush()
+        self.assertEqual(len(toBob.eventsOfType(BanChanged)), 1)
+        with self.assertRaises(Muted):
+            self.b.chat.say(bob, "#tea", "let me speak")  # type: ignore[arg-type]
+
+    def test_banHoldsOnAnotherNode(self) -> None:
+        """A ban set on one node keeps its mask out of the room on another."""
+        alice, _ = self.member(self.a, "alice", "#tea")
+        self.member(self.b, "bob", "#tea")
+        self.a.chat.moderation.ban(alice, "#tea", BAN, "carol")  # type: ignore[arg-type]
+        self.network.flush()
+        carol, _ = self.member(self.b, "carol")
+        with self.assertRaises(Banned):
+            self.b.chat.join(carol, "#tea")  # type: ignore[arg-type]
+
+    def test_modesAndRanks(self) -> None:
+        """
+        Settings and ranks given on one node hold on the other: a moderated
+        room silences a plain member there, and one given voice speaks.
+        """
+        alice, _ = self.member(self.a, "alice", "#tea")
+        bob, _ = self.member(self.b, "bob", "#tea")
+        self.a.chat.moderation.setModes(alice, "#tea", parseModes("+m", []))  # type: ignore[arg-type]
+        self.network.flush()
+        with self.assertRaises(Moderated):
+            self.b.chat.say(bob, "#tea", "hello?")  # type: ignore[arg-type]
+        self.a.chat.moderation.setRank(alice, "#tea", "bob", Rank.VOICE)  # type: ignore[arg-type]
+        self.network.flush()
+        self.successResultOf(self.b.chat.say(bob, "#tea", "thanks"))  # type: ignore[arg-type]
+
+    def test_lateNodeAsksForTheRoom(self) -> None:
+        """
+        A node that first hears of a room when a member there is announced
+        asks for its whole state: topic, settings and bans.
+        """
+        self.b.bus.connected = False
+        alice, _ = self.member(self.a, "alice", "#tea")
+        self.successResultOf(self.a.chat.setTopic(alice, "#tea", "oolong"))  # type: ignore[arg-type]
+        self.a.chat.moderation.setModes(alice, "#tea", parseModes("+mk-t", ["sesame"]))  # type: ignore[arg-type]
+        self.a.chat.moderation.ban(alice, "#tea", BAN, "carol")  # type: ignore[arg-type]
+        self.network.flush()
+        self.b.bus.connected = True
+        self.b.roster.reconnected()
+        self.network.flush()
+        self.network.flush()
+        self.assertEqual(self.b.chat.topicOf("#tea").text, "oolong")
+        room = self.b.chat.remote.rooms._directory.rooms["#tea"]
+        self.assertEqual(
+            (room.settings.moderated, room.settings.key, room.settings.topicLock),
+            (True, "sesame", False),
+        )
+        self.assertEqual([ban.mask for ban in room.bans.values()], ["carol!*@*"])

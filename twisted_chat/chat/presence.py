@@ -26,8 +26,9 @@ from twisted_chat.chat.members import NickRegistry
 from twisted_chat.chat.model import Member, Room
 from twisted_chat.chat.modes import Rank
 from twisted_chat.chat.names import fold
-from twisted_chat.chat.participants import IParticipant
+from twisted_chat.chat.participants import IParticipant, fanOut
 from twisted_chat.chat.rooms import RoomDirectory
+from twisted_chat.chat.roomsync import RoomSync
 
 
 class IPresence(Interface):
@@ -92,6 +93,7 @@ class RemoteMembers:
         self._directory = directory
         self._now = now
         self._quit = quit
+        self.rooms = RoomSync(nicks, directory)
 
     def numberGuestsFrom(self, first: int) -> None:
         """Number new guests from C{first} on (far from other nodes' numbers)."""
@@ -128,11 +130,18 @@ class RemoteMembers:
         if nick != member.nick:
             self._nicks.rename(member, nick, self._now())
 
-    def enter(self, member: Member, roomName: str, rank: Rank) -> None:
-        """A stand-in went in a room; the room is told."""
+    def enter(self, member: Member, roomName: str, rank: Rank) -> bool:
+        """
+        A stand-in went in a room; the room is told.
+
+        @return: whether the room is new here (ask its state of a node with
+            members in it: L{RoomSync.state}).
+        """
+        new = fold(roomName) not in self._directory.rooms
         room = self._directory.named(roomName, create=True, now=self._now())
         if member not in room.members:
             self._directory.enter(member, room, self._now(), rank)
+        return new
 
     def exit(self, member: Member, roomName: str, event: Event) -> None:
         """
@@ -146,6 +155,10 @@ class RemoteMembers:
     def quit(self, member: Member, reason: str) -> None:
         """A stand-in quit; those who shared a room with it are told."""
         self._quit(member, reason, "quit")
+
+    def tellEveryone(self, event: Event) -> None:
+        """Show every member of this node what another node told all of its."""
+        fanOut(event, [m for m in self._nicks.members.values() if m.node is None])
 
     def registered(self, nick: str) -> None:
         """Another node gave C{nick} an account."""

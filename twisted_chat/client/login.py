@@ -15,6 +15,16 @@ from typing import Final
 from twisted_chat.chat.commands import ChangePassword, Command, Login, Register
 from twisted_chat.chat.names import GUEST_PREFIX, fold
 
+RECLAIM_DELAY: Final = 8.0
+"""
+Seconds before asking again for one's nick, refused as taken on a new
+connection: a server of a cluster that went away holds its members' nicks
+on the others for a few seconds (docs/SCALING.md).
+"""
+
+RECLAIM_TRIES: Final = 3
+"""How many times a nick taken on a new connection is asked for again."""
+
 LOGIN_TRIES: Final = 3
 """Passwords a person may type for one login before the client gives up."""
 
@@ -27,6 +37,11 @@ NICK_REFUSALS: Final = frozenset(
 """The error codes that answer a nick the server did not give."""
 
 _GUEST_NICK: Final = re.compile(rf"{GUEST_PREFIX}[0-9]+", re.ASCII | re.IGNORECASE)
+
+
+def isGuestNick(nick: str) -> bool:
+    """Whether C{nick} is one the server gives guests."""
+    return _GUEST_NICK.fullmatch(nick) is not None
 
 
 class LoginState:
@@ -50,6 +65,8 @@ class LoginState:
         self.nickPending = False
         self._refusals = 0
         self._afterLogin: list[str] = []
+        self._reclaiming: str | None = None
+        self._reclaims = 0
 
     def typed(self, command: Command) -> None:
         """Note a command the person typed that names a nick or password."""
@@ -82,6 +99,8 @@ class LoginState:
         elif nick and not _GUEST_NICK.fullmatch(nick):
             lines.append(f"/nick {nick}")
             self.nickPending = first
+            if not first:
+                self._reclaiming = nick
         if self.pending:
             self._afterLogin = rooms
         else:
@@ -104,6 +123,20 @@ class LoginState:
         """The server gave someone C{nick}: if it is the one asked for, done."""
         if self.nickPending and fold(nick) == fold(self.nick or ""):
             self.nickPending = False
+        if self._reclaiming is not None and fold(nick) == fold(self._reclaiming):
+            self._reclaiming, self._reclaims = None, 0
+
+    def reclaims(self, code: str) -> str | None:
+        """
+        The nick to ask for again in L{RECLAIM_DELAY} seconds, if an error
+        with C{code} refused it as taken on a new connection (at most
+        L{RECLAIM_TRIES} times); else L{None}.
+        """
+        nick = self._reclaiming
+        if nick is None or code != "nick-in-use" or self._reclaims >= RECLAIM_TRIES:
+            return None
+        self._reclaims += 1
+        return nick
 
     def refusesNick(self, code: str) -> bool:
         """Whether an error with C{code} refuses the first connection's nick."""

@@ -72,7 +72,7 @@ from twisted_chat.client.failures import (
     NoWelcome,
     Refused,
 )
-from twisted_chat.client.login import LoginState
+from twisted_chat.client.login import RECLAIM_DELAY, LoginState, isGuestNick
 from twisted_chat.client.paging import HistoryPages
 from twisted_chat.limits import MAX_LINE_LENGTH
 from twisted_chat.terminal.view import TerminalView
@@ -313,6 +313,11 @@ class ClientSession:
             case ErrorReply(code, text) if self._login.refuses(code):
                 self._loginRefused(code, text)
                 return
+            case ErrorReply(code, _) if wanted := self._login.reclaims(code):
+                self.clock.callLater(RECLAIM_DELAY, self._reclaim, wanted)
+                self.view.showStatus(
+                    f"asking for {wanted} again in {RECLAIM_DELAY:g} s"
+                )
             case ErrorReply(code, _):
                 # Shown; if it refuses a resume, that room is forgotten.
                 self._catchUp.refused(code)
@@ -437,6 +442,11 @@ class ClientSession:
         if self._waitingForWelcome is not None:
             self._waitingForWelcome.cancel()
             self._waitingForWelcome = None
+
+    def _reclaim(self, nick: str) -> None:
+        """Ask for C{nick} again, unless the person has chosen another since."""
+        if self._greeted and isGuestNick(self.whereabouts.nick or ""):
+            self._send(f"/nick {nick}")
 
     def _send(self, text: str) -> None:
         if self._connection is not None:

@@ -13,6 +13,11 @@ rename never leaves the other nodes unsure who is meant.  The kinds:
   - C{deliver}, C{disconnect}: for the node C{to}: an event for its member
     C{id} alone (a private message, a notice, a kick), or close it;
   - C{registered}: a nick got an account;
+  - C{room}: an event of a room (its topic, settings, bans, ranks, or a
+    notice said in it), for the nodes with members there, or a server
+    operator's announcement to everyone; C{roomask} (C{to}
+    one node): the whole state of C{room}, please; C{roomstate}: here it is
+    (C{topic}, C{modes}, C{bans});
   - C{hello} (optionally C{to} one node): tell me all of yours; C{burst}:
     all of mine (C{members}, each as C{member} has it); C{beat}: still
     here; C{bye}: this node is stopping.
@@ -26,17 +31,39 @@ from dataclasses import astuple
 from typing import Any, Final
 
 from twisted_chat.chat.events import (
+    Announcement,
+    BanChanged,
     Event,
     Kicked,
+    ModesChanged,
     Parted,
     PrivateMessage,
+    RankChanged,
+    StatusMessage,
+    TagMessage,
+    TopicChanged,
     UserNotice,
 )
+from twisted_chat.chat.modes import Ban
+from twisted_chat.chat.roomsync import RoomState
 
 VERSION: Final = 1
 
 CARRIED: Final[dict[str, type[Event]]] = {
-    cls.__name__: cls for cls in (Parted, Kicked, PrivateMessage, UserNotice)
+    cls.__name__: cls
+    for cls in (
+        Announcement,
+        Parted,
+        Kicked,
+        PrivateMessage,
+        UserNotice,
+        TopicChanged,
+        ModesChanged,
+        BanChanged,
+        RankChanged,
+        TagMessage,
+        StatusMessage,
+    )
 }
 """The events an announcement may carry, by name."""
 
@@ -62,6 +89,14 @@ FIELDS: Final[dict[str, dict[str, tuple[type, ...]]]] = {
     "deliver": {"to": (str,), "id": (int,), "event": (list,)},
     "disconnect": {"to": (str,), "id": (int,), "goodbye": (str,), "reason": (str,)},
     "registered": {"nick": (str,)},
+    "room": {"event": (list,)},
+    "roomask": {"to": (str,), "room": (str,)},
+    "roomstate": {
+        "room": (str,),
+        "topic": (list, _NONE),
+        "modes": (str,),
+        "bans": (list,),
+    },
     "hello": {"to": (str, _NONE)},
     "burst": {"members": (list,)},
     "beat": {},
@@ -117,6 +152,36 @@ def _check(document: dict[str, Any], fields: dict[str, tuple[type, ...]]) -> Non
         value = document.get(name)
         if type(value) not in types:
             raise MalformedAnnouncement(f"{name} is {value!r}")
+
+
+def roomState(said: dict[str, Any]) -> RoomState:
+    """
+    The room state a C{roomstate} announcement carries.
+
+    @raise MalformedAnnouncement: if its topic or bans are not ones.
+    """
+    topic = said["topic"]
+    if topic is not None and [type(v) for v in topic] != [str, int, str]:
+        raise MalformedAnnouncement("a topic is nick, time and text")
+    bans = []
+    for ban in said["bans"]:
+        if not isinstance(ban, list) or [type(v) for v in ban[:4]] != [
+            str,
+            str,
+            str,
+            int,
+        ]:
+            raise MalformedAnnouncement("a ban is mask, kind, by, time, ...")
+        try:
+            bans.append(Ban(*ban))
+        except TypeError:
+            raise MalformedAnnouncement("a ban with the wrong fields") from None
+    return RoomState(
+        said["room"],
+        None if topic is None else tuple(topic),
+        said["modes"],
+        tuple(bans),
+    )
 
 
 def encodeEvent(event: Event) -> list[Any]:

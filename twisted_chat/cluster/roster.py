@@ -26,6 +26,7 @@ decided when they hear each other again.
 """
 
 import itertools
+from dataclasses import astuple
 from typing import Any, Final
 
 from twisted.internet.interfaces import IReactorTime
@@ -35,6 +36,7 @@ from zope.interface import implementer
 
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.events import (
+    Announcement,
     Event,
     Goodbye,
     Kicked,
@@ -48,14 +50,15 @@ from twisted_chat.chat.model import Member, Room
 from twisted_chat.chat.modes import Rank
 from twisted_chat.chat.names import fold, isRoomName
 from twisted_chat.chat.participants import IOutbox, IParticipant, deliverTo
+from twisted_chat.chat.roomsync import RELAYED, roomOfEvent
 from twisted_chat.cluster import announcements
 from twisted_chat.cluster.announcements import MalformedAnnouncement
 from twisted_chat.cluster.bus import IPresenceListener
 
-BEAT: Final = 5.0
+BEAT: Final = 2.0
 """Seconds between two of a node's beats."""
 
-SILENCE: Final = 20.0
+SILENCE: Final = 7.0
 """Seconds without a word from a node before its members are taken for gone."""
 
 
@@ -98,9 +101,13 @@ class StandIn:
 @implementer(IOutbox)
 class StandInOutbox:
     """
-    The one outbox of all stand-ins: a room's messages and events, which
-    every node shows its own members, stop here in one call.
+    The one outbox of all stand-ins: a room's messages stop here in one
+    call (every node delivers them itself), and a room's other events go
+    to the other nodes once each (L{twisted_chat.chat.roomsync}).
     """
+
+    def __init__(self, roster: "ClusterRoster") -> None:
+        self._roster = roster
 
     def post(
         self,
@@ -109,6 +116,11 @@ class StandInOutbox:
         sender: IParticipant | None = None,
     ) -> None:
         if type(event) is RoomMessage:
+            return
+        if (
+            isinstance(event, RELAYED) and roomOfEvent(event) is not None
+        ) or isinstance(event, Announcement):
+            self._roster.relay(event)
             return
         for participant in participants:
             participant.deliver(event)
@@ -130,7 +142,7 @@ class ClusterRoster:
     def __init__(self, clock: IReactorTime, node: str) -> None:
         self._clock = clock
         self.node = node
-        self.outbox = StandInOutbox()
+        self.outbox = StandInOutbox(self)
         self._ids = itertools.count(1)
         self._local: dict[Member, tuple[int, int]] = {}
         self._localById: dict[int, Member] = {}
@@ -196,6 +208,10 @@ class ClusterRoster:
 
     def registered(self, nick: str) -> None:
         self._say("registered", nick=nick)
+
+    def relay(self, event: Event) -> None:
+        """Tell the other nodes an event of a room they have members in."""
+        self._say("room", event=announcements.encodeEvent(event))
 
     def _record(self, member: Member) -> dict[str, Any]:
         ident, claimed = self._local[member]
@@ -309,7 +325,7 @@ class ClusterRoster:
         if standIn is None:
             self._askFor(node)
             return
-        self.chat.remote.enter(standIn, said["room"], _rank(said["rank"]))
+        self._enter(node, standIn, said["room"], said["rank"])
 
     def _on_part(self, node: str, said: dict[str, Any]) -> None:
         standIn = self._standIns.get((node, said["id"]))
@@ -334,6 +350,32 @@ class ClusterRoster:
 
     def _on_registered(self, node: str, said: dict[str, Any]) -> None:
         self.chat.remote.registered(said["nick"])
+
+    def _on_room(self, node: str, said: dict[str, Any]) -> None:
+        event = announcements.decodeEvent(said["event"])
+        if isinstance(event, Announcement):
+            self.chat.remote.tellEveryone(event)
+        else:
+            self.chat.remote.rooms.apply(event)
+
+    def _on_roomask(self, node: str, said: dict[str, Any]) -> None:
+        state = self.chat.remote.rooms.state(said["room"])
+        if said["to"] == self.node and state is not None:
+            self._say(
+                "roomstate",
+                room=state.room,
+                topic=None if state.topic is None else list(state.topic),
+                modes=state.modes,
+                bans=[list(astuple(ban)) for ban in state.bans],
+            )
+
+    def _on_roomstate(self, node: str, said: dict[str, Any]) -> None:
+        self.chat.remote.rooms.restore(announcements.roomState(said))
+
+    def _enter(self, node: str, member: Member, room: str, rank: int) -> None:
+        """A stand-in went in C{room}; a room new here is asked for."""
+        if self.chat.remote.enter(member, room, _rank(rank)):
+            self._say("roomask", to=node, room=room)
 
     # Stand-ins
 
@@ -364,7 +406,7 @@ class ClusterRoster:
                     member, room.name, Parted(room.name, member.nick, self._now(), "")
                 )
         for name, rank in rooms.values():
-            self.chat.remote.enter(member, name, _rank(rank))
+            self._enter(node, member, name, rank)
 
     def _settle(
         self, node: str, ident: int, nick: str, account: str | None, claimed: int
