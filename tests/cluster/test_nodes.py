@@ -7,8 +7,10 @@ do after a node is killed with SIGKILL (its clients moving to the others and
 resuming) and after Redis goes away and comes back (the nodes catching up
 from PostgreSQL).
 
-Only room messages are tested: presence, private messages and nicks across
-nodes are not built yet (docs/SCALING.md).
+Only room messages are checked here, not presence, private messages or nicks
+across nodes: a client that moves to another node may have to talk under a
+guest nick while the dead node's session still holds its own
+(docs/SCALING.md, "Failures"), so lines are known by their text.
 """
 
 from twisted.internet.defer import Deferred
