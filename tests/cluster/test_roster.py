@@ -22,7 +22,8 @@ from twisted_chat.chat.events import (
 )
 from twisted_chat.chat.modes import BAN, MUTE, Rank, parseModes
 from twisted_chat.cluster import announcements
-from twisted_chat.cluster.roster import BEAT, SILENCE, claimRank
+from twisted_chat.cluster.roster import BEAT, SILENCE
+from twisted_chat.cluster.standins import claimRank
 from twisted_chat.store.memory import MemoryStore
 
 from ..helpers import FailureLog, RecordingParticipant
