@@ -168,10 +168,6 @@ class RoomClient:
         )
         self._talker = LoopingCall(self.sayNext)
 
-    @property
-    def connections(self) -> int:
-        return len(self.ports)
-
     # What the test does
 
     def sayNext(self) -> None:
