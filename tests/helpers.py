@@ -185,6 +185,7 @@ class ManualStore:
         method = getattr(self.memory, name)
         writes = name in {
             "appendMessage",
+            "appendNumbered",
             "saveTopic",
             "appendPrivate",
             "takePendingPrivate",

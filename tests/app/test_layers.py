@@ -52,7 +52,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "terminal": ("terminal", "chat", "wire"),
     "client": ("client", "chat", "wire", "terminal"),
     "store": ("store", "chat"),
-    "cluster": ("cluster", "chat"),
+    "cluster": ("cluster", "chat", "store"),
     "app": (
         "app",
         "chat",

@@ -33,6 +33,7 @@ from twisted_chat.client.script import (
     main,
     unreachable,
 )
+from twisted_chat.client.servers import Server
 from twisted_chat.limits import DEFAULT_PORT
 
 
@@ -312,10 +313,25 @@ class ExplainTests(SynchronousTestCase):
     def test_unreachable(self) -> None:
         """Nothing at the address: the error, or how long it was waited for."""
         self.assertEqual(
-            unreachable("h:1", ConnectionRefusedError(), 15),
+            unreachable({Server("h", 1): ConnectionRefusedError()}, 15),
             "cannot connect to h:1: Connection was refused by other side.",
         )
         self.assertEqual(
-            unreachable("h:1", TimeoutError(), 15),
+            unreachable({Server("h", 1): TimeoutError()}, 15),
             "cannot connect to h:1: no answer within 15 s",
+        )
+
+    def test_noneReachable(self) -> None:
+        """Several servers, none reachable: one line saying why for each."""
+        self.assertEqual(
+            unreachable(
+                {
+                    Server("a", 1): ConnectionRefusedError(),
+                    Server("::1", 2): TimeoutError(),
+                },
+                15,
+            ),
+            "cannot connect to any of 2 servers:"
+            " a:1 (Connection was refused by other side);"
+            " [::1]:2 (no answer within 15 s)",
         )

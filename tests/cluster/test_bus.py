@@ -17,13 +17,8 @@ from twisted.trial.unittest import SynchronousTestCase, TestCase
 from zope.interface import implementer
 
 from tests.redisserver import ThrowAwayRedis, redis
-from twisted_chat.cluster.bus import (
-    FAST_PATH_LIMIT,
-    BadBusAddress,
-    IBusListener,
-    RedisBus,
-    parseBusAddress,
-)
+from twisted_chat.cluster.address import BadBusAddress, parseBusAddress
+from twisted_chat.cluster.bus import FAST_PATH_LIMIT, IBusListener, RedisBus
 from twisted_chat.cluster.link import MAX_RETRY_DELAY
 from twisted_chat.cluster.notice import Notice, encodeNotice
 

@@ -3,14 +3,17 @@ Tests for L{twisted_chat.store.postgres.PostgresStore} against a real
 PostgreSQL (L{tests.postgresserver}): the same contract suites the SQLite
 and memory stores pass, each test on a fresh database, and what is
 PostgreSQL's own: start-up failures, the database's guard on room numbers,
-reconnecting after the server restarts, and the schema's migrations.
+reconnecting after the server restarts, and the schema's migrations; and
+two stores on one database, as two servers of a cluster use it, numbering
+messages in the same rooms.
 """
 
 import os
 from typing import Any
 
 from twisted.internet import reactor
-from twisted.internet.defer import gatherResults
+from twisted.internet.defer import Deferred, gatherResults
+from twisted.internet.task import deferLater
 from twisted.trial.unittest import SkipTest, SynchronousTestCase, TestCase
 
 from tests.postgresserver import PostgresForTests, postgres, withDatabase
@@ -57,6 +60,35 @@ class PostgresCase(TestCase):
 
 
 class PostgresStoreTests(PostgresCase, StoreContract):
+    def reopen(self) -> tuple[IChatStore, StoredState]:
+        store, state = self.opened()
+        return store, state
+
+    async def test_failedGroupGivesNoNumber(self) -> None:
+        """
+        A group that fails (here a write in it raises) is rolled back with
+        the numbers it gave: its numbered messages fail, and the next ones
+        kept take those numbers.
+        """
+        store = self.makeStore()
+        first = store.appendNumbered(message(0, text="first"))
+        # Queued while the first commits: these make the next group.
+        lost = store.appendNumbered(message(0, text="lost"))
+        broken = store.writer.submit(
+            lambda connection: connection.execute("SELECT 1 / 0"), writes=True
+        )
+        self.assertEqual(await first, 1)
+        await self.assertFailure(lost, StoreError)
+        await self.assertFailure(broken, StoreError)
+        self.assertEqual(await store.appendNumbered(message(0, text="kept")), 2)
+        self.assertEqual(
+            self.sql("SELECT sequence, text FROM messages ORDER BY sequence"),
+            [(1, "first"), (2, "kept")],
+        )
+        self.assertEqual(self.sql("SELECT last_sequence FROM rooms"), [(2,)])
+        self.flushLoggedErrors()
+        await store.close()
+
     async def test_survivesRestart(self) -> None:
         """Rooms, their numbering, topics and accounts come back after a restart."""
         store = self.makeStore()
@@ -348,6 +380,25 @@ class ReconnectTests(PostgresCase):
         self.assertEqual([m.text for m in found], ["message 1", "after"])
         await store.close()
 
+    async def test_numberedWhileDown(self) -> None:
+        """
+        A message the store numbers while PostgreSQL is down fails, with no
+        number given; once it is back, the next one kept takes that number.
+        """
+        store = self.makeStore()
+        self.assertEqual(await store.appendNumbered(message(0, text="before")), 1)
+        self.cluster.stop()
+        self.addCleanup(self.cluster.ensureRunning)
+        await self.assertFailure(store.appendNumbered(message(0)), StoreError)
+        self.flushLoggedErrors()
+        self.cluster.start()
+        self.assertEqual(await store.appendNumbered(message(0, text="after")), 2)
+        self.assertEqual(
+            self.sql("SELECT sequence, text FROM messages ORDER BY sequence"),
+            [(1, "before"), (2, "after")],
+        )
+        await store.close()
+
     async def test_closeWhileDown(self) -> None:
         """A store closes even while PostgreSQL is down."""
         store = self.makeStore()
@@ -356,6 +407,151 @@ class ReconnectTests(PostgresCase):
         self.addCleanup(self.cluster.ensureRunning)
         await store.close()
         self.assertTrue(store.writer.closed)
+
+
+class TwoWritersTests(PostgresCase):
+    """
+    Two stores on one database, each with its own writer and connection, as
+    two servers of a cluster use it, with the database numbering the
+    messages they keep in the same rooms.
+    """
+
+    rooms = ("#a", "#b", "#c")
+
+    async def test_interleaved(self) -> None:
+        """
+        Many messages numbered by both writers at once, in groups that
+        touch the same rooms in opposite orders, take turns without a
+        deadlock: each room's numbers run from 1 with each given once, each
+        message is stored under the number its writer was told, and when a
+        writer is told S, message S - 1 of the room is already committed
+        (seen from a third connection).
+        """
+        import psycopg
+
+        writers = {"one": self.rooms, "two": self.rooms[::-1]}
+        stores = {name: self.makeStore() for name in writers}
+        observer = psycopg.connect(self.url, autocommit=True)
+        self.addCleanup(observer.close)
+        told: dict[str, tuple[str, int]] = {}
+        unseen: list[tuple[str, int]] = []
+
+        def numbered(number: int, room: str, text: str) -> None:
+            told[text] = (room, number)
+            before = observer.execute(
+                "SELECT 1 FROM messages WHERE room = %s AND sequence = %s",
+                (room, number - 1),
+            ).fetchone()
+            if number > 1 and before is None:
+                unseen.append((room, number - 1))
+
+        rounds, each = 20, 4
+        for round in range(rounds):
+            asked: list[Deferred[Any]] = []
+            for name, order in writers.items():
+                # A read goes first, in a group of its own: the messages
+                # asked for while it runs make the next group, all of them,
+                # with the rooms in this writer's order.
+                asked.append(stores[name].messagesFrom("#a", 0, 0, 1))
+                for n in range(each):
+                    for room in order:
+                        text = f"{name} {round}.{n} {room}"
+                        asked.append(
+                            stores[name]
+                            .appendNumbered(message(0, room=room, text=text))
+                            .addCallback(numbered, room, text)
+                        )
+            await gatherResults(asked)
+        perRoom = rounds * len(writers) * each
+        for room in self.rooms:
+            self.assertEqual(
+                sorted(number for (r, number) in told.values() if r == room),
+                list(range(1, perRoom + 1)),
+            )
+        self.assertEqual(
+            {
+                (room, sequence): text
+                for room, sequence, text in self.sql(
+                    "SELECT room, sequence, text FROM messages"
+                )
+            },
+            {where: text for text, where in told.items()},
+        )
+        self.assertEqual(
+            self.sql("SELECT folded, last_sequence FROM rooms ORDER BY folded"),
+            [(room, perRoom) for room in self.rooms],
+        )
+        self.assertEqual(unseen, [])
+        self.assertEqual(self.flushLoggedErrors(), [])
+        for name in writers:
+            self.assertGreater(stores[name].writer.committedWrites, 0)
+            await stores[name].close()
+
+    def otherWriter(self) -> tuple[Any, Any]:
+        """
+        Another server's writer in the middle of a transaction: it has
+        locked C{#dev} as the store does and inserted its message 2, and
+        has not committed.  Returns its engine and connection.
+        """
+        from twisted_chat.store.pgengine import PostgresEngine
+
+        engine = PostgresEngine(parseAddress(self.url))
+        connection = engine.open()
+        self.addCleanup(connection.close)
+        engine.begin(connection)
+        engine.ensureRoom(connection, "#dev", "#Dev", T)
+        self.assertEqual(engine.lockRooms(connection, ["#dev"]), {"#dev": 1})
+        engine.insertMessages(connection, [("#dev", message(2, text="other's"))])
+        return engine, connection
+
+    async def test_waitsForTheOtherToCommit(self) -> None:
+        """
+        While another writer holds a room's row, a message to be numbered
+        in the room waits; once the other commits, it gets the number after
+        the other's, whose message is then visible.
+        """
+        store = self.makeStore()
+        self.assertEqual(await store.appendNumbered(message(0, text="first")), 1)
+        engine, other = self.otherWriter()
+        mine = store.appendNumbered(message(0, text="mine"))
+        await deferLater(reactor, 0.3, lambda: None)
+        self.assertNoResult(mine)
+        before: list[list[tuple[Any, ...]]] = []
+
+        def told(number: int) -> int:
+            before.append(
+                self.sql("SELECT text FROM messages WHERE sequence = %s", number - 1)
+            )
+            return number
+
+        mine.addCallback(told)
+        engine.commit(other)
+        self.assertEqual(await mine, 3)
+        self.assertEqual(before, [[("other's",)]])
+        self.assertEqual(
+            self.sql("SELECT sequence, text FROM messages ORDER BY sequence"),
+            [(1, "first"), (2, "other's"), (3, "mine")],
+        )
+        await store.close()
+
+    async def test_rolledBackNumberGivenBack(self) -> None:
+        """
+        A number another writer gave in a transaction it rolls back is given
+        again: the message waiting for the room's row gets it.
+        """
+        store = self.makeStore()
+        self.assertEqual(await store.appendNumbered(message(0, text="first")), 1)
+        engine, other = self.otherWriter()
+        mine = store.appendNumbered(message(0, text="mine"))
+        await deferLater(reactor, 0.3, lambda: None)
+        self.assertNoResult(mine)
+        engine.rollback(other)
+        self.assertEqual(await mine, 2)
+        self.assertEqual(
+            self.sql("SELECT sequence, text FROM messages ORDER BY sequence"),
+            [(1, "first"), (2, "mine")],
+        )
+        await store.close()
 
 
 class FixtureTests(SynchronousTestCase):

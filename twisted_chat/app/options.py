@@ -3,6 +3,9 @@ The options of the twistd plugin C{chat}: what each means, its default and
 its checks (L{twisted_chat.app.tap} builds the service from them).
 """
 
+import os
+import re
+import socket
 from typing import Any, cast
 
 from twisted.internet.endpoints import serverFromString
@@ -10,6 +13,7 @@ from twisted.python import usage
 
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.names import checkNick
+from twisted_chat.cluster.address import NODE_NAME, BadBusAddress, parseBusAddress
 from twisted_chat.frontends.web.peers import normalOrigin, parseProxy
 from twisted_chat.limits import (
     DEFAULT_LISTEN,
@@ -111,6 +115,21 @@ class Options(usage.Options):
             "SQLite file holding history and accounts (made if missing);"
             " postgresql://USER@HOST:PORT/DBNAME keeps them in PostgreSQL;"
             " :memory: keeps them in memory only, lost at exit.",
+        ],
+        [
+            "bus",
+            None,
+            None,
+            "redis://HOST:PORT[/DB]: serve the same rooms as the other nodes"
+            " sharing this --db (a PostgreSQL one), told of each other's"
+            " messages through this Redis.",
+        ],
+        [
+            "node-name",
+            None,
+            None,
+            "This node's name on the --bus, unique among the nodes (default:"
+            " this host's name and the process id).",
         ],
         [
             "history-on-join",
@@ -347,6 +366,30 @@ class Options(usage.Options):
         except ValueError as error:
             raise usage.UsageError(f"--server-name {name}: {error}") from None
 
+    def _checkCluster(self) -> None:
+        """C{--bus} needs a shared database and a node name to be told by."""
+        if self["node-name"] is not None and not self["bus"]:
+            raise usage.UsageError("--node-name needs --bus")
+        if not self["bus"]:
+            return
+        try:
+            parseBusAddress(self["bus"])
+        except BadBusAddress as error:
+            raise usage.UsageError(f"--bus: {error}") from None
+        if not isPostgresURL(self["db"]):
+            raise usage.UsageError(
+                "--bus needs --db postgresql://USER@HOST:PORT/DBNAME: the nodes"
+                " share their rooms through one PostgreSQL database"
+            )
+        if self["node-name"] is None:
+            host = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname()) or "node"
+            self["node-name"] = f"{host[:50]}-{os.getpid()}"
+        if not NODE_NAME.match(self["node-name"]):
+            raise usage.UsageError(
+                f"--node-name {self['node-name']!r}: letters, digits, dots, dashes"
+                " and underscores, at most 63"
+            )
+
     def postOptions(self) -> None:
         if not self["listen"]:
             self["listen"] = [DEFAULT_LISTEN]
@@ -359,6 +402,7 @@ class Options(usage.Options):
             except ValueError as error:
                 # Not the URL itself: it may hold a password.
                 raise usage.UsageError(f"--db: a bad PostgreSQL URL: {error}") from None
+        self._checkCluster()
         for name in (
             "history-on-join",
             "retention-days",

@@ -12,7 +12,7 @@ and closes it.
 from typing import Any
 
 from twisted.application.internet import StreamServerEndpointService, TimerService
-from twisted.application.service import MultiService
+from twisted.application.service import MultiService, Service
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.defer import (
     Deferred,
@@ -201,6 +201,25 @@ class EndpointListener(StreamServerEndpointService):
             f"Listening for {self.clients} clients on {where} ({self.description})"
         )
         return port
+
+
+class BusService(Service):
+    """
+    Keeps a node's bus to the other nodes (L{twisted_chat.cluster.bus})
+    connected while the server runs, and closes it when it stops.
+    """
+
+    def __init__(self, bus: Any) -> None:
+        self._bus = bus
+
+    def startService(self) -> None:
+        super().startService()
+        self._bus.start()
+
+    def stopService(self) -> "Deferred[None]":
+        super().stopService()
+        stopped: Deferred[None] = self._bus.stop()
+        return stopped
 
 
 class RetentionService(TimerService):

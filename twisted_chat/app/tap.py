@@ -16,6 +16,7 @@ from twisted.internet.error import ReactorNotRunning
 
 from twisted_chat.app.options import MEMORY_DATABASE, Options
 from twisted_chat.app.service import (
+    BusService,
     EndpointListener,
     RetentionService,
     ServerService,
@@ -23,6 +24,7 @@ from twisted_chat.app.service import (
 )
 from twisted_chat.chat.accounts import Accounts, PasswordHasher
 from twisted_chat.chat.core import Chat
+from twisted_chat.cluster.address import parseBusAddress
 from twisted_chat.connection.admission import Admission, AdmissionRules
 from twisted_chat.frontends.irc.factory import IRCChatFactory, hostServerName
 from twisted_chat.frontends.line.console import Console
@@ -111,6 +113,33 @@ def makeStore(db: str, reactor: Any) -> IChatStore:
     return SQLiteStore(db, reactor)
 
 
+def makeFeed(config: Options, store: IChatStore, reactor: Any) -> Any:
+    """
+    With C{--bus}, the cluster's room feed and its bus (their support,
+    txredisapi, is imported only then: an extra); else L{None}, the core's
+    own.
+    """
+    if not config["bus"]:
+        return None
+    try:
+        from twisted_chat.cluster.bus import RedisBus
+        from twisted_chat.cluster.feed import ClusterFeed
+    except ImportError as error:
+        raise StartFailed(
+            f"twistd chat: --bus: cluster support is not installed ({error});"
+            " pip install 'twisted_chat[cluster]'"
+        ) from None
+    feed = ClusterFeed(reactor, store)
+    feed.bus = RedisBus.fromAddress(reactor, config["bus"], config["node-name"], feed)
+    return feed
+
+
+def busWhere(url: str) -> str:
+    """Where C{--bus} is, for the log: host, port and database, nothing else."""
+    host, port, database = parseBusAddress(url)
+    return f"{host}:{port}/{database}"
+
+
 def whereKept(db: str) -> str:
     """Where the store C{--db} names keeps what it keeps, for the log."""
     if isPostgresURL(db):
@@ -126,6 +155,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     if reactor is None:
         from twisted.internet import reactor
     store = makeStore(config["db"], reactor)
+    feed = makeFeed(config, store, reactor)
     try:
         chat = Chat(
             reactor,
@@ -135,6 +165,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
             maxWaitingPrivate=config["max-waiting-private"],
             maxWaitingPerSender=config["max-waiting-per-sender"],
             serverOperators=config["oper"],
+            feed=feed,
         )
     except (DatabaseUnusable, PostgresUnusable) as error:
         raise StartFailed(f"twistd chat: {error}") from None
@@ -166,6 +197,14 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         Console(chat, accounts, reactor, stopServer) if config["console"] else None
     )
     service = ServerService(chat, accounts, reactor, console)
+    if feed is not None:
+        # First of the children, so it is stopped last: the goodbyes of a
+        # stopping node are still published.
+        BusService(feed.bus).setServiceParent(service)
+        service.announce(
+            f"Serving rooms shared with the other nodes as {config['node-name']},"
+            f" told through Redis at {busWhere(config['bus'])}"
+        )
     service.addFrontEnd(factory)
     if config["db"] == MEMORY_DATABASE:
         service.announce("History and accounts are kept in memory only (--db :memory:)")

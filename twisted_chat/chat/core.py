@@ -24,16 +24,13 @@ Time comes from an injected C{IReactorTime}, so tests drive it with a
 L{twisted.internet.task.Clock}; the store is injected too.
 """
 
-from collections.abc import Iterable
-from typing import NoReturn
+from collections.abc import Callable, Iterable
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.python.failure import Failure
 
 from twisted_chat.chat.archive import Archive
 from twisted_chat.chat.asides import Asides
-from twisted_chat.chat.durable import storeFailed
 from twisted_chat.chat.errors import NotInRoom
 from twisted_chat.chat.events import (
     AccountInfo,
@@ -44,6 +41,7 @@ from twisted_chat.chat.events import (
     TopicInfo,
     UserNotice,
 )
+from twisted_chat.chat.feed import IRoomFeed, LocalFeed
 from twisted_chat.chat.members import NickRegistry
 from twisted_chat.chat.model import Member, Room, audienceOf
 from twisted_chat.chat.moderation import RoomModeration
@@ -68,7 +66,7 @@ from twisted_chat.limits import (
     MAX_WAITING_PER_SENDER,
     MAX_WAITING_PRIVATE,
 )
-from twisted_chat.store import IChatStore, OutOfSequence, StoreError
+from twisted_chat.store import IChatStore
 
 
 class Chat:
@@ -94,15 +92,17 @@ class Chat:
         maxWaitingPrivate: int = MAX_WAITING_PRIVATE,
         maxWaitingPerSender: int = MAX_WAITING_PER_SENDER,
         serverOperators: Iterable[str] = (),
+        feed: IRoomFeed | None = None,
     ) -> None:
         self._clock = clock
+        self._feed = LocalFeed(store) if feed is None else feed
         self.maxRoomsPerMember = maxRoomsPerMember
         self.maxWaitingPrivate = maxWaitingPrivate
         self.maxWaitingPerSender = maxWaitingPerSender
         self._store = store
         state = store.load()
         self._nicks = NickRegistry(state.registeredNicks)
-        self._directory = RoomDirectory(store, state.rooms, lobbyName)
+        self._directory = RoomDirectory(store, state.rooms, lobbyName, self._feed)
         self._private = PrivateMessages(store, self._nicks, state.waitingPrivate)
         self._replays = Replays(store)
         self.operators = ServerOperators(
@@ -275,7 +275,10 @@ class Chat:
         membership = self._directory.enter(member, room, self.now(), rank)
         self.moderation.arrived(member, room)
         setCurrentRoom(member, room)
-        self._replays.join(member, room, membership, self.historyOnJoin)
+        self._whenCurrent(
+            room,
+            lambda: self._replays.join(member, room, membership, self.historyOnJoin),
+        )
         return room
 
     def resume(
@@ -296,7 +299,9 @@ class Chat:
             membership = self._directory.enter(member, room, self.now(), rank)
             self.moderation.arrived(member, room)
         setCurrentRoom(member, room)
-        self._replays.resume(member, room, membership, after)
+        self._whenCurrent(
+            room, lambda: self._replays.resume(member, room, membership, after)
+        )
         return room
 
     def history(
@@ -339,30 +344,11 @@ class Chat:
         """
         checkText(text)
         room = self._roomToSpeakIn(member, roomName)
-        room.lastSequence += 1
-        numbering = room.numbering
-        message = RoomMessage(
-            room.name, room.lastSequence, self.now(), member.nick, text, action,
+        said = RoomMessage(
+            room.name, 0, self.now(), member.nick, text, action,
             account=member.account,
         )  # fmt: skip
-
-        def committed(_: object) -> RoomMessage:
-            post(message, room.recipientsOf(message.sequence), member.participant)
-            if member not in room.members:
-                deliverTo(member, message)  # from outside: the sender's copy
-            return message
-
-        def notKept(failure: Failure) -> NoReturn:
-            if isinstance(failure.value, StoreError):
-                lastKept = (
-                    failure.value.lastKept
-                    if isinstance(failure.value, OutOfSequence)
-                    else message.sequence - 1
-                )
-                room.takeBackNumbers(numbering, lastKept)
-            storeFailed(failure)
-
-        return self._store.appendMessage(message).addCallbacks(committed, notKept)
+        return self._feed.say(room, said, member)
 
     def sendPrivate(self, member: Member, nick: str, text: str) -> Deferred[None]:
         """
@@ -447,6 +433,17 @@ class Chat:
         return int(self._clock.seconds() * 1000)
 
     # Internals
+
+    def _whenCurrent(self, room: Room, replay: Callable[[], None]) -> None:
+        """
+        Replay now, or once the room's numbering is current (another server
+        may have numbered messages since this one last knew it).
+        """
+        waiting = self._feed.whenCurrent(room)
+        if waiting is None:
+            replay()
+        else:
+            waiting.addCallback(lambda _: replay())
 
     def _roomToJoin(self, member: Member, roomName: str) -> Room:
         return self._directory.roomToJoin(

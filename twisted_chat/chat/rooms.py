@@ -33,6 +33,7 @@ from twisted_chat.chat.events import (
     TopicChanged,
     TopicInfo,
 )
+from twisted_chat.chat.feed import IRoomFeed
 from twisted_chat.chat.model import Member, Membership, Room
 from twisted_chat.chat.modes import MUTE, Rank
 from twisted_chat.chat.names import checkRoomName, fold
@@ -53,9 +54,14 @@ class RoomDirectory:
     """
 
     def __init__(
-        self, store: IChatStore, stored: Iterable[StoredRoom], lobbyName: str
+        self,
+        store: IChatStore,
+        stored: Iterable[StoredRoom],
+        lobbyName: str,
+        feed: IRoomFeed,
     ) -> None:
         self._store = store
+        self._feed = feed
         self.rooms = {fold(room.name): _restored(room) for room in stored}
         self.lobbyName = checkRoomName(lobbyName)
         self.named(lobbyName, create=True)
@@ -107,6 +113,8 @@ class RoomDirectory:
         announce it to the room, and tell the member the topic and who is
         there.
         """
+        if not room.members:
+            self._feed.occupied(room)
         membership = Membership(room.lastSequence, rank)
         room.members[member] = membership
         room.membershipChanged()
@@ -128,6 +136,7 @@ class RoomDirectory:
         del member.rooms[folded]
         if room.members:
             return
+        self._feed.vacated(room)
         room.emptied()
         if folded != fold(self.lobbyName) and not room.worthKeeping:
             del self.rooms[folded]

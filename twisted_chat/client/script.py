@@ -3,12 +3,13 @@ The C{twisted-chat} command: the terminal client.
 
 L{main} runs under C{task.react}: a C{ClientService} keeps a
 L{twisted_chat.client.protocol.ChatClientProtocol} connected through a client factory
-and an endpoint, reconnecting with backoff after an outage; the keyboard is
+and an endpoint, reconnecting with backoff after an outage (to the next
+server, when several are named: L{twisted_chat.client.servers}); the keyboard is
 bridged in with L{twisted_chat.terminal.keyboard.openTerminal}; a
 L{twisted_chat.client.session.ClientSession} carries the person's state across
 connections.  It ends when the person leaves or the server removes them (exit
 status 0), or when the server cannot be reached or talked to (one line on
-standard error, exit status 1): nothing answers at the address, the TLS
+standard error, exit status 1): nothing answers at any address, the TLS
 handshake fails (at first or on a reconnection), what answers does not
 greet the client with the chat protocol's C{WELCOME} in time, or it refuses
 the login asked for (after three tries when the password was typed).
@@ -21,13 +22,11 @@ import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from twisted.application.internet import ClientService, backoffPolicy
 from twisted.internet import task
-from twisted.internet.endpoints import HostnameEndpoint, wrapClientTLS
 from twisted.internet.error import ConnectError, DNSLookupError
-from twisted.internet.error import TimeoutError as ConnectTimedOut
-from twisted.internet.interfaces import IStreamClientEndpoint
-from twisted.internet.task import deferLater
+from twisted.internet.interfaces import (
+    IOpenSSLClientConnectionCreator,
+)
 from twisted.logger import (
     FilteringLogObserver,
     LogLevel,
@@ -50,7 +49,15 @@ from twisted_chat.client.failures import (
     NoWelcome,
     Refused,
 )
-from twisted_chat.client.protocol import ChatClientFactory
+from twisted_chat.client.servers import (
+    BadServer,
+    Endpoints,
+    FailoverEndpoint,
+    Server,
+    parseServers,
+    stayConnected,
+    unreachable,
+)
 from twisted_chat.client.session import ClientSession
 from twisted_chat.client.tlstrust import (
     REFUSED,
@@ -72,9 +79,8 @@ COLOR_CHOICES = ("auto", "always", "never")
 PASSWORD_VARIABLE = "TWISTED_CHAT_PASSWORD"
 """The environment variable a password may come from."""
 
-RECONNECT_FIRST_DELAY = 0.5
-RECONNECT_MAX_DELAY = 30.0
-"""Seconds before the first reconnection attempt, and at most between two."""
+DEFAULT_HOST = "localhost"
+"""The server connected to when no C{--host} is given."""
 
 CONNECT_TIMEOUT = 15.0
 """
@@ -97,7 +103,8 @@ SAMPLE_LENGTH = 60
 
 class ClientOptions(usage.Options):
     synopsis = (
-        "Usage: twisted-chat [--host H] [--port P] [--nick N] [--room R[,R...]]..."
+        "Usage: twisted-chat [--host H[:P][,H[:P]...]]... [--port P] [--nick N]"
+        " [--room R[,R...]]..."
         " [--login [--password-file F]] [--tls [--ca FILE]]"
         " [--color auto|always|never] [--connect-timeout S]"
     )
@@ -106,8 +113,13 @@ class ClientOptions(usage.Options):
         " room, /help for the commands, and bye (or Ctrl-D) to leave."
     )
     optParameters = [
-        ["host", "H", "localhost", "The server's host name or address."],
-        ["port", "p", DEFAULT_PORT, "The server's port.", int],
+        [
+            "port",
+            "p",
+            DEFAULT_PORT,
+            "The server's port (of each --host named without one).",
+            int,
+        ],
         ["nick", "n", None, "The nick to take once connected."],
         ["color", None, "auto", "Colour the output: auto, always or never."],
         [
@@ -150,6 +162,22 @@ class ClientOptions(usage.Options):
     def __init__(self) -> None:
         super().__init__()
         self["rooms"] = []
+        self["hosts"] = []
+        self["servers"] = []
+
+    def opt_host(self, hosts: str) -> None:
+        """
+        The server: HOST or HOST:PORT ([::1]:7632 for IPv6), on --port if
+        none is given [default: localhost].  Several servers serving the
+        same rooms (a comma list, or --host again): connect to the first
+        that answers; if the connection is lost or that server shuts down,
+        reconnect to the next one and resume every room where you left off.
+        """
+        self["hosts"].append(hosts)
+
+    # The help shows a docstring as written: one line of it.
+    opt_host.__doc__ = " ".join((opt_host.__doc__ or "").split())
+    opt_H = opt_host
 
     def opt_room(self, rooms: str) -> None:
         """
@@ -180,6 +208,13 @@ class ClientOptions(usage.Options):
             raise usage.UsageError("--ca needs --tls")
         if not 0 < self["port"] < 65536:
             raise usage.UsageError(f"--port must be 1 to 65535, not {self['port']}")
+        try:
+            self["servers"] = parseServers(
+                self["hosts"] or [DEFAULT_HOST], self["port"]
+            )
+        except BadServer as error:
+            raise usage.UsageError(f"--host {safe(str(error))}") from None
+        self["host"] = self["servers"][0].host
         if not 0 < self["connect-timeout"] < math.inf:
             raise usage.UsageError(
                 "--connect-timeout must be a number of seconds more than 0,"
@@ -222,36 +257,40 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
     except usage.UsageError as error:
         stderr.write(f"twisted-chat: {error}\nTry twisted-chat --help.\n")
         raise SystemExit(2) from None
-    host, port = options["host"], options["port"]
-    server = f"{host}:{port}"
+    servers: list[Server] = options["servers"]
     timeout = options["connect-timeout"]
-    endpoint: IStreamClientEndpoint = HostnameEndpoint(
-        reactor, host, port, timeout=timeout
-    )
-    pinned: PinnedCertificate | None = None
+    # How each server is trusted over TLS: each against its own pin.
+    creators: dict[Server, IOpenSSLClientConnectionCreator] = {}
+    unreached: dict[Server, BaseException] = {}
+    first = 0
     if options["tls"]:
-        try:
-            creator = await chooseTrust(
-                reactor,
-                host,
-                port,
-                caFile=options["ca"],
-                known=KnownServers(knownServersPath(os.environ)),
-                ask=askYesOrNo if isInteractive() else None,
-                timeout=timeout,
-            )
-        except (ConnectError, DNSLookupError) as error:
-            stderr.write(f"twisted-chat: {unreachable(server, error, timeout)}\n")
-            raise SystemExit(1) from None
-        except TrustFailure as error:
-            stderr.write(f"twisted-chat: {error}\n")
-            raise SystemExit(1) from None
-        except (*REFUSED, OSError) as error:
-            stderr.write(f"twisted-chat: TLS with {server} failed: {error}\n")
-            raise SystemExit(1) from None
-        if isinstance(creator, PinnedCertificate):
-            pinned = creator
-        endpoint = wrapClientTLS(creator, endpoint)
+        # Trust is chosen now, while the person can still be asked, for the
+        # first server that answers; for the others, when they are needed.
+        for index, server in enumerate(servers):
+            try:
+                creators[server] = await chooseTrust(
+                    reactor,
+                    server.host,
+                    server.port,
+                    caFile=options["ca"],
+                    known=known(),
+                    ask=askYesOrNo if isInteractive() else None,
+                    timeout=timeout,
+                )
+            except (ConnectError, DNSLookupError) as error:
+                unreached[server] = error
+                continue
+            except TrustFailure as error:
+                stderr.write(f"twisted-chat: {error}\n")
+                raise SystemExit(1) from None
+            except (*REFUSED, OSError) as error:
+                stderr.write(f"twisted-chat: TLS with {server} failed: {error}\n")
+                raise SystemExit(1) from None
+            first = index
+            break
+        else:
+            stderr.write(f"twisted-chat: {unreachable(unreached, timeout)}\n")
+            raise SystemExit(1)
     # The session keeps who and where the person is; the view draws it.
     whereabouts = Whereabouts()
     view = TerminalView(
@@ -287,43 +326,39 @@ async def main(reactor: Any, argv: list[str], stderr: TextIO = sys.stderr) -> No
     view.output = terminal.show
     view.onPromptChange = terminal.setPrompt
     view.columns = terminal.columns
-    connections = ClientService(
-        endpoint,
-        ChatClientFactory(session),
-        retryPolicy=backoffPolicy(RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY),
-        clock=reactor,
+    endpoints = Endpoints(
+        reactor, timeout=timeout, creators=creators, caFile=options["ca"], view=view
     )
-    connections.startService()
+    endpoint = FailoverEndpoint(
+        servers,
+        endpoints.plain if not options["tls"] else endpoints.secure,
+        first=first,
+        connecting=(lambda server: session.connectingTo(str(server)))
+        if len(servers) > 1
+        else None,
+    )
     failure: str | None = None
     try:
-        await connections.whenConnected(failAfterFailures=1)
-        if await session.welcomed:
-            terminal.resumeReading()
-        await session.finished
-    except (ConnectError, DNSLookupError) as error:
-        failure = unreachable(server, error, timeout)
+        await stayConnected(reactor, endpoint, session, terminal.resumeReading)
+    except (ConnectError, DNSLookupError, TrustFailure, *REFUSED, OSError):
+        failure = unreachable({**unreached, **endpoint.failures}, timeout)
     except ConnectFailure as error:
-        if pinned is not None and pinned.changed is not None:
+        server = endpoint.current
+        pinned = creators.get(server)
+        if isinstance(pinned, PinnedCertificate) and pinned.changed is not None:
             # The certificate changed between two connections.
-            failure = changedMessage(server, pinned.pin, pinned.changed, known())
+            failure = changedMessage(
+                server.pinName, pinned.pin, pinned.changed, known()
+            )
         else:
-            failure = explain(error, server, tls=options["tls"], caFile=options["ca"])
+            failure = explain(
+                error, str(server), tls=options["tls"], caFile=options["ca"]
+            )
     finally:
-        # We may be inside the connection service's own state change (a
-        # failed attempt, a closed connection): stop it from a fresh turn.
-        await deferLater(reactor, 0, lambda: None)
-        await connections.stopService()
         await terminal.close()
     if failure is not None:
         stderr.write(f"twisted-chat: {failure}\n")
         raise SystemExit(1)
-
-
-def unreachable(server: str, error: Exception, timeout: float) -> str:
-    """Say why nothing could be connected to at C{server}."""
-    if isinstance(error, ConnectTimedOut):
-        return f"cannot connect to {server}: no answer within {timeout:g} s"
-    return f"cannot connect to {server}: {error}"
 
 
 def explain(

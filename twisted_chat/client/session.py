@@ -6,9 +6,10 @@ A L{ClientSession} remembers who the person is
 L{Whereabouts}, which the view only reads), which rooms they are in and the
 last sequence number they saw in each (L{twisted_chat.client.catchup}), and
 whether they asked to leave.  Each new connection (the first, or one
-C{ClientService} makes after an outage) asks it what to send: on a
-reconnection that is a login, then C{/resume #room SEQ} for every room, so
-the server replays exactly what was missed.  It decides what to show: a
+C{ClientService} makes after an outage, to the same server or another node
+serving the same rooms, L{twisted_chat.client.servers}) asks it what to
+send: on a reconnection that is a login, then C{/resume #room SEQ} for
+every room, so the server replays exactly what was missed.  It decides what to show: a
 replayed message already seen is not shown twice.  And it decides when the
 session is over: when the person quit, or the server removed them.  It also
 carries out C{/more}, the one command of the client's own
@@ -141,6 +142,8 @@ class ClientSession:
         self._goodbye: str | None = None
         self._goodbyeReason = ""
         self._heldTyped: list[str] = []
+        self._server: str | None = None
+        self._greetedBy: str | None = None
         self.askPassword: Callable[[str], Deferred[str]] | None = None
         self.welcomed: Deferred[bool] = Deferred()
         self.finished: Deferred[None] = Deferred()
@@ -214,6 +217,14 @@ class ClientSession:
                 self._catchUp.keyed(room, key)
 
     # From the connection
+
+    def connectingTo(self, server: str) -> None:
+        """
+        The next connection is to C{server}, one of several: once it greets
+        the session, the person is told which server they are on, if it is
+        not the one they were on.
+        """
+        self._server = server
 
     def connected(self, connection: Connection) -> None:
         """
@@ -381,6 +392,9 @@ class ClientSession:
     def _welcomeCame(self) -> None:
         self._greeted = True
         self._stopWaitingForWelcome()
+        if self._server is not None and self._server != self._greetedBy:
+            self._greetedBy = self._server
+            self.view.showStatus(f"connected to {self._server}")
         if not self._everGreeted:
             self._everGreeted = True
             self.welcomed.callback(True)

@@ -27,7 +27,6 @@ The bus is not yet wired into the chat core's delivery (issue 17).
 
 from collections.abc import Callable
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import txredisapi
 from twisted.internet.defer import Deferred, succeed
@@ -40,6 +39,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import Interface
 
+from twisted_chat.cluster.address import parseBusAddress
 from twisted_chat.cluster.link import Link, LinkFactory
 from twisted_chat.cluster.notice import (
     MalformedNotice,
@@ -56,10 +56,6 @@ a larger one is read from the database by the receivers.
 
 CONNECT_TIMEOUT: Final = 5
 """Seconds a connection attempt to Redis may take."""
-
-
-class BadBusAddress(ValueError):
-    """A C{--bus} address that is not C{redis://HOST:PORT[/DB]}."""
 
 
 class IBusListener(Interface):
@@ -79,23 +75,6 @@ class IBusListener(Interface):
         now may have been missed, so read every subscribed room's new events
         from the database.
         """
-
-
-def parseBusAddress(url: str) -> tuple[str, int, int]:
-    """
-    The host, port and database number of C{redis://HOST:PORT[/DB]}.
-
-    @raise BadBusAddress: if C{url} is not such an address.
-    """
-    parts = urlsplit(url)
-    try:
-        port = parts.port or 6379
-        database = int(parts.path.strip("/") or "0")
-    except ValueError:
-        raise BadBusAddress(f"{url!r} is not redis://HOST:PORT[/DB]") from None
-    if parts.scheme != "redis" or not parts.hostname or database < 0:
-        raise BadBusAddress(f"{url!r} is not redis://HOST:PORT[/DB]")
-    return parts.hostname, port, database
 
 
 class _Subscriber(txredisapi.SubscriberProtocol):  # type: ignore[misc]

@@ -2,10 +2,11 @@
 Where the chat keeps what must outlive a connection or a restart: room
 messages and their sequence numbers, topics, private messages, accounts.
 
-L{IChatStore} is what the chat core asks of a store.  Two stores provide it:
-L{twisted_chat.store.sqlite.SQLiteStore}, the durable one, and
-L{twisted_chat.store.memory.MemoryStore}, which forgets everything at exit
-(for C{--db :memory:}, benchmarks and tests).
+L{IChatStore} is what the chat core asks of a store.  Three stores provide
+it: L{twisted_chat.store.sqlite.SQLiteStore}, the durable one in a file,
+L{twisted_chat.store.postgres.PostgresStore}, the durable one several
+servers can share, and L{twisted_chat.store.memory.MemoryStore}, which
+forgets everything at exit (for C{--db :memory:}, benchmarks and tests).
 
 Every operation is queued in order, and each result is given in that order:
 a read sees exactly the writes asked for before it and none asked for after.
@@ -13,10 +14,14 @@ The core relies on this to replay history without gaps or duplicates.  A
 write's Deferred fires once the write is committed, so the core can deliver
 only what is durable.
 
-A room's kept messages are numbered without holes: a message whose number
-does not follow the last one kept in its room is refused (L{OutOfSequence}).
-When a commit fails, the messages queued after it with the next numbers are
-refused too, and the core gives those numbers out again.
+A room's kept messages are numbered without holes, in one of two ways.
+One server alone numbers them itself (L{IChatStore.appendMessage}): a message
+whose number does not follow the last one kept in its room is refused
+(L{OutOfSequence}); when a commit fails, the messages queued after it with
+the next numbers are refused too, and the core gives those numbers out
+again.  Several servers writing to one room let the store number them
+(L{IChatStore.appendNumbered}), inside the transaction that keeps them, so
+no two servers ever give out one number.
 
 A store logs its own failures, without flooding the log on a full disk (see
 L{twisted_chat.store.failures}); the core only tells the member.
@@ -137,6 +142,23 @@ class IChatStore(Interface):
         """
         Commit a room message; fires once it is durable.  Fails with
         L{OutOfSequence} unless its number follows the last kept in its room.
+        """
+
+    def appendNumbered(message: RoomMessage) -> Deferred[int]:
+        """
+        Commit a room message, numbered by the store: it gets the room's next
+        number (C{message.sequence} is ignored) inside the transaction that
+        keeps it; fires with that number once durable.
+
+        This is for several servers writing to one room through one database:
+        a number the core chose could be chosen by another server too, a
+        number given inside the committing transaction cannot.  When it fires
+        with S, the room's message S - 1 is committed too (visible to every
+        other reader), so whoever hears of S may read everything before it.
+        A failed commit fails it with L{StoreError}, and gives no number out:
+        the next message kept gets it.  Numbered messages asked for together
+        are numbered in the order they were asked for, after any
+        L{appendMessage} asked for before them.
         """
 
     def saveTopic(topic: TopicInfo) -> Deferred[None]:

@@ -70,6 +70,12 @@ class MemoryStore:
         self._messages[room].append(message)
         return succeed(None)
 
+    def appendNumbered(self, message: RoomMessage) -> Deferred[int]:
+        room = fold(message.room)
+        sequence = self._lastKept[room] = self._lastKept[room] + 1
+        self._messages[room].append(replace(message, sequence=sequence))
+        return succeed(sequence)
+
     def saveTopic(self, topic: TopicInfo) -> Deferred[None]:
         return succeed(None)
 

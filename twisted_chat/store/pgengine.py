@@ -1,7 +1,8 @@
 """
 What the store thread (L{twisted_chat.store.writer}) needs of PostgreSQL:
 how to connect, begin and end a transaction, tell a lost connection, find a
-room's last kept number, make a room's row, and insert a group's messages.
+room's last kept number, make a room's row, lock rooms' rows, and insert a
+group's messages.
 
 The writer is the same for every database; this module is PostgreSQL's part
 of it, as L{twisted_chat.store.sqliteengine} is SQLite's.  It talks through
@@ -17,6 +18,16 @@ holds the row's lock until commit) and inserts only if it did.  So a message
 is kept only if it follows the room's last kept one, even if something other
 than this writer's own check (its cache of the last numbers) wrote to the
 room in between; the whole group then fails and is rolled back.
+
+Messages the store numbers (several servers writing to one room) go through
+the same statement.  Before numbering them, the writer locks their rooms'
+rows (L{_LOCK_ROOMS}), in the order of their folded names, and reads their
+last numbers there; the rows stay locked until COMMIT, so the
+compare-and-set then always holds, and another server numbering in the same
+room waits until this transaction has committed or rolled back, then reads
+the number it left (READ COMMITTED reads the row again once its lock is
+free).  So no number is given twice, none is skipped, and when a message
+gets number S, message S - 1 of its room is already committed.
 """
 
 import re
@@ -57,6 +68,16 @@ _INSERT_MESSAGES: Final = """
 A group's messages in one statement, whatever their number: the rooms'
 numbers are moved on first, and only the messages of rooms that moved on
 from the number before their first message are inserted.
+"""
+
+_LOCK_ROOMS: Final = """
+    SELECT folded, last_sequence FROM rooms WHERE folded = ANY(%s)
+    ORDER BY folded FOR UPDATE
+"""
+"""
+Lock rooms' rows until the transaction ends, in the order of their names
+(the rows are locked as they come out of the sort), and read their last
+numbers once locked.
 """
 
 
@@ -142,6 +163,12 @@ class PostgresEngine:
             """,
             (folded, name, now),
         )
+
+    def lockRooms(self, connection: Connection, rooms: list[str]) -> dict[str, int]:
+        return {
+            folded: int(last)
+            for folded, last in connection.execute(_LOCK_ROOMS, (rooms,))
+        }
 
     def insertMessages(
         self, connection: Connection, messages: list[tuple[str, RoomMessage]]

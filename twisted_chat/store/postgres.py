@@ -19,20 +19,22 @@ database went down) fails as one on a full disk does with SQLite, logged
 without flooding; the next operation connects again, so service resumes on
 its own once PostgreSQL is back.
 
-Room numbers: the chat core numbers a room's messages, and the database
-refuses any that does not follow the room's last kept one (a primary key on
-room and number, and an insert that moves C{rooms.last_sequence} on from
-the number before, see L{twisted_chat.store.pgengine}).  With several
-servers sharing the database, the number would come from the database
-instead, inside the transaction that keeps the message::
+Room numbers, two ways.  One server alone numbers a room's messages itself
+(L{appendMessage}), and the database refuses any that does not follow the
+room's last kept one (a primary key on room and number, and an insert that
+moves C{rooms.last_sequence} on from the number before, see
+L{twisted_chat.store.pgengine}).  Several servers sharing the database let
+it number them (L{appendNumbered}), inside the transaction that keeps them:
+the transaction locks the rooms' rows, in the order of their names::
 
-    UPDATE rooms SET last_sequence = last_sequence + 1
-    WHERE folded = %s RETURNING last_sequence
+    SELECT folded, last_sequence FROM rooms WHERE folded = ANY(%s)
+    ORDER BY folded FOR UPDATE
 
-The room's row stays locked until COMMIT, so servers take turns per room and
-no number is given twice or skipped; a rolled-back transaction gives its
-number back with it.  That part is not built here: today one server owns
-its database.
+numbers on from there, and moves C{last_sequence} on as it inserts.  The
+rows stay locked until COMMIT, so servers take turns per room, never
+deadlock on each other, and no number is given twice or skipped; when a
+message gets number S, message S - 1 of its room is already committed; a
+rolled-back transaction gives its numbers back with it.
 """
 
 from typing import Any
@@ -71,7 +73,7 @@ from twisted_chat.store.pgschema import (
     dropSchema,
     migrate,
 )
-from twisted_chat.store.writer import StoreWriter
+from twisted_chat.store.writer import Numbered, StoreWriter
 
 __all__ = ["PostgresStore", "PostgresUnusable"]
 
@@ -250,6 +252,10 @@ class PostgresStore(PostgresPeople):
     def appendMessage(self, message: RoomMessage) -> Deferred[None]:
         # Carried as itself: a group inserts all its messages at once.
         return self.writer.submit(message, writes=True)
+
+    def appendNumbered(self, message: RoomMessage) -> Deferred[int]:
+        # Numbered by the writer, in the transaction that inserts it.
+        return self.writer.submit(Numbered(message), writes=True)
 
     def saveTopic(self, topic: TopicInfo) -> Deferred[None]:
         now = self._now()

@@ -37,7 +37,7 @@ from twisted_chat.store import (
 from twisted_chat.store.certificates import SQLiteCertificates
 from twisted_chat.store.schema import NotOurDatabase, SchemaTooNew, migrate
 from twisted_chat.store.sqliteengine import Connector, SQLiteEngine, connect
-from twisted_chat.store.writer import StoreWriter
+from twisted_chat.store.writer import Numbered, StoreWriter
 
 SYNCHRONOUS_MODES: Final = ("FULL", "NORMAL")
 """
@@ -234,6 +234,10 @@ class SQLiteStore(SQLiteCertificates):
     def appendMessage(self, message: RoomMessage) -> Deferred[None]:
         # Carried as itself: a group inserts all its messages at once.
         return self.writer.submit(message, writes=True)
+
+    def appendNumbered(self, message: RoomMessage) -> Deferred[int]:
+        # Numbered by the writer, in the transaction that inserts it.
+        return self.writer.submit(Numbered(message), writes=True)
 
     def saveTopic(self, topic: TopicInfo) -> Deferred[None]:
         now = self._now()

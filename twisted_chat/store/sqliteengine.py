@@ -4,7 +4,9 @@ open the file, begin and end a transaction, find a room's last kept number,
 make a room's row, and insert a group's messages.
 
 The writer is the same for every database; this module is SQLite's part of
-it, as L{twisted_chat.store.pgengine} is PostgreSQL's.
+it, as L{twisted_chat.store.pgengine} is PostgreSQL's.  A transaction takes
+the file's write lock as it begins, so the rooms the store numbers messages
+in need no lock of their own.
 """
 
 import sqlite3
@@ -112,6 +114,16 @@ class SQLiteEngine:
             """,
             (folded, name, now),
         )
+
+    def lockRooms(
+        self, connection: sqlite3.Connection, rooms: list[str]
+    ) -> dict[str, int]:
+        """
+        The rooms' last kept numbers: the transaction (C{BEGIN IMMEDIATE})
+        holds the whole file's write lock already, so no other writer can
+        move them on before it ends.
+        """
+        return {room: self.lastKept(connection, room) for room in rooms}
 
     def insertMessages(
         self, connection: sqlite3.Connection, messages: list[tuple[str, RoomMessage]]

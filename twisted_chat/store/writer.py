@@ -14,7 +14,15 @@ A write's Deferred fires only after its transaction has committed: the core
 delivers a message only then, so nothing anyone saw can be lost in a crash.
 Room messages are carried as themselves, not as functions: a group checks
 each one's number against the last kept in its room and inserts them all at
-once.
+once.  A message the store numbers (L{Numbered}, for several servers writing
+to one room) gets its number inside the transaction: the group first locks
+the rows of the rooms it numbers in, always in the same order (sorted by
+folded name), reads their last numbers there, and numbers on from them in
+queue order, so two writers take turns per room and never wait on each other
+in a circle.  The row stays locked until COMMIT, so when a writer reads S - 1
+as a room's last number, the message S - 1 is committed; a group rolled back
+gives its numbers back.  These numbers come from the database each time,
+never from what this writer remembers: another writer may have moved on.
 
 The writer is the same for every database: an L{Engine} says how to talk to
 one (L{twisted_chat.store.sqliteengine} for SQLite,
@@ -27,9 +35,9 @@ has done anything yet; a write that failed is never tried again, so nothing
 is confirmed that was not committed.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, Protocol, TypeVar
 
 from twisted.internet.defer import Deferred, fail
@@ -45,8 +53,22 @@ from twisted_chat.store.failures import FailureReporter
 
 C = TypeVar("C")
 
-Work = Callable[[C], Any] | RoomMessage
-"""What an operation does: a function run on the connection, or a message to insert."""
+
+@dataclass(frozen=True, slots=True)
+class Numbered:
+    """
+    A room message for the store to number: its own C{sequence} is ignored,
+    and its operation's result is the number it was given.
+    """
+
+    message: RoomMessage
+
+
+Work = Callable[[C], Any] | RoomMessage | Numbered
+"""
+What an operation does: a function run on the connection, or a message to
+insert (numbered already, or to be numbered).
+"""
 
 
 class Engine(Protocol[C]):
@@ -78,6 +100,14 @@ class Engine(Protocol[C]):
 
     def ensureRoom(self, connection: C, folded: str, name: str, now: int) -> None:
         """Make the room's row unless it has one, within the transaction."""
+
+    def lockRooms(self, connection: C, rooms: list[str]) -> dict[str, int]:
+        """
+        Lock the rows of C{rooms} (folded names, sorted, each with a row)
+        until the transaction ends, one after the other in that order, and
+        return each one's last kept number as it stands once locked: no
+        other writer can keep a message in them until then.
+        """
 
     def insertMessages(
         self, connection: C, messages: list[tuple[str, RoomMessage]]
@@ -260,7 +290,9 @@ class StoreWriter(Generic[C]):
         each read sees the writes before it committed.
 
         A room message whose number does not follow the last one kept in its
-        room is refused, and the rest of its transaction goes on.
+        room is refused, and the rest of its transaction goes on.  A message
+        to be numbered gets its room's next number, read under the room's
+        lock (see L{_lockRooms}).
         """
         outcomes: list[tuple[bool, Any]] = [(False, None)] * len(operations)
         reports: list[tuple[Failure | None, int]] = []
@@ -276,7 +308,7 @@ class StoreWriter(Generic[C]):
                 pending.append(index)
                 continue
             commitPending()
-            assert not isinstance(work, RoomMessage)
+            assert not isinstance(work, RoomMessage | Numbered)
             try:
                 if isinstance(work, _Close):
                     self._close()
@@ -305,11 +337,20 @@ class StoreWriter(Generic[C]):
         connection: C | None = None
         try:
             connection = self._onceMore(self._begin)
+            # Before anything else in the transaction locks a room's row.
+            lastKept.update(
+                self._lockRooms(connection, (operations[i][0] for i in pending))
+            )
             messages: list[tuple[str, RoomMessage]] = []
             for index in pending:
                 work = operations[index][0]
                 assert not isinstance(work, _Close)
-                if isinstance(work, RoomMessage):
+                if isinstance(work, Numbered):
+                    room = fold(work.message.room)
+                    sequence = lastKept[room] = lastKept[room] + 1
+                    messages.append((room, replace(work.message, sequence=sequence)))
+                    results.append(sequence)
+                elif isinstance(work, RoomMessage):
                     room = fold(work.room)
                     last = lastKept.get(room)
                     if last is None:
@@ -358,6 +399,34 @@ class StoreWriter(Generic[C]):
     def _begin(self, connection: C) -> C:
         self._engine.begin(connection)
         return connection
+
+    def _lockRooms(
+        self, connection: C, works: "Iterable[Work[C] | _Close]"
+    ) -> dict[str, int]:
+        """
+        Lock the rows of the rooms that C{works} number messages in, and
+        return their last kept numbers, read under the lock.
+
+        Each row is made first if missing, and both are done in the order of
+        the rooms' folded names, whichever order the messages came in: every
+        writer waits for rows in the same order, so none waits for another
+        that waits for it (a deadlock, which would fail both groups).
+        """
+        first: dict[str, RoomMessage] = {}
+        for work in works:
+            if isinstance(work, Numbered):
+                first.setdefault(fold(work.message.room), work.message)
+        if not first:
+            return {}
+        rooms = sorted(first)
+        for room in rooms:
+            self.ensureRoom(connection, first[room].room, first[room].time)
+        locked = self._engine.lockRooms(connection, rooms)
+        if locked.keys() != first.keys():
+            raise StoreError(
+                f"rooms without a row: {sorted(first.keys() - locked.keys())}"
+            )
+        return locked
 
     def _lastKept(self, connection: C, room: str) -> int:
         """The number of the last message kept in C{room} (a folded name)."""
