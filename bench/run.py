@@ -579,7 +579,10 @@ def _measure(
         if scenario == "durability" and run.result:
             countStored(run, directory / "chat.sqlite3")
         if deliveriesWrong(run.result):
-            print(f"  deliveries lost or doubled: the server's logs are in {directory}")
+            print(
+                f"  {server.name}: deliveries lost or doubled;"
+                f" its logs are kept in {directory}"
+            )
         else:
             shutil.rmtree(directory, ignore_errors=True)
     return run
