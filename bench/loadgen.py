@@ -302,12 +302,14 @@ async def throughput(options: Any, members: list[Member]) -> dict[str, Any]:
     expected = messages * perMessage
     # The observer's node may be ahead of a cluster's other nodes: give
     # theirs a while, so that what is missing then is lost, not late.
-    deadline = time.perf_counter() + LAGGARDS_WAIT
+    observerDone = time.perf_counter()
+    deadline = observerDone + LAGGARDS_WAIT
     while (
         sum(member.count for member in members) < expected
         and time.perf_counter() < deadline
     ):
         await asyncio.sleep(0.05)
+    othersLate = time.perf_counter() - observerDone
     await asyncio.sleep(0.2)
     counted = sum(member.count for member in members)
     result: dict[str, Any] = {
@@ -318,6 +320,7 @@ async def throughput(options: Any, members: list[Member]) -> dict[str, Any]:
         "deliveriesExpected": expected,
         "deliveriesCounted": counted,
         "lost": expected - counted,
+        "othersLateSeconds": othersLate,
     }
     if len(options.port) > 1:
         ownEcho = options.dialect not in IRC_DIALECTS
