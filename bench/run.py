@@ -118,6 +118,7 @@ class Server:
     nodes: Callable[[list[int], Path], list[list[str]]] | None = None
     """A cluster's: the command of each node, from their ports, one each."""
     nodeCount: int = 1
+    """How many processes serve the load, each on its own port."""
     servicesCpu: Callable[[], dict[str, float]] | None = None
     """CPU-seconds spent so far by the services the server uses, by name."""
 
@@ -835,7 +836,6 @@ def servicesTable(runs: list[Run]) -> list[str]:
         r = run.result
         services = r["servicesCpuSeconds"]
         everything = r["serverCpuSeconds"] + sum(services.values())
-
         byNode = " ".join(
             f"n{node['node']}:{node['lost']}/{node['doubled']}"
             for node in r.get("byPort", [])
