@@ -20,6 +20,13 @@ instead, which a header byte followed by a message's first character
 protocol requires, with a mask of zeros: the server unmasks them all the
 same, and the generator does not spend a byte-wise XOR on every message.
 
+Given several ports (C{--port P1 P2 ...}, a cluster's nodes serving the
+same rooms), member I connects to port I modulo their number, the observer
+to the first, the senders after it to the next ones in turn, so that most
+deliveries cross nodes; the throughput results then say, for each port,
+its members' deliveries lost and doubled, and which ports' senders the
+first member there missed lines from.
+
 It runs under C{bench/run.py}, which starts it on its own core and talks to
 it over standard input and output: the generator connects and prints one
 JSON line C{{"ready": ...}}, waits for a line C{go}, runs, and prints one
@@ -27,8 +34,9 @@ JSON line with its results.  Modes:
 
 - C{throughput}: S senders keep W messages each in flight; a message is
   done when member 0 (the observer, not a sender) has received it.  After
-  the timed window the senders stop, everything in flight is drained, and
-  every member's count is checked against what was sent.
+  the timed window the senders stop, everything in flight is drained (the
+  other members given up to L{LAGGARDS_WAIT} more), and every member's
+  count is checked against what was sent.
 - C{latency}: one sender sends R messages a second stamped with the send
   time; ten members spread over the room, the last to join among them,
   record when each arrives.  The other members are read in bulk every 100
@@ -221,18 +229,29 @@ def message(dialect: str, body: bytes) -> bytes:
 
 
 async def connectAll(
-    host: str, port: int, count: int, dialect: str, join: bool
+    host: str, ports: list[int], count: int, dialect: str, join: bool
 ) -> tuple[list[Member], float]:
-    """Connect C{count} members, each greeted (and joined) before the next."""
+    """
+    Connect C{count} members, each greeted (and joined) before the next,
+    taking the C{ports} in turn.
+    """
     loop = asyncio.get_running_loop()
     members = []
     began = time.perf_counter()
     for index in range(count):
+        port = ports[index % len(ports)]
         member = Member(index, dialect, join, (host, port))
         await loop.create_connection(lambda m=member: m, host, port)
         await asyncio.wait_for(member.ready, 60)
         members.append(member)
     return members, time.perf_counter() - began
+
+
+LAGGARDS_WAIT = 5.0
+"""
+Seconds the throughput run waits, once the observer has every message,
+for the other members to have theirs too (on a cluster's other nodes).
+"""
 
 
 async def throughput(options: Any, members: list[Member]) -> dict[str, Any]:
@@ -258,6 +277,12 @@ async def throughput(options: Any, members: list[Member]) -> dict[str, Any]:
                     sent[sender.index] += landed
 
     observer.onData = credit
+    watchers: dict[int, SenderTally] = {}
+    if len(options.port) > 1:
+        for member in members:
+            port = member.address[1]
+            if port not in watchers:
+                watchers[port] = SenderTally(member, senders)
     print(json.dumps({"ready": len(members)}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     began = time.perf_counter()
@@ -273,11 +298,21 @@ async def throughput(options: Any, members: list[Member]) -> dict[str, Any]:
     deadline = time.perf_counter() + 60
     while seen != sent and time.perf_counter() < deadline:
         await asyncio.sleep(0.05)
-    await asyncio.sleep(0.2)
     messages = sum(sent.values())
     expected = messages * perMessage
+    # The observer's node may be ahead of a cluster's other nodes: give
+    # theirs a while, so that what is missing then is lost, not late.
+    observerDone = time.perf_counter()
+    deadline = observerDone + LAGGARDS_WAIT
+    while (
+        sum(member.count for member in members) < expected
+        and time.perf_counter() < deadline
+    ):
+        await asyncio.sleep(0.05)
+    othersLate = time.perf_counter() - observerDone
+    await asyncio.sleep(0.2)
     counted = sum(member.count for member in members)
-    return {
+    result: dict[str, Any] = {
         "deliveries": delivered,
         "seconds": elapsed,
         "deliveriesPerSecond": delivered / elapsed,
@@ -285,7 +320,86 @@ async def throughput(options: Any, members: list[Member]) -> dict[str, Any]:
         "deliveriesExpected": expected,
         "deliveriesCounted": counted,
         "lost": expected - counted,
+        "othersLateSeconds": othersLate,
     }
+    if len(options.port) > 1:
+        ownEcho = options.dialect not in IRC_DIALECTS
+        result["byPort"] = byPort(
+            options.port, members, senders, sent, watchers, ownEcho
+        )
+    return result
+
+
+class SenderTally:
+    """
+    Lines from each sender that one member received, for the first member
+    on each port of a cluster: what it missed, and from which port's
+    senders, is then known.
+    """
+
+    def __init__(self, member: Member, senders: list[Member]) -> None:
+        self.member = member
+        self.tags = {sender.index: b"%%s%d:" % sender.index for sender in senders}
+        self.received = dict.fromkeys(self.tags, 0)
+        self.forward = member.onData
+        member.onData = self.count
+
+    def count(self, data: bytes) -> None:
+        for index, tag in self.tags.items():
+            self.received[index] += data.count(tag)
+        if self.forward is not None:
+            self.forward(data)
+
+
+def byPort(
+    ports: list[int],
+    members: list[Member],
+    senders: list[Member],
+    sent: dict[int, int],
+    watchers: dict[int, SenderTally],
+    ownEcho: bool,
+) -> list[dict[str, Any]]:
+    """
+    For each port: its members' deliveries against what each should have
+    had (every line sent, less its own if the dialect does not echo them),
+    lost and doubled counted member by member; and the lines its first
+    member missed or had twice, by the port of their sender.
+    """
+    everyLine = sum(sent.values())
+    portOf = {sender.index: sender.address[1] for sender in senders}
+    report = []
+    for node, port in enumerate(ports, 1):
+        here = [member for member in members if member.address[1] == port]
+        lost = doubled = counted = expected = 0
+        for member in here:
+            should = everyLine - (0 if ownEcho else sent.get(member.index, 0))
+            expected += should
+            counted += member.count
+            lost += max(0, should - member.count)
+            doubled += max(0, member.count - should)
+        watcher = watchers[port]
+        missed = dict.fromkeys(map(str, ports), 0)
+        twice = dict.fromkeys(map(str, ports), 0)
+        for index, count in sent.items():
+            should = count if ownEcho or index != watcher.member.index else 0
+            source = str(portOf[index])
+            missed[source] += max(0, should - watcher.received[index])
+            twice[source] += max(0, watcher.received[index] - should)
+        report.append(
+            {
+                "node": node,
+                "port": port,
+                "members": len(here),
+                "senders": sum(1 for sender in senders if portOf[sender.index] == port),
+                "deliveriesExpected": expected,
+                "deliveriesCounted": counted,
+                "lost": lost,
+                "doubled": doubled,
+                "firstMemberMissedFromPort": missed,
+                "firstMemberDoubledFromPort": twice,
+            }
+        )
+    return report
 
 
 DRAIN_INTERVAL = 0.1
@@ -389,7 +503,13 @@ async def main(options: Any) -> None:
 def parse(argv: list[str]) -> Any:
     parser = argparse.ArgumentParser(description="chat load generator")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument(
+        "--port",
+        type=int,
+        nargs="+",
+        required=True,
+        help="the server's port, or a cluster's nodes' ports, taken in turn",
+    )
     parser.add_argument(
         "--dialect", choices=["line", *IRC_DIALECTS, "web-json", "raw"], required=True
     )

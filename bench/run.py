@@ -21,6 +21,10 @@ that is not inside the checkout.
 Each server runs pinned to core 0 and the load generator (C{bench/loadgen.py},
 its own process) to core 1.  Server CPU time comes from /proc, so the
 figures are per server CPU-second, whatever the load generator could push.
+A cluster's nodes (C{twisted_chat-cluster-N}, C{bench/cluster.py}) are all
+pinned to core 0, the load generator's members spread over their ports,
+and their CPU summed; PostgreSQL's and Redis's, on whichever core is free,
+are reported beside it.
 The results are printed as tables and written as JSON (C{--json}) with the
 exact command of every run.  docs/PERFORMANCE.md says what each measures.
 """
@@ -41,11 +45,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cluster
 from ports import freePort
 
 BENCH = Path(__file__).resolve().parent
@@ -101,7 +106,8 @@ class Server:
 
     name: str
     dialect: str
-    command: Callable[[int, Path], list[str]]
+    command: Callable[[int, Path], list[str]] | None
+    """The command of the server's one process, from its port; None for a cluster."""
     ready: Callable[[int], bool]
     expectGreeting: str | None = None
     notes: str = ""
@@ -109,6 +115,19 @@ class Server:
     """Variables set for the server's process, over the bench's own."""
     checkout: Path | None = None
     """The checkout the server must import twisted_chat from, if not installed."""
+    nodes: Callable[[list[int], Path], list[list[str]]] | None = None
+    """A cluster's: the command of each node, from their ports, one each."""
+    nodeCount: int = 1
+    """How many processes serve the load, each on its own port."""
+    servicesCpu: Callable[[], dict[str, float]] | None = None
+    """CPU-seconds spent so far by the services the server uses, by name."""
+
+    def commands(self, ports: list[int], directory: Path) -> list[list[str]]:
+        """The command of every process serving the load, one per port."""
+        if self.nodes is not None:
+            return self.nodes(ports, directory)
+        assert self.command is not None
+        return [self.command(ports[0], directory)]
 
 
 @dataclass
@@ -189,6 +208,21 @@ def twistedChatPostgres(port: int, directory: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def clusterOf(nodes: int) -> Server:
+    """C{nodes} twisted_chat nodes on one PostgreSQL database and one Redis."""
+    return Server(
+        f"twisted_chat-cluster-{nodes}",
+        "line",
+        None,
+        accepts,
+        notes=f"{nodes} node(s) with --bus on one PostgreSQL database and one"
+        " Redis, the members spread over them, their CPU summed",
+        nodes=cluster.nodeCommands(TWISTD),
+        nodeCount=nodes,
+        servicesCpu=lambda: cluster.servicesCpuSeconds(withRedis=True),
+    )
+
+
 def baseline(*extra: str) -> Callable[[int, Path], list[str]]:
     def command(port: int, directory: Path) -> list[str]:
         return [sys.executable, str(BENCH / "baseline.py"), "--port", str(port), *extra]
@@ -247,7 +281,9 @@ SERVERS = {
         accepts,
         notes="the same server, its store on PostgreSQL (a throw-away"
         " cluster on loopback, fsync on)",
+        servicesCpu=lambda: cluster.servicesCpuSeconds(withRedis=False),
     ),
+    **{server.name: server for server in map(clusterOf, [1, 2, 3])},
     "twisted_chat-web": Server(
         "twisted_chat-web",
         "web-json",
@@ -283,6 +319,8 @@ def fromCheckout(server: Server, label: str, checkout: Path) -> Server:
     """
 
     def command(port: int, directory: Path) -> list[str]:
+        if server.command is None:
+            raise ValueError(f"{server.name} is a cluster: no --before for it")
         argv = server.command(port, directory)
         if argv[0] != TWISTD:
             raise ValueError(f"{server.name} is not run by twistd")
@@ -303,7 +341,12 @@ def fromCheckout(server: Server, label: str, checkout: Path) -> Server:
 
 
 def isTwistedChat(name: str) -> bool:
-    return name.startswith("twisted_chat") and "@" not in name
+    """Whether C{name} is one twisted_chat server of this checkout (not a cluster)."""
+    return (
+        name.startswith("twisted_chat")
+        and "@" not in name
+        and SERVERS[name].nodes is None
+    )
 
 
 def withBefore(options: Any, names: list[str]) -> list[str]:
@@ -369,13 +412,22 @@ def pinned(core: int) -> Callable[[], None]:
     return prepare
 
 
-def cpuSeconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpuSeconds(pids: list[int]) -> float:
+    """The user and system CPU the processes C{pids} have used, summed."""
+    ticks = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def rssKiB(pid: int) -> int:
+def rssKiB(pids: list[int]) -> int:
+    """The resident memory of the processes C{pids}, summed."""
+    return sum(map(processRssKiB, pids))
+
+
+def processRssKiB(pid: int) -> int:
     with open(f"/proc/{pid}/status") as status:
         for line in status:
             if line.startswith("VmRSS:"):
@@ -383,16 +435,16 @@ def rssKiB(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-def settledRss(pid: int) -> int:
+def settledRss(pids: list[int]) -> int:
     """
     The server's memory once start-up work is over (twisted_chat makes an
     argon2 hash at start, which briefly takes 64 MiB): read until two
     readings half a second apart agree within 64 KiB.
     """
-    previous = rssKiB(pid)
+    previous = rssKiB(pids)
     for _ in range(20):
         time.sleep(0.5)
-        current = rssKiB(pid)
+        current = rssKiB(pids)
         if abs(current - previous) < 64:
             return current
         previous = current
@@ -415,12 +467,18 @@ def readJson(process: subprocess.Popen[str], timeout: float) -> dict[str, Any]:
 
 def measure(server: Server, scenario: str, loadArguments: list[str]) -> Run:
     directory = Path(tempfile.mkdtemp(prefix="twisted-chat-bench-"))
-    port = freePort()
-    serverArgv = server.command(port, directory)
-    with open(directory / "server.log", "w") as serverLog:
-        return _measure(
-            server, scenario, loadArguments, directory, port, serverArgv, serverLog
-        )
+    ports: list[int] = []
+    for _ in range(server.nodeCount):
+        ports.append(freePort(*ports))
+    argvs = server.commands(ports, directory)
+    logNames = (
+        ["server.log"]
+        if len(argvs) == 1
+        else [f"node{number}.log" for number in range(1, len(argvs) + 1)]
+    )
+    with ExitStack() as logs:
+        files = [logs.enter_context(open(directory / name, "w")) for name in logNames]
+        return _measure(server, scenario, loadArguments, directory, ports, argvs, files)
 
 
 def _measure(
@@ -428,20 +486,24 @@ def _measure(
     scenario: str,
     loadArguments: list[str],
     directory: Path,
-    port: int,
-    serverArgv: list[str],
-    serverLog: Any,
+    ports: list[int],
+    serverArgvs: list[list[str]],
+    serverLogs: list[Any],
 ) -> Run:
-    serverProcess = subprocess.Popen(
-        serverArgv,
-        cwd=directory,
-        env={**os.environ, **server.environment} if server.environment else None,
-        stdout=serverLog,
-        stderr=subprocess.STDOUT,
-        preexec_fn=pinned(SERVER_CORE),
-    )
+    serverProcesses = [
+        subprocess.Popen(
+            argv,
+            cwd=directory,
+            env={**os.environ, **server.environment} if server.environment else None,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=pinned(SERVER_CORE),
+        )
+        for argv, log in zip(serverArgvs, serverLogs, strict=True)
+    ]
+    pids = [process.pid for process in serverProcesses]
     loadArgv = [
-        sys.executable, str(BENCH / "loadgen.py"), "--port", str(port),
+        sys.executable, str(BENCH / "loadgen.py"), "--port", *map(str, ports),
         "--dialect", server.dialect, *loadArguments,
     ]  # fmt: skip
     environment = [f"{name}={value}" for name, value in server.environment.items()]
@@ -449,17 +511,22 @@ def _measure(
         scenario,
         server.name,
         dict(zip(loadArguments[::2], loadArguments[1::2], strict=False)),
-        shlex.join([*environment, "taskset", "-c", str(SERVER_CORE), *serverArgv]),
+        " & ".join(
+            shlex.join([*environment, "taskset", "-c", str(SERVER_CORE), *argv])
+            for argv in serverArgvs
+        ),
         shlex.join(["taskset", "-c", str(LOAD_CORE), *loadArgv]),
     )
     try:
         deadline = time.monotonic() + 30
-        while not server.ready(port):
-            if serverProcess.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{server.name} did not start")
-            time.sleep(0.1)
+        for port in ports:
+            while not server.ready(port):
+                exited = any(process.poll() is not None for process in serverProcesses)
+                if exited or time.monotonic() > deadline:
+                    raise RuntimeError(f"{server.name} did not start")
+                time.sleep(0.1)
         importedFrom = checkImports(server, directory / "server.log")
-        emptyRss = settledRss(serverProcess.pid)
+        emptyRss = settledRss(pids)
         load = subprocess.Popen(
             loadArgv,
             stdin=subprocess.PIPE,
@@ -469,13 +536,15 @@ def _measure(
         )
         try:
             ready = readJson(load, 900)
-            rss = rssKiB(serverProcess.pid)
-            cpuBefore = cpuSeconds(serverProcess.pid)
+            rss = rssKiB(pids)
+            servicesBefore = server.servicesCpu() if server.servicesCpu else {}
+            cpuBefore = cpuSeconds(pids)
             assert load.stdin is not None
             load.stdin.write("go\n")
             load.stdin.flush()
             done = readJson(load, 900)["done"]
-            cpu = cpuSeconds(serverProcess.pid) - cpuBefore
+            cpu = cpuSeconds(pids) - cpuBefore
+            servicesAfter = server.servicesCpu() if server.servicesCpu else {}
         finally:
             load.kill()
             load.wait()
@@ -483,6 +552,14 @@ def _measure(
         run.result["serverCpuSeconds"] = cpu
         run.result["serverRssKiB"] = rss
         run.result["emptyServerRssKiB"] = emptyRss
+        if len(pids) > 1:
+            run.result["nodes"] = len(pids)
+        if servicesAfter:
+            # Not in the figure: PostgreSQL's and Redis's own processes.
+            run.result["servicesCpuSeconds"] = {
+                name: spent - servicesBefore[name]
+                for name, spent in servicesAfter.items()
+            }
         if importedFrom is not None:
             run.result["twistedChatFile"] = importedFrom
         if "deliveriesCounted" in done:
@@ -492,16 +569,31 @@ def _measure(
                 done["deliveriesCounted"] / cpu if cpu else 0
             )
     finally:
-        serverProcess.terminate()
-        try:
-            serverProcess.wait(10)
-        except subprocess.TimeoutExpired:
-            serverProcess.kill()
-            serverProcess.wait()
+        for process in serverProcesses:
+            process.terminate()
+        for process in serverProcesses:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         if scenario == "durability" and run.result:
             countStored(run, directory / "chat.sqlite3")
-        shutil.rmtree(directory, ignore_errors=True)
+        if deliveriesWrong(run.result):
+            print(
+                f"  {server.name}: deliveries lost or doubled;"
+                f" its logs are kept in {directory}"
+            )
+        else:
+            shutil.rmtree(directory, ignore_errors=True)
     return run
+
+
+def deliveriesWrong(result: dict[str, Any]) -> bool:
+    """Whether any member had lines missing or twice, on any node."""
+    return bool(result.get("lost")) or any(
+        node["lost"] or node["doubled"] for node in result.get("byPort", [])
+    )
 
 
 def checkImports(server: Server, log: Path) -> str | None:
@@ -654,6 +746,7 @@ def table(runs: list[Run]) -> str:
         section([run for run in runs if run.scenario == scenario])
         for scenario, section in [
             ("throughput", throughputTable),
+            ("throughput", servicesTable),
             ("latency", latencyTable),
             ("limits", limitsTable),
             ("idle", idleTable),
@@ -714,6 +807,47 @@ def throughputTable(runs: list[Run]) -> list[str]:
                 f" {r['serverCpuSeconds']:>6.2f} {perCpu:>12.0f}"
                 f" {ratio:>6} {r['lost']:>5}" + (f" {nowBefore:>10}" if olds else "")
             )
+    return lines
+
+
+def microsecondsEach(seconds: float | None, count: int) -> str:
+    """C{seconds} shared among C{count}, in whole microseconds; "-" if unknown."""
+    return "-" if seconds is None else f"{1e6 * seconds / count:.0f}"
+
+
+def servicesTable(runs: list[Run]) -> list[str]:
+    """
+    For the servers on PostgreSQL (and Redis): the CPU each part spent per
+    message, which the fan-out table's figure counts only for the nodes,
+    and what each node's members lost or had twice.
+    """
+    runs = [run for run in runs if "servicesCpuSeconds" in run.result]
+    if not runs:
+        return []
+    w = serverWidth(runs)
+    lines = [
+        "Where the CPU goes: microseconds per message sent, in the chat"
+        " servers (all nodes), PostgreSQL and Redis; deliveries per CPU-second"
+        " of all of them; lost/doubled deliveries per node",
+        f"{'N':>5} {'server':{w}} {'msgs':>7} {'nodes':>7} {'pg':>6} {'redis':>6}"
+        f" {'deliv/all-cpu-s':>15}  lost/doubled by node",
+    ]
+    for run in runs:
+        r = run.result
+        services = r["servicesCpuSeconds"]
+        everything = r["serverCpuSeconds"] + sum(services.values())
+        byNode = " ".join(
+            f"n{node['node']}:{node['lost']}/{node['doubled']}"
+            for node in r.get("byPort", [])
+        )
+        lines.append(
+            f"{run.parameters['--members']:>5} {run.server:{w}}"
+            f" {r['messagesSent']:>7}"
+            f" {microsecondsEach(r['serverCpuSeconds'], r['messagesSent']):>7}"
+            f" {microsecondsEach(services.get('postgres'), r['messagesSent']):>6}"
+            f" {microsecondsEach(services.get('redis'), r['messagesSent']):>6}"
+            f" {r['deliveriesCounted'] / everything:>15.0f}  {byNode}"
+        )
     return lines
 
 

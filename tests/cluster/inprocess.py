@@ -80,12 +80,16 @@ class FakeBus:
 
 
 class FlakyStore:
-    """A shared memory store whose reads fail while L{down}."""
+    """
+    A shared memory store whose reads fail while L{down}, and whose history
+    reads a test may hold.
+    """
 
     def __init__(self, memory: MemoryStore) -> None:
         self.memory = memory
         self.down = False
         self.reads: list[tuple[str, int, int]] = []
+        self.holding: list[tuple[Deferred[Any], Any]] | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.memory, name)
@@ -98,10 +102,33 @@ class FlakyStore:
             return fail(StoreError("the database went away"))
         return self.memory.messagesFrom(room, after, through, limit)
 
-    def sequenceBefore(self, room: str, time: int) -> Deferred[int]:
+    def messagesBetween(
+        self, room: str, after: int, through: int, limit: int
+    ) -> Deferred[list[RoomMessage]]:
         if self.down:
             return fail(StoreError("the database went away"))
-        return self.memory.sequenceBefore(room, time)
+        found = self.memory.messagesBetween(room, after, through, limit)
+        if self.holding is None:
+            return found
+        held: Deferred[list[RoomMessage]] = Deferred()
+        self.holding.append((held, self.successOf(found)))
+        return held
+
+    def hold(self) -> None:
+        """Hold every history read (a replay) until L{release}."""
+        self.holding = []
+
+    def release(self) -> None:
+        """Answer the reads held, in order, and hold no more."""
+        held, self.holding = self.holding or [], None
+        for waiting, messages in held:
+            waiting.callback(messages)
+
+    @staticmethod
+    def successOf(done: Deferred[Any]) -> Any:
+        results: list[Any] = []
+        done.addCallback(results.append)
+        return results[0]
 
 
 class Node:
@@ -124,6 +151,7 @@ class Node:
             presence=self.roster,
         )
         self.roster.chat = self.chat
+        self.roster.nodeGone = self.feed.reconnected
 
     def member(self, nick: str, *rooms: str) -> tuple[Member, RecordingParticipant]:
         participant = RecordingParticipant()

@@ -16,8 +16,13 @@ from twisted.logger import ILogObserver, LogEvent, formatEvent, globalLogPublish
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 from zope.interface import implementer
 
+from tests.helpers import FailureLog
 from tests.redisserver import ThrowAwayRedis, redis
-from twisted_chat.cluster.address import BadBusAddress, parseBusAddress
+from twisted_chat.cluster.address import (
+    BadBusAddress,
+    busCredentials,
+    parseBusAddress,
+)
 from twisted_chat.cluster.bus import FAST_PATH_LIMIT, IBusListener, RedisBus
 from twisted_chat.cluster.link import MAX_RETRY_DELAY
 from twisted_chat.cluster.notice import Notice, encodeNotice
@@ -265,6 +270,56 @@ class RedisBusTests(TestCase):
         yield heardB.when(lambda: len(heardB.advanced) >= 1)
         self.assertEqual(heardB.advanced, [("#tea", 2, None)])
         self.assertEqual(heardB.reconnects, 1)
+
+    @inlineCallbacks
+    def test_publisherBackResynchronises(self) -> Any:
+        """
+        When only the publishing connection was lost, what the node
+        announced meanwhile is lost: once it is back, the roster is told to
+        say everything again.
+        """
+        a, _, _, _ = yield self.connectedPair()
+        roster = RecordingListener()
+        a.presence = roster  # type: ignore[assignment]
+        a._publisher.protocol.transport.abortConnection()
+        yield a.log_.when("is back")  # type: ignore[attr-defined]
+        yield roster.when(lambda: roster.reconnects >= 1)
+        self.assertEqual(roster.reconnects, 1)
+
+    @inlineCallbacks
+    def test_listenerBugKeepsTheBus(self) -> Any:
+        """
+        A listener failing on a notice is logged; the subscription stays,
+        and the next notice is heard.
+        """
+        a, _, b, heardB = yield self.connectedPair("#tea")
+        calls: list[int] = []
+
+        def broken(room: str, sequence: int, payload: bytes | None) -> None:
+            calls.append(sequence)
+            if sequence == 1:
+                raise RuntimeError("a bug")
+            heardB.roomAdvanced(room, sequence, payload)
+
+        b.listener = type("Broken", (), {"roomAdvanced": staticmethod(broken)})()
+        failures = FailureLog()
+        self.addCleanup(failures.stop)
+        a.publishRoom("#tea", 1, b"one")
+        a.publishRoom("#tea", 2, b"two")
+        yield heardB.when(lambda: len(heardB.advanced) >= 1)
+        self.assertEqual(calls, [1, 2])
+        self.assertEqual(len(failures.failures), 1)
+        self.flushLoggedErrors(RuntimeError)
+
+    def test_credentials(self) -> None:
+        """A user name and password in the address are given to Redis."""
+        self.assertEqual(
+            busCredentials("redis://:s3cret@r.example:7000/1"), (None, "s3cret")
+        )
+        self.assertEqual(
+            busCredentials("redis://chat:s3cret@r.example"), ("chat", "s3cret")
+        )
+        self.assertEqual(busCredentials("redis://r.example"), (None, None))
 
     @inlineCallbacks
     def test_databaseRefused(self) -> Any:

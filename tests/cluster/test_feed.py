@@ -221,6 +221,44 @@ class CatchingUpTests(ClusterTestCase):
                             enumerate(self.b.store.reads)))  # fmt: skip
 
 
+class OrderTests(ClusterTestCase):
+    def test_newestByNumberNotTime(self) -> None:
+        """
+        Catching up finds the room's newest message by its number, though
+        another node stamped it with an earlier time than the one before.
+        """
+        alice, _ = self.a.member("alice", "#tea")
+        _, toBob = self.b.member("bob", "#tea")
+        self.a.chat.say(alice, "#tea", "late stamp")
+        self.network.flush()
+        # As another node commits after stamping, with nobody told.
+        early = RoomMessage("#tea", 0, int(START * 1000) - 5000, "zed", "early")
+        self.successResultOf(self.memory.appendNumbered(early))
+        self.b.feed.reconnected()
+        self.assertEqual(said(toBob), [(1, "late stamp", False), (2, "early", False)])
+
+    def test_liveHeldBehindAReplay(self) -> None:
+        """
+        While a newcomer's replay is read, the room's live messages from
+        other nodes wait, so its history comes before them, for everyone
+        in the same order.
+        """
+        alice, _ = self.a.member("alice", "#tea")
+        _, toBob = self.b.member("bob", "#tea")
+        self.a.chat.say(alice, "#tea", "before")
+        self.network.flush()
+        toBob.take()
+        carol, toCarol = self.b.member("carol")
+        self.b.store.hold()
+        self.b.chat.join(carol, "#tea")
+        self.a.chat.say(alice, "#tea", "during")
+        self.network.flush()
+        self.assertEqual(said(toBob), [])
+        self.b.store.release()
+        self.assertEqual(said(toCarol), [(1, "before", True), (2, "during", False)])
+        self.assertEqual(said(toBob), [(2, "during", False)])
+
+
 class PayloadTests(SynchronousTestCase):
     def test_roundTrip(self) -> None:
         """A message comes back as itself, said live."""

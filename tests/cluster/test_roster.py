@@ -18,11 +18,13 @@ from twisted_chat.chat.events import (
     Notice,
     PrivateMessage,
     Quit,
+    RoomMessage,
     TopicChanged,
 )
 from twisted_chat.chat.modes import BAN, MUTE, Rank, parseModes
 from twisted_chat.cluster import announcements
-from twisted_chat.cluster.roster import BEAT, SILENCE, claimRank
+from twisted_chat.cluster.roster import BEAT, SILENCE
+from twisted_chat.cluster.standins import claimRank
 from twisted_chat.store.memory import MemoryStore
 
 from ..helpers import FailureLog, RecordingParticipant
@@ -342,3 +344,116 @@ class RoomSyncTests(RosterTestCase):
             (True, "sesame", False),
         )
         self.assertEqual([ban.mask for ban in room.bans.values()], ["carol!*@*"])
+
+
+class AttackedTests(RosterTestCase):
+    """What an outside attack on a cluster found, each mended."""
+
+    def test_closedStandInForgotten(self) -> None:
+        """
+        A stand-in closed here by a newer login is forgotten here: what its
+        node says of it afterwards (a rename it made before hearing) does
+        not bring it back or take another's nick.
+        """
+        old, _ = self.member(self.a, "visitor")
+        self.a.chat.bindAccount(old, "zoe")  # type: ignore[arg-type]
+        self.network.flush()
+        new, _ = self.member(self.b, "guest")
+        self.b.chat.bindAccount(new, "zoe")  # type: ignore[arg-type]
+        self.a.chat.changeNick(old, "ghostnick")  # type: ignore[arg-type]
+        self.network.flush()
+        self.network.flush()
+        self.assertIs(self.b.chat.memberNamed("zoe"), new)
+        self.assertIsNone(self.b.chat.memberIfPresent("ghostnick"))
+        self.b.chat.quit(new, "bye")  # type: ignore[arg-type]
+        self.assertIsNone(self.b.chat.memberIfPresent("zoe"))
+
+    def test_loserKeepsItsLogin(self) -> None:
+        """A member losing a nick clash is renamed, still logged in."""
+        member, _ = self.member(self.a, "acct")
+        self.a.chat.bindAccount(member, "acct")  # type: ignore[arg-type]
+        self.network.flush()
+        guest = self.b.chat.connect(RecordingParticipant(), nick="clz")
+        self.clock.advance(1)
+        self.a.chat.changeNick(member, "clz")  # type: ignore[arg-type]
+        self.network.flush()
+        self.network.flush()
+        self.assertEqual(guest.nick, "clz")
+        self.assertNotEqual(member.nick, "clz")  # type: ignore[attr-defined]
+        self.assertEqual(member.account, "acct")  # type: ignore[attr-defined]
+
+    def test_registeredWhileApart(self) -> None:
+        """A nick registered while a node could not hear reaches it later."""
+        self.b.bus.connected = False
+        self.a.chat.registered("regsplit")
+        self.network.flush()
+        self.assertFalse(self.b.chat.isRegistered("regsplit"))
+        self.b.bus.connected = True
+        self.b.roster.reconnected()
+        self.network.flush()
+        self.assertTrue(self.b.chat.isRegistered("regsplit"))
+
+    def test_kickByNonOperatorRefused(self) -> None:
+        """
+        A kick of this node's member said to come from another node is
+        carried out only if the kicker is an operator of the room here.
+        """
+        self.member(self.a, "op", "#tea")
+        self.member(self.a, "mallory", "#tea")
+        bob, _ = self.member(self.b, "bob", "#tea")
+        ident = self.b.roster._local[bob][0]  # type: ignore[index]
+        for by in ("mallory", "op"):
+            kick = Kicked("#tea", "bob", by, 1, "out")
+            self.b.roster.heard(
+                announcements.encode(
+                    "a",
+                    "deliver",
+                    to="b",
+                    id=ident,
+                    event=announcements.encodeEvent(kick),
+                )
+            )
+            if by == "mallory":
+                self.assertIn("#tea", bob.rooms)  # type: ignore[attr-defined]
+        self.assertNotIn("#tea", bob.rooms)  # type: ignore[attr-defined]
+
+    def test_badNickOrRoomRefusedWhole(self) -> None:
+        """
+        An announced member with a nick or a room that cannot be is not
+        admitted, and none of its rooms is entered.
+        """
+        for nick, rooms in [("bad\r\nnick", {}), ("fine", {"#ok": 0, "no room": 0})]:
+            self.b.roster.heard(
+                announcements.encode(
+                    "a",
+                    "member",
+                    id=9,
+                    nick=nick,
+                    account=None,
+                    claimed=1,
+                    rooms=rooms,
+                )
+            )
+        self.assertIsNone(self.b.chat.memberIfPresent("fine"))
+        self.assertNotIn("#ok", self.b.chat.remote.rooms._directory.rooms)
+
+    def test_goneNodesMessagesCaughtUp(self) -> None:
+        """
+        A message a node committed but did not live to announce reaches the
+        others once it is taken for gone.
+        """
+        self.a.roster.start()
+        self.b.roster.start()
+        self.addCleanup(self.b.roster.stop)
+        alice, _ = self.member(self.a, "alice", "#tea")
+        _, toBob = self.member(self.b, "bob", "#tea")
+        self.a.chat.say(alice, "#tea", "last words")  # type: ignore[arg-type]
+        self.network.drop()
+        self.a.roster._beating.stop()
+        self.a.bus.connected = False
+        self.clock.advance(SILENCE + BEAT)
+        self.network.flush()
+        self.assertIn(
+            "last words",
+            [e.text for e in toBob.events if isinstance(e, RoomMessage)],
+        )

@@ -137,6 +137,7 @@ def makeCluster(config: Options, store: IChatStore, reactor: Any) -> tuple[Any, 
         reactor, config["bus"], config["node-name"], feed
     )
     feed.bus.presence = roster
+    roster.nodeGone = feed.reconnected
     return feed, roster
 
 

@@ -110,7 +110,7 @@ class Chat:
         )
         self.remote = RemoteMembers(self._nicks, self._directory, self.now, self.quit)
         self._private = PrivateMessages(store, self._nicks, state.waitingPrivate)
-        self._replays = Replays(store)
+        self._replays = Replays(store, self._feed)
         self.operators = ServerOperators(
             store,
             self._nicks,

@@ -45,6 +45,12 @@ class IRoomFeed(Interface):
     def vacated(room: Room) -> None:
         """The last member on this server left C{room}."""
 
+    def replayed(room: Room) -> None:
+        """
+        No replay of C{room}'s history is being read any more: what was held
+        back for one may go.
+        """
+
     def whenCurrent(room: Room) -> Deferred[None] | None:
         """
         L{None} if C{room}'s numbering is known to be current, so a
@@ -115,6 +121,10 @@ class LocalFeed:
         pass
 
     def vacated(self, room: Room) -> None:
+        pass
+
+    def replayed(self, room: Room) -> None:
+        # One server reads replays and commits through one queue, in order.
         pass
 
     def whenCurrent(self, room: Room) -> Deferred[None] | None:

@@ -139,6 +139,8 @@ class Room:
     @ivar created: when the room was made, in milliseconds since the epoch.
     @ivar restricted: whether anyone's speaking must be checked (the room is
         moderated or has mutes): off, saying costs nothing more.
+    @ivar replaying: how many replays of the room's history are being read
+        (a cluster's feed holds other nodes' messages back meanwhile).
     """
 
     __slots__ = (
@@ -152,6 +154,7 @@ class Room:
         "members",
         "name",
         "numbering",
+        "replaying",
         "restricted",
         "settings",
         "topic",
@@ -178,6 +181,7 @@ class Room:
         self.invited: set[str] = set()
         self.created = created
         self.restricted = False
+        self.replaying = 0
 
     def takeBackNumbers(self, numbering: int, lastKept: int) -> None:
         """

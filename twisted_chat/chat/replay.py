@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 from twisted_chat.chat.durable import durable
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.events import ErrorReply, HistoryEnd, HistoryGap, RoomMessage
+from twisted_chat.chat.feed import IRoomFeed
 from twisted_chat.chat.model import Member, Membership, Room
 from twisted_chat.chat.participants import deliverTo
 from twisted_chat.chat.textrules import cleanStored
@@ -33,8 +34,9 @@ class Replays:
     Replays of room history to members, read from one store.
     """
 
-    def __init__(self, store: IChatStore) -> None:
+    def __init__(self, store: IChatStore, feed: IRoomFeed) -> None:
         self._store = store
+        self._feed = feed
 
     def join(
         self, member: Member, room: Room, membership: Membership, limit: int
@@ -113,13 +115,20 @@ class Replays:
             end = membership.since if kind != "page" else through
             deliverTo(member, HistoryEnd(room.name, len(messages), end, kind))
 
+        def ended(_: object) -> None:
+            room.replaying -= 1
+            if not room.replaying:
+                self._feed.replayed(room)
+
         # Even an empty replay goes through the store's queue, so that
         # replays end in the order they were asked for.
+        room.replaying += 1
         read = durable(
             self._store.messagesBetween(room.name, after, max(after, through), limit)
         )
         read.addCallback(replayed)
         read.addErrback(_reportTo, member)
+        read.addCallback(ended)
 
 
 def _reportTo(failure: Failure, member: Member) -> None:

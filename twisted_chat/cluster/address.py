@@ -1,7 +1,7 @@
 """
-The bus's address, C{--bus redis://HOST:PORT[/DB]}, and a node's name: read
-without the Redis client, so the options can be checked where it is not
-installed.
+The bus's address, C{--bus redis://[[USER]:PASSWORD@]HOST:PORT[/DB]}, and a
+node's name: read without the Redis client, so the options can be checked
+where it is not installed.
 """
 
 import re
@@ -31,3 +31,9 @@ def parseBusAddress(url: str) -> tuple[str, int, int]:
     if parts.scheme != "redis" or not parts.hostname or database < 0:
         raise BadBusAddress(f"{url!r} is not redis://HOST:PORT[/DB]")
     return parts.hostname, port, database
+
+
+def busCredentials(url: str) -> tuple[str | None, str | None]:
+    """The user name and password C{url} gives Redis, if any (Redis's AUTH)."""
+    parts = urlsplit(url)
+    return parts.username or None, parts.password

@@ -19,7 +19,8 @@ rename never leaves the other nodes unsure who is meant.  The kinds:
     one node): the whole state of C{room}, please; C{roomstate}: here it is
     (C{topic}, C{modes}, C{bans});
   - C{hello} (optionally C{to} one node): tell me all of yours; C{burst}:
-    all of mine (C{members}, each as C{member} has it); C{beat}: still
+    all of mine (C{members}, each as C{member} has it, and the nicks
+    C{registered} here since this node started); C{beat}: still
     here; C{bye}: this node is stopping.
 
 The events carried (L{encodeEvent}) are flat ones from a fixed list.  A
@@ -98,7 +99,7 @@ FIELDS: Final[dict[str, dict[str, tuple[type, ...]]]] = {
         "bans": (list,),
     },
     "hello": {"to": (str, _NONE)},
-    "burst": {"members": (list,)},
+    "burst": {"members": (list,), "registered": (list,)},
     "beat": {},
     "bye": {},
 }

@@ -39,7 +39,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import Interface
 
-from twisted_chat.cluster.address import parseBusAddress
+from twisted_chat.cluster.address import busCredentials, parseBusAddress
 from twisted_chat.cluster.link import Link, LinkFactory
 from twisted_chat.cluster.notice import (
     MalformedNotice,
@@ -101,9 +101,13 @@ class _Subscriber(txredisapi.SubscriberProtocol):  # type: ignore[misc]
     """The subscribed connection, handing every message to the bus."""
 
     def __init__(
-        self, received: Callable[[object, bytes | str], None], dbid: int
+        self,
+        received: Callable[[object, bytes | str], None],
+        dbid: int,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
-        super().__init__(dbid=dbid or None)
+        super().__init__(dbid=dbid or None, username=username, password=password)
         self._received = received
 
     def messageReceived(self, pattern: object, channel: object, message: Any) -> None:
@@ -130,6 +134,8 @@ class RedisBus:
         database: int = 0,
         fastPathLimit: int = FAST_PATH_LIMIT,
         description: str = "Redis",
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         self.nodeName = nodeName
         self.listener = listener
@@ -148,7 +154,9 @@ class RedisBus:
             endpoint,
             LinkFactory(
                 clock,
-                lambda: txredisapi.RedisProtocol(dbid=database or None),
+                lambda: txredisapi.RedisProtocol(
+                    dbid=database or None, username=username, password=password
+                ),
                 self._linkRefused,
             ),
             self._publisherReady,
@@ -159,7 +167,7 @@ class RedisBus:
             endpoint,
             LinkFactory(
                 clock,
-                lambda: _Subscriber(self._received, database),
+                lambda: _Subscriber(self._received, database, username, password),
                 self._linkRefused,
             ),
             self._subscriberReady,
@@ -171,7 +179,8 @@ class RedisBus:
         cls, reactor: Any, url: str, nodeName: str, listener: IBusListener
     ) -> "RedisBus":
         """
-        The bus for C{--bus redis://HOST:PORT[/DB]}.  The database number
+        The bus for C{--bus redis://[[USER]:PASSWORD@]HOST:PORT[/DB]}.  The
+        password, if any, is given to Redis (AUTH) on every connection.  The database number
         separates clusters sharing one Redis (pub/sub channels are not per
         database, so it is part of each channel's name).
 
@@ -179,6 +188,7 @@ class RedisBus:
         @raise BadBusAddress: if C{url} is not such an address.
         """
         host, port, database = parseBusAddress(url)
+        username, password = busCredentials(url)
         endpoint = TCP4ClientEndpoint(reactor, host, port, timeout=CONNECT_TIMEOUT)
         return cls(
             reactor,
@@ -187,6 +197,8 @@ class RedisBus:
             listener,
             database=database,
             description=f"Redis at {host}:{port}",
+            username=username,
+            password=password,
         )
 
     # Running
@@ -278,6 +290,11 @@ class RedisBus:
         for room, sequence in unsent.items():
             self._send(protocol, Notice(self.nodeName, room, sequence, None))
         self._linkUp()
+        if self.presence is not None and self._subscriber.protocol is not None:
+            # What this node announced while it could not publish is lost:
+            # it says everything again (when the subscriber comes back
+            # second, it does so then).
+            self.presence.reconnected()
 
     # Subscribing
 
@@ -368,6 +385,17 @@ class RedisBus:
             sent.addErrback(lambda _: None)
 
     def _received(self, channel: object, message: bytes | str) -> None:
+        """
+        Hand a message to the listener it is for.  A bug there is logged and
+        the message dropped: raised into txredisapi, it would close the
+        connection and every node would resynchronise with this one.
+        """
+        try:
+            self._dispatch(channel, message)
+        except Exception:
+            self.log.failure("Handling a message from the bus failed")
+
+    def _dispatch(self, channel: object, message: bytes | str) -> None:
         if self.presence is not None and _text(channel) == self._clusterChannel:
             self.presence.heard(message)
             return

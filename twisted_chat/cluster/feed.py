@@ -50,8 +50,8 @@ READ_CHUNK: Final = 500
 RETRY_DELAY: Final = 1.0
 """Seconds before a failed catch-up read is tried again."""
 
-END_OF_TIME: Final = 2**62
-"""A time after every message: the room's last number is the one before it."""
+LAST_NUMBER: Final = 2**62
+"""A number after every message's: the newest below it is the room's last."""
 
 
 def encodeMessage(message: RoomMessage) -> bytes:
@@ -105,6 +105,7 @@ class _Following:
     @ivar heard: the highest number heard of before the room was current.
     @ivar waiting: this node's own messages not yet delivered, by number,
         with the Deferred their sender waits on.
+    @ivar held: messages to deliver once no replay of the room is read.
     """
 
     room: Room
@@ -115,6 +116,7 @@ class _Following:
         default_factory=dict
     )
     retry: IDelayedCall | None = None
+    held: list[RoomMessage] = field(default_factory=list)
 
 
 @implementer(IRoomFeed, IBusListener)
@@ -220,6 +222,24 @@ class ClusterFeed:
             self._read(following, action)
 
     def _deliver(self, following: _Following, message: RoomMessage) -> None:
+        """
+        Deliver the room's next message, or hold it while a replay of the
+        room is read: a newcomer's (or resumer's) history comes before what
+        follows it, as the store's one queue keeps it on one server.
+        """
+        if following.room.replaying or following.held:
+            following.held.append(message)
+            return
+        self._deliverNow(following, message)
+
+    def replayed(self, room: Room) -> None:
+        following = self._following.get(fold(room.name))
+        if following is None:
+            return
+        while following.held and not room.replaying:
+            self._deliverNow(following, following.held.pop(0))
+
+    def _deliverNow(self, following: _Following, message: RoomMessage) -> None:
         mine = following.waiting.pop(message.sequence, None)
         if mine is None:
             deliver(following.room, message, None)
@@ -260,7 +280,10 @@ class ClusterFeed:
         """Confirm this node's messages the cursor has gone past."""
         cursor = following.cursor
         assert cursor is not None
-        for sequence in [s for s in following.waiting if s <= cursor.delivered]:
+        held = {message.sequence for message in following.held}
+        for sequence in [
+            s for s in following.waiting if s <= cursor.delivered and s not in held
+        ]:
             said, _, done = following.waiting.pop(sequence)
             done.callback(said)
 
@@ -317,7 +340,11 @@ class ClusterFeed:
                 self._becomeCurrent(following, room.lastSequence)
             self._readFailed(failure, following)
 
-        self._store.sequenceBefore(room.name, END_OF_TIME).addCallbacks(located, failed)
+        # By number, not by time: nodes stamp a message's time before the
+        # database numbers it, so a later number may carry an earlier time.
+        newest = self._store.messagesBetween(room.name, 0, LAST_NUMBER, 1)
+        newest.addCallback(lambda found: found[-1].sequence if found else 0)
+        newest.addCallbacks(located, failed)
 
     def _becomeCurrent(self, following: _Following, last: int) -> None:
         """
