@@ -412,6 +412,7 @@ class AttackedTests(RosterTestCase):
                     to="b",
                     id=ident,
                     event=announcements.encodeEvent(kick),
+                    operator=False,
                 )
             )
             if by == "mallory":
@@ -507,3 +508,27 @@ class ReattackedTests(RosterTestCase):
         self.assertEqual(len(toBob.eventsOfType(Invited)), 1)
         self.b.chat.join(bob, "#inv")  # type: ignore[arg-type]
         self.assertEqual(nicksIn(self.b, "#inv"), ["op", "bob"])
+
+
+class OperatorKickTests(RosterTestCase):
+    def test_serverOperatorKicksAcrossNodes(self) -> None:
+        """
+        A server operator, who needs no rank in a room, kicks a member of
+        another node out of it there too.
+        """
+        bob, toBob = self.member(self.b, "bob", "#sop")
+        console = self.a.chat.connect(RecordingParticipant(), privileged=True)
+        self.a.chat.join(console, "#sop")
+        self.network.flush()
+        self.a.chat.moderation.kick(console, "#sop", "bob", "out")
+        self.network.flush()
+        self.assertNotIn("#sop", bob.rooms)  # type: ignore[attr-defined]
+        self.assertEqual(len(toBob.eventsOfType(Kicked)), 1)
+
+    def test_accountMadeInPlaceIsKnown(self) -> None:
+        """A member registering its own nick is known elsewhere as logged in."""
+        ann, _ = self.member(self.a, "ann")
+        self.a.chat.registered("ann")
+        self.a.chat.bindAccount(ann, "ann")  # type: ignore[arg-type]
+        self.network.flush()
+        self.assertEqual(self.b.chat.memberNamed("ann").account, "ann")

@@ -38,6 +38,7 @@ from twisted_chat.chat.events import (
     Invited,
     Kicked,
     ModesChanged,
+    Notice,
     Parted,
     PrivateMessage,
     RankChanged,
@@ -54,6 +55,7 @@ VERSION: Final = 1
 CARRIED: Final[dict[str, type[Event]]] = {
     cls.__name__: cls
     for cls in (
+        Notice,
         Announcement,
         Invited,
         Parted,
@@ -89,7 +91,7 @@ FIELDS: Final[dict[str, dict[str, tuple[type, ...]]]] = {
     "quit": {"id": (int,), "reason": (str,)},
     "join": {"id": (int,), "room": (str,), "rank": (int,)},
     "part": {"id": (int,), "room": (str,), "event": (list,)},
-    "deliver": {"to": (str,), "id": (int,), "event": (list,)},
+    "deliver": {"to": (str,), "id": (int,), "event": (list,), "operator": (bool,)},
     "disconnect": {"to": (str,), "id": (int,), "goodbye": (str,), "reason": (str,)},
     "registered": {"nick": (str,)},
     "room": {"event": (list,)},

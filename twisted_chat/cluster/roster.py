@@ -40,6 +40,7 @@ from twisted_chat.chat.events import (
     Kicked,
     Notice,
     PrivateMessage,
+    TagMessage,
     UserNotice,
 )
 from twisted_chat.chat.model import Member, Room
@@ -209,7 +210,8 @@ class ClusterRoster:
                 )
             return
         personal = (
-            isinstance(event, PrivateMessage)
+            isinstance(event, PrivateMessage | Notice)
+            or (isinstance(event, TagMessage) and not isRoomName(event.target))
             or (isinstance(event, Invited) and fold(event.nick) == fold(member.nick))
             or (isinstance(event, UserNotice) and not isRoomName(event.target))
             or (isinstance(event, Kicked) and fold(event.nick) == fold(member.nick))
@@ -220,6 +222,8 @@ class ClusterRoster:
                 to=standIn.node,
                 id=standIn.ident,
                 event=announcements.encodeEvent(event),
+                # A kick by a server operator needs no rank in the room.
+                operator=isinstance(event, Kicked) and self._byOperator(event),
             )
 
     # What the other nodes say (IPresenceListener)
@@ -312,8 +316,13 @@ class ClusterRoster:
             self.chat.remote.invited(member, event)
         elif not isinstance(event, Kicked):
             deliverTo(member, event)
-        elif self._mayKick(event, member):
+        elif said["operator"] or self._mayKick(event, member):
             self.chat.remote.exit(member, event.room, event)
+
+    def _byOperator(self, kick: Kicked) -> bool:
+        """Whether a kick made here was a server operator's."""
+        kicker = self.chat.memberIfPresent(kick.by)
+        return kicker is not None and self.chat.operators.isServerOperator(kicker)
 
     def _mayKick(self, kick: Kicked, member: Member) -> bool:
         """
