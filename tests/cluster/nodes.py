@@ -32,16 +32,13 @@ from twisted.internet.interfaces import (
 )
 from twisted.internet.protocol import Factory
 from twisted.internet.task import LoopingCall
-from twisted.protocols.basic import LineOnlyReceiver
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from tests.endtoend.processes import WAIT, Child, ProcessTestCase
+from tests.endtoend.processes import WAIT, Child, EventLine, ProcessTestCase
 from tests.postgresserver import PostgresForTests, postgres
 from tests.redisserver import ThrowAwayRedis, redis
 from twisted_chat.chat.events import HistoryEnd, HistoryGap, RoomMessage
-from twisted_chat.wire import line as wire
-from twisted_chat.wire.linetypes import MalformedLine
 
 NODE_OPTIONS: Final = ("--flood-rate", "0", "--max-queued-lines", "200")
 """
@@ -291,29 +288,11 @@ def saidBy(name: str, text: str) -> bool:
     return text.startswith(f"{name}-")
 
 
-class _Line(LineOnlyReceiver):
-    delimiter = b"\r\n"
-    MAX_LENGTH = 1 << 16
+class _Line(EventLine):
+    """A room client's connection, keeping its latest lines as they came."""
 
-    def __init__(self, client: RoomClient) -> None:
-        self.client = client
-
-    def connectionMade(self) -> None:
-        self.client.connected(self)
-
-    def lineReceived(self, line: bytes) -> None:
+    def heard(self, line: bytes) -> None:
         self.client.recent.append(line.decode("utf-8", errors="replace"))
-        try:
-            event = wire.parseEvent(line)
-        except MalformedLine:
-            return
-        self.client.eventReceived(event)
-
-    def connectionLost(self, reason: Failure | None = None) -> None:
-        self.client.disconnected()
-
-    def say(self, text: str) -> None:
-        self.sendLine(text.encode("utf-8"))
 
 
 class ClusterTestCase(ProcessTestCase):

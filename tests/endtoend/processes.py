@@ -24,6 +24,9 @@ from twisted.python.failure import Failure
 from twisted.python.filepath import FilePath
 from twisted.trial.unittest import TestCase
 
+from twisted_chat.wire import line as wire
+from twisted_chat.wire.linetypes import MalformedLine
+
 REPOSITORY = FilePath(__file__).parent().parent().parent()
 WAIT = 15.0
 """Seconds to wait for any one expected output before failing."""
@@ -238,3 +241,37 @@ class ProcessTestCase(TestCase):
         client.say("/join #lobby")
         await client.waitFor(r"^CURRENT #lobby$")
         return client
+
+
+class EventLine(LineOnlyReceiver):
+    """
+    A test client's line-protocol connection: each line the server sends is
+    parsed into an event and handed to the client, which is told when the
+    connection is made and lost.
+    """
+
+    delimiter = b"\r\n"
+    MAX_LENGTH = 1 << 16
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def connectionMade(self) -> None:
+        self.client.connected(self)
+
+    def lineReceived(self, line: bytes) -> None:
+        self.heard(line)
+        try:
+            event = wire.parseEvent(line)
+        except MalformedLine:
+            return
+        self.client.eventReceived(event)
+
+    def heard(self, line: bytes) -> None:
+        """Every line as it came, before it is parsed (here: nothing)."""
+
+    def connectionLost(self, reason: Failure | None = None) -> None:
+        self.client.disconnected()
+
+    def say(self, text: str) -> None:
+        self.sendLine(text.encode("utf-8"))

@@ -22,14 +22,10 @@ from twisted.internet.defer import Deferred, gatherResults
 from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.protocol import Factory
 from twisted.internet.task import LoopingCall, deferLater
-from twisted.protocols.basic import LineOnlyReceiver
-from twisted.python.failure import Failure
 
 from twisted_chat.chat.events import HistoryEnd, HistoryGap, RoomMessage
-from twisted_chat.wire import line as wire
-from twisted_chat.wire.linetypes import MalformedLine
 
-from .processes import WAIT, ProcessTestCase
+from .processes import WAIT, EventLine, ProcessTestCase
 
 ROOM = "#chaos"
 CLIENTS = 4
@@ -57,10 +53,10 @@ class ResumingClient:
         self.lastSeen = 0
         self.sent = 0
         self.connections = 0
-        self.line: _Line | None = None
+        self.line: EventLine | None = None
         self.caughtUp: Deferred[None] = Deferred()
         self._waiting: list[tuple[str, Deferred[None]]] = []
-        factory = Factory.forProtocol(lambda: _Line(self))
+        factory = Factory.forProtocol(lambda: EventLine(self))
         self.service = ClientService(
             TCP4ClientEndpoint(reactor, "127.0.0.1", port),
             factory,
@@ -68,7 +64,7 @@ class ResumingClient:
         )
         self.sender = LoopingCall(self.sendOne)
 
-    def connected(self, line: "_Line") -> None:
+    def connected(self, line: "EventLine") -> None:
         self.line = line
         self.connections += 1
         line.say(f"/nick {self.name}")
@@ -117,30 +113,6 @@ class ResumingClient:
 
 async def _nothing() -> None:
     return None
-
-
-class _Line(LineOnlyReceiver):
-    delimiter = b"\r\n"
-    MAX_LENGTH = 1 << 16
-
-    def __init__(self, client: ResumingClient) -> None:
-        self.client = client
-
-    def connectionMade(self) -> None:
-        self.client.connected(self)
-
-    def lineReceived(self, line: bytes) -> None:
-        try:
-            event = wire.parseEvent(line)
-        except MalformedLine:
-            return
-        self.client.eventReceived(event)
-
-    def connectionLost(self, reason: Failure | None = None) -> None:
-        self.client.disconnected()
-
-    def say(self, text: str) -> None:
-        self.sendLine(text.encode("utf-8"))
 
 
 class CrashTests(ProcessTestCase):
