@@ -12,6 +12,7 @@ from twisted_chat.chat.events import (
     Announcement,
     BanChanged,
     Goodbye,
+    Invited,
     Joined,
     Kicked,
     NickChanged,
@@ -411,6 +412,7 @@ class AttackedTests(RosterTestCase):
                     to="b",
                     id=ident,
                     event=announcements.encodeEvent(kick),
+                    operator=False,
                 )
             )
             if by == "mallory":
@@ -457,3 +459,76 @@ class AttackedTests(RosterTestCase):
             "last words",
             [e.text for e in toBob.events if isinstance(e, RoomMessage)],
         )
+
+
+class ReattackedTests(RosterTestCase):
+    """What a second outside attack found, each mended."""
+
+    def test_changeWithNoStandInThereCrosses(self) -> None:
+        """
+        A ban set in a room whose only members are on this node still holds
+        on the others: changes of how a room is run reach every node.
+        """
+        op, _ = self.member(self.a, "op", "#ban3")
+        self.a.chat.moderation.ban(op, "#ban3", BAN, "mallory")  # type: ignore[arg-type]
+        self.network.flush()
+        mallory, _ = self.member(self.b, "mallory")
+        with self.assertRaises(Banned):
+            self.b.chat.join(mallory, "#ban3")  # type: ignore[arg-type]
+
+    def test_latestStateWinsAfterASplit(self) -> None:
+        """
+        A node that could not hear takes, when it hears again, a room's
+        state changed meanwhile; its own older state undoes nothing.
+        """
+        op, _ = self.member(self.a, "op", "#lab")
+        self.member(self.b, "bob", "#lab")
+        self.b.bus.connected = False
+        self.clock.advance(1)
+        self.a.chat.moderation.setModes(op, "#lab", parseModes("+m", []))  # type: ignore[arg-type]
+        self.network.flush()
+        self.b.bus.connected = True
+        self.b.roster.reconnected()
+        self.network.flush()
+        self.network.flush()
+        for node in (self.a, self.b):
+            room = node.chat.remote.rooms._directory.rooms["#lab"]
+            self.assertTrue(room.settings.moderated, node.name)
+
+    def test_invitationCrossesNodes(self) -> None:
+        """
+        An invitation to an invite-only room, made on one node for a member
+        of another, lets it in there, and it is told.
+        """
+        op, _ = self.member(self.a, "op", "#inv")
+        self.a.chat.moderation.setModes(op, "#inv", parseModes("+i", []))  # type: ignore[arg-type]
+        bob, toBob = self.member(self.b, "bob")
+        self.a.chat.moderation.invite(op, "#inv", self.a.chat.memberNamed("bob"))  # type: ignore[arg-type]
+        self.network.flush()
+        self.assertEqual(len(toBob.eventsOfType(Invited)), 1)
+        self.b.chat.join(bob, "#inv")  # type: ignore[arg-type]
+        self.assertEqual(nicksIn(self.b, "#inv"), ["op", "bob"])
+
+
+class OperatorKickTests(RosterTestCase):
+    def test_serverOperatorKicksAcrossNodes(self) -> None:
+        """
+        A server operator, who needs no rank in a room, kicks a member of
+        another node out of it there too.
+        """
+        bob, toBob = self.member(self.b, "bob", "#sop")
+        console = self.a.chat.connect(RecordingParticipant(), privileged=True)
+        self.a.chat.join(console, "#sop")
+        self.network.flush()
+        self.a.chat.moderation.kick(console, "#sop", "bob", "out")
+        self.network.flush()
+        self.assertNotIn("#sop", bob.rooms)  # type: ignore[attr-defined]
+        self.assertEqual(len(toBob.eventsOfType(Kicked)), 1)
+
+    def test_accountMadeInPlaceIsKnown(self) -> None:
+        """A member registering its own nick is known elsewhere as logged in."""
+        ann, _ = self.member(self.a, "ann")
+        self.a.chat.registered("ann")
+        self.a.chat.bindAccount(ann, "ann")  # type: ignore[arg-type]
+        self.network.flush()
+        self.assertEqual(self.b.chat.memberNamed("ann").account, "ann")

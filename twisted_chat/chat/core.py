@@ -258,6 +258,8 @@ class Chat:
         previous, member.account = member.account, folded
         if member.nick != nick:
             self._nicks.rename(member, nick, self.now())
+        elif member.node is None:
+            self._presence.renamed(member, nick)  # its account is news
         deliverTo(member, AccountInfo(nick, f"You are logged in as {nick}."))
         self.asides.loggedIn(member)
         self.moderation.loggedIn(member, previous)

@@ -26,7 +26,6 @@ from twisted_chat.chat.modes import (
     changeSetting,
     modeString,
 )
-from twisted_chat.chat.participants import fanOut
 from twisted_chat.chat.roombans import restrict
 from twisted_chat.store import IChatStore
 
@@ -108,7 +107,7 @@ class ModeChanges:
         restrict(room)
         if room.founded:
             kept(self._store.saveRoomSettings(room.name, settings))
-        fanOut(
-            ModesChanged(room.name, actor.nick, self._now(), told), list(room.members)
+        self._rules._tellRoom(
+            room, ModesChanged(room.name, actor.nick, self._now(), told)
         )
         self._trail.record(actor, "mode", room.name, told)

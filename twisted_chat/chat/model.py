@@ -141,6 +141,8 @@ class Room:
         moderated or has mutes): off, saying costs nothing more.
     @ivar replaying: how many replays of the room's history are being read
         (a cluster's feed holds other nodes' messages back meanwhile).
+    @ivar changed: when how the room is run last changed, in milliseconds
+        since the epoch (a cluster's nodes keep the latest: 0, never).
     """
 
     __slots__ = (
@@ -148,6 +150,7 @@ class Room:
         "_newestSince",
         "accountRanks",
         "bans",
+        "changed",
         "created",
         "invited",
         "lastSequence",
@@ -182,6 +185,7 @@ class Room:
         self.created = created
         self.restricted = False
         self.replaying = 0
+        self.changed = 0
 
     def takeBackNumbers(self, numbering: int, lastKept: int) -> None:
         """

@@ -83,7 +83,7 @@ class RoomModeration:
         self._now = now
         self.isServerOperator = isServerOperator
         self._trail = AuditTrail(store, now)
-        self.bans = RoomBans(store, now, self._trail)
+        self.bans = RoomBans(store, now, self._trail, self._tellRoom)
         self.modes = ModeChanges(self, store, now, self._trail)
 
     # What a member may do
@@ -482,7 +482,7 @@ class RoomModeration:
         self._directory.putOut(member, room, event)
 
     def _tellRoom(self, room: Room, event: Event) -> None:
-        fanOut(event, list(room.members))
+        self._directory.tellChange(room, event)
 
     def _audit(
         self, actor: Member, action: str, room: Room, target: str, reason: str = ""

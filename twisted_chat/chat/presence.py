@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from zope.interface import Interface, implementer
 
-from twisted_chat.chat.events import Event
+from twisted_chat.chat.events import Event, Invited
 from twisted_chat.chat.members import NickRegistry
 from twisted_chat.chat.model import Member, Room
 from twisted_chat.chat.modes import Rank
@@ -52,6 +52,9 @@ class IPresence(Interface):
     def registered(nick: str) -> None:
         """C{nick} got an account: nobody else may take it."""
 
+    def roomChanged(room: Room, event: Event) -> None:
+        """How C{room} is run changed here, as C{event} says."""
+
 
 @implementer(IPresence)
 class NoPresence:
@@ -73,6 +76,9 @@ class NoPresence:
         pass
 
     def registered(self, nick: str) -> None:
+        pass
+
+    def roomChanged(self, room: Room, event: Event) -> None:
         pass
 
 
@@ -155,6 +161,16 @@ class RemoteMembers:
     def quit(self, member: Member, reason: str) -> None:
         """A stand-in quit; those who shared a room with it are told."""
         self._quit(member, reason, "quit")
+
+    def invited(self, member: Member, event: Invited) -> None:
+        """
+        This node's C{member} was invited to a room on another node: it may
+        join it here, and is told.
+        """
+        room = self._directory.rooms.get(fold(event.room))
+        if room is not None:
+            room.invited.add(fold(member.nick))
+        fanOut(event, [member])
 
     def tellEveryone(self, event: Event) -> None:
         """Show every member of this node what another node told all of its."""

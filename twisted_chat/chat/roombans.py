@@ -13,11 +13,11 @@ from collections.abc import Callable
 
 from twisted_chat.chat.audit import AuditTrail, kept
 from twisted_chat.chat.errors import BadArguments, BadMask, ListFull
-from twisted_chat.chat.events import BanChanged, BanListEnd, BanListEntry
+from twisted_chat.chat.events import BanChanged, BanListEnd, BanListEntry, Event
 from twisted_chat.chat.masks import parseMask
 from twisted_chat.chat.model import Member, Room
 from twisted_chat.chat.modes import MUTE, Ban, activeBans
-from twisted_chat.chat.participants import deliverTo, fanOut
+from twisted_chat.chat.participants import deliverTo
 from twisted_chat.chat.textrules import cleanText
 from twisted_chat.limits import BAN_LIST_MAX
 from twisted_chat.store import IChatStore
@@ -27,11 +27,16 @@ class RoomBans:
     """The bans and mutes of every room, kept in the rooms themselves."""
 
     def __init__(
-        self, store: IChatStore, now: Callable[[], int], trail: AuditTrail
+        self,
+        store: IChatStore,
+        now: Callable[[], int],
+        trail: AuditTrail,
+        tell: Callable[[Room, Event], None],
     ) -> None:
         self._store = store
         self._now = now
         self._trail = trail
+        self._tell = tell
 
     def matching(
         self, room: Room, member: Member, kind: str, nick: str | None = None
@@ -80,7 +85,7 @@ class RoomBans:
         changed = BanChanged(
             room.name, actor.nick, now, kind, mask, True, ban.expires, ban.reason
         )
-        fanOut(changed, list(room.members))
+        self._tell(room, changed)
         self._trail.record(actor, kind, room.name, mask, ban.reason)
         return ban
 
@@ -95,7 +100,7 @@ class RoomBans:
         changed = BanChanged(
             room.name, actor.nick, self._now(), kind, mask, False, None, ""
         )
-        fanOut(changed, list(room.members))
+        self._tell(room, changed)
         self._trail.record(actor, "un" + kind, room.name, mask)
 
     def tell(self, asker: Member, room: Room, kind: str) -> None:

@@ -192,12 +192,20 @@ class RoomDirectory:
 
         def committed(_: object) -> None:
             room.topic = topic
-            fanOut(
-                TopicChanged(room.name, topic.time or 0, member.nick, text),
-                list(room.members),
+            self.tellChange(
+                room, TopicChanged(room.name, topic.time or 0, member.nick, text)
             )
 
         return durable(self._store.saveTopic(topic)).addCallback(committed)
+
+    def tellChange(self, room: Room, event: Event) -> None:
+        """
+        Tell C{room} a change of how it is run (its topic, settings, bans,
+        a rank), made here: the other nodes of a cluster are told too.
+        """
+        room.changed = max(room.changed, getattr(event, "time", 0))
+        fanOut(event, list(room.members))
+        self._presence.roomChanged(room, event)
 
     def listRooms(
         self, asker: Member | None, seesSecrets: bool = False

@@ -5,7 +5,7 @@ not stored.
 
 The node where an operator changes a room tells the room as on one server;
 the other nodes' members are stand-ins there (L{twisted_chat.chat.presence}),
-and the event reaches their nodes once (L{RELAYED}).  Each of those makes
+and the event reaches their nodes once (L{CHANGES}, L{SAID}).  Each of those makes
 its own copy of the room agree with the event (L{RoomSync.apply}) and shows
 it to its own members there.  A node that first hears of a room through a
 stand-in going in asks a node with members in it for the whole state
@@ -47,16 +47,14 @@ from twisted_chat.chat.participants import fanOut
 from twisted_chat.chat.roombans import restrict
 from twisted_chat.chat.rooms import RoomDirectory
 
-RELAYED: Final = (
-    TopicChanged,
-    ModesChanged,
-    BanChanged,
-    RankChanged,
-    UserNotice,
-    TagMessage,
-    StatusMessage,
-)
-"""The events of a room the other nodes are told of, once each."""
+CHANGES: Final = (TopicChanged, ModesChanged, BanChanged, RankChanged)
+"""
+Changes of how a room is run: every node is told of each, whether or not
+it has members there now (L{twisted_chat.chat.presence.IPresence.roomChanged}).
+"""
+
+SAID: Final = (UserNotice, TagMessage, StatusMessage)
+"""What is said in a room unstored: the nodes with members there are told."""
 
 _RANKS: Final = {name: rank for rank, name in RANK_NAMES.items()}
 
@@ -75,6 +73,7 @@ class RoomState:
     topic: tuple[str, int, str] | None
     modes: str
     bans: tuple[Ban, ...]
+    changed: int = 0
 
 
 def roomOfEvent(event: Event) -> str | None:
@@ -113,6 +112,8 @@ class RoomSync:
             self._change(room, event)
         except ChatError:
             return
+        if isinstance(event, CHANGES):
+            room.changed = max(room.changed, event.time)
         here = [m for m in room.members if m.node is None]
         if isinstance(event, StatusMessage):
             least = _RANKS.get(event.rank, Rank.MEMBER)
@@ -152,12 +153,17 @@ class RoomSync:
             None if topic.nick is None else (topic.nick, topic.time or 0, topic.text),
             describeSettings(room.settings, showKey=True),
             tuple(room.bans.values()),
+            room.changed,
         )
 
     def restore(self, state: RoomState) -> None:
-        """Make this node's copy of a room what another node says it is."""
+        """
+        Make this node's copy of a room what another node says it is, if
+        that changed later than this copy did (the latest change wins: a
+        node that was restarted, or cut off, does not undo the others').
+        """
         room = self._directory.rooms.get(fold(state.room))
-        if room is None:
+        if room is None or state.changed <= room.changed:
             return
         try:
             # The string names every setting that is on: start from all off.
@@ -168,4 +174,5 @@ class RoomSync:
             nick, time, text = state.topic
             room.topic = TopicInfo(room.name, nick, time, text)
         room.bans = {(ban.kind, ban.mask): ban for ban in state.bans}
+        room.changed = state.changed
         restrict(room)

@@ -35,8 +35,10 @@ from twisted_chat.chat.events import (
     Announcement,
     BanChanged,
     Event,
+    Invited,
     Kicked,
     ModesChanged,
+    Notice,
     Parted,
     PrivateMessage,
     RankChanged,
@@ -53,7 +55,9 @@ VERSION: Final = 1
 CARRIED: Final[dict[str, type[Event]]] = {
     cls.__name__: cls
     for cls in (
+        Notice,
         Announcement,
+        Invited,
         Parted,
         Kicked,
         PrivateMessage,
@@ -87,7 +91,7 @@ FIELDS: Final[dict[str, dict[str, tuple[type, ...]]]] = {
     "quit": {"id": (int,), "reason": (str,)},
     "join": {"id": (int,), "room": (str,), "rank": (int,)},
     "part": {"id": (int,), "room": (str,), "event": (list,)},
-    "deliver": {"to": (str,), "id": (int,), "event": (list,)},
+    "deliver": {"to": (str,), "id": (int,), "event": (list,), "operator": (bool,)},
     "disconnect": {"to": (str,), "id": (int,), "goodbye": (str,), "reason": (str,)},
     "registered": {"nick": (str,)},
     "room": {"event": (list,)},
@@ -97,9 +101,10 @@ FIELDS: Final[dict[str, dict[str, tuple[type, ...]]]] = {
         "topic": (list, _NONE),
         "modes": (str,),
         "bans": (list,),
+        "changed": (int,),
     },
     "hello": {"to": (str, _NONE)},
-    "burst": {"members": (list,), "registered": (list,)},
+    "burst": {"members": (list,), "registered": (list,), "rooms": (list,)},
     "beat": {},
     "bye": {},
 }
@@ -138,9 +143,10 @@ def decode(data: bytes | str) -> dict[str, Any]:
         if not isinstance(record, dict):
             raise MalformedAnnouncement("a burst's member is not an object")
         _check(record, _MEMBER)
-    for rooms in [document.get("rooms")] + [
-        r.get("rooms") for r in document.get("members", ())
-    ]:
+    memberRooms = [r.get("rooms") for r in document.get("members", ())]
+    if kind == "member":
+        memberRooms.append(document["rooms"])
+    for rooms in memberRooms:
         if rooms is not None and not all(
             isinstance(room, str) and type(rank) is int for room, rank in rooms.items()
         ):
@@ -161,6 +167,9 @@ def roomState(said: dict[str, Any]) -> RoomState:
 
     @raise MalformedAnnouncement: if its topic or bans are not ones.
     """
+    for name, types in FIELDS["roomstate"].items():
+        if type(said.get(name)) not in types:
+            raise MalformedAnnouncement(f"a room state's {name} is {said.get(name)!r}")
     topic = said["topic"]
     if topic is not None and [type(v) for v in topic] != [str, int, str]:
         raise MalformedAnnouncement("a topic is nick, time and text")
@@ -182,6 +191,7 @@ def roomState(said: dict[str, Any]) -> RoomState:
         None if topic is None else tuple(topic),
         said["modes"],
         tuple(bans),
+        said["changed"],
     )
 
 

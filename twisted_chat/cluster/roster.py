@@ -36,15 +36,18 @@ from twisted_chat.chat.events import (
     Announcement,
     Event,
     Goodbye,
+    Invited,
     Kicked,
     Notice,
     PrivateMessage,
+    TagMessage,
     UserNotice,
 )
 from twisted_chat.chat.model import Member, Room
 from twisted_chat.chat.modes import Rank
 from twisted_chat.chat.names import fold, isRoomName
 from twisted_chat.chat.participants import deliverTo
+from twisted_chat.chat.roomsync import RoomState
 from twisted_chat.cluster import announcements
 from twisted_chat.cluster.announcements import MalformedAnnouncement
 from twisted_chat.cluster.bus import IPresenceListener
@@ -143,6 +146,9 @@ class ClusterRoster:
         self._registeredHere.add(nick)
         self.say("registered", nick=nick)
 
+    def roomChanged(self, room: Room, event: Event) -> None:
+        self.relay(event)
+
     def relay(self, event: Event) -> None:
         """Tell the other nodes an event of a room they have members in."""
         self.say("room", event=announcements.encodeEvent(event))
@@ -204,7 +210,9 @@ class ClusterRoster:
                 )
             return
         personal = (
-            isinstance(event, PrivateMessage)
+            isinstance(event, PrivateMessage | Notice)
+            or (isinstance(event, TagMessage) and not isRoomName(event.target))
+            or (isinstance(event, Invited) and fold(event.nick) == fold(member.nick))
             or (isinstance(event, UserNotice) and not isRoomName(event.target))
             or (isinstance(event, Kicked) and fold(event.nick) == fold(member.nick))
         )
@@ -214,6 +222,8 @@ class ClusterRoster:
                 to=standIn.node,
                 id=standIn.ident,
                 event=announcements.encodeEvent(event),
+                # A kick by a server operator needs no rank in the room.
+                operator=isinstance(event, Kicked) and self._byOperator(event),
             )
 
     # What the other nodes say (IPresenceListener)
@@ -246,6 +256,7 @@ class ClusterRoster:
             "burst",
             members=[self._record(m) for m in self._local],
             registered=sorted(self._registeredHere),
+            rooms=self._roomStates(),
         )
 
     def _on_hello(self, node: str, said: dict[str, Any]) -> None:
@@ -264,6 +275,9 @@ class ClusterRoster:
         for nick in said["registered"]:
             if isinstance(nick, str):
                 self.chat.remote.registered(nick)
+        for fields in said["rooms"]:
+            if isinstance(fields, dict):
+                self.chat.remote.rooms.restore(announcements.roomState(fields))
         present = set()
         for record in said["members"]:
             present.add(record["id"])
@@ -298,10 +312,17 @@ class ClusterRoster:
         if said["to"] != self.node or member is None:
             return
         event = announcements.decodeEvent(said["event"])
-        if not isinstance(event, Kicked):
+        if isinstance(event, Invited):
+            self.chat.remote.invited(member, event)
+        elif not isinstance(event, Kicked):
             deliverTo(member, event)
-        elif self._mayKick(event, member):
+        elif said["operator"] or self._mayKick(event, member):
             self.chat.remote.exit(member, event.room, event)
+
+    def _byOperator(self, kick: Kicked) -> bool:
+        """Whether a kick made here was a server operator's."""
+        kicker = self.chat.memberIfPresent(kick.by)
+        return kicker is not None and self.chat.operators.isServerOperator(kicker)
 
     def _mayKick(self, kick: Kicked, member: Member) -> bool:
         """
@@ -333,16 +354,16 @@ class ClusterRoster:
     def _on_roomask(self, node: str, said: dict[str, Any]) -> None:
         state = self.chat.remote.rooms.state(said["room"])
         if said["to"] == self.node and state is not None:
-            self.say(
-                "roomstate",
-                room=state.room,
-                topic=None if state.topic is None else list(state.topic),
-                modes=state.modes,
-                bans=[list(astuple(ban)) for ban in state.bans],
-            )
+            self.say("roomstate", **_stateFields(state))
 
     def _on_roomstate(self, node: str, said: dict[str, Any]) -> None:
         self.chat.remote.rooms.restore(announcements.roomState(said))
+
+    def _roomStates(self) -> list[dict[str, Any]]:
+        """The state of every room this node has members in, for a burst."""
+        rooms = {room.name for member in self._local for room in member.rooms.values()}
+        states = [self.chat.remote.rooms.state(name) for name in sorted(rooms)]
+        return [_stateFields(state) for state in states if state is not None]
 
     def _askFor(self, node: str) -> None:
         """Ask C{node} for all of its members, at most once a beat."""
@@ -360,3 +381,14 @@ class ClusterRoster:
                 self.standIns.dropAllBut(node, set(), f"Node {node} went away")
                 # It may have committed messages it did not live to announce.
                 self.nodeGone()
+
+
+def _stateFields(state: RoomState) -> dict[str, Any]:
+    """A room's state as C{roomstate} and C{burst} carry it."""
+    return {
+        "room": state.room,
+        "topic": None if state.topic is None else list(state.topic),
+        "modes": state.modes,
+        "bans": [list(astuple(ban)) for ban in state.bans],
+        "changed": state.changed,
+    }

@@ -27,7 +27,7 @@ from twisted_chat.chat.model import Member
 from twisted_chat.chat.modes import Rank
 from twisted_chat.chat.names import checkNick, checkRoomName, fold
 from twisted_chat.chat.participants import IOutbox, IParticipant
-from twisted_chat.chat.roomsync import RELAYED, roomOfEvent
+from twisted_chat.chat.roomsync import CHANGES, SAID, roomOfEvent
 
 
 class IOwner(Protocol):
@@ -109,9 +109,11 @@ class StandInOutbox:
     ) -> None:
         if type(event) is RoomMessage:
             return
-        if (
-            isinstance(event, RELAYED) and roomOfEvent(event) is not None
-        ) or isinstance(event, Announcement):
+        if isinstance(event, CHANGES):
+            return  # the roster told every node already (roomChanged)
+        if (isinstance(event, SAID) and roomOfEvent(event) is not None) or isinstance(
+            event, Announcement
+        ):
             self._owner.relay(event)
             return
         for participant in participants:
