@@ -15,6 +15,7 @@ from twisted.python.filepath import FilePath
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.endtoend.processes import ProcessTestCase
+from twisted_chat.app import admin
 from twisted_chat.app.admin import main
 from twisted_chat.app.backup import BackupDone, BackupFailed, backUp, describe
 from twisted_chat.store.schema import SCHEMA_VERSION, migrate
@@ -242,6 +243,21 @@ class BackupTests(SynchronousTestCase):
             out,
             rf"^backed up to {self.target}: {size / 1024:.1f} KiB, schema version"
             rf" {SCHEMA_VERSION}, in \d+\.\d s\n$",
+        )
+
+    def test_interruptedCommand(self) -> None:
+        """Ctrl-C (or SIGTERM) during the command is one line, not a traceback."""
+
+        def interrupted(source: str, target: str) -> BackupDone:
+            raise KeyboardInterrupt()
+
+        self.patch(admin, "backUp", interrupted)
+        status, out, err = self.admin(
+            "backup", "--db", self.source, "--to", self.target
+        )
+        self.assertEqual(
+            (status, out, err),
+            (1, "", f"twisted-chat-admin: interrupted; {self.target} not written\n"),
         )
 
     def test_describe(self) -> None:

@@ -12,6 +12,7 @@ options should say how it runs, not what it did once.  Known failures are
 one line on standard error and status 1.
 """
 
+import signal
 import sys
 from typing import TextIO
 
@@ -97,6 +98,9 @@ def backup(options: BackupOptions, stdout: TextIO, stderr: TextIO) -> int:
     except BackupFailed as error:
         stderr.write(f"twisted-chat-admin: {error}\n")
         return 1
+    except KeyboardInterrupt:
+        stderr.write(f"twisted-chat-admin: interrupted; {options['to']} not written\n")
+        return 1
     stdout.write(describe(done) + "\n")
     return 0
 
@@ -123,6 +127,12 @@ def migrate(options: MigrateOptions, stdout: TextIO, stderr: TextIO) -> int:
     return 0
 
 
+def interrupt(signum: int, frame: object) -> None:
+    """Stop on SIGTERM as on Ctrl-C, so an unfinished copy is removed."""
+    raise KeyboardInterrupt()
+
+
 def run() -> None:
     """The console script."""
+    signal.signal(signal.SIGTERM, interrupt)
     sys.exit(main(sys.argv[1:], sys.stdout, sys.stderr))
