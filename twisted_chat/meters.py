@@ -93,7 +93,6 @@ class Meters:
     @ivar deliveries: events handed to recipients, by kind (C{room} for
         room messages, C{private}, C{other}): the fan-out.
     @ivar stored: messages committed, by kind (C{room}, C{private}).
-    @ivar bytesSent: bytes written to clients, by front end.
     @ivar gaps: messages a slow reader's send queue dropped (told as a gap),
         by front end.
     @ivar slowReaders: clients disconnected for not reading, by front end.
@@ -112,7 +111,6 @@ class Meters:
         self.refused: Counter[tuple[str, str]] = Counter()
         self.deliveries: Counter[str] = Counter()
         self.stored: Counter[str] = Counter()
-        self.bytesSent: Counter[str] = Counter()
         self.gaps: Counter[str] = Counter()
         self.slowReaders: Counter[str] = Counter()
         self.floodDelays: Counter[str] = Counter()

@@ -82,13 +82,16 @@ class ChatCollector:
             PREFIX + "connections_open", "Connections open now.", labels=frontEnds
         )
         byKind: dict[str, int] = {}
+        sent: dict[str, int] = {}
         for frontEnd in self._service.frontEnds:
-            byKind[frontEnd.kind] = byKind.get(frontEnd.kind, 0) + len(
-                frontEnd.connections
-            )
+            kind = frontEnd.kind
+            byKind[kind] = byKind.get(kind, 0) + len(frontEnd.connections)
+            sent[kind] = sent.get(kind, 0) + frontEnd.bytesSent
         for kind, count in sorted(byKind.items()):
             open.add_metric([kind], count)
         yield open
+        yield _counter("bytes_sent", "Bytes queued to be written to clients.", frontEnds,
+                       sorted(sent.items()))  # fmt: skip
         chat = self._service.chat
         here = [member for member in chat.presentMembers() if member.node is None]
         yield GaugeMetricFamily(
@@ -118,9 +121,6 @@ class ChatCollector:
             "messages_stored", "Messages committed to the store.", ["kind"],
             m.stored.items(),
         )  # fmt: skip
-        yield _counter(
-            "bytes_sent", "Bytes written to clients.", frontEnds, m.bytesSent.items()
-        )
         yield _counter(
             "send_queue_gaps",
             "Times a client that did not read fell behind (room messages left out).",

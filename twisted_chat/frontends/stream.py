@@ -201,7 +201,6 @@ class StreamConnection(Protocol):
 
     def write(self, data: bytes) -> None:
         """Write C{data} now (the guard's, for what it held)."""
-        METERS.bytesSent[self.factory.kind] += len(data)
         self._write(data)
 
     # IParticipant
@@ -246,7 +245,6 @@ class StreamConnection(Protocol):
         else:
             data = b"".join([batch.data() for batch in pending])
         pending.clear()
-        METERS.bytesSent[self.factory.kind] += len(data)
         self._write(data)
 
 
@@ -333,6 +331,11 @@ class StreamFrontEnd(Factory):
             self.refusal,
             self.kind,
         )
+
+    @property
+    def bytesSent(self) -> int:
+        """Bytes queued to be written to this front end's clients."""
+        return self.batcher.bytesQueued
 
     @property
     def openConnections(self) -> int:
