@@ -259,6 +259,14 @@ SERVERS = {
         accepts,
         notes="the default limits: flood control, send queues, timeouts, caps",
     ),
+    "twisted_chat-metrics": Server(
+        "twisted_chat-metrics",
+        "line",
+        twistedChat("sqlite", "--metrics", "tcp:0:interface=127.0.0.1"),
+        accepts,
+        notes="--metrics on (/metrics and /health served, the reactor's lag"
+        " measured every second)",
+    ),
     "twisted_chat-irc": Server(
         "twisted_chat-irc",
         "irc",

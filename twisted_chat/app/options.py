@@ -11,6 +11,8 @@ from typing import Any, cast
 from twisted.internet.endpoints import serverFromString
 from twisted.python import usage
 
+from twisted_chat.app import logs
+from twisted_chat.app.logs import writeTo
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.names import checkNick
 from twisted_chat.cluster.address import NODE_NAME, BadBusAddress, parseBusAddress
@@ -130,6 +132,21 @@ class Options(usage.Options):
             None,
             "This node's name on the --bus, unique among the nodes (default:"
             " this host's name and the process id).",
+        ],
+        [
+            "metrics",
+            None,
+            None,
+            "ENDPOINT: serve /metrics (Prometheus) and /health there, for"
+            " monitoring only: keep it private, e.g. tcp:9632:interface=127.0.0.1"
+            " (off by default).",
+        ],
+        [
+            "log-format",
+            None,
+            "text",
+            "How the log is written: text (the default), or json (one JSON"
+            " object per line, for log shippers).",
         ],
         [
             "history-on-join",
@@ -391,6 +408,10 @@ class Options(usage.Options):
             )
 
     def postOptions(self) -> None:
+        if self["metrics"] is not None:
+            self["metrics"] = checkedEndpoint(self["metrics"])
+        if self["log-format"] not in ("text", "json"):
+            raise usage.UsageError("--log-format is text or json")
         if not self["listen"]:
             self["listen"] = [DEFAULT_LISTEN]
         for name in ("web-origin", "web-proxy"):
@@ -431,6 +452,10 @@ class Options(usage.Options):
             raise usage.UsageError(
                 f"--max-line-length must be at least {MIN_LINE_LENGTH_SETTING}"
             )
+        if self["log-format"] == "json" and self.parent is not None:
+            # twistd makes the observer, from its --logger option.
+            writeTo(self.parent.get("logfile"), bool(self.parent.get("nodaemon")))
+            self.parent["logger"] = logs.FACTORY
         if self["console"]:
             twistd = self.parent
             if twistd is not None and not twistd.get("nodaemon"):

@@ -86,6 +86,15 @@ class ServerService(MultiService):
         """Serve C{frontEnd}'s connections: a stop closes and waits for them."""
         self.frontEnds.append(frontEnd)
 
+    def deafListeners(self) -> list[str]:
+        """The endpoints a listener of this server is not listening on now."""
+        return [
+            child.description
+            for child in self
+            if isinstance(child, EndpointListener)
+            and not (child.running and child.port is not None)
+        ]
+
     def announce(self, text: str) -> None:
         """
         Say something an operator wants to know at start-up (where the
@@ -174,6 +183,7 @@ class EndpointListener(StreamServerEndpointService):
         super().__init__(endpoint, factory)
         self.description = description
         self.clients = clients
+        self.port: IListeningPort | None = None
         self._raiseSynchronously = True
 
     def privilegedStartService(self) -> None:
@@ -189,6 +199,7 @@ class EndpointListener(StreamServerEndpointService):
 
     def _listening(self, port: IListeningPort) -> IListeningPort:
         """Say where it listens: the real port, where port 0 was asked for."""
+        self.port = port
         host = port.getHost()
         if isinstance(host, IPv4Address | IPv6Address):
             where = f"{host.host}:{host.port}"

@@ -15,6 +15,7 @@ from typing import Any
 from twisted.application.service import IService
 from twisted.internet.error import ReactorNotRunning
 
+from twisted_chat.app.metrics import ReactorLag, makeMetricsSite
 from twisted_chat.app.options import MEMORY_DATABASE, Options
 from twisted_chat.app.service import (
     BusService,
@@ -231,6 +232,14 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         ).setServiceParent(service)
     for description in config["listen"]:
         EndpointListener(reactor, description, factory).setServiceParent(service)
+    if config["metrics"]:
+        ReactorLag(reactor).setServiceParent(service)
+        EndpointListener(
+            reactor,
+            config["metrics"],
+            makeMetricsSite(service, reactor),
+            "metrics (/metrics, /health)",
+        ).setServiceParent(service)
     serverName = config["server-name"] or hostServerName()
     if config["web"]:
         _serveWeb(config, service, factory, accounts, serverName, reactor)
@@ -287,6 +296,8 @@ def _serveWeb(
         serverName=serverName,
     )
     for frontEnd in (json, irc):
+        # Counted as the web's (twisted_chat.meters), whatever they speak.
+        frontEnd.kind = "web"
         service.addFrontEnd(frontEnd)
     sockets = WebSocketFrontEnd(
         reactor,

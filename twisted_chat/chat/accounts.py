@@ -50,6 +50,7 @@ from twisted_chat.chat.errors import (
     CertificateInUse,
     InvalidNick,
     LoginFailed,
+    LoginThrottled,
     NickInUse,
     NoCertificate,
     StoreFailed,
@@ -65,6 +66,7 @@ from twisted_chat.limits import (
     PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
 )
+from twisted_chat.meters import METERS
 from twisted_chat.store import AccountRecord, IChatStore, StoreError
 
 T = TypeVar("T")
@@ -374,11 +376,16 @@ class Accounts:
         # ones there (and one more, so that they stay apart from real ones)
         # keeps a long made-up nick from costing the throttle memory.
         account = fold(nick)[: NICK_MAX_LENGTH + 1]
-        attempt = await self.throttle.admit(account, address)
+        try:
+            attempt = await self.throttle.admit(account, address)
+        except LoginThrottled:
+            METERS.logins["throttled"] += 1
+            raise
         try:
             _, avatar, _ = await self.portal.login(credentials, mind, IChatAccount)
         except UnauthorizedLogin:
             self.throttle.failed(attempt)
+            METERS.logins["failed"] += 1
             raise LoginFailed("Wrong nick or password.") from None
         except BaseException:
             # The check could not be made, or it found the password right:
@@ -386,6 +393,7 @@ class Accounts:
             self.throttle.release(attempt)
             raise
         self.throttle.release(attempt)
+        METERS.logins["succeeded"] += 1
         assert isinstance(avatar, ChatAccount)
         return avatar
 

@@ -23,6 +23,7 @@ from twisted_chat.chat.durable import storeFailed
 from twisted_chat.chat.events import RoomMessage
 from twisted_chat.chat.model import Member, Room
 from twisted_chat.chat.participants import deliverTo, post
+from twisted_chat.meters import METERS
 from twisted_chat.store import IChatStore, OutOfSequence, StoreError
 
 
@@ -102,6 +103,7 @@ class LocalFeed:
         message = numbered(message, room.lastSequence)
 
         def committed(_: object) -> RoomMessage:
+            METERS.stored["room"] += 1
             deliver(room, message, sender)
             return message
 

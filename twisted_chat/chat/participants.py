@@ -17,9 +17,13 @@ from typing import Protocol
 from twisted.logger import Logger
 from zope.interface import Interface
 
-from twisted_chat.chat.events import Event, Goodbye
+from twisted_chat.chat.events import Event, Goodbye, PrivateMessage, RoomMessage
+from twisted_chat.meters import METERS
 
 log = Logger()
+
+_KINDS = {RoomMessage: "room", PrivateMessage: "private"}
+"""How deliveries are counted: room messages, private messages, the rest."""
 
 
 class IParticipant(Interface):
@@ -122,7 +126,9 @@ def post(event: Event, groups: Groups, sender: IParticipant | None = None) -> No
     C{sender}'s participant, for a room message), so that it is encoded
     once; one failing delivery never stops the others.
     """
+    kind = _KINDS.get(type(event), "other")
     for outbox, participants in groups.items():
+        METERS.deliveries[kind] += len(participants)
         if outbox is not None:
             try:
                 outbox.post(event, participants, sender)

@@ -21,6 +21,7 @@ from twisted_chat.chat.model import Member
 from twisted_chat.chat.names import fold
 from twisted_chat.chat.participants import deliverTo, fanOut
 from twisted_chat.chat.textrules import checkText, cleanStored
+from twisted_chat.meters import METERS
 from twisted_chat.store import IChatStore
 
 
@@ -71,6 +72,7 @@ class PrivateMessages:
         )
 
         def committed(_: object) -> None:
+            METERS.stored["private"] += 1
             if recipient is None:
                 deliverTo(member, message)
                 deliverTo(

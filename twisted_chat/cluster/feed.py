@@ -42,6 +42,7 @@ from twisted_chat.chat.names import fold
 from twisted_chat.chat.textrules import cleanStored
 from twisted_chat.cluster.bus import IBusListener, RedisBus
 from twisted_chat.cluster.cursor import Deliver, Read, RoomCursor
+from twisted_chat.meters import METERS
 from twisted_chat.store import IChatStore
 
 READ_CHUNK: Final = 500
@@ -143,6 +144,7 @@ class ClusterFeed:
         self, room: Room, message: RoomMessage, sender: Member
     ) -> Deferred[RoomMessage]:
         def committed(sequence: int) -> Deferred[RoomMessage]:
+            METERS.stored["room"] += 1
             said = numbered(message, sequence)
             folded = fold(room.name)
             self.bus.publishRoom(folded, sequence, encodeMessage(said))

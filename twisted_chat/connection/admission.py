@@ -25,6 +25,7 @@ from twisted_chat.limits import (
     NEW_PER_ADDRESS,
     NEW_PER_ADDRESS_WINDOW,
 )
+from twisted_chat.meters import METERS
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Admission:
         self._open: dict[str, int] = {}
         self._recent: dict[str, deque[float]] = {}
 
-    def admit(self, host: str) -> str | None:
+    def admit(self, host: str) -> "Refused | None":
         """
         Count a new connection from C{host} and return L{None}, or return why
         it is refused (and count nothing).  An admitted connection must be
@@ -66,26 +67,29 @@ class Admission:
         """
         rules = self.rules
         if self.openConnections >= rules.maxConnections:
-            return (
+            return Refused(
                 f"The server is full ({rules.maxConnections} connections);"
-                " try again later."
+                " try again later.",
+                "server-full",
             )
         key, local = addressKey(host)
         limited = rules.limitLoopback or not local
         if limited:
             if self._open.get(key, 0) >= rules.maxPerAddress:
-                return (
+                return Refused(
                     f"Too many connections from your address"
-                    f" ({rules.maxPerAddress} at once)."
+                    f" ({rules.maxPerAddress} at once).",
+                    "per-address",
                 )
             now = self._clock.seconds()
             recent = self._recentFrom(key, now)
             if len(recent) >= rules.newPerAddress:
                 wait = recent[0] + rules.window - now
-                return (
+                return Refused(
                     f"Too many new connections from your address"
                     f" ({rules.newPerAddress} in {rules.window / 60:g} minutes);"
-                    f" try again in {max(wait, 1):.0f} seconds."
+                    f" try again in {max(wait, 1):.0f} seconds.",
+                    "new-per-address",
                 )
             recent.append(now)
         self.openConnections += 1
@@ -142,6 +146,20 @@ AdmittedProtocol = TypeVar("AdmittedProtocol", bound=Admitted)
 log = Logger()
 
 
+class Refused(str):
+    """
+    Why a connection is refused, for the person; L{code} says which limit,
+    for the counts (L{twisted_chat.meters}).
+    """
+
+    code: str
+
+    def __new__(cls, text: str, code: str) -> "Refused":
+        refused = super().__new__(cls, text)
+        refused.code = code
+        return refused
+
+
 def hostOf(address: IAddress | None) -> str:
     """The host a connection comes from, for the per-address limits."""
     return str(getattr(address, "host", None) or "local")
@@ -152,10 +170,13 @@ def admitOrRefuse(
     address: IAddress | None,
     build: Callable[[], AdmittedProtocol],
     refusalLine: Callable[[str], bytes],
+    frontEnd: str = "line",
 ) -> AdmittedProtocol | "Refusal":
     """
     Build the protocol for a connection from C{address}, or, past the
     limits, a L{Refusal} sending C{refusalLine(reason)}.  L{None} admits all.
+
+    @param frontEnd: which front end the connection came to, for the counts.
     """
     if admission is None:
         return build()
@@ -163,6 +184,7 @@ def admitOrRefuse(
     refusal = admission.admit(host)
     if refusal is not None:
         log.info("Refused a connection from {host}: {why}", host=host, why=refusal)
+        METERS.refused[frontEnd, refusal.code] += 1
         return Refusal(refusalLine(refusal))
     protocol = build()
     protocol.admittedAs = host

@@ -77,6 +77,9 @@ class Batcher:
         self._flushing = False
         self._batchFor: list[Queued] | None = None
         self._batch = Batch(b"")
+        # Counted once per line and list of connections, not per write: the
+        # writes are the hot path (twisted_chat.meters reads this).
+        self.bytesQueued = 0
 
     def queue(
         self, line: bytes, connections: list[Queued], mark: RoomMark | None = None
@@ -90,6 +93,7 @@ class Batcher:
         or any connection is written to, so each connection still gets every
         line once, in order.
         """
+        self.bytesQueued += len(line) * len(connections)
         if connections is self._batchFor:
             batch = self._batch
             batch.lines.append(line)

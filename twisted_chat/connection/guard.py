@@ -33,6 +33,7 @@ from zope.interface import implementer
 
 from twisted_chat.connection.backlog import Backlog, RoomMark
 from twisted_chat.limits import FLOOD_ARRIVAL_SECONDS, ConnectionRules
+from twisted_chat.meters import METERS
 from twisted_chat.throttle import TokenBucket
 
 
@@ -116,8 +117,11 @@ class ConnectionGuard:
         transport: ITransport,
         rules: ConnectionRules,
         clock: IReactorTime,
+        *,
+        frontEnd: str = "line",
     ) -> None:
         self.rules = rules
+        self._frontEnd = frontEnd
         self.aborting = False
         self._guarded = guarded
         self._transport = transport
@@ -306,6 +310,7 @@ class ConnectionGuard:
         """Stop reading until the flood rate allows the next line; say so once."""
         if "flood" in self._timers:
             return
+        METERS.floodDelays[self._frontEnd] += 1
         self._pauseReading("flood")
         self._startTimer("flood", delay, self._speedUp)
         if not self._toldSlowed:
@@ -337,6 +342,7 @@ class ConnectionGuard:
         waitingBytes = sum(len(line) for line in self._lines if line is not None)
         if tooMany or 0 < rules.maxQueuedBytes < waitingBytes:
             self._lines.clear()
+            METERS.floodDisconnects[self._frontEnd] += 1
             self._guarded.drop(
                 f"Excess flood (more than {rules.maxQueuedLines} lines or"
                 f" {rules.maxQueuedBytes} bytes waiting)",
@@ -401,6 +407,8 @@ class ConnectionGuard:
 
     def _dropUnreachable(self, reason: str, kind: str) -> None:
         """Drop a client that cannot be reached: its goodbye is not waited for."""
+        if kind == "slow":
+            METERS.slowReaders[self._frontEnd] += 1
         self.aborting = True
         self._guarded.drop(reason, kind)
 
@@ -432,6 +440,7 @@ class ConnectionGuard:
                 "slow",
             )
         elif backlog.behind and "behind" not in self._timers:
+            METERS.gaps[self._frontEnd] += 1
             self.log.info(
                 "{client} fell behind; room messages are left out",
                 client=self._guarded.name,

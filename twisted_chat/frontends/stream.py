@@ -53,6 +53,7 @@ from twisted_chat.connection.batching import Batch, Batcher
 from twisted_chat.connection.guard import ConnectionGuard, Guarded
 from twisted_chat.connection.writenow import writerFor
 from twisted_chat.limits import DEFAULT_RULES, ConnectionRules
+from twisted_chat.meters import METERS
 from twisted_chat.wire.framing import LineFramer
 
 
@@ -131,7 +132,11 @@ class StreamConnection(Protocol):
         # The front end supplies the rest of what the guard asks of it.
         guarded = cast(Guarded, self)
         self.guard = ConnectionGuard(
-            guarded, transport, self.factory.rules, self.factory.clock
+            guarded,
+            transport,
+            self.factory.rules,
+            self.factory.clock,
+            frontEnd=self.factory.kind,
         )
         self.guard.configureTransport()
         if INegotiated.providedBy(transport):
@@ -266,6 +271,8 @@ class StreamFrontEnd(Factory):
     log = Logger()
     connectionClass: ClassVar[type[StreamConnection]]
     maxLineLength: int
+    kind = "line"
+    """Which front end this is, in the counts (L{twisted_chat.meters})."""
 
     def __init__(
         self,
@@ -315,10 +322,20 @@ class StreamFrontEnd(Factory):
             self.chat.operators.checkAddress(host)
         except ChatError as error:
             self.log.info("Refused a connection from {host}: banned", host=host)
+            METERS.refused[self.kind, "banned"] += 1
             return Refusal(self.refusal(error.message))
         return admitOrRefuse(
-            self.admission, addr, lambda: self.connectionClass(self), self.refusal
+            self.admission,
+            addr,
+            lambda: self.connectionClass(self),
+            self.refusal,
+            self.kind,
         )
+
+    @property
+    def bytesSent(self) -> int:
+        """Bytes queued to be written to this front end's clients."""
+        return self.batcher.bytesQueued
 
     @property
     def openConnections(self) -> int:
@@ -326,6 +343,7 @@ class StreamFrontEnd(Factory):
 
     def connectionOpened(self, connection: StreamConnection) -> None:
         self.connections.add(connection)
+        METERS.accepted[self.kind] += 1
 
     def connectionEnded(self, connection: StreamConnection) -> None:
         """C{connection} is gone: free its place."""

@@ -38,6 +38,7 @@ is confirmed that was not committed.
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, replace
+from time import perf_counter
 from typing import Any, Generic, Protocol, TypeVar
 
 from twisted.internet.defer import Deferred, fail
@@ -48,6 +49,7 @@ from twisted.python.threadpool import ThreadPool
 
 from twisted_chat.chat.events import RoomMessage
 from twisted_chat.chat.names import fold
+from twisted_chat.meters import METERS
 from twisted_chat.store import OutOfSequence, StoreError
 from twisted_chat.store.failures import FailureReporter
 
@@ -233,6 +235,7 @@ class StoreWriter(Generic[C]):
             if trouble is None:
                 self._failures.committed()
             else:
+                METERS.storeErrors += operations
                 self._failures.failed(trouble, operations)
         writes = sum(op.writes for op in group)
         if writes:
@@ -300,7 +303,11 @@ class StoreWriter(Generic[C]):
 
         def commitPending() -> None:
             if pending:
+                started = perf_counter()
                 self._commit(operations, pending, outcomes, reports)
+                # Observed on this thread only; a scrape reads it as it is.
+                METERS.commitSeconds.observe(perf_counter() - started)
+                METERS.commitSize.observe(len(pending))
                 pending.clear()
 
         for index, (work, writes) in enumerate(operations):

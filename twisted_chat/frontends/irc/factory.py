@@ -101,6 +101,8 @@ class IRCChatFactory(StreamFrontEnd):
         capabilities, which ends the reuse of the groups made before.
     """
 
+    kind = "irc"
+
     connectionClass = IRCChatProtocol
     maxLineLength = MAX_IRC_LINE
 

@@ -133,6 +133,7 @@ class GuardedSite(Site):
             addr,
             lambda: cast(GuardedChannel, build(addr)),
             lambda why: httpRefusal(b"503 Service Unavailable", why),
+            "web",
         )
 
     def log(self, request: Request) -> None:

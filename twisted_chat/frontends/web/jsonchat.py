@@ -145,6 +145,8 @@ class JSONChatFrontEnd(CommandFrontEnd):
     @ivar hello: the first message every client is sent.
     """
 
+    kind = "web"
+
     connectionClass = JSONChatConnection
 
     def __init__(
