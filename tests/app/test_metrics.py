@@ -85,3 +85,31 @@ class ReactorLagTests(SynchronousTestCase):
         clock.advance(1.25)
         self.assertEqual(METERS.reactorLag.count - count, 2)
         self.assertAlmostEqual(METERS.reactorLag.sum - total, 0.25)
+
+
+class HealthTests(SynchronousTestCase):
+    def test_slowStoreAnsweredByTheTimer(self) -> None:
+        """
+        A store slower than the timeout is answered 503 by a timer; its own
+        Deferred is not cancelled, and answers later without harm.
+        """
+        from twisted.internet.defer import Deferred
+        from twisted.web.test.requesthelper import DummyRequest
+
+        from twisted_chat.app.metrics import HEALTH_TIMEOUT, HealthResource
+
+        pending: Deferred[list[object]] = Deferred()
+        store = type("Store", (), {"messagesBetween": lambda *a: pending})()
+        chat = type("Chat", (), {"store": store, "lobbyName": "#lobby"})()
+        service: Any = type(
+            "Service", (), {"chat": chat, "deafListeners": lambda s: []}
+        )()
+        clock = Clock()
+        request = DummyRequest([b"health"])
+        HealthResource(service, clock).render_GET(request)  # type: ignore[arg-type]
+        clock.advance(HEALTH_TIMEOUT)
+        self.assertEqual(request.responseCode, 503)
+        self.assertIn(b"no answer within", b"".join(request.written))
+        self.assertFalse(pending.called)
+        pending.callback([])
+        self.assertEqual(request.finished, 1)

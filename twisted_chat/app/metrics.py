@@ -204,33 +204,39 @@ class HealthResource(Resource):
         request.setHeader(b"cache-control", b"no-store")
         deaf = self._service.deafListeners()
         if deaf:
-            return self._answer(request, 503, f"not listening: {', '.join(deaf)}")
+            request.setResponseCode(503)
+            return f"not listening: {', '.join(deaf)}\n".encode()
+        gone: list[bool] = []
+        request.notifyFinish().addErrback(lambda _: gone.append(True))
+
+        def answer(code: int, text: str) -> None:
+            if timer.active():
+                timer.cancel()
+            if not request.finished and not gone:
+                request.setResponseCode(code)
+                request.write(f"{text}\n".encode())
+                request.finish()
+
+        # The store's own Deferred is never cancelled (the store fires it,
+        # in order with the others): a timer answers for a slow store.
+        timer = self._clock.callLater(
+            HEALTH_TIMEOUT,
+            answer,
+            503,
+            f"store not answering: no answer within {HEALTH_TIMEOUT:g} s",
+        )
         read: Deferred[Any] = self._service.chat.store.messagesBetween(
             self._service.chat.lobbyName, 0, 0, 0
         )
-        read.addTimeout(HEALTH_TIMEOUT, self._clock)
-
-        def answered(_: object) -> None:
-            self._answer(request, 200, "ok", finish=True)
-
-        def failed(failure: Any) -> None:
-            why = failure.getErrorMessage() or type(failure.value).__name__
-            self._answer(request, 503, f"store not answering: {why}", finish=True)
-
-        read.addCallbacks(answered, failed)
+        read.addCallbacks(
+            lambda _: answer(200, "ok"),
+            lambda failure: answer(
+                503,
+                "store not answering: "
+                + (failure.getErrorMessage() or type(failure.value).__name__),
+            ),
+        )
         return NOT_DONE_YET
-
-    def _answer(
-        self, request: Request, code: int, text: str, finish: bool = False
-    ) -> bytes:
-        body = (text + "\n").encode("utf-8")
-        request.setResponseCode(code)
-        if finish:
-            if not request.finished and not request._disconnected:
-                request.write(body)
-                request.finish()
-            return b""
-        return body
 
 
 def makeMetricsSite(service: "ServerService", clock: IReactorTime) -> Site:

@@ -263,7 +263,10 @@ class ClusterFeed:
             last = wanted.first - 1
             for message in messages:
                 last = message.sequence
-                self._deliver(following, live(message))
+                # Read back as history: delivered as said just now.
+                self._deliver(
+                    following, numbered(cleanStored(message), message.sequence)
+                )
             if len(messages) == READ_CHUNK and last < wanted.last:
                 cursor.delivered = last
                 self._read(following, Read(last + 1, wanted.last))
@@ -367,12 +370,3 @@ class ClusterFeed:
         self._settle(following)
         if following.heard > last:
             self._offer(following, following.heard, None)
-
-
-def live(message: RoomMessage) -> RoomMessage:
-    """A message read from the database, delivered as said just now."""
-    stored = cleanStored(message)
-    return RoomMessage(
-        stored.room, stored.sequence, stored.time, stored.sender, stored.text,
-        stored.action,
-    )  # fmt: skip

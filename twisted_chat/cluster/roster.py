@@ -270,6 +270,7 @@ class ClusterRoster:
     def _on_bye(self, node: str, said: dict[str, Any]) -> None:
         self.standIns.dropAllBut(node, set(), f"Node {node} stopped")
         self._heard.pop(node, None)
+        self._asked.pop(node, None)
 
     def _on_burst(self, node: str, said: dict[str, Any]) -> None:
         for nick in said["registered"]:
@@ -378,6 +379,7 @@ class ClusterRoster:
         for node, last in list(self._heard.items()):
             if now - last > SILENCE:
                 del self._heard[node]
+                self._asked.pop(node, None)
                 self.standIns.dropAllBut(node, set(), f"Node {node} went away")
                 # It may have committed messages it did not live to announce.
                 self.nodeGone()
