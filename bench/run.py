@@ -644,10 +644,13 @@ def repeated(
     """
     Measure each server C{--repeat} times, taking turns so that a slow
     spell of the machine falls on all of them, and keep each one's median.
+    Every other round takes its turns backwards: a server measured right
+    after another (the machine warm from it, or still busy freeing it)
+    runs as often first as last, so the order favours none.
     """
     tries: dict[str, list[Run]] = {name: [] for name in servers}
-    for _ in range(options.repeat):
-        for name in servers:
+    for turn in range(options.repeat):
+        for name in servers if turn % 2 == 0 else servers[::-1]:
             run = measure(SERVERS[name], scenario, arguments)
             report(run)
             tries[name].append(run)

@@ -16,7 +16,7 @@ connection kit, the front ends and the store may all count.
 """
 
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, deque
 from typing import Final
 
 LATENCY_BUCKETS: Final = (
@@ -35,6 +35,9 @@ LATENCY_BUCKETS: Final = (
     5.0,
 )
 """Upper bounds, in seconds, of the latency histograms' buckets."""
+
+RECENT_COMMITS: Final = 1000
+"""How many of the latest commits' times are kept whole, for quantiles."""
 
 SIZE_BUCKETS: Final = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 """Upper bounds of the commit group size histogram's buckets."""
@@ -102,6 +105,9 @@ class Meters:
     @ivar logins: logins, by outcome (C{succeeded}, C{failed}, C{throttled}).
     @ivar storeErrors: store operations that failed.
     @ivar commitSeconds: how long each commit of a group of writes took.
+    @ivar recentCommits: how long each of the latest L{RECENT_COMMITS}
+        commits took, oldest first: exact quantiles of the commits of late,
+        where the histogram's are bucket bounds over the whole run.
     @ivar commitSize: how many writes each commit held.
     @ivar reactorLag: how late a timer due every second fired.
     """
@@ -118,8 +124,17 @@ class Meters:
         self.logins: Counter[str] = Counter()
         self.storeErrors = 0
         self.commitSeconds = Histogram(LATENCY_BUCKETS)
+        self.recentCommits: deque[float] = deque(maxlen=RECENT_COMMITS)
         self.commitSize = Histogram(SIZE_BUCKETS)
         self.reactorLag = Histogram(LATENCY_BUCKETS)
+
+    def commitTook(self, seconds: float) -> None:
+        """
+        Count a commit that took C{seconds}; called on the store's thread,
+        where a deque's append is atomic.
+        """
+        self.commitSeconds.observe(seconds)
+        self.recentCommits.append(seconds)
 
 
 METERS: Final = Meters()

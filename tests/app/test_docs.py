@@ -12,7 +12,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat import limits
 from twisted_chat.app.service import SHUTDOWN_GRACE
-from twisted_chat.chat import events
+from twisted_chat.chat import events, orderevents
 from twisted_chat.chat.commands import COMMANDS
 from twisted_chat.chat.errors import ChatError, allErrorCodes
 from twisted_chat.chat.names import RESERVED_NICKS
@@ -53,7 +53,8 @@ class WebDocumentTests(SynchronousTestCase):
         examples = webTable("event")
         kinds = {
             name: kind
-            for name, kind in vars(events).items()
+            for module in (events, orderevents)
+            for name, kind in vars(module).items()
             if isinstance(kind, type)
             and issubclass(kind, events.Event)
             and kind is not events.Event

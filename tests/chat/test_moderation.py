@@ -23,7 +23,10 @@ from twisted_chat.chat.errors import (
     RoomFull,
     UnknownMode,
 )
-from twisted_chat.chat.events import (
+from twisted_chat.chat.events import RoomListEntry, RoomMessage
+from twisted_chat.chat.model import Member
+from twisted_chat.chat.modes import BAN, MUTE, Rank, RoomSettings, parseModes
+from twisted_chat.chat.orderevents import (
     BanChanged,
     BanListEnd,
     BanListEntry,
@@ -31,12 +34,8 @@ from twisted_chat.chat.events import (
     Kicked,
     ModesChanged,
     RankChanged,
-    RoomListEntry,
-    RoomMessage,
     RoomModes,
 )
-from twisted_chat.chat.model import Member
-from twisted_chat.chat.modes import BAN, MUTE, Rank, RoomSettings, parseModes
 from twisted_chat.limits import BAN_LIST_MAX, LOBBY
 from twisted_chat.store.memory import MemoryStore
 

@@ -11,10 +11,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.chat.errors import ChatError
-from twisted_chat.chat.events import RankChanged
 from twisted_chat.chat.masks import parseMask
 from twisted_chat.chat.model import Member, Room
 from twisted_chat.chat.modes import BAN, MUTE, RANK_NAMES, Rank, parseModes
+from twisted_chat.chat.orderevents import RankChanged
 
 from ..helpers import RecordingParticipant, assertConsistent, makeChat
 

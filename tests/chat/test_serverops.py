@@ -17,16 +17,10 @@ from twisted_chat.chat.errors import (
     NotPermitted,
     NotServerOperator,
 )
-from twisted_chat.chat.events import (
-    Announcement,
-    AuditEnd,
-    AuditLine,
-    Goodbye,
-    Kicked,
-    Quit,
-)
+from twisted_chat.chat.events import Goodbye, Quit
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.modes import BAN, Rank, parseModes
+from twisted_chat.chat.orderevents import Announcement, AuditEnd, AuditLine, Kicked
 from twisted_chat.store.memory import MemoryStore
 
 from ..helpers import FAST_ARGON2, RecordingParticipant, runAtOnce

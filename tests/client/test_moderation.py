@@ -8,15 +8,8 @@ paired in memory, as in L{tests.client.test_client}.
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.chat.events import (
-    ErrorReply,
-    HistoryEnd,
-    Joined,
-    Kicked,
-    ModesChanged,
-    RoomModes,
-    Welcome,
-)
+from twisted_chat.chat.events import ErrorReply, HistoryEnd, Joined, Welcome
+from twisted_chat.chat.orderevents import Kicked, ModesChanged, RoomModes
 
 from ..helpers import makeChat
 from .test_client import ServerAndClient, makeSession

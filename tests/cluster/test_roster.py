@@ -9,12 +9,8 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.chat.errors import Banned, Moderated, Muted, NickInUse
 from twisted_chat.chat.events import (
-    Announcement,
-    BanChanged,
     Goodbye,
-    Invited,
     Joined,
-    Kicked,
     NickChanged,
     Notice,
     PrivateMessage,
@@ -23,6 +19,7 @@ from twisted_chat.chat.events import (
     TopicChanged,
 )
 from twisted_chat.chat.modes import BAN, MUTE, Rank, parseModes
+from twisted_chat.chat.orderevents import Announcement, BanChanged, Invited, Kicked
 from twisted_chat.cluster import announcements
 from twisted_chat.cluster.roster import BEAT, SILENCE
 from twisted_chat.cluster.standins import claimRank

@@ -6,7 +6,8 @@ from datetime import UTC
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.chat.events import CurrentRoom, Goodbye, Kicked, Quit, RoomMessage
+from twisted_chat.chat.events import CurrentRoom, Goodbye, Quit, RoomMessage
+from twisted_chat.chat.orderevents import Kicked
 from twisted_chat.frontends.line.console import OperatorConsole
 from twisted_chat.limits import LOBBY
 from twisted_chat.terminal.view import TerminalView

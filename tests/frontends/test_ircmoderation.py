@@ -8,8 +8,8 @@ see it, with the numeric for each refusal.
 import base64
 
 from twisted_chat.chat.core import Chat
-from twisted_chat.chat.events import Kicked
 from twisted_chat.chat.modes import Rank
+from twisted_chat.chat.orderevents import Kicked
 from twisted_chat.frontends.irc.channelmodes import coreMask
 from twisted_chat.frontends.irc.factory import IRCChatFactory
 from twisted_chat.frontends.line.protocol import LineChatFactory

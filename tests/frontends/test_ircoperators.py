@@ -1,8 +1,12 @@
 """
 Tests for the IRC commands that keep order besides MODE: KICK, INVITE,
 JOIN with keys and the channel settings that refuse it, the topic lock and
-no outside messages, and a server operator's OPER, KILL and WALLOPS.
+no outside messages, and a server operator's OPER, KILL, WALLOPS and STATS.
 """
+
+from twisted.internet.defer import Deferred, succeed
+
+from twisted_chat.chat.orderevents import Statistic
 
 from ..helpers import connectMember
 from .test_ircmoderation import PASSWORD, ModerationTestCase, said
@@ -333,6 +337,60 @@ class ServerOperatorTests(ModerationTestCase):
             said(boss.messages()),
             [(*notice, ("boss", "Announcement from boss: restart at noon"))],
         )
+
+    def figures(self) -> Deferred[list[Statistic]]:
+        return succeed(
+            [Statistic("uptime-seconds", "93784"), Statistic("members", "2")]
+        )
+
+    def test_statsForOperatorsOnly(self) -> None:
+        """
+        STATS is a server operator's: anyone else gets 481 whatever the
+        letter; without a letter it is 461.
+        """
+        self.chat.statistics.figures = self.figures
+        alice = self.register("alice")
+        alice.send("STATS u", "STATS t", "STATS k", "STATS o", "STATS x", "STATS")
+        self.assertEqual(
+            [(m.command, m.params[1:]) for m in alice.messages()],
+            [("481", ("Only server operators may read the server's statistics.",)),
+             ("481", ("Only server operators may read the server's statistics.",)),
+             ("481", ("Only server operators may see server bans.",)),
+             ("481", ("Only server operators may see the server operators.",)),
+             ("481", ("Only server operators may read the server's statistics.",)),
+             ("461", ("STATS", "Not enough parameters"))],
+        )  # fmt: skip
+
+    def test_statsLetters(self) -> None:
+        """
+        STATS u is the uptime (242), t every figure of /stats (249), k the
+        server bans as K-lines (216), o the operators' accounts (243); each
+        ends with 219, as does a letter the server has no report for.
+        """
+        self.chat.statistics.figures = self.figures
+        boss = self.loggedIn("boss")
+        boss.send("STATS u", "STATS t")
+        self.assertEqual(
+            [(m.command, m.params[1:]) for m in boss.messages()],
+            [("242", ("Server Up 1 days 2:03:04",)),
+             ("219", ("u", "End of STATS report")),
+             ("249", ("t", "uptime-seconds 93784")),
+             ("249", ("t", "members 2")),
+             ("219", ("t", "End of STATS report"))],
+        )  # fmt: skip
+        self.chat.operators.ban(
+            self.chat.memberNamed("boss"), "10.9.0.0/16", None, "spam"
+        )
+        boss.messages()
+        boss.send("STATS k", "STATS o", "STATS x")
+        self.assertEqual(
+            [(m.command, m.params[1:]) for m in boss.messages()],
+            [("216", ("K", "*!*@10.9.0.0/16", "*", "*", "spam (set by boss)")),
+             ("219", ("k", "End of STATS report")),
+             ("243", ("O", "*@*", "*", "boss")),
+             ("219", ("o", "End of STATS report")),
+             ("219", ("x", "End of STATS report"))],
+        )  # fmt: skip
 
 
 class EchoTests(ModerationTestCase):

@@ -677,6 +677,26 @@ class ServerOperatorTests(LineServerTestCase):
             ["ERROR not-server-operator"] * 3,
         )
 
+    def test_stats(self) -> None:
+        """
+        /stats tells a server operator the server's figures, one STATS line
+        each, then their count; anyone else is refused.
+        """
+        self.olga.send(b"/stats\n")
+        self.assertEqual(
+            self.olga.lines(),
+            ["STATS members 3", "STATS rooms 1", "ENDSTATS 2"],
+        )
+        self.bob.send(b"/stats\n/stats now\n")
+        self.assertEqual(
+            self.bob.lines(),
+            [
+                "ERROR not-server-operator :Only server operators may read the"
+                " server's statistics.",
+                "ERROR bad-arguments :Usage: /stats",
+            ],
+        )
+
     def test_announce(self) -> None:
         """An announcement reaches everyone on the server."""
         self.olga.send(b"/announce restart at noon\n")

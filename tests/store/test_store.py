@@ -294,6 +294,23 @@ class StoreContract:
             self.assertEqual([m.sequence for m in found], [4, 5])  # type: ignore[attr-defined]
         await store.close()
 
+    async def test_size(self) -> None:
+        """
+        A store on disk says how many bytes it takes, and takes more once
+        it holds more; one in memory says 0.
+        """
+        store = self.makeStore()
+        empty = await store.size()  # type: ignore[attr-defined]
+        for sequence in range(1, 201):
+            await store.appendMessage(message(sequence, text="x" * 500))
+        full = await store.size()  # type: ignore[attr-defined]
+        if isinstance(store, MemoryStore):
+            self.assertEqual((empty, full), (0, 0))  # type: ignore[attr-defined]
+        else:
+            self.assertGreater(full, empty)  # type: ignore[attr-defined]
+            self.assertGreater(full - empty, 100_000)  # type: ignore[attr-defined]
+        await store.close()
+
 
 class MemoryStoreTests(StoreContract, TestCase):
     def makeStore(self) -> IChatStore:

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.chat import events
+from twisted_chat.chat import events, orderevents
 from twisted_chat.chat.commands import (
     COMMANDS,
     Act,
@@ -335,10 +335,14 @@ class EncodeInputTests(SynchronousTestCase):
 
 
 def allEventTypes() -> set[type[events.Event]]:
-    """Every concrete event class of L{twisted_chat.chat.events}."""
+    """
+    Every concrete event class of L{twisted_chat.chat.events} and
+    L{twisted_chat.chat.orderevents}.
+    """
     return {
         value
-        for value in vars(events).values()
+        for module in (events, orderevents)
+        for value in vars(module).values()
         if isinstance(value, type)
         and issubclass(value, events.Event)
         and value is not events.Event
@@ -414,45 +418,53 @@ class FormatEventTests(SynchronousTestCase):
             (events.Goodbye("shutdown", "later"), "BYE shutdown :later"),
             (events.Ping("1764094803"), "PING 1764094803"),
             (
-                events.RankChanged("#x", "b", "operator", "a", T),
+                orderevents.RankChanged("#x", "b", "operator", "a", T),
                 f"RANK #x b operator a {stamp} member",
             ),
             (
-                events.ModesChanged("#x", "a", T, "+mk secret"),
+                orderevents.ModesChanged("#x", "a", T, "+mk secret"),
                 f"MODE #x {stamp} a :+mk secret",
             ),
-            (events.RoomModes("#x", "+nt", T), f"MODEINFO #x {stamp} :+nt"),
+            (orderevents.RoomModes("#x", "+nt", T), f"MODEINFO #x {stamp} :+nt"),
             (
-                events.Kicked("#x", "b", "a", T, "be nice"),
+                orderevents.Kicked("#x", "b", "a", T, "be nice"),
                 f"KICK #x b a {stamp} :be nice",
             ),
             (
-                events.BanChanged("#x", "a", T, "mute", "b!*@*", True, T, "spam"),
+                orderevents.BanChanged("#x", "a", T, "mute", "b!*@*", True, T, "spam"),
                 f"BAN #x {stamp} a mute b!*@* {stamp} :spam",
             ),
             (
-                events.BanChanged("*", "a", T, "ban", "*!*@::1/128", False, None, ""),
+                orderevents.BanChanged(
+                    "*", "a", T, "ban", "*!*@::1/128", False, None, ""
+                ),
                 f"UNBAN * {stamp} a ban *!*@::1/128 * :",
             ),
             (
-                events.BanListEntry("#x", "ban", "b!*@*", "a", T, None, "spam"),
+                orderevents.BanListEntry("#x", "ban", "b!*@*", "a", T, None, "spam"),
                 f"BANLIST #x {stamp} a ban b!*@* * :spam",
             ),
-            (events.BanListEnd("#x", "mute", 0), "ENDBANLIST #x mute 0"),
-            (events.Invited("#x", "b", "a", T), f"INVITE #x b a {stamp}"),
+            (orderevents.BanListEnd("#x", "mute", 0), "ENDBANLIST #x mute 0"),
+            (orderevents.Invited("#x", "b", "a", T), f"INVITE #x b a {stamp}"),
             (
-                events.Announcement("server", T, "restart at noon"),
+                orderevents.Announcement("server", T, "restart at noon"),
                 f"ANNOUNCE server {stamp} :restart at noon",
             ),
             (
-                events.AuditLine(17, T, "a", "kick", "#x", "b", "be nice"),
+                orderevents.AuditLine(17, T, "a", "kick", "#x", "b", "be nice"),
                 f"AUDIT 17 {stamp} a kick #x :b :be nice",
             ),
             (
-                events.AuditLine(18, T, "a", "mode", "#x", "+k secret", ""),
+                orderevents.AuditLine(18, T, "a", "mode", "#x", "+k secret", ""),
                 f"AUDIT 18 {stamp} a mode #x :+k secret :",
             ),
-            (events.AuditEnd(2), "ENDAUDIT 2"),
+            (orderevents.AuditEnd(2), "ENDAUDIT 2"),
+            (
+                orderevents.Statistic("store-bytes", "1048576"),
+                "STATS store-bytes 1048576",
+            ),
+            (orderevents.Statistic("commit-p50-ms", "-"), "STATS commit-p50-ms -"),
+            (orderevents.StatisticsEnd(11), "ENDSTATS 11"),
             (events.AccountChanged("a", "a", T), f"LOGGEDIN a a {stamp}"),
             (events.AwayChanged("a", T, "lunch"), f"AWAY a {stamp} :lunch"),
             (events.RealnameChanged("a", T, "A B"), f"REALNAME a {stamp} :A B"),
@@ -503,7 +515,7 @@ class FormatEventTests(SynchronousTestCase):
 
     def test_refusesUnreadableAuditTargets(self) -> None:
         """An audit target holding C{" :"} would split differently: refused."""
-        entry = events.AuditLine(1, T, "a", "kick", "#x", "b :c", "")
+        entry = orderevents.AuditLine(1, T, "a", "kick", "#x", "b :c", "")
         self.assertRaises(linetypes.MalformedLine, wire.formatEvent, entry)
 
     def test_refusesSpacesInNames(self) -> None:
@@ -570,12 +582,12 @@ EVENTS = st.one_of(
     st.builds(events.ErrorReply, words, texts),
     st.builds(events.Goodbye, words, texts),
     st.builds(events.Ping, words),
-    st.builds(events.RankChanged, words, words, words, words, times),
-    st.builds(events.ModesChanged, words, words, times, texts),
-    st.builds(events.RoomModes, words, texts, times),
-    st.builds(events.Kicked, words, words, words, times, texts),
+    st.builds(orderevents.RankChanged, words, words, words, words, times),
+    st.builds(orderevents.ModesChanged, words, words, times, texts),
+    st.builds(orderevents.RoomModes, words, texts, times),
+    st.builds(orderevents.Kicked, words, words, words, times, texts),
     st.builds(
-        events.BanChanged,
+        orderevents.BanChanged,
         words,
         words,
         times,
@@ -586,15 +598,24 @@ EVENTS = st.one_of(
         texts,
     ),
     st.builds(
-        events.BanListEntry, words, words, words, words, times, st.none() | times, texts
+        orderevents.BanListEntry,
+        words,
+        words,
+        words,
+        words,
+        times,
+        st.none() | times,
+        texts,
     ),
-    st.builds(events.BanListEnd, words, words, counts),
-    st.builds(events.Invited, words, words, words, times),
-    st.builds(events.Announcement, words, times, texts),
+    st.builds(orderevents.BanListEnd, words, words, counts),
+    st.builds(orderevents.Invited, words, words, words, times),
+    st.builds(orderevents.Announcement, words, times, texts),
     st.builds(
-        events.AuditLine, counts, times, words, words, words, auditTargets, texts
+        orderevents.AuditLine, counts, times, words, words, words, auditTargets, texts
     ),
-    st.builds(events.AuditEnd, counts),
+    st.builds(orderevents.AuditEnd, counts),
+    st.builds(orderevents.Statistic, words, words),
+    st.builds(orderevents.StatisticsEnd, counts),
     st.builds(events.AccountChanged, words, words, times),
     st.builds(events.AwayChanged, words, times, texts),
     st.builds(events.RealnameChanged, words, times, texts),

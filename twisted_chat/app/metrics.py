@@ -36,6 +36,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
+from twisted_chat.chat.statistics import roomsInUse
 from twisted_chat.meters import METERS, Histogram
 
 if TYPE_CHECKING:
@@ -97,11 +98,9 @@ class ChatCollector:
         yield GaugeMetricFamily(
             PREFIX + "members", "Members connected to this server.", value=len(here)
         )
-        everyone = chat.presentMembers()
-        rooms = {room for member in everyone for room in member.rooms}
         yield GaugeMetricFamily(
             PREFIX + "rooms", "Rooms someone is in (here or, in a cluster, anywhere).",
-            value=len(rooms),
+            value=roomsInUse(chat.presentMembers()),
         )  # fmt: skip
         yield _counter(
             "connections_accepted", "Connections admitted.", frontEnds,

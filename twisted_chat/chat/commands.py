@@ -294,6 +294,14 @@ _SERVER_OPERATORS_COMMANDS: Final = [
     CommandSpec("unsban", "/unsban MASK", "Lift a server ban.", SERVER_OPERATORS),
     CommandSpec("sbans", "/sbans", "List the server bans.", SERVER_OPERATORS),
     CommandSpec(
+        "stats",
+        "/stats",
+        "Show how the server runs: uptime, connections, members, rooms,"
+        " messages of the last minute and hour, store size, commit times,"
+        " slow readers.",
+        SERVER_OPERATORS,
+    ),
+    CommandSpec(
         "announce",
         "/announce TEXT",
         "Send a notice to everyone on the server.",

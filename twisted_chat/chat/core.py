@@ -58,6 +58,7 @@ from twisted_chat.chat.private import PrivateMessages
 from twisted_chat.chat.replay import Replays
 from twisted_chat.chat.rooms import RoomDirectory, memberList, roomOf, setCurrentRoom
 from twisted_chat.chat.serverops import ServerOperators
+from twisted_chat.chat.statistics import ServerStatistics, coreFigures
 from twisted_chat.chat.textrules import checkText, cleanText
 from twisted_chat.chat.whowas import Departure, WhoWas
 from twisted_chat.limits import (
@@ -120,6 +121,9 @@ class Chat:
             named=serverOperators,
             granted=state.serverOperators,
             bans=state.serverBans,
+        )
+        self.statistics = ServerStatistics(
+            self.operators, coreFigures(self.presentMembers)
         )
         self.moderation = RoomModeration(
             store, self._directory, self.now, self.operators.isServerOperator

@@ -3,7 +3,7 @@ Changing a room's modes at once, as IRC's C{MODE} does: settings, ranks
 and lists in one string of changes.
 
 Settings change together, told to the room as one
-L{twisted_chat.chat.events.ModesChanged} in IRC's form; ranks and bans are
+L{twisted_chat.chat.orderevents.ModesChanged} in IRC's form; ranks and bans are
 the rules' own actions (L{twisted_chat.chat.moderation.RoomModeration}),
 each told and checked as when asked for alone.
 """
@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from twisted_chat.chat.audit import AuditTrail, kept
-from twisted_chat.chat.events import ModesChanged
 from twisted_chat.chat.model import Member, Room
 from twisted_chat.chat.modes import (
     BAN,
@@ -26,6 +25,7 @@ from twisted_chat.chat.modes import (
     changeSetting,
     modeString,
 )
+from twisted_chat.chat.orderevents import ModesChanged
 from twisted_chat.chat.roombans import restrict
 from twisted_chat.store import IChatStore
 

@@ -36,13 +36,7 @@ from twisted_chat.chat.errors import (
     RegisteredOnly,
     RoomFull,
 )
-from twisted_chat.chat.events import (
-    Event,
-    Invited,
-    Kicked,
-    RankChanged,
-    RoomModes,
-)
+from twisted_chat.chat.events import Event
 from twisted_chat.chat.masks import parseMask
 from twisted_chat.chat.modechanges import ModeChanges
 from twisted_chat.chat.model import Member, Room
@@ -55,6 +49,7 @@ from twisted_chat.chat.modes import (
     describeSettings,
 )
 from twisted_chat.chat.names import fold
+from twisted_chat.chat.orderevents import Invited, Kicked, RankChanged, RoomModes
 from twisted_chat.chat.participants import fanOut
 from twisted_chat.chat.roombans import RoomBans
 from twisted_chat.chat.rooms import RoomDirectory, roomOf

@@ -130,6 +130,11 @@ class ServerBans(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class Stats(Command):
+    """The server's figures (C{/stats}), for a server operator."""
+
+
+@dataclass(frozen=True, slots=True)
 class Announce(Command):
     text: str
 
@@ -159,6 +164,7 @@ MODERATION_COMMANDS: Final = (
     ServerBan,
     ServerUnban,
     ServerBans,
+    Stats,
     Announce,
     Oper,
 )

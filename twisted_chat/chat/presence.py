@@ -21,11 +21,12 @@ from collections.abc import Callable
 
 from zope.interface import Interface, implementer
 
-from twisted_chat.chat.events import Event, Invited
+from twisted_chat.chat.events import Event
 from twisted_chat.chat.members import NickRegistry
 from twisted_chat.chat.model import Member, Room
 from twisted_chat.chat.modes import Rank
 from twisted_chat.chat.names import fold
+from twisted_chat.chat.orderevents import Invited
 from twisted_chat.chat.participants import IParticipant, fanOut
 from twisted_chat.chat.rooms import RoomDirectory
 from twisted_chat.chat.roomsync import RoomSync

@@ -13,10 +13,11 @@ from collections.abc import Callable
 
 from twisted_chat.chat.audit import AuditTrail, kept
 from twisted_chat.chat.errors import BadArguments, BadMask, ListFull
-from twisted_chat.chat.events import BanChanged, BanListEnd, BanListEntry, Event
+from twisted_chat.chat.events import Event
 from twisted_chat.chat.masks import parseMask
 from twisted_chat.chat.model import Member, Room
 from twisted_chat.chat.modes import MUTE, Ban, activeBans
+from twisted_chat.chat.orderevents import BanChanged, BanListEnd, BanListEntry
 from twisted_chat.chat.participants import deliverTo
 from twisted_chat.chat.textrules import cleanText
 from twisted_chat.limits import BAN_LIST_MAX

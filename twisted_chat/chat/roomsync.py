@@ -21,10 +21,7 @@ from typing import Final
 
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.events import (
-    BanChanged,
     Event,
-    ModesChanged,
-    RankChanged,
     StatusMessage,
     TagMessage,
     TopicChanged,
@@ -43,6 +40,7 @@ from twisted_chat.chat.modes import (
     parseModes,
 )
 from twisted_chat.chat.names import fold, isRoomName
+from twisted_chat.chat.orderevents import BanChanged, ModesChanged, RankChanged
 from twisted_chat.chat.participants import fanOut
 from twisted_chat.chat.roombans import restrict
 from twisted_chat.chat.rooms import RoomDirectory

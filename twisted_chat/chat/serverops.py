@@ -26,18 +26,13 @@ from twisted_chat.chat.errors import (
     NotPermitted,
     NotServerOperator,
 )
-from twisted_chat.chat.events import (
-    Announcement,
-    AuditEnd,
-    AuditLine,
-    BanChanged,
-    Notice,
-)
+from twisted_chat.chat.events import Notice
 from twisted_chat.chat.masks import inNetwork, parseMask
 from twisted_chat.chat.members import NickRegistry
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.modes import BAN, AuditEntry, Ban, Rank, activeBans
 from twisted_chat.chat.names import fold
+from twisted_chat.chat.orderevents import Announcement, AuditEnd, AuditLine, BanChanged
 from twisted_chat.chat.participants import deliverTo, fanOut
 from twisted_chat.chat.roombans import tellBans
 from twisted_chat.chat.rooms import RoomDirectory
@@ -208,15 +203,19 @@ class ServerOperators:
             actor, BanChanged("*", actor.nick, self._now(), BAN, mask, False, None, "")
         )
 
+    def activeBans(self, asker: Member) -> list[Ban]:
+        """The server-wide bans that hold now, for a server operator."""
+        self.require(asker, "see server bans")
+        return activeBans(self.bans.values(), BAN, self._now(), self._lapse)
+
     def listBans(self, asker: Member) -> None:
         """Tell a server operator the server-wide bans."""
-        self.require(asker, "see server bans")
-        tellBans(
-            asker,
-            "*",
-            BAN,
-            activeBans(self.bans.values(), BAN, self._now(), self._lapse),
-        )
+        tellBans(asker, "*", BAN, self.activeBans(asker))
+
+    def operatorAccounts(self, asker: Member) -> list[str]:
+        """The accounts that are server operators, for a server operator."""
+        self.require(asker, "see the server operators")
+        return sorted(self.configured | self.granted)
 
     def announce(self, actor: Member, text: str) -> None:
         """Send every member a notice from a server operator."""

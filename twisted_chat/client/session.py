@@ -52,15 +52,13 @@ from twisted_chat.chat.events import (
     HistoryEnd,
     HistoryGap,
     Joined,
-    Kicked,
-    ModesChanged,
     NickChanged,
     Parted,
     Ping,
     RoomMessage,
-    RoomModes,
     Welcome,
 )
+from twisted_chat.chat.orderevents import Kicked, ModesChanged, RoomModes
 from twisted_chat.client.catchup import CatchUp
 from twisted_chat.client.failures import (
     ClosedUnwelcomed,

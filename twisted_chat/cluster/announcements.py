@@ -32,22 +32,24 @@ from dataclasses import astuple
 from typing import Any, Final
 
 from twisted_chat.chat.events import (
-    Announcement,
-    BanChanged,
     Event,
-    Invited,
-    Kicked,
-    ModesChanged,
     Notice,
     Parted,
     PrivateMessage,
-    RankChanged,
     StatusMessage,
     TagMessage,
     TopicChanged,
     UserNotice,
 )
 from twisted_chat.chat.modes import Ban
+from twisted_chat.chat.orderevents import (
+    Announcement,
+    BanChanged,
+    Invited,
+    Kicked,
+    ModesChanged,
+    RankChanged,
+)
 from twisted_chat.chat.roomsync import RoomState
 
 VERSION: Final = 1

@@ -33,11 +33,8 @@ from zope.interface import implementer
 
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.events import (
-    Announcement,
     Event,
     Goodbye,
-    Invited,
-    Kicked,
     Notice,
     PrivateMessage,
     TagMessage,
@@ -46,6 +43,7 @@ from twisted_chat.chat.events import (
 from twisted_chat.chat.model import Member, Room
 from twisted_chat.chat.modes import Rank
 from twisted_chat.chat.names import fold, isRoomName
+from twisted_chat.chat.orderevents import Announcement, Invited, Kicked
 from twisted_chat.chat.participants import deliverTo
 from twisted_chat.chat.roomsync import RoomState
 from twisted_chat.cluster import announcements

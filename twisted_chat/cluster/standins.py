@@ -22,10 +22,11 @@ from typing import Any, Protocol
 
 from zope.interface import implementer
 
-from twisted_chat.chat.events import Announcement, Event, Parted, RoomMessage
+from twisted_chat.chat.events import Event, Parted, RoomMessage
 from twisted_chat.chat.model import Member
 from twisted_chat.chat.modes import Rank
 from twisted_chat.chat.names import checkNick, checkRoomName, fold
+from twisted_chat.chat.orderevents import Announcement
 from twisted_chat.chat.participants import IOutbox, IParticipant
 from twisted_chat.chat.roomsync import CHANGES, SAID, roomOfEvent
 

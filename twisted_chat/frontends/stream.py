@@ -341,6 +341,11 @@ class StreamFrontEnd(Factory):
     def openConnections(self) -> int:
         return len(self.connections)
 
+    @property
+    def slowReaders(self) -> int:
+        """Connections whose output is held now: their clients do not read."""
+        return sum(connection.guard.holding for connection in self.connections)
+
     def connectionOpened(self, connection: StreamConnection) -> None:
         self.connections.add(connection)
         METERS.accepted[self.kind] += 1

@@ -320,6 +320,12 @@ class IChatStore(Interface):
         Sequence numbers are never reused.
         """
 
+    def size() -> Deferred[int]:
+        """
+        Return the bytes the store takes: the database's pages and its
+        write-ahead log, or nothing held in memory.
+        """
+
     def close() -> Deferred[None]:
         """
         Finish what was asked and release the store.

@@ -362,6 +362,15 @@ class PostgresStore(PostgresPeople):
             writes=True,
         )
 
+    def size(self) -> Deferred[int]:
+        def measure(connection: Any) -> int:
+            row = connection.execute(
+                "SELECT pg_database_size(current_database())"
+            ).fetchone()
+            return int(row[0])
+
+        return self.writer.submit(measure, writes=False)
+
     def close(self) -> Deferred[None]:
         """
         Finish every queued operation, close the connection, stop the thread.

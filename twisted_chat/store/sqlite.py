@@ -465,6 +465,17 @@ class SQLiteStore(SQLiteCertificates):
             writes=True,
         )
 
+    def size(self) -> Deferred[int]:
+        def measure(connection: sqlite3.Connection) -> int:
+            (pages,) = connection.execute("PRAGMA page_count").fetchone()
+            (pageSize,) = connection.execute("PRAGMA page_size").fetchone()
+            log = 0
+            with suppress(OSError):
+                log = os.path.getsize(self.path + "-wal")
+            return int(pages * pageSize) + log
+
+        return self.writer.submit(measure, writes=False)
+
     def close(self) -> Deferred[None]:
         """
         Finish every queued operation, close the file, stop the thread.

@@ -306,7 +306,7 @@ class StoreWriter(Generic[C]):
                 started = perf_counter()
                 self._commit(operations, pending, outcomes, reports)
                 # Observed on this thread only; a scrape reads it as it is.
-                METERS.commitSeconds.observe(perf_counter() - started)
+                METERS.commitTook(perf_counter() - started)
                 METERS.commitSize.observe(len(pending))
                 pending.clear()
 

@@ -1,6 +1,7 @@
 """
 How a person sees order being kept: ranks given, modes changed, kicks,
-bans and mutes, invitations, announcements and the audit log.
+bans and mutes, invitations, announcements, the audit log and the
+server's figures.
 
 L{TerminalView} hands these events to L{ModerationLines}, which writes each
 as one line in L{MODERATION_STYLE}, so that they stand out from talk; the
@@ -10,26 +11,29 @@ whereabouts say.  Every string from the network passes through
 L{twisted_chat.terminal.safetext.safe}.
 """
 
+import re
 from collections.abc import Callable
 from typing import Final
 
 from colorama import Fore, Style
 
-from twisted_chat.chat.events import (
+from twisted_chat.chat.events import Event
+from twisted_chat.chat.names import fold
+from twisted_chat.chat.orderevents import (
     Announcement,
     AuditEnd,
     AuditLine,
     BanChanged,
     BanListEnd,
     BanListEntry,
-    Event,
     Invited,
     Kicked,
     ModesChanged,
     RankChanged,
     RoomModes,
+    Statistic,
+    StatisticsEnd,
 )
-from twisted_chat.chat.names import fold
 from twisted_chat.terminal.safetext import safe
 from twisted_chat.terminal.whereabouts import Whereabouts
 
@@ -171,6 +175,10 @@ class ModerationLines:
                 return self._info(
                     f"{count} audit entr{'ies' if count != 1 else 'y'}{more}"
                 )
+            case Statistic(name, value):
+                return f"   {describeFigure(name, value)}"
+            case StatisticsEnd(count):
+                return self._info(f"{count} figure{'s' if count != 1 else ''}")
         return None
 
     def _rank(self, room: str, nick: str, rank: str, by: str) -> str:
@@ -192,6 +200,37 @@ class ModerationLines:
         """A line about order being kept, at C{time}."""
         marker = self._paint(MODERATION_STYLE, "-!-")
         return f"{self._clock(time)} {marker} {self._paint(MODERATION_STYLE, text)}"
+
+
+_DECIMAL: Final = re.compile(r"[0-9]{1,18}(\.[0-9]{1,6})?")
+
+
+def _duration(seconds: int) -> str:
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "min"), (seconds, "s")]
+    shown = [f"{count} {unit}" for count, unit in parts if count][:2]
+    return " ".join(shown) or "0 s"
+
+
+def describeFigure(name: str, value: str) -> str:
+    """
+    One of C{/stats}' figures as a person reads it: C{uptime-seconds 7980}
+    is C{uptime: 2 h 13 min}, C{store-bytes} are in MiB.  A figure this
+    client does not know, or a value that is not a number, is shown as it
+    came.
+    """
+    if not _DECIMAL.fullmatch(value):
+        return f"{safe(name)}: {safe(value)}"
+    number = float(value)
+    if name.endswith("-seconds"):
+        return f"{safe(name[: -len('-seconds')])}: {_duration(int(number))}"
+    if name.endswith("-bytes"):
+        return f"{safe(name[: -len('-bytes')])}: {number / 2**20:.1f} MiB"
+    if name.endswith("-ms"):
+        return f"{safe(name[: -len('-ms')])}: {safe(value)} ms"
+    return f"{safe(name)}: {safe(value)}"
 
 
 _VERBS: Final = {"ban": "banned", "mute": "muted"}

@@ -48,6 +48,12 @@ cannot use the server to carry what nobody reviewed.
 # The numerics twisted.words.protocols.irc does not name: Modern IRC's and
 # IRCv3's.
 
+RPL_STATSKLINE: Final = "216"
+"""A server-wide ban, in STATS k."""
+
+RPL_STATSDEBUG: Final = "249"
+"""A line of a STATS report without a numeric of its own (Hybrid's)."""
+
 RPL_LOCALUSERS: Final = "265"
 """Users on this server now, and the most there have been."""
 

@@ -30,6 +30,7 @@ from twisted_chat.chat.moderationcommands import (
     ServerBans,
     ServerUnban,
     SetRank,
+    Stats,
     Suspend,
     Unclaim,
 )
@@ -185,6 +186,11 @@ def _parseServerBans(name: str, rest: str) -> Command:
     return ServerBans()
 
 
+def _parseStats(name: str, rest: str) -> Command:
+    words(name, rest, 0, 0)
+    return Stats()
+
+
 def _parseAnnounce(name: str, rest: str) -> Command:
     if not rest:
         raise usage(name)
@@ -216,6 +222,7 @@ MODERATION_PARSERS: Final[dict[str, Callable[[str, str], Command]]] = {
     "sban": _parseServerBan,
     "unsban": _parseServerUnban,
     "sbans": _parseServerBans,
+    "stats": _parseStats,
     "announce": _parseAnnounce,
     "oper": _parseOper,
     "deoper": _parseOper,

@@ -38,6 +38,7 @@ from twisted_chat.chat.moderationcommands import (
     ServerBans,
     ServerUnban,
     SetRank,
+    Stats,
     Suspend,
     Unclaim,
 )
@@ -134,6 +135,8 @@ class ModerationCommands:
                 server.unban(member, mask)
             case ServerBans():
                 server.listBans(member)
+            case Stats():
+                return self.chat.statistics.tell(member)
             case Announce(text):
                 server.announce(member, text)
             case Oper(account, granted):

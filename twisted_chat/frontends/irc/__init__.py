@@ -11,7 +11,7 @@ the same accounts as C{/login}, the welcome burst with ISUPPORT and a MOTD,
 PING/PONG, JOIN (several channels, with keys), PART, PRIVMSG and NOTICE to
 channels and nicks with CTCP ACTION as actions, TOPIC, NAMES, WHO, WHOIS,
 WHOX, WHOWAS, LIST with ELIST, AWAY, USERHOST, ISON, LUSERS, MOTD, TIME,
-INFO, VERSION, ADMIN, HELP and QUIT; the chat's moderation as MODE (ranks
+INFO, VERSION, ADMIN, HELP, a server operator's STATS and QUIT; the chat's moderation as MODE (ranks
 as C{~ @ +}, settings C{+imnstRkl}, bans and C{m:} mutes), KICK, INVITE,
 OPER, KILL and WALLOPS; and replays a room's history on join with its
 original times, or, for a client with C{draft/chathistory}, leaves it to

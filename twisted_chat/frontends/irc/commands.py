@@ -130,6 +130,7 @@ class IRCCommands:
             "ISON": queries.ison,
             "WHOWAS": queries.whowas,
             "LUSERS": info.lusers,
+            "STATS": info.stats,
             "MOTD": info.motd,
             "TIME": info.time,
             "INFO": info.info,

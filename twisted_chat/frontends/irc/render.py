@@ -31,31 +31,22 @@ from twisted.words.protocols.irc import (
 
 from twisted_chat.chat.events import (
     AccountInfo,
-    Announcement,
-    BanChanged,
-    BanListEnd,
-    BanListEntry,
     ErrorReply,
     Event,
     Goodbye,
     HelpText,
     HistoryGap,
-    Invited,
     Joined,
-    Kicked,
     MemberList,
-    ModesChanged,
     NickChanged,
     Notice,
     Parted,
     Ping,
     PrivateMessage,
     Quit,
-    RankChanged,
     RoomListEnd,
     RoomListEntry,
     RoomMessage,
-    RoomModes,
     StatusMessage,
     TagMessage,
     TopicChanged,
@@ -64,6 +55,17 @@ from twisted_chat.chat.events import (
 )
 from twisted_chat.chat.modes import MUTE
 from twisted_chat.chat.names import fold
+from twisted_chat.chat.orderevents import (
+    Announcement,
+    BanChanged,
+    BanListEnd,
+    BanListEntry,
+    Invited,
+    Kicked,
+    ModesChanged,
+    RankChanged,
+    RoomModes,
+)
 from twisted_chat.frontends.irc.msgids import msgidOf, privateMsgid, roomMsgid
 from twisted_chat.frontends.irc.ranks import banMask, prefixes, rankChange, rankOf
 from twisted_chat.wire.irc import (

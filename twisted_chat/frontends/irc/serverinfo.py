@@ -1,14 +1,23 @@
 """
 The questions an IRC client asks about the server itself: LUSERS, MOTD,
-TIME, INFO, VERSION, ADMIN and HELP (HELPOP), answered with the numerics
-clients show for them.  LUSERS and the MOTD are also the end of the
-welcome, as ngIRCd and ergo send them.
+TIME, INFO, VERSION, ADMIN, HELP (HELPOP) and a server operator's STATS,
+answered with the numerics clients show for them.  LUSERS and the MOTD are
+also the end of the welcome, as ngIRCd and ergo send them.
+
+STATS has a letter for each report, as the IRC daemons have them where
+the chat has the same thing: C{u} the uptime (242), C{t} every figure of
+the line protocol's C{/stats} (249, as Hybrid and Solanum show their
+traffic figures), C{k} the server-wide bans (216, K-lines) and C{o} the
+server operators' accounts (243, O-lines).  Any other letter is answered
+with only the end (219), as the daemons do.
 """
 
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
+from twisted.internet.defer import Deferred
 from twisted.words.protocols.irc import (
+    ERR_NEEDMOREPARAMS,
     ERR_NOMOTD,
     RPL_ADMINEMAIL,
     RPL_ADMINLOC1,
@@ -16,6 +25,7 @@ from twisted.words.protocols.irc import (
     RPL_ADMINME,
     RPL_ENDOFINFO,
     RPL_ENDOFMOTD,
+    RPL_ENDOFSTATS,
     RPL_INFO,
     RPL_ISUPPORT,
     RPL_LUSERCHANNELS,
@@ -24,11 +34,16 @@ from twisted.words.protocols.irc import (
     RPL_LUSEROP,
     RPL_MOTD,
     RPL_MOTDSTART,
+    RPL_STATSOLINE,
+    RPL_STATSUPTIME,
     RPL_TIME,
     RPL_VERSION,
 )
 
 from twisted_chat import __version__
+from twisted_chat.chat.errors import ChatError
+from twisted_chat.chat.modes import Ban
+from twisted_chat.chat.orderevents import Statistic
 from twisted_chat.wire.irc import (
     ERR_HELPNOTFOUND,
     RPL_ENDOFHELP,
@@ -36,6 +51,8 @@ from twisted_chat.wire.irc import (
     RPL_HELPSTART,
     RPL_HELPTXT,
     RPL_LOCALUSERS,
+    RPL_STATSDEBUG,
+    RPL_STATSKLINE,
 )
 
 if TYPE_CHECKING:
@@ -59,7 +76,7 @@ HELP: Final = {
         "twisted_chat speaks IRC to share rooms with twisted-chat users.",
         "Commands: ADMIN AWAY HELP INFO INVITE ISON JOIN KICK KILL LIST",
         "LUSERS MODE MOTD NAMES NICK NOTICE OPER PART PING PRIVMSG QUIT",
-        "TIME TOPIC USERHOST VERSION WALLOPS WHO WHOIS WHOWAS",
+        "STATS TIME TOPIC USERHOST VERSION WALLOPS WHO WHOIS WHOWAS",
         "HELP <command> says more about one of them.",
     ),
     "AWAY": ("AWAY [:reason]", "Mark yourself away, with why, or back."),
@@ -81,6 +98,10 @@ HELP: Final = {
     "WHOWAS": ("WHOWAS nick [count]", "Who used a nick that is gone."),
     "MODE": ("MODE #room [changes]", "Show or change a room's modes and ranks."),
     "QUIT": ("QUIT [:reason]", "Leave the server."),
+    "STATS": (
+        "STATS u|t|k|o",
+        "Server operators: uptime, the server's figures, bans, operators.",
+    ),
 }
 """HELP's subjects (C{*}: with none) and what it says of each."""
 
@@ -176,3 +197,61 @@ class IRCServerInfo:
         for text in rest:
             numeric(RPL_HELPTXT, subject, text)
         numeric(RPL_ENDOFHELP, subject, "End of /HELP")
+
+    def stats(self, params: tuple[str, ...]) -> Deferred[None] | None:
+        """
+        C{STATS letter}: a server operator's report (see the module's
+        docstring), ended by 219; 481 for anyone else.
+        """
+        client = self.client
+        if not params or not params[0]:
+            client.numeric(ERR_NEEDMOREPARAMS, "STATS", "Not enough parameters")
+            return None
+        letter = params[0][0]
+        member = client.member
+        assert member is not None
+        try:
+            if letter in "ut":
+                reading = self.chat.statistics.read(member)
+            elif letter in "kK":
+                self._klines(self.chat.operators.activeBans(member))
+            elif letter in "oO":
+                for account in self.chat.operators.operatorAccounts(member):
+                    client.numeric(RPL_STATSOLINE, "O", "*@*", "*", account)
+            else:
+                self.chat.operators.require(member, "read the server's statistics")
+        except ChatError as error:
+            client.refuse(error)
+            return None
+        if letter not in "ut":
+            self._end(letter)
+            return None
+
+        def report(figures: list[Statistic]) -> None:
+            if letter == "u":
+                self._uptime(figures)
+            else:
+                for figure in figures:
+                    client.numeric(RPL_STATSDEBUG, "t", f"{figure.name} {figure.value}")
+            self._end(letter)
+
+        return reading.addCallback(report)
+
+    def _uptime(self, figures: list[Statistic]) -> None:
+        for figure in figures:
+            if figure.name == "uptime-seconds" and figure.value.isdigit():
+                minutes, seconds = divmod(int(figure.value), 60)
+                hours, minutes = divmod(minutes, 60)
+                days, hours = divmod(hours, 24)
+                self.client.numeric(
+                    RPL_STATSUPTIME,
+                    f"Server Up {days} days {hours}:{minutes:02d}:{seconds:02d}",
+                )
+
+    def _klines(self, bans: list[Ban]) -> None:
+        for ban in bans:
+            said = f"{ban.reason} (set by {ban.setBy})".lstrip()
+            self.client.numeric(RPL_STATSKLINE, "K", ban.mask, "*", "*", said)
+
+    def _end(self, letter: str) -> None:
+        self.client.numeric(RPL_ENDOFSTATS, letter, "End of STATS report")

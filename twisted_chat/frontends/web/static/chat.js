@@ -10,6 +10,7 @@ import { ConversationLog } from "./log.js";
 import { fold, isRoomName } from "./names.js";
 import {
   conversationButton,
+  describeFigure,
   element,
   eventEntry,
   markerEntry,
@@ -587,6 +588,14 @@ export class Chat {
 
   onAuditEnd(event) {
     this.serverLine("notice", `${event.count} audit entries.`);
+  }
+
+  onStatistic(event) {
+    this.serverLine("notice", describeFigure(event.name, event.value));
+  }
+
+  onStatisticsEnd(event) {
+    this.serverLine("notice", `${event.count} figure${event.count === 1 ? "" : "s"}.`);
   }
 
   onRoomListEntry(event) {

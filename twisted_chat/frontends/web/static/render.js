@@ -153,3 +153,34 @@ export function memberItem(member, me, onSelect) {
   item.append(button);
   return item;
 }
+
+function duration(seconds) {
+  const parts = [
+    [Math.floor(seconds / 86400), "d"],
+    [Math.floor((seconds % 86400) / 3600), "h"],
+    [Math.floor((seconds % 3600) / 60), "min"],
+    [seconds % 60, "s"],
+  ];
+  const shown = parts.filter(([count]) => count).slice(0, 2);
+  return shown.map(([count, unit]) => `${count} ${unit}`).join(" ") || "0 s";
+}
+
+// One of /stats' figures as a person reads it: the name says the unit
+// (uptime-seconds, store-bytes, commit-p99-ms); "-" or an unknown figure
+// is shown as it came.
+export function describeFigure(name, value) {
+  if (!/^[0-9]{1,18}(\.[0-9]{1,6})?$/.test(value)) {
+    return `${name}: ${value}`;
+  }
+  const number = Number(value);
+  if (name.endsWith("-seconds")) {
+    return `${name.slice(0, -8)}: ${duration(Math.floor(number))}`;
+  }
+  if (name.endsWith("-bytes")) {
+    return `${name.slice(0, -6)}: ${(number / 2 ** 20).toFixed(1)} MiB`;
+  }
+  if (name.endsWith("-ms")) {
+    return `${name.slice(0, -3)}: ${value} ms`;
+  }
+  return `${name}: ${value}`;
+}
