@@ -182,6 +182,29 @@ class JSONSubprotocolTests(SynchronousTestCase):
         ann.sendJSON({"command": "Help"})
         self.assertIn("HelpText", ann.kinds())
 
+    def test_stats(self) -> None:
+        """
+        A server operator's Stats command is answered with a Statistic event
+        per figure and their count; anyone else's with an error.
+        """
+        ann = self.connect("ann", "#dev")
+        ann.sendJSON({"command": "Stats"})
+        (error,) = ann.events()
+        self.assertEqual(
+            (error["event"], error["code"]), ("ErrorReply", "not-server-operator")
+        )
+        self.chat.operators.granted.add("ann")
+        self.chat.memberNamed("ann").account = "ann"
+        ann.sendJSON({"command": "Stats"})
+        self.assertEqual(
+            ann.events(),
+            [
+                {"event": "Statistic", "name": "members", "value": "1"},
+                {"event": "Statistic", "name": "rooms", "value": "1"},
+                {"event": "StatisticsEnd", "count": 2},
+            ],
+        )
+
     def test_registerAndLogin(self) -> None:
         """An account is registered and logged in to over JSON."""
         ann = self.connect("ann")
