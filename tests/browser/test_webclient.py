@@ -169,6 +169,34 @@ class ConversationTests(BrowserTestCase):
             ["bob in #dev: ann: have a look?", "bob: psst"],
         )
 
+    def test_operatorStats(self) -> None:
+        """
+        A server operator's /stats shows the server's figures in the page,
+        each in words (the uptime in hours and minutes, the store in MiB).
+        """
+        first = self.startServer()
+        self.signIn(first, "olga", register="olgas-password").close()
+        first.kill()
+        server = self.startServer("--oper", "olga")
+        olga = self.openPage(server, "olga")
+        olga.fill("#signin-nick", "olga")
+        olga.fill("#signin-password", "olgas-password")
+        olga.click("#signin-login")
+        expect(olga.locator("#view-title")).to_have_text("#lobby")
+        self.say(olga, "/stats")
+        log = shownLog(olga)
+        expect(log).to_contain_text("11 figures.")
+        for shown in (
+            re.compile(r"uptime: \d+ s"),
+            "connections-web: 1",
+            "members: 1",
+            re.compile(r"store: \d+\.\d MiB"),
+            re.compile(r"commit-p99: \d+\.\d\d ms"),
+            "slow-readers: 0",
+        ):
+            expect(log).to_contain_text(shown)
+        self.screenshot(olga, "stats")
+
 
 class HistoryTests(BrowserTestCase):
     def test_scrollingUpLoadsOlder(self) -> None:
