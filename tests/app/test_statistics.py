@@ -128,6 +128,9 @@ class ServerFiguresTests(SynchronousTestCase):
         The commit times are the quantiles of the latest commits, in
         milliseconds; with none yet, C{-}.
         """
+        kept = list(METERS.recentCommits)
+        self.addCleanup(METERS.recentCommits.extend, kept)
+        self.addCleanup(METERS.recentCommits.clear)
         METERS.recentCommits.clear()
         figures = self.read()
         self.assertEqual(

@@ -11,9 +11,9 @@ from .processes import ProcessTestCase
 class StatsTests(ProcessTestCase):
     async def test_figuresOfTheTraffic(self) -> None:
         """
-        A server operator's /stats, after an IRC client registered and a
-        line member said three lines, counts both connections, the two
-        members and their rooms, the three messages of the last minute and
+        A server operator's /stats, after a line member said three lines,
+        counts the two line connections (and none over IRC), the two
+        members and their room, the three messages of the last minute and
         hour, and the database's bytes; a member who is no operator is
         refused.
         """

@@ -365,7 +365,8 @@ class ServerOperatorTests(ModerationTestCase):
         """
         STATS u is the uptime (242), t every figure of /stats (249), k the
         server bans as K-lines (216), o the operators' accounts (243); each
-        ends with 219, as does a letter the server has no report for.
+        ends with 219, as does a letter the server has no report for (one
+        that is neither a letter nor a digit is not echoed, but C{*}).
         """
         self.chat.statistics.figures = self.figures
         boss = self.loggedIn("boss")
@@ -382,14 +383,15 @@ class ServerOperatorTests(ModerationTestCase):
             self.chat.memberNamed("boss"), "10.9.0.0/16", None, "spam"
         )
         boss.messages()
-        boss.send("STATS k", "STATS o", "STATS x")
+        boss.send("STATS k", "STATS o", "STATS x", "STATS \x1b[2J")
         self.assertEqual(
             [(m.command, m.params[1:]) for m in boss.messages()],
             [("216", ("K", "*!*@10.9.0.0/16", "*", "*", "spam (set by boss)")),
              ("219", ("k", "End of STATS report")),
              ("243", ("O", "*@*", "*", "boss")),
              ("219", ("o", "End of STATS report")),
-             ("219", ("x", "End of STATS report"))],
+             ("219", ("x", "End of STATS report")),
+             ("219", ("*", "End of STATS report"))],
         )  # fmt: skip
 
 

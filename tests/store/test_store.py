@@ -20,6 +20,7 @@ from twisted.python.filepath import FilePath
 from twisted.trial.unittest import SkipTest, SynchronousTestCase, TestCase
 
 from twisted_chat.chat.events import PrivateMessage, RoomMessage, TopicInfo
+from twisted_chat.meters import METERS
 from twisted_chat.store import (
     AccountRecord,
     IChatStore,
@@ -468,6 +469,24 @@ class SQLiteStoreTests(StoreContract, TestCase):
         await store.appendMessage(message(2))
         found = await store.messagesBetween("#dev", 0, 10, 10)
         self.assertEqual([m.sequence for m in found], [1, 2])
+        self.assertEqual(len(self.flushLoggedErrors(sqlite3.OperationalError)), 1)
+        await store.close()
+
+    async def test_failedCommitNotTimed(self) -> None:
+        """
+        A commit that fails is counted as a store error, not as a commit's
+        time or size: the figures say how long writes take that succeed.
+        """
+        disk = DiskFullConnection()
+        store = self.makeStore(disk)
+        await store.appendMessage(message(1))
+        commits, errors = METERS.commitSeconds.count, METERS.storeErrors
+        disk.failingCommits = 1
+        await self.assertFailure(store.appendMessage(message(2)), StoreError)
+        self.assertEqual(METERS.commitSeconds.count, commits)
+        self.assertEqual(METERS.storeErrors, errors + 1)
+        await store.appendMessage(message(2))
+        self.assertEqual(METERS.commitSeconds.count, commits + 1)
         self.assertEqual(len(self.flushLoggedErrors(sqlite3.OperationalError)), 1)
         await store.close()
 

@@ -36,7 +36,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
-from twisted_chat.chat.statistics import roomsInUse
+from twisted_chat.chat.statistics import membersHere, roomsInUse
 from twisted_chat.meters import METERS, Histogram
 
 if TYPE_CHECKING:
@@ -94,10 +94,10 @@ class ChatCollector:
         yield _counter("bytes_sent", "Bytes queued to be written to clients.", frontEnds,
                        sorted(sent.items()))  # fmt: skip
         chat = self._service.chat
-        here = [member for member in chat.presentMembers() if member.node is None]
         yield GaugeMetricFamily(
-            PREFIX + "members", "Members connected to this server.", value=len(here)
-        )
+            PREFIX + "members", "Members connected to this server.",
+            value=membersHere(chat.presentMembers()),
+        )  # fmt: skip
         yield GaugeMetricFamily(
             PREFIX + "rooms", "Rooms someone is in (here or, in a cluster, anywhere).",
             value=roomsInUse(chat.presentMembers()),
@@ -146,7 +146,9 @@ class ChatCollector:
         yield _counter("store_errors", "Store operations that failed.", [],
                        [((), m.storeErrors)])  # fmt: skip
         yield _histogram(
-            "store_commit_seconds", "How long each commit took.", m.commitSeconds
+            "store_commit_seconds",
+            "How long each commit that went through took.",
+            m.commitSeconds,
         )
         yield _histogram(
             "store_commit_writes", "How many writes each commit held.", m.commitSize

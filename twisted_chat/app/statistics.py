@@ -20,7 +20,12 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
 from twisted_chat.chat.orderevents import Statistic
-from twisted_chat.chat.statistics import NOTHING_YET, roomsInUse
+from twisted_chat.chat.statistics import (
+    NOTHING_YET,
+    UPTIME,
+    membersHere,
+    roomsInUse,
+)
 from twisted_chat.meters import METERS
 
 if TYPE_CHECKING:
@@ -58,8 +63,10 @@ class ServerFigures(TimerService):
     def __init__(self, service: "ServerService", clock: IReactorTime) -> None:
         super().__init__(SAMPLE_INTERVAL, self._sample)
         self.clock = clock
+        # TimerService's clock may be None; this one never is.
         self._time = clock
         self._service = service
+        # Read again as the service starts; until then, from its making.
         self.started = clock.seconds()
         self._samples: deque[tuple[float, int]] = deque(
             maxlen=int(HOUR / SAMPLE_INTERVAL) + 2
@@ -95,16 +102,19 @@ class ServerFigures(TimerService):
             )
         everyone = service.chat.presentMembers()
         figures = [
-            Statistic("uptime-seconds", str(int(self._time.seconds() - self.started))),
+            # Never below 0, should the system's clock be set back.
+            Statistic(UPTIME, str(max(0, int(self._time.seconds() - self.started)))),
             *[
                 Statistic(f"connections-{kind}", str(count))
                 for kind, count in sorted(connections.items())
             ],
-            Statistic("members", str(sum(member.node is None for member in everyone))),
+            Statistic("members", str(membersHere(everyone))),
             Statistic("rooms", str(roomsInUse(everyone))),
             Statistic("messages-last-minute", str(self.messagesSince(MINUTE))),
             Statistic("messages-last-hour", str(self.messagesSince(HOUR))),
         ]
+        # One C call copies the deque whole, the GIL held: the store's
+        # thread cannot append half-way through.
         commits = list(METERS.recentCommits)
         after = [
             Statistic(

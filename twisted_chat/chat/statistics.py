@@ -30,6 +30,14 @@ Figures = Callable[[], Deferred[list[Statistic]]]
 NOTHING_YET: Final = "-"
 """The value of a figure with nothing to measure yet."""
 
+UPTIME: Final = "uptime-seconds"
+"""The name of the figure that says how long the server has run."""
+
+
+def membersHere(members: list[Member]) -> int:
+    """How many of C{members} are connected here, not to another node."""
+    return sum(member.node is None for member in members)
+
 
 def roomsInUse(members: list[Member]) -> int:
     """How many rooms the C{members} are in between them."""
@@ -44,10 +52,9 @@ def coreFigures(members: Callable[[], list[Member]]) -> Figures:
 
     def read() -> Deferred[list[Statistic]]:
         everyone = members()
-        here = [member for member in everyone if member.node is None]
         return succeed(
             [
-                Statistic("members", str(len(here))),
+                Statistic("members", str(membersHere(everyone))),
                 Statistic("rooms", str(roomsInUse(everyone))),
             ]
         )

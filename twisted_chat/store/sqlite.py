@@ -16,7 +16,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any, Final
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.interfaces import IReactorTime
 from zope.interface import implementer
 
@@ -466,15 +466,18 @@ class SQLiteStore(SQLiteCertificates):
         )
 
     def size(self) -> Deferred[int]:
-        def measure(connection: sqlite3.Connection) -> int:
-            (pages,) = connection.execute("PRAGMA page_count").fetchone()
-            (pageSize,) = connection.execute("PRAGMA page_size").fetchone()
-            log = 0
-            with suppress(OSError):
-                log = os.path.getsize(self.path + "-wal")
-            return int(pages * pageSize) + log
-
-        return self.writer.submit(measure, writes=False)
+        """
+        The database file's size and its write-ahead log's, read off the
+        files at once rather than through the store's queue: a store
+        struggling with its writes still says how big it is.
+        """
+        try:
+            size = os.path.getsize(self.path)
+        except OSError as error:
+            return fail(error)
+        with suppress(OSError):
+            size += os.path.getsize(self.path + "-wal")
+        return succeed(size)
 
     def close(self) -> Deferred[None]:
         """

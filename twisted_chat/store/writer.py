@@ -304,10 +304,11 @@ class StoreWriter(Generic[C]):
         def commitPending() -> None:
             if pending:
                 started = perf_counter()
-                self._commit(operations, pending, outcomes, reports)
-                # Observed on this thread only; a scrape reads it as it is.
-                METERS.commitTook(perf_counter() - started)
-                METERS.commitSize.observe(len(pending))
+                if self._commit(operations, pending, outcomes, reports):
+                    # Observed on this thread only; a scrape reads it as it
+                    # is.  A commit that failed is a store error, not a time.
+                    METERS.commitTook(perf_counter() - started)
+                    METERS.commitSize.observe(len(pending))
                 pending.clear()
 
         for index, (work, writes) in enumerate(operations):
@@ -335,8 +336,12 @@ class StoreWriter(Generic[C]):
         pending: list[int],
         outcomes: list[tuple[bool, Any]],
         reports: list[tuple[Failure | None, int]],
-    ) -> None:
-        """Carry out the writes at C{pending} in one transaction."""
+    ) -> bool:
+        """
+        Carry out the writes at C{pending} in one transaction.
+
+        @return: whether it was committed.
+        """
         lastKept: dict[str, int] = {}
         done: list[int] = []
         results: list[Any] = []
@@ -394,6 +399,7 @@ class StoreWriter(Generic[C]):
                 if index not in refused:
                     outcomes[index] = (False, error)
             reports.append((Failure(error), len(pending)))
+            return False
         else:
             self._lastKeptByRoom.update(lastKept)
             for index, result in zip(done, results, strict=True):
@@ -402,6 +408,7 @@ class StoreWriter(Generic[C]):
                 reports.append((Failure(outcomes[refused[0]][1]), len(refused)))
             if done:
                 reports.append((None, len(done)))
+            return True
 
     def _begin(self, connection: C) -> C:
         self._engine.begin(connection)

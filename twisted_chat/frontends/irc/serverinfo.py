@@ -44,6 +44,7 @@ from twisted_chat import __version__
 from twisted_chat.chat.errors import ChatError
 from twisted_chat.chat.modes import Ban
 from twisted_chat.chat.orderevents import Statistic
+from twisted_chat.chat.statistics import UPTIME
 from twisted_chat.wire.irc import (
     ERR_HELPNOTFOUND,
     RPL_ENDOFHELP,
@@ -207,7 +208,9 @@ class IRCServerInfo:
         if not params or not params[0]:
             client.numeric(ERR_NEEDMOREPARAMS, "STATS", "Not enough parameters")
             return None
-        letter = params[0][0]
+        # Echoed in the end line: a letter or a digit, else "*".
+        first = params[0][0]
+        letter = first if first.isascii() and first.isalnum() else "*"
         member = client.member
         assert member is not None
         try:
@@ -239,7 +242,7 @@ class IRCServerInfo:
 
     def _uptime(self, figures: list[Statistic]) -> None:
         for figure in figures:
-            if figure.name == "uptime-seconds" and figure.value.isdigit():
+            if figure.name == UPTIME and figure.value.isdigit():
                 minutes, seconds = divmod(int(figure.value), 60)
                 hours, minutes = divmod(minutes, 60)
                 days, hours = divmod(hours, 24)
