@@ -47,6 +47,7 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
+from twisted_chat import tracing
 from twisted_chat.chat.events import RoomMessage
 from twisted_chat.chat.names import fold
 from twisted_chat.meters import METERS
@@ -228,6 +229,8 @@ class StoreWriter(Generic[C]):
         self, done: "_GroupDone | Failure", group: list[_Operation[C]]
     ) -> None:
         self._busy = False
+        if tracing.TRACE is not None:
+            tracing.TRACE.resumed(op.work for op in group)
         if isinstance(done, Failure):
             # The thread could not even begin.
             done = _GroupDone([(False, done.value)] * len(group), [(done, len(group))])
@@ -305,8 +308,12 @@ class StoreWriter(Generic[C]):
             if pending:
                 started = perf_counter()
                 self._commit(operations, pending, outcomes, reports)
+                took = perf_counter() - started
                 # Observed on this thread only; a scrape reads it as it is.
-                METERS.commitSeconds.observe(perf_counter() - started)
+                METERS.commitSeconds.observe(took)
+                if tracing.TRACE is not None:
+                    works = (operations[i][0] for i in pending)
+                    tracing.TRACE.committed(works, started, took)
                 METERS.commitSize.observe(len(pending))
                 pending.clear()
 
