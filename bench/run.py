@@ -180,6 +180,13 @@ def twistedChatIRC(port: int, directory: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def twistedChatIRCMemory(port: int, directory: Path) -> list[str]:
+    """The IRC listener of the server with its store in memory."""
+    command = twistedChatIRC(port, directory)
+    command[command.index("--db") + 1] = ":memory:"
+    return command
+
+
 def twistedChatWeb(port: int, directory: Path) -> list[str]:
     """The real server with its store, spoken to over its web front end."""
     return [
@@ -273,6 +280,13 @@ SERVERS = {
         twistedChatIRC,
         accepts,
         notes="the same server, its IRC listener (--irc), spoken to as IRC",
+    ),
+    "twisted_chat-irc-memory": Server(
+        "twisted_chat-irc-memory",
+        "irc",
+        twistedChatIRCMemory,
+        accepts,
+        notes="the IRC listener, with --db :memory:",
     ),
     "twisted_chat-irc-tags": Server(
         "twisted_chat-irc-tags",
@@ -1183,7 +1197,12 @@ def measureAll(options: Any, scenarios: list[str], servers: list[str]) -> list[R
             "twisted_chat-guests" if name == "twisted_chat" else name
             for name in servers
             if name
-            not in ("twisted_chat-memory", "twisted_chat-irc", "baseline-shared")
+            not in (
+                "twisted_chat-memory",
+                "twisted_chat-irc",
+                "twisted_chat-irc-memory",
+                "baseline-shared",
+            )
         ]
         runs += idleRuns(options, withBefore(options, idleServers))
     if "durability" in scenarios:
