@@ -1108,6 +1108,12 @@ def traceTable(runs: list[Run]) -> list[str]:
                     else ""
                 )
                 + f"; collections: {pauses or 'none'}"
+                + "; on/waiting for the CPU: "
+                + ", ".join(
+                    f"{name} {t['cpuMs']:.0f}/{t['waitingMs']:.0f} ms"
+                    for name, t in trace.get("scheduling", {}).items()
+                    if "passwords" not in name
+                )
                 + (
                     f"; tail (>= {tail['from']:.2f} ms): {tail['count']} messages,"
                     f" {tail['withCollection']} during a collection"

@@ -37,6 +37,10 @@ collection of the cyclic collector (C{gc.callbacks}), by generation and
 thread; every commit's duration and size; and which commits ran a WAL
 checkpoint, seen in the C{-wal} file's header: its checkpoint sequence
 number moves when the commit after a checkpoint starts the log afresh.
+And each thread's time on the CPU and waiting for it (Linux's
+C{schedstat}), over the same window: the reactor's thread and the store's
+share one core in the bench, and a thread woken while the other runs
+waits for it.
 
 This is a leaf module: it imports nothing of the package, so the front
 ends, the connection kit, the core and the store may all call its hooks.
@@ -105,6 +109,23 @@ def walSequence(header: bytes) -> int | None:
     return int.from_bytes(header[12:16], "big")
 
 
+def schedulingByThread() -> dict[str, tuple[int, int, int]]:
+    """
+    For each of this process's Python threads, by name: its time on the
+    CPU and runnable but waiting for it (ns), and its time slices, from
+    Linux's C{/proc/self/task/TID/schedstat}; nothing where there is none.
+    """
+    found = {}
+    for thread in threading.enumerate():
+        try:
+            with open(f"/proc/self/task/{thread.native_id}/schedstat") as stat:
+                ran, waited, slices = map(int, stat.read().split())
+        except (OSError, ValueError):
+            continue
+        found[thread.name] = (ran, waited, slices)
+    return found
+
+
 class Trace:
     """
     The stamps of the messages in flight and of those done, the
@@ -138,6 +159,7 @@ class Trace:
         self._walSequence: int | None = None
         self._collecting: tuple[int, int] | None = None
         self._reactorThread = threading.get_ident()
+        self._schedulingAtStart: dict[str, tuple[int, int, int]] = {}
 
     # The reactor's hooks
 
@@ -154,6 +176,7 @@ class Trace:
         stamps[SENT], stamps[READ], stamps[SAID] = sent, self._lastRead, self._clock()
         if self.since is None:
             self.since = sent
+            self._schedulingAtStart = schedulingByThread()
         self._inFlight[room, sequence] = stamps
 
     def resumed(self, works: Iterable[object]) -> None:
@@ -292,6 +315,7 @@ class Trace:
             "tail": self._tail(perMessage),
             "collections": self._collectionsReport(),
             "commits": self._commitsReport(),
+            "scheduling": self._schedulingReport(),
         }
 
     def _tail(self, perMessage: list[dict[str, float]]) -> dict[str, Any]:
@@ -349,6 +373,23 @@ class Trace:
             "messagesPerCommit": sum(sizes) / len(sizes) if sizes else 0,
             "withoutCheckpoint": percentiles(plain),
             "withCheckpoint": percentiles(ran),
+        }
+
+    def _schedulingReport(self) -> dict[str, dict[str, float]]:
+        """
+        Each thread's time on the CPU and waiting for it (runnable, on the
+        run queue), in ms, and its time slices, since the first traced
+        message: a thread woken while another holds its core waits there.
+        """
+        now = schedulingByThread()
+        return {
+            name: {
+                "cpuMs": (ran - before[0]) / 1e6,
+                "waitingMs": (waited - before[1]) / 1e6,
+                "slices": slices - before[2],
+            }
+            for name, (ran, waited, slices) in now.items()
+            if (before := self._schedulingAtStart.get(name)) is not None
         }
 
     def _measured(

@@ -6,10 +6,12 @@ and L{twisted_chat.app.trace}, which turns it on from the environment.
 
 import gc
 import json
+import sys
+import threading
 from dataclasses import dataclass
 
 from twisted.internet.task import Clock
-from twisted.trial.unittest import SynchronousTestCase
+from twisted.trial.unittest import SkipTest, SynchronousTestCase
 
 from twisted_chat import tracing
 from twisted_chat.app.trace import TRACE_VARIABLE, traceService
@@ -190,6 +192,21 @@ class TraceTests(SynchronousTestCase):
         self.assertIn(self.trace.collecting, gc.callbacks)
         self.trace.stop()
         self.assertNotIn(self.trace.collecting, gc.callbacks)
+
+
+class SchedulingTests(SynchronousTestCase):
+    def test_thisThread(self) -> None:
+        """
+        Each thread's CPU time, wait for the CPU and time slices are read by
+        its name, where Linux gives them.
+        """
+        if not sys.platform.startswith("linux"):
+            raise SkipTest("schedstat is Linux's")
+        found = tracing.schedulingByThread()
+        ran, waited, slices = found[threading.current_thread().name]
+        self.assertGreater(ran, 0)
+        self.assertGreaterEqual(waited, 0)
+        self.assertGreater(slices, 0)
 
 
 class BatcherHookTests(SynchronousTestCase):
