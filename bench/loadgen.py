@@ -43,6 +43,10 @@ JSON line with its results.  Modes:
   ms, so that the generator's own reading is not what is measured.
 - C{idle}: connections that connect, are greeted, and then do nothing; the
   orchestrator reads the server's memory while they are held.
+
+With C{--prefill M}, before any of that, M messages are pushed through the
+server in a room of their own (L{prefill}), so that a server with a store
+is measured as a day's traffic leaves it.
 """
 
 import argparse
@@ -61,6 +65,16 @@ except ImportError:  # pragma: no cover - the bench installs it
 ROOM = "#bench"
 MARK = b"%"
 PAD = b"x" * 60
+PREFILL_ROOM = "#prefill"
+PREFILL_MARK = b"^"
+"""
+What the prefill's messages carry instead of L{MARK}: they are not the
+bench's messages (a server's trace mode follows those, see
+C{twisted_chat.tracing}), and only their own room's members count them.
+"""
+PREFILL_WEB_MARK = b"^p"
+PREFILL_WINDOW = 100
+"""Prefill messages in flight: enough to keep a server busy, not flooded."""
 
 
 def raiseFileLimit() -> int:
@@ -113,14 +127,25 @@ class Member(asyncio.Protocol):
     """One connection: greets, joins, then counts the benchmark lines it gets."""
 
     def __init__(
-        self, index: int, dialect: str, join: bool, address: tuple[str, int]
+        self,
+        index: int,
+        dialect: str,
+        join: bool,
+        address: tuple[str, int],
+        room: str = ROOM,
+        nick: str = "m",
     ) -> None:
         self.index = index
         self.dialect = dialect
         self.join = join
         self.address = address
+        self.room = room
+        self.nick = f"{nick}{index}"
         self.upgraded = dialect not in WEB_DIALECTS
-        self.mark = WEB_MARK if dialect in WEB_DIALECTS else MARK
+        if room == PREFILL_ROOM:
+            self.mark = PREFILL_WEB_MARK if dialect in WEB_DIALECTS else PREFILL_MARK
+        else:
+            self.mark = WEB_MARK if dialect in WEB_DIALECTS else MARK
         self.split = False
         self.count = 0
         self.ready = asyncio.get_running_loop().create_future()
@@ -140,21 +165,21 @@ class Member(asyncio.Protocol):
     def greet(self) -> None:
         transport = self.transport
         assert transport is not None
-        nick = f"m{self.index}"
+        nick = self.nick
         if self.dialect == "web-json":
             frames = [jsonCommand("SetNick", nick=nick)]
             if self.join:
-                frames.append(jsonCommand("Join", room=ROOM))
+                frames.append(jsonCommand("Join", room=self.room))
             transport.write(b"".join(map(webFrame, frames)))
         elif self.dialect == "web-irc":
             lines = [f"NICK {nick}", f"USER {nick} 0 * :{nick}"]
             if self.join:
-                lines.append(f"JOIN {ROOM}")
+                lines.append(f"JOIN {self.room}")
             transport.write(b"".join(webFrame(line.encode()) for line in lines))
         elif self.dialect == "line":
             greeting = f"/nick {nick}\r\n"
             if self.join:
-                greeting += f"/join {ROOM}\r\n"
+                greeting += f"/join {self.room}\r\n"
             transport.write(greeting.encode())
         elif self.dialect in IRC_DIALECTS:
             greeting = f"NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n"
@@ -163,7 +188,7 @@ class Member(asyncio.Protocol):
                 # its time and msgid tags.
                 greeting = f"CAP REQ :{TAG_CAPS}\r\n{greeting}CAP END\r\n"
             if self.join:
-                greeting += f"JOIN {ROOM}\r\n"
+                greeting += f"JOIN {self.room}\r\n"
             transport.write(greeting.encode())
         else:
             self.ready.set_result(None)
@@ -198,9 +223,9 @@ class Member(asyncio.Protocol):
             marker = b'"HistoryEnd"' if self.join else b'"Welcome"'
             return marker in self.setup
         if self.dialect == "line":
-            marker = f"ENDHISTORY {ROOM} " if self.join else "WELCOME "
+            marker = f"ENDHISTORY {self.room} " if self.join else "WELCOME "
             return marker.encode() in self.setup and self.setup.endswith(b"\n")
-        marker = f" 366 m{self.index} {ROOM} " if self.join else " 376 "
+        marker = f" 366 {self.nick} {self.room} " if self.join else " 376 "
         return marker.encode() in self.setup or (
             not self.join and b" 422 " in self.setup
         )
@@ -218,13 +243,13 @@ class Member(asyncio.Protocol):
         self.transport.write(data)
 
 
-def message(dialect: str, body: bytes) -> bytes:
+def message(dialect: str, body: bytes, room: str = ROOM) -> bytes:
     if dialect == "web-json":
-        return webFrame(jsonCommand("Message", target=ROOM, text=body.decode()))
+        return webFrame(jsonCommand("Message", target=room, text=body.decode()))
     if dialect == "web-irc":
-        return webFrame(b"PRIVMSG " + ROOM.encode() + b" :" + body)
+        return webFrame(b"PRIVMSG " + room.encode() + b" :" + body)
     if dialect in IRC_DIALECTS:
-        return b"PRIVMSG " + ROOM.encode() + b" :" + body + b"\r\n"
+        return b"PRIVMSG " + room.encode() + b" :" + body + b"\r\n"
     return body + b"\r\n"
 
 
@@ -245,6 +270,52 @@ async def connectAll(
         await asyncio.wait_for(member.ready, 60)
         members.append(member)
     return members, time.perf_counter() - began
+
+
+async def prefill(options: Any) -> dict[str, Any]:
+    """
+    Push C{--prefill} messages through the server before the measured part,
+    as a day's traffic would have (for a store: its file and its WAL as such
+    a day leaves them): a sender and a reader in a room of their own, the
+    sender keeping L{PREFILL_WINDOW} messages in flight, each one sent as
+    the reader has one, until the reader has them all.  Then both leave.
+    """
+    loop = asyncio.get_running_loop()
+    host, port = options.host, options.port[0]
+    pair = []
+    for index in range(2):
+        member = Member(index, options.dialect, True, (host, port), PREFILL_ROOM, "p")
+        await loop.create_connection(lambda m=member: m, host, port)
+        await asyncio.wait_for(member.ready, 60)
+        pair.append(member)
+    sender, reader = pair
+    total = options.prefill
+    # About 100 bytes, as the throughput run's lines.
+    line = message(options.dialect, PREFILL_MARK + b"p:" + PAD + PAD[:37], PREFILL_ROOM)
+    state = {"sent": 0}
+    finished = loop.create_future()
+
+    def more(data: bytes) -> None:
+        wanted = min(total, reader.count + PREFILL_WINDOW) - state["sent"]
+        if wanted > 0:
+            sender.send(line * wanted)
+            state["sent"] += wanted
+        if reader.count >= total and not finished.done():
+            finished.set_result(None)
+
+    reader.onData = more
+    began = time.perf_counter()
+    more(b"")
+    await asyncio.wait_for(finished, 1800)
+    seconds = time.perf_counter() - began
+    for member in pair:
+        assert member.transport is not None
+        member.transport.close()
+    return {
+        "prefilled": reader.count,
+        "prefillSeconds": seconds,
+        "prefillPerSecond": reader.count / seconds,
+    }
 
 
 LAGGARDS_WAIT = 5.0
@@ -483,6 +554,7 @@ async def idle(options: Any, members: list[Member], seconds: float) -> dict[str,
 async def main(options: Any) -> None:
     limit = raiseFileLimit()
     join = options.mode != "idle"
+    filled = await prefill(options) if options.prefill else {}
     members, seconds = await connectAll(
         options.host, options.port, options.members, options.dialect, join
     )
@@ -492,6 +564,7 @@ async def main(options: Any) -> None:
         result = await latency(options, members)
     else:
         result = await idle(options, members, seconds)
+    result.update(filled)
     result["fileLimit"] = limit
     result["loop"] = "uvloop" if uvloop else "asyncio"
     print(json.dumps({"done": result}), flush=True)
@@ -522,6 +595,12 @@ def parse(argv: list[str]) -> Any:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--latency-senders", type=int, default=1)
+    parser.add_argument(
+        "--prefill",
+        type=int,
+        default=0,
+        help="messages pushed through the server (another room) before the run",
+    )
     return parser.parse_args(argv)
 
 

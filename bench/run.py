@@ -180,6 +180,13 @@ def twistedChatIRC(port: int, directory: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def twistedChatIRCMemory(port: int, directory: Path) -> list[str]:
+    """The IRC listener of the server with its store in memory."""
+    command = twistedChatIRC(port, directory)
+    command[command.index("--db") + 1] = ":memory:"
+    return command
+
+
 def twistedChatWeb(port: int, directory: Path) -> list[str]:
     """The real server with its store, spoken to over its web front end."""
     return [
@@ -273,6 +280,13 @@ SERVERS = {
         twistedChatIRC,
         accepts,
         notes="the same server, its IRC listener (--irc), spoken to as IRC",
+    ),
+    "twisted_chat-irc-memory": Server(
+        "twisted_chat-irc-memory",
+        "irc",
+        twistedChatIRCMemory,
+        accepts,
+        notes="the IRC listener, with --db :memory:",
     ),
     "twisted_chat-irc-tags": Server(
         "twisted_chat-irc-tags",
@@ -473,7 +487,30 @@ def readJson(process: subprocess.Popen[str], timeout: float) -> dict[str, Any]:
     raise RuntimeError("the load generator did not answer in time")
 
 
-def measure(server: Server, scenario: str, loadArguments: list[str]) -> Run:
+TRACE_VARIABLE = "TWISTED_CHAT_TRACE"
+"""
+Names the file a twisted_chat server writes its trace to as it stops
+(C{twisted_chat.app.trace}): where each marked message's time went.
+"""
+
+
+@dataclass
+class Probes:
+    """What is watched inside a server during a run, besides its figures."""
+
+    trace: bool = False
+    """Run a twisted_chat server in its trace mode, and keep the report."""
+    profiles: Path | None = None
+    """Where to write a py-spy profile of the server's measured window."""
+    profileName: str = ""
+
+
+def measure(
+    server: Server,
+    scenario: str,
+    loadArguments: list[str],
+    probes: Probes | None = None,
+) -> Run:
     directory = Path(tempfile.mkdtemp(prefix="twisted-chat-bench-"))
     ports: list[int] = []
     for _ in range(server.nodeCount):
@@ -486,7 +523,16 @@ def measure(server: Server, scenario: str, loadArguments: list[str]) -> Run:
     )
     with ExitStack() as logs:
         files = [logs.enter_context(open(directory / name, "w")) for name in logNames]
-        return _measure(server, scenario, loadArguments, directory, ports, argvs, files)
+        return _measure(
+            server,
+            scenario,
+            loadArguments,
+            directory,
+            ports,
+            argvs,
+            files,
+            probes or Probes(),
+        )
 
 
 def _measure(
@@ -497,12 +543,17 @@ def _measure(
     ports: list[int],
     serverArgvs: list[list[str]],
     serverLogs: list[Any],
+    probes: Probes,
 ) -> Run:
+    environment = dict(server.environment)
+    traced = probes.trace and server.name.startswith("twisted_chat")
+    if traced:
+        environment[TRACE_VARIABLE] = str(directory / "trace.json")
     serverProcesses = [
         subprocess.Popen(
             argv,
             cwd=directory,
-            env={**os.environ, **server.environment} if server.environment else None,
+            env={**os.environ, **environment} if environment else None,
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=pinned(SERVER_CORE),
@@ -514,13 +565,13 @@ def _measure(
         sys.executable, str(BENCH / "loadgen.py"), "--port", *map(str, ports),
         "--dialect", server.dialect, *loadArguments,
     ]  # fmt: skip
-    environment = [f"{name}={value}" for name, value in server.environment.items()]
+    variables = [f"{name}={value}" for name, value in environment.items()]
     run = Run(
         scenario,
         server.name,
         dict(zip(loadArguments[::2], loadArguments[1::2], strict=False)),
         " & ".join(
-            shlex.join([*environment, "taskset", "-c", str(SERVER_CORE), *argv])
+            shlex.join([*variables, "taskset", "-c", str(SERVER_CORE), *argv])
             for argv in serverArgvs
         ),
         shlex.join(["taskset", "-c", str(LOAD_CORE), *loadArgv]),
@@ -548,15 +599,18 @@ def _measure(
             servicesBefore = server.servicesCpu() if server.servicesCpu else {}
             cpuBefore = cpuSeconds(pids)
             assert load.stdin is not None
+            profiler = startProfile(probes, pids, loadArguments)
             load.stdin.write("go\n")
             load.stdin.flush()
             done = readJson(load, 900)["done"]
             cpu = cpuSeconds(pids) - cpuBefore
+            if profiler is not None:
+                run.result["profile"] = finishProfile(profiler)
             servicesAfter = server.servicesCpu() if server.servicesCpu else {}
         finally:
             load.kill()
             load.wait()
-        run.result = {**ready, **done}
+        run.result = {**run.result, **ready, **done}
         run.result["serverCpuSeconds"] = cpu
         run.result["serverRssKiB"] = rss
         run.result["emptyServerRssKiB"] = emptyRss
@@ -587,6 +641,8 @@ def _measure(
                 process.wait()
         if scenario == "durability" and run.result:
             countStored(run, directory / "chat.sqlite3")
+        if traced and (directory / "trace.json").exists():
+            run.result["trace"] = json.loads((directory / "trace.json").read_text())
         if deliveriesWrong(run.result):
             print(
                 f"  {server.name}: deliveries lost or doubled;"
@@ -595,6 +651,87 @@ def _measure(
         else:
             shutil.rmtree(directory, ignore_errors=True)
     return run
+
+
+PY_SPY = str(Path(sys.executable).parent / "py-spy")
+PROFILE_RATE = 250
+"""Samples per second py-spy takes of the server."""
+
+
+def startProfile(
+    probes: Probes, pids: list[int], loadArguments: list[str]
+) -> tuple[subprocess.Popen[bytes], Path] | None:
+    """
+    Start py-spy on the server for the measured window, on the load
+    generator's core: every thread, idle ones included (a thread waiting
+    on an C{fsync} or in C{epoll} is idle to py-spy), in py-spy's raw
+    (collapsed stacks) format, one file per run.
+    """
+    if probes.profiles is None or len(pids) != 1:
+        return None
+    arguments = dict(zip(loadArguments[::2], loadArguments[1::2], strict=False))
+    seconds = float(arguments.get("--seconds", arguments.get("--latency-seconds", 10)))
+    probes.profiles.mkdir(parents=True, exist_ok=True)
+    output = probes.profiles / f"{probes.profileName}.txt"
+    command = [
+        PY_SPY, "record", "--pid", str(pids[0]), "--threads", "--idle",
+        "--nonblocking", "--rate", str(PROFILE_RATE),
+        "--duration", str(max(1, int(seconds))), "--format", "raw",
+        "--output", str(output),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=pinned(LOAD_CORE),
+    )
+    return process, output
+
+
+def finishProfile(profiler: tuple[subprocess.Popen[bytes], Path]) -> str:
+    """Wait for py-spy to write its profile; say where it is."""
+    process, output = profiler
+    try:
+        process.wait(60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    return str(output)
+
+
+def measureDisk(options: Any, members: int) -> Run:
+    """
+    The disk's own write and C{fsync} of a small record at the latency
+    run's paced rate, in a directory made as the servers' are (so on the
+    file system of their SQLite files), on the server's core.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="twisted-chat-bench-"))
+    command = [
+        sys.executable, str(BENCH / "fsyncprobe.py"), "--directory", str(directory),
+        "--rate", str(options.rate), "--seconds", str(options.latency_seconds),
+    ]  # fmt: skip
+    try:
+        finished = subprocess.run(
+            command,
+            check=True,
+            capture_output=True,
+            text=True,
+            preexec_fn=pinned(SERVER_CORE),
+        )
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    return Run(
+        "latency",
+        DISK,
+        {"--members": str(members), "--rate": str(options.rate)},
+        "",
+        shlex.join(["taskset", "-c", str(SERVER_CORE), *command]),
+        json.loads(finished.stdout),
+    )
+
+
+DISK = "disk write+fsync"
+"""The latency table's row for L{measureDisk}: the disk's floor."""
 
 
 def deliveriesWrong(result: dict[str, Any]) -> bool:
@@ -649,9 +786,23 @@ def repeated(
     runs as often first as last, so the order favours none.
     """
     tries: dict[str, list[Run]] = {name: [] for name in servers}
-    for turn in range(options.repeat):
-        for name in servers if turn % 2 == 0 else servers[::-1]:
-            run = measure(SERVERS[name], scenario, arguments)
+    parameters = dict(zip(arguments[::2], arguments[1::2], strict=False))
+    for attempt in range(1, options.repeat + 1):
+        for name in servers if attempt % 2 == 1 else servers[::-1]:
+            if name == DISK:
+                run = measureDisk(options, int(parameters["--members"]))
+            else:
+                label = f"{scenario}-{name}-N{parameters.get('--members')}-{attempt}"
+                probes = Probes(
+                    trace=options.trace and scenario == "latency",
+                    profiles=(
+                        options.py_spy
+                        if scenario == "latency" and name.startswith("twisted_chat")
+                        else None
+                    ),
+                    profileName=label.replace("@", "-at-"),
+                )
+                run = measure(SERVERS[name], scenario, arguments, probes)
             report(run)
             tries[name].append(run)
     return [median(name, runs, MEDIAN_OF[scenario]) for name, runs in tries.items()]
@@ -687,13 +838,21 @@ def throughputRuns(options: Any, servers: list[str]) -> list[Run]:
 
 
 def latencyRuns(options: Any, servers: list[str]) -> list[Run]:
+    """
+    The paced latency load, with each server having carried C{--prefill}
+    messages first, and (unless C{--no-fsync-probe}) the disk's own write
+    and C{fsync} at the same rate, taking turns with them.
+    """
     runs = []
+    disk = [] if options.no_fsync_probe else [DISK]
     for members in options.latency_members:
         arguments = [
             "--mode", "latency", "--members", str(members),
             "--rate", str(options.rate), "--seconds", str(options.latency_seconds),
         ]  # fmt: skip
-        runs += repeated(options, "latency", servers, arguments)
+        if options.prefill:
+            arguments += ["--prefill", str(options.prefill)]
+        runs += repeated(options, "latency", [*servers, *disk], arguments)
     return runs
 
 
@@ -759,6 +918,7 @@ def table(runs: list[Run]) -> str:
             ("throughput", throughputTable),
             ("throughput", servicesTable),
             ("latency", latencyTable),
+            ("latency", traceTable),
             ("limits", limitsTable),
             ("idle", idleTable),
             ("durability", durabilityTable),
@@ -879,6 +1039,94 @@ def latencyTable(runs: list[Run]) -> list[str]:
     return lines
 
 
+TRACE_STAGES = (
+    "sent→read",
+    "read→said",
+    "said→commitBegan",
+    "commitBegan→committed",
+    "committed→resumed",
+    "resumed→posted",
+    "said→posted",
+    "posted→firstWrite",
+    "firstWrite→lastWrite",
+    "read→lastWrite",
+    "sent→lastWrite",
+)
+"""The trace's stages, in the order of a message's path (see twisted_chat.tracing)."""
+
+
+def traceTable(runs: list[Run]) -> list[str]:
+    """
+    For the runs in trace mode: each stage's p50, p99 and maximum, the
+    median stage of the slowest hundredth of the messages, and the
+    collector's pauses and the store's commits in the measured window.
+    """
+    runs = [run for run in runs if "trace" in run.result]
+    if not runs:
+        return []
+    lines = [
+        "Where the time goes (trace mode): per stage, p50 / p99 / max in ms;"
+        " 'tail': the stage's median among the slowest 1% of messages"
+    ]
+    for members in sorted({int(r.parameters["--members"]) for r in runs}):
+        group = [r for r in runs if int(r.parameters["--members"]) == members]
+        lines.append(
+            f"{'N=' + str(members):24}" + "".join(f" {run.server:>28}" for run in group)
+        )
+        for stage in TRACE_STAGES:
+            cells = []
+            for run in group:
+                figures = run.result["trace"]["stages"].get(stage)
+                tail = run.result["trace"]["tail"].get("medians", {}).get(stage)
+                cells.append(
+                    f"{figures['p50']:.2f}/{figures['p99']:.2f}/{figures['max']:.1f}"
+                    f" t{tail:.2f}"
+                    if figures and figures.get("count") and tail is not None
+                    else "-"
+                )
+            if any(cell != "-" for cell in cells):
+                lines.append(f"{stage:24}" + "".join(f" {c:>28}" for c in cells))
+        for run in group:
+            trace = run.result["trace"]
+            commits = trace["commits"]
+            plain, ran = commits["withoutCheckpoint"], commits["withCheckpoint"]
+            pauses = ", ".join(
+                f"{where} {c['count']}x total {c['totalMs']:.1f} max {c['maxMs']:.1f} ms"
+                for where, c in sorted(trace["collections"].items())
+            )
+            tail = trace["tail"]
+            lines.append(
+                f"  {run.server}: {trace['messages']} traced;"
+                f" {commits['count']} commits of {commits['messagesPerCommit']:.2f} msgs"
+                + (
+                    f", p50/p99/max {plain['p50']:.2f}/{plain['p99']:.2f}"
+                    f"/{plain['max']:.1f} ms without checkpoint"
+                    if plain.get("count")
+                    else ""
+                )
+                + (
+                    f"; {ran['count']} ran a checkpoint: p50/max"
+                    f" {ran['p50']:.2f}/{ran['max']:.1f} ms"
+                    if ran.get("count")
+                    else ""
+                )
+                + f"; collections: {pauses or 'none'}"
+                + "; on/waiting for the CPU: "
+                + ", ".join(
+                    f"{name} {t['cpuMs']:.0f}/{t['waitingMs']:.0f} ms"
+                    for name, t in trace.get("scheduling", {}).items()
+                    if "passwords" not in name
+                )
+                + (
+                    f"; tail (>= {tail['from']:.2f} ms): {tail['count']} messages,"
+                    f" {tail['withCollection']} during a collection"
+                    if tail.get("count")
+                    else ""
+                )
+            )
+    return lines
+
+
 def limitsTable(runs: list[Run]) -> list[str]:
     if not runs:
         return []
@@ -958,7 +1206,12 @@ def measureAll(options: Any, scenarios: list[str], servers: list[str]) -> list[R
             "twisted_chat-guests" if name == "twisted_chat" else name
             for name in servers
             if name
-            not in ("twisted_chat-memory", "twisted_chat-irc", "baseline-shared")
+            not in (
+                "twisted_chat-memory",
+                "twisted_chat-irc",
+                "twisted_chat-irc-memory",
+                "baseline-shared",
+            )
         ]
         runs += idleRuns(options, withBefore(options, idleServers))
     if "durability" in scenarios:
@@ -996,6 +1249,31 @@ def main(argv: list[str]) -> None:
         "--before",
         metavar="REV",
         help="also run each twisted_chat server as it was at this git revision",
+    )
+    parser.add_argument(
+        "--prefill",
+        type=int,
+        default=0,
+        metavar="M",
+        help="latency: have each server carry M messages first (the issue's 150000)",
+    )
+    parser.add_argument(
+        "--no-fsync-probe",
+        action="store_true",
+        help="latency: leave out the disk's own write+fsync at the paced rate",
+    )
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="latency: run twisted_chat servers in their trace mode and print"
+        " where each message's time went",
+    )
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        metavar="DIR",
+        help="latency: profile twisted_chat servers' measured windows with"
+        " py-spy (all threads), one raw file per run in DIR",
     )
     parser.add_argument("--json", default=str(BENCH / "results.json"))
     options = parser.parse_args(argv)

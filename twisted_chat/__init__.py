@@ -5,7 +5,9 @@ The package's folders are its layers; each folder's C{__init__} says what it
 may import, and C{tests/app/test_layers.py} holds them to it:
 
 - L{twisted_chat.limits}, L{twisted_chat.addresses},
-  L{twisted_chat.throttle}: leaf modules every layer may use;
+  L{twisted_chat.throttle}: leaf modules every layer may use (so are
+  L{twisted_chat.meters}, the running counts, and L{twisted_chat.tracing},
+  the bench's trace mode);
 - L{twisted_chat.chat}: the chat itself, with no I/O (rooms, members,
   presence, replay, accounts, moderation, events, commands, errors);
 - L{twisted_chat.store}: what outlives a restart (SQLite, memory);

@@ -25,6 +25,7 @@ from twisted_chat.app.service import (
     StartFailed,
 )
 from twisted_chat.app.statistics import ServerFigures
+from twisted_chat.app.trace import traceService
 from twisted_chat.chat.accounts import Accounts, PasswordHasher
 from twisted_chat.chat.core import Chat
 from twisted_chat.cluster.address import parseBusAddress
@@ -222,6 +223,10 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     figures = ServerFigures(service, reactor)
     figures.setServiceParent(service)
     chat.statistics.figures = figures.read
+    traced = traceService(os.environ, config["db"])
+    if traced is not None:
+        traced.setServiceParent(service)
+        service.announce(f"Tracing marked messages into {traced.path}")
     if config["db"] == MEMORY_DATABASE:
         service.announce("History and accounts are kept in memory only (--db :memory:)")
     else:

@@ -19,6 +19,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 from zope.interface import Interface, implementer
 
+from twisted_chat import tracing
 from twisted_chat.chat.durable import storeFailed
 from twisted_chat.chat.events import RoomMessage
 from twisted_chat.chat.model import Member, Room
@@ -101,6 +102,8 @@ class LocalFeed:
         room.lastSequence += 1
         numbering = room.numbering
         message = numbered(message, room.lastSequence)
+        if tracing.TRACE is not None:
+            tracing.TRACE.said(message.room, message.sequence, message.text)
 
         def committed(_: object) -> RoomMessage:
             METERS.stored["room"] += 1

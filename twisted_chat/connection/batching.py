@@ -21,6 +21,7 @@ from typing import Protocol
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
+from twisted_chat import tracing
 from twisted_chat.connection.backlog import RoomMark
 
 FLUSH_BATCH = 64
@@ -94,6 +95,8 @@ class Batcher:
         line once, in order.
         """
         self.bytesQueued += len(line) * len(connections)
+        if mark is not None and tracing.TRACE is not None:
+            tracing.TRACE.posted(mark[1], mark[2])
         if connections is self._batchFor:
             batch = self._batch
             batch.lines.append(line)
@@ -140,6 +143,9 @@ class Batcher:
         more lines per write.
         """
         dirty = self._dirty
+        trace = tracing.TRACE
+        if trace is not None:
+            trace.flushing(len(dirty))
         now, self._dirty = dirty[:FLUSH_BATCH], dirty[FLUSH_BATCH:]
         for connection in now:
             try:
@@ -149,6 +155,8 @@ class Batcher:
                 self.log.failure(
                     "Writing to {connection!r} failed", connection=connection
                 )
+        if trace is not None:
+            trace.flushed(len(now))
         if self._dirty:
             self._clock.callLater(0, self._flush)
         else:

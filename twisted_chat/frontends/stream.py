@@ -34,6 +34,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from twisted_chat import tracing
 from twisted_chat.chat.accounts import Accounts
 from twisted_chat.chat.certificates import canonicalFingerprint
 from twisted_chat.chat.core import Chat
@@ -180,6 +181,8 @@ class StreamConnection(Protocol):
         return self._framer.pendingLength
 
     def dataReceived(self, data: bytes) -> None:
+        if tracing.TRACE is not None:
+            tracing.TRACE.read()
         self.guard.received(self._framer.feed(data))
 
     def lineReceived(self, line: bytes) -> None:
@@ -190,6 +193,8 @@ class StreamConnection(Protocol):
         left for the front end to refuse as malformed.
         """
         if not self.closing:
+            if tracing.TRACE is not None:
+                tracing.TRACE.read()
             tooLong = len(line) > self.factory.maxLineLength
             self.guard.received([None if tooLong else line])
 

@@ -47,6 +47,7 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
+from twisted_chat import tracing
 from twisted_chat.chat.events import RoomMessage
 from twisted_chat.chat.names import fold
 from twisted_chat.meters import METERS
@@ -228,6 +229,8 @@ class StoreWriter(Generic[C]):
         self, done: "_GroupDone | Failure", group: list[_Operation[C]]
     ) -> None:
         self._busy = False
+        if tracing.TRACE is not None:
+            tracing.TRACE.resumed(op.work for op in group)
         if isinstance(done, Failure):
             # The thread could not even begin.
             done = _GroupDone([(False, done.value)] * len(group), [(done, len(group))])
@@ -304,11 +307,14 @@ class StoreWriter(Generic[C]):
         def commitPending() -> None:
             if pending:
                 started = perf_counter()
-                if self._commit(operations, pending, outcomes, reports):
-                    # Observed on this thread only; a scrape reads it as it
-                    # is.  A commit that failed is a store error, not a time.
-                    METERS.commitTook(perf_counter() - started)
+                committed = self._commit(operations, pending, outcomes, reports)
+                took = perf_counter() - started
+                if committed:  # a failed one is a store error, not a time
+                    METERS.commitTook(took)
                     METERS.commitSize.observe(len(pending))
+                if tracing.TRACE is not None:
+                    works = (operations[i][0] for i in pending)
+                    tracing.TRACE.committed(works, started, took)
                 pending.clear()
 
         for index, (work, writes) in enumerate(operations):
