@@ -91,6 +91,9 @@ def socketOf(transport: object) -> socket.socket | None:
     return None
 
 
+NOT_PAUSED: Final[frozenset[str]] = frozenset()
+"""The reasons a connection that reads is paused for: none, shared by all."""
+
 CLOSE_LINGER: Final = 2.0
 """
 Seconds a closed TCP connection waits for its client to close its side
@@ -107,7 +110,30 @@ class ConnectionGuard:
     @ivar rules: the limits.
     @ivar aborting: whether the connection must be aborted rather than
         closed: its client is not reading, or not there.
+
+    There is one per connection, and most connections are idle most of
+    the time: its state is slotted, and what holds lines waiting, reasons
+    for pausing and timers is made only once there is something to hold
+    (an empty C{deque} alone is 760 bytes), and let go when empty again.
     """
+
+    __slots__ = (
+        "_backlog",
+        "_bucket",
+        "_clock",
+        "_frontEnd",
+        "_guarded",
+        "_lastHeard",
+        "_lines",
+        "_pausedFor",
+        "_timers",
+        "_toldSlowed",
+        "_transport",
+        "_unfinished",
+        "_waiting",
+        "aborting",
+        "rules",
+    )
 
     log = Logger()
 
@@ -126,13 +152,13 @@ class ConnectionGuard:
         self._guarded = guarded
         self._transport = transport
         self._clock = clock
-        self._lines: deque[bytes | None] = deque()
-        self._pausedFor: set[str] = set()
+        self._lines: deque[bytes | None] | None = None
+        self._pausedFor: frozenset[str] = NOT_PAUSED
         # A line that must finish before the next (a login) is running: the
         # lines after it wait, still read, so that a client going away is
         # seen at once, and bounded as any waiting input is.
         self._waiting = False
-        self._timers: dict[str, IDelayedCall] = {}
+        self._timers: dict[str, IDelayedCall] | None = None
         self._backlog: Backlog | None = None
         self._toldSlowed = False
         self._lastHeard = clock.seconds()
@@ -198,11 +224,14 @@ class ConnectionGuard:
 
     def stop(self) -> None:
         """The connection is gone: stop every clock, forget waiting input."""
-        for timer in self._timers.values():
+        timers, self._timers = self._timers, None
+        for timer in (timers or {}).values():
             if timer.active():
                 timer.cancel()
-        self._timers.clear()
-        self._lines.clear()
+        lines, self._lines = self._lines, None
+        if lines is not None:
+            # Also ends a carrying out in progress (see _carryOut).
+            lines.clear()
 
     def closeTransport(self) -> None:
         """
@@ -226,7 +255,7 @@ class ConnectionGuard:
         if self._pausedFor:
             # Read on: a TLS close waits for the client's own close_notify,
             # and a paused connection would never see it.
-            self._pausedFor.clear()
+            self._pausedFor = NOT_PAUSED
             cast(IPushProducer, transport).resumeProducing()
         if self.rules.sendQueueBytes > 0:
             cast(IConsumer, transport).unregisterProducer()
@@ -264,7 +293,10 @@ class ConnectionGuard:
         if not lines:
             return
         self._lastHeard = self._clock.seconds()
-        self._lines.extend(lines)
+        if self._lines is None:
+            self._lines = deque(lines)
+        else:
+            self._lines.extend(lines)
         self._carryOut()
         if self._lines:
             self._checkWaitingInput()
@@ -283,17 +315,21 @@ class ConnectionGuard:
         login) is in progress.
         """
         lines, bucket, guarded = self._lines, self._bucket, self._guarded
+        if lines is None:
+            return
         while lines and not self._waiting:
             if not guarded.present:
                 # Lines after a quit are not carried out.
                 lines.clear()
-                return
+                break
             if bucket is not None and not bucket.take():
                 self._slowDown(bucket.delay())
                 return
             waitFor = guarded.carryOut(lines.popleft())
             if waitFor is not None and not waitFor.called:
                 self._waitFor(waitFor)
+        if not lines and self._lines is lines:
+            self._lines = None
 
     def charge(self, lines: float) -> None:
         """
@@ -308,7 +344,7 @@ class ConnectionGuard:
 
     def _slowDown(self, delay: float) -> None:
         """Stop reading until the flood rate allows the next line; say so once."""
-        if "flood" in self._timers:
+        if self._timing("flood"):
             return
         METERS.floodDelays[self._frontEnd] += 1
         self._pauseReading("flood")
@@ -321,7 +357,7 @@ class ConnectionGuard:
             )
 
     def _speedUp(self) -> None:
-        del self._timers["flood"]
+        self._fired("flood")
         self._resumeReading("flood")
         self._carryOut()
 
@@ -337,11 +373,13 @@ class ConnectionGuard:
 
     def _checkWaitingInput(self) -> None:
         """Drop a client with more input waiting than the rules allow."""
-        rules = self.rules
-        tooMany = 0 < rules.maxQueuedLines < len(self._lines)
-        waitingBytes = sum(len(line) for line in self._lines if line is not None)
+        rules, lines = self.rules, self._lines
+        if lines is None:
+            return
+        tooMany = 0 < rules.maxQueuedLines < len(lines)
+        waitingBytes = sum(len(line) for line in lines if line is not None)
         if tooMany or 0 < rules.maxQueuedBytes < waitingBytes:
-            self._lines.clear()
+            lines.clear()
             METERS.floodDisconnects[self._frontEnd] += 1
             self._guarded.drop(
                 f"Excess flood (more than {rules.maxQueuedLines} lines or"
@@ -353,26 +391,45 @@ class ConnectionGuard:
         if not self._pausedFor:
             # Stream transports are push producers of what they read.
             cast(IPushProducer, self._transport).pauseProducing()
-        self._pausedFor.add(reason)
+        self._pausedFor |= {reason}
 
     def _resumeReading(self, reason: str) -> None:
         if reason in self._pausedFor:
-            self._pausedFor.discard(reason)
+            self._pausedFor -= {reason}
             if not self._pausedFor and self._guarded.present:
                 cast(IPushProducer, self._transport).resumeProducing()
 
     # Clocks
 
     def _startTimer(self, name: str, delay: float, action: Callable[[], None]) -> None:
+        if self._timers is None:
+            self._timers = {}
         self._timers[name] = self._clock.callLater(delay, action)
 
+    def _timing(self, name: str) -> bool:
+        """Whether the timer C{name} is running."""
+        return self._timers is not None and name in self._timers
+
+    def _fired(self, name: str) -> None:
+        """The timer C{name} has fired: forget it."""
+        timers = self._timers
+        if timers is not None:
+            timers.pop(name, None)
+            if not timers:
+                self._timers = None
+
     def _cancel(self, name: str) -> None:
-        timer = self._timers.pop(name, None)
+        timers = self._timers
+        if timers is None:
+            return
+        timer = timers.pop(name, None)
         if timer is not None and timer.active():
             timer.cancel()
+        if not timers:
+            self._timers = None
 
     def _noHandshake(self) -> None:
-        del self._timers["handshake"]
+        self._fired("handshake")
         self._transport.abortConnection()  # type: ignore[attr-defined]
 
     def _checkIdle(self) -> None:
@@ -380,7 +437,7 @@ class ConnectionGuard:
         Ping a client silent for C{pingAfter} seconds; drop one silent for
         C{idleTimeout}.
         """
-        del self._timers["idle"]
+        self._fired("idle")
         if not self._guarded.present:
             return
         rules = self.rules
@@ -398,7 +455,7 @@ class ConnectionGuard:
                 self._startTimer("idle", rules.idleTimeout - silence, self._checkIdle)
 
     def _checkLoggedIn(self) -> None:
-        del self._timers["login"]
+        self._fired("login")
         if self._guarded.present and not self._guarded.loggedIn:
             self._guarded.drop(
                 f"{self._unfinished} within {self.rules.loginTimeout:g} seconds",
@@ -439,7 +496,7 @@ class ConnectionGuard:
                 f"Send queue over {backlog.cap} bytes even without room messages",
                 "slow",
             )
-        elif backlog.behind and "behind" not in self._timers:
+        elif backlog.behind and not self._timing("behind"):
             METERS.gaps[self._frontEnd] += 1
             self.log.info(
                 "{client} fell behind; room messages are left out",
@@ -449,7 +506,7 @@ class ConnectionGuard:
                 self._startTimer("behind", self.rules.sendQueueTimeout, self._tooSlow)
 
     def _tooSlow(self) -> None:
-        del self._timers["behind"]
+        self._fired("behind")
         if self._guarded.present:
             self._dropUnreachable(
                 f"Did not read for {self.rules.sendQueueTimeout:g} seconds", "slow"
