@@ -201,7 +201,7 @@ class IRCChatProtocol(StreamConnection):
     def _handle(self, message: IRCMessage, line: bytes) -> Deferred[None] | None:
         """Hand C{message} to its command's handler, or answer why not."""
         command = message.command
-        handler = self.commands.handlers.get(command)
+        handler = self.commands.handler(command)
         self.messageTags = message.tags
         if "labeled-response" in self.capabilities:
             label = dict(message.tags).get("label")

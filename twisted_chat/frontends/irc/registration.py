@@ -47,6 +47,7 @@ from twisted_chat.frontends.irc.ranks import (
 )
 from twisted_chat.frontends.irc.render import mask, viewOf
 from twisted_chat.frontends.irc.sasl import mechanismsFor
+from twisted_chat.frontends.irc.serverinfo import IRCServerInfo
 from twisted_chat.limits import (
     BAN_LIST_MAX,
     NICK_MAX_LENGTH,
@@ -405,5 +406,7 @@ class Registration:
         )  # fmt: skip
         for tokens in self.isupport():
             numeric(RPL_ISUPPORT, *tokens, "are supported by this server")
-        client.commands.serverInfo.lusers()
-        client.commands.serverInfo.motd()
+        # Not the client's own (made only if it asks the server itself).
+        info = IRCServerInfo(client)
+        info.lusers()
+        info.motd()
