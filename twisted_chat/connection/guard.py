@@ -395,7 +395,7 @@ class ConnectionGuard:
 
     def _resumeReading(self, reason: str) -> None:
         if reason in self._pausedFor:
-            self._pausedFor -= {reason}
+            self._pausedFor = (self._pausedFor - {reason}) or NOT_PAUSED
             if not self._pausedFor and self._guarded.present:
                 cast(IPushProducer, self._transport).resumeProducing()
 
