@@ -51,7 +51,7 @@ from twisted_chat.connection.admission import (
 from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.connection.batching import Batch, Batcher
 from twisted_chat.connection.guard import ConnectionGuard, Guarded
-from twisted_chat.connection.writenow import writerFor
+from twisted_chat.connection.writenow import immediateWriter
 from twisted_chat.limits import DEFAULT_RULES, ConnectionRules
 from twisted_chat.meters import METERS
 from twisted_chat.wire.framing import LineFramer
@@ -127,7 +127,7 @@ class StreamConnection(Protocol):
 
     def connectionMade(self) -> None:
         transport = self.transport
-        self._write = writerFor(transport)
+        self._writer = immediateWriter(transport)
         self._framer = LineFramer(self.factory.maxLineLength)
         # The front end supplies the rest of what the guard asks of it.
         guarded = cast(Guarded, self)
@@ -201,7 +201,7 @@ class StreamConnection(Protocol):
 
     def write(self, data: bytes) -> None:
         """Write C{data} now (the guard's, for what it held)."""
-        self._write(data)
+        self._writer.write(data)
 
     # IParticipant
 
@@ -245,7 +245,7 @@ class StreamConnection(Protocol):
         else:
             data = b"".join([batch.data() for batch in pending])
         pending.clear()
-        self._write(data)
+        self._writer.write(data)
 
 
 @implementer(IOutbox)

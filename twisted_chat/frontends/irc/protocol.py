@@ -330,7 +330,7 @@ class IRCChatProtocol(StreamConnection):
         if self.guard.holding:
             self.guard.hold([(lines, [mark for _, mark in kept])])
         elif lines:
-            self._write(b"".join(lines))
+            self._writer.write(b"".join(lines))
 
     def shutDown(self, reason: str) -> None:
         """The server is stopping before this client registered: say so."""
