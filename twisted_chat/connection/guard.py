@@ -10,13 +10,13 @@ in in time or does not finish its TLS handshake, and, as the transport's
 streaming producer, holds what a client that does not read is sent in a
 L{twisted_chat.connection.backlog.Backlog}, dropping it if it stays behind.
 
-It knows nothing of the chat or the wire: the adapter is a L{Guarded}.
+It knows nothing of the chat or the wire: the adapter is a
+L{twisted_chat.connection.guarded.Guarded}.
 """
 
-import socket
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Final, Protocol, cast
+from typing import Final, cast
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import (
@@ -32,64 +32,12 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from twisted_chat.connection.backlog import Backlog, RoomMark
+from twisted_chat.connection.guarded import Guarded
+from twisted_chat.connection.liveness import Bucket, Deadlines
+from twisted_chat.connection.sockets import configureForChat
 from twisted_chat.limits import FLOOD_ARRIVAL_SECONDS, ConnectionRules
 from twisted_chat.meters import METERS
 from twisted_chat.throttle import TokenBucket
-
-
-class Guarded(Protocol):
-    """What a guard needs of the protocol adapter it guards."""
-
-    @property
-    def name(self) -> str:
-        """How the client is named in the log."""
-
-    @property
-    def present(self) -> bool:
-        """Whether the client is still in the chat."""
-
-    @property
-    def loggedIn(self) -> bool:
-        """Whether the client has logged in to an account."""
-
-    def carryOut(self, line: bytes | None) -> Deferred[None] | None:
-        """
-        Carry out one line (L{None}: one that was too long); return a
-        Deferred if the lines after it must wait for it.
-        """
-
-    def ping(self, token: str) -> None:
-        """Ask a silent client whether it is there."""
-
-    def tell(self, text: str) -> None:
-        """Tell the client something from the server."""
-
-    def drop(self, reason: str, kind: str) -> None:
-        """Take the client out of the chat (the guard then closes it)."""
-
-    def write(self, data: bytes) -> None:
-        """Write to the client now."""
-
-    def gapNotice(self, room: str, first: int, last: int) -> bytes:
-        """
-        The bytes that tell the client it was not sent messages C{first} to
-        C{last} of C{room} while it was not reading (see
-        L{twisted_chat.connection.backlog.GapNotice}).
-        """
-
-
-def socketOf(transport: object) -> socket.socket | None:
-    """
-    The socket under C{transport}, through any wrapping (TLS), or L{None}.
-    """
-    while transport is not None:
-        getHandle = getattr(transport, "getHandle", None)
-        handle = getHandle() if getHandle is not None else None
-        if isinstance(handle, socket.socket):
-            return handle
-        transport = getattr(transport, "transport", None)
-    return None
-
 
 NOT_PAUSED: Final[frozenset[str]] = frozenset()
 """The reasons a connection that reads is paused for: none, shared by all."""
@@ -107,24 +55,26 @@ class ConnectionGuard:
     One connection's limits: flood control, waiting input, silence, login
     and handshake time, and the send queue.
 
+    One per connection, most of them idle: slotted, and what holds waiting
+    lines and timers is made only when there is something to hold.
+
     @ivar rules: the limits.
     @ivar aborting: whether the connection must be aborted rather than
         closed: its client is not reading, or not there.
-
-    There is one per connection, and most connections are idle most of
-    the time: its state is slotted, and what holds lines waiting, reasons
-    for pausing and timers is made only once there is something to hold
-    (an empty C{deque} alone is 760 bytes), and let go when empty again.
     """
 
     __slots__ = (
         "_backlog",
         "_bucket",
         "_clock",
+        "_deadlines",
+        "_dueIn",
         "_frontEnd",
         "_guarded",
+        "_idleCheck",
         "_lastHeard",
         "_lines",
+        "_loginBy",
         "_pausedFor",
         "_timers",
         "_toldSlowed",
@@ -145,7 +95,9 @@ class ConnectionGuard:
         clock: IReactorTime,
         *,
         frontEnd: str = "line",
+        deadlines: Deadlines | None = None,
     ) -> None:
+        """@param deadlines: what checks for silence and login (L{Deadlines})."""
         self.rules = rules
         self._frontEnd = frontEnd
         self.aborting = False
@@ -162,6 +114,11 @@ class ConnectionGuard:
         self._backlog: Backlog | None = None
         self._toldSlowed = False
         self._lastHeard = clock.seconds()
+        self._deadlines = deadlines if deadlines is not None else Deadlines(clock)
+        self._dueIn: Bucket | None = None
+        # When to check next for silence, and the login deadline.
+        self._idleCheck: float | None = None
+        self._loginBy: float | None = None
         self._unfinished = "Not logged in"
         self._bucket = (
             TokenBucket(
@@ -178,24 +135,8 @@ class ConnectionGuard:
     # Life
 
     def configureTransport(self) -> None:
-        """
-        Set up a TCP connection for chat: no Nagle delay (lines are small
-        and wanted now), keepalive (to find half-open peers), and a bounded
-        kernel send buffer, so that a client that does not read is held to
-        the send queue after a known amount, not after the several MiB the
-        kernel would otherwise let one socket take.
-        """
-        transport = self._transport
-        if not ITCPTransport.providedBy(transport):
-            return
-        transport.setTcpNoDelay(True)
-        transport.setTcpKeepAlive(True)
-        if self.rules.sendBufferBytes > 0:
-            handle = socketOf(transport)
-            if handle is not None:
-                handle.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_SNDBUF, self.rules.sendBufferBytes
-                )
+        """Set up a TCP connection for chat (see L{configureForChat})."""
+        configureForChat(self._transport, self.rules.sendBufferBytes)
 
     def expectHandshake(self) -> None:
         """A TLS handshake comes first; drop the connection if it never does."""
@@ -216,14 +157,17 @@ class ConnectionGuard:
         rules = self.rules
         if rules.sendQueueBytes > 0:
             cast(IConsumer, self._transport).registerProducer(self, True)
-        self._lastHeard = self._clock.seconds()
+        now = self._lastHeard = self._clock.seconds()
         if rules.pingAfter > 0:
-            self._startTimer("idle", rules.pingAfter, self._checkIdle)
+            self._idleCheck = now + rules.pingAfter
         if requireLogin and rules.loginTimeout > 0:
-            self._startTimer("login", rules.loginTimeout, self._checkLoggedIn)
+            self._loginBy = now + rules.loginTimeout
+        self._watch()
 
     def stop(self) -> None:
         """The connection is gone: stop every clock, forget waiting input."""
+        self._idleCheck = self._loginBy = None
+        self._watch()
         timers, self._timers = self._timers, None
         for timer in (timers or {}).values():
             if timer.active():
@@ -357,7 +301,7 @@ class ConnectionGuard:
             )
 
     def _speedUp(self) -> None:
-        self._fired("flood")
+        self._cancel("flood")
         self._resumeReading("flood")
         self._carryOut()
 
@@ -410,15 +354,8 @@ class ConnectionGuard:
         """Whether the timer C{name} is running."""
         return self._timers is not None and name in self._timers
 
-    def _fired(self, name: str) -> None:
-        """The timer C{name} has fired: forget it."""
-        timers = self._timers
-        if timers is not None:
-            timers.pop(name, None)
-            if not timers:
-                self._timers = None
-
     def _cancel(self, name: str) -> None:
+        """Stop the timer C{name}, or forget it if it has fired."""
         timers = self._timers
         if timers is None:
             return
@@ -429,22 +366,43 @@ class ConnectionGuard:
             self._timers = None
 
     def _noHandshake(self) -> None:
-        self._fired("handshake")
+        self._cancel("handshake")
         self._transport.abortConnection()  # type: ignore[attr-defined]
 
-    def _checkIdle(self) -> None:
+    def _watch(self) -> None:
+        """Be checked at the earlier of the next silence check and the login deadline."""
+        if self._dueIn is not None:
+            self._deadlines.cancel(self, self._dueIn)
+            self._dueIn = None
+        times = [t for t in (self._idleCheck, self._loginBy) if t is not None]
+        if times:
+            self._dueIn = self._deadlines.at(min(times), self)
+
+    def due(self, now: float) -> None:
+        """
+        The time to check for silence, or the login deadline, has come (at
+        most a tick late: see L{Deadlines}); then wait for the next.
+        """
+        self._dueIn = None
+        if self._idleCheck is not None and now >= self._idleCheck:
+            self._idleCheck = None
+            self._checkIdle(now)
+        if self._loginBy is not None and now >= self._loginBy:
+            self._loginBy = None
+            self._checkLoggedIn()
+        self._watch()
+
+    def _checkIdle(self, now: float) -> None:
         """
         Ping a client silent for C{pingAfter} seconds; drop one silent for
         C{idleTimeout}.
         """
-        self._fired("idle")
         if not self._guarded.present:
             return
         rules = self.rules
-        now = self._clock.seconds()
         silence = now - self._lastHeard
         if silence < rules.pingAfter:
-            self._startTimer("idle", rules.pingAfter - silence, self._checkIdle)
+            self._idleCheck = now + (rules.pingAfter - silence)
         elif rules.idleTimeout > 0 and silence >= rules.idleTimeout:
             self._dropUnreachable(
                 f"No reply to PING for {silence:.0f} seconds", "timeout"
@@ -452,10 +410,9 @@ class ConnectionGuard:
         else:
             self._guarded.ping(str(int(now)))
             if rules.idleTimeout > 0:
-                self._startTimer("idle", rules.idleTimeout - silence, self._checkIdle)
+                self._idleCheck = now + (rules.idleTimeout - silence)
 
     def _checkLoggedIn(self) -> None:
-        self._fired("login")
         if self._guarded.present and not self._guarded.loggedIn:
             self._guarded.drop(
                 f"{self._unfinished} within {self.rules.loginTimeout:g} seconds",
@@ -506,7 +463,7 @@ class ConnectionGuard:
                 self._startTimer("behind", self.rules.sendQueueTimeout, self._tooSlow)
 
     def _tooSlow(self) -> None:
-        self._fired("behind")
+        self._cancel("behind")
         if self._guarded.present:
             self._dropUnreachable(
                 f"Did not read for {self.rules.sendQueueTimeout:g} seconds", "slow"

@@ -5,7 +5,7 @@ server's rules, and the factory that admits, counts and writes to them.
 A front end over a byte stream (the line protocol, IRC, a test's JSON lines)
 subclasses L{StreamConnection} and L{StreamFrontEnd} and supplies only what
 is its own: what begins and ends a member (C{begin}, C{lost}); the rest of
-what the guard asks of a connection (L{twisted_chat.connection.guard.Guarded}):
+what the guard asks of a connection (L{twisted_chat.connection.guarded.Guarded}):
 how a line becomes calls on the chat core (C{carryOut}), how the client is
 named, pinged, told something or dropped, how a gap in a slow reader's room
 messages is told (C{gapNotice}); and, on the factory, how an event becomes
@@ -50,7 +50,9 @@ from twisted_chat.connection.admission import (
 )
 from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.connection.batching import Batch, Batcher
-from twisted_chat.connection.guard import ConnectionGuard, Guarded
+from twisted_chat.connection.guard import ConnectionGuard
+from twisted_chat.connection.guarded import Guarded
+from twisted_chat.connection.liveness import Deadlines
 from twisted_chat.connection.writenow import immediateWriter
 from twisted_chat.limits import DEFAULT_RULES, ConnectionRules
 from twisted_chat.meters import METERS
@@ -137,6 +139,7 @@ class StreamConnection(Protocol):
             self.factory.rules,
             self.factory.clock,
             frontEnd=self.factory.kind,
+            deadlines=self.factory.deadlines,
         )
         self.guard.configureTransport()
         if INegotiated.providedBy(transport):
@@ -264,6 +267,8 @@ class StreamFrontEnd(Factory):
     @ivar maxLineLength: the longest client line accepted, in bytes.
     @ivar batcher: what queues each connection's lines and writes them once
         per reactor turn.
+    @ivar deadlines: what checks every connection for silence and for its
+        login, on one timer for all.
     @ivar connections: the connections open and begun (past any TLS
         handshake), for a stopping server to close and wait for.
     """
@@ -291,6 +296,7 @@ class StreamFrontEnd(Factory):
         self.admission = admission
         self.requireLogin = requireLogin
         self.batcher = Batcher(clock)
+        self.deadlines = Deadlines(clock)
         self.connections: set[StreamConnection] = set()
         self._whenAllClosed: list[Deferred[None]] = []
 
