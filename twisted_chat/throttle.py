@@ -20,6 +20,9 @@ class TokenBucket:
     @ivar rate: tokens added per second; must be positive.
     """
 
+    # One per client connection (its flood control): slotted.
+    __slots__ = ("_arrivalEnds", "_clock", "_tokens", "_updated", "burst", "rate")
+
     def __init__(
         self,
         burst: int,

@@ -14,7 +14,8 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from twisted_chat.connection.admission import Admission, AdmissionRules, Refusal
-from twisted_chat.connection.guard import CLOSE_LINGER, ConnectionGuard, socketOf
+from twisted_chat.connection.guard import CLOSE_LINGER, ConnectionGuard
+from twisted_chat.connection.sockets import socketOf
 from twisted_chat.frontends.commands import interpreter
 from twisted_chat.frontends.line.protocol import LineChatFactory, LineChatProtocol
 from twisted_chat.limits import (
@@ -183,6 +184,31 @@ class SilenceTests(LineServerTestCase):
             self.clock.advance(60)
             alice.send(b"/pong\n")
         self.assertEqual(alice.lines(), [])
+
+    def test_oneTimerForAll(self) -> None:
+        """
+        However many connections wait to be pinged, they hold one timer on
+        the clock between them, not one each.
+        """
+        for number in range(100):
+            self.connect(f"user{number}")
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+
+    def test_pingedAtTheNextTick(self) -> None:
+        """
+        A client that connected between two of the checks' ticks is pinged
+        at the first tick after its 90 s of silence: up to a second late.
+        """
+        alice = self.connect("alice")
+        self.clock.advance(0.5)
+        bob = self.connect("bob")
+        alice.lines()
+        self.clock.advance(89.5)
+        self.assertEqual(alice.lines(), ["PING 1700000090"])
+        self.clock.advance(0.5)
+        self.assertEqual(bob.lines(), [])
+        self.clock.advance(0.5)
+        self.assertEqual(bob.lines(), ["PING 1700000091"])
 
     def test_keepAlive(self) -> None:
         """TCP keepalive is on, for peers that vanish without a word."""
@@ -360,6 +386,21 @@ class LoginTimeoutTests(LineServerTestCase):
             guest.lines(), ["BYE timeout :Not logged in within 30 seconds"]
         )
         self.assertTrue(guest.transport.disconnecting)
+
+    def test_closedAtTheNextTick(self) -> None:
+        """
+        A guest that connected between two of the checks' ticks is closed
+        at the first tick after its 30 s: up to a second late.
+        """
+        self.connect()
+        self.clock.advance(0.5)
+        guest = self.connect()
+        self.clock.advance(30)
+        self.assertEqual(guest.lines(), [])
+        self.clock.advance(0.5)
+        self.assertEqual(
+            guest.lines(), ["BYE timeout :Not logged in within 30 seconds"]
+        )
 
     def test_loggedIn(self) -> None:
         """A member that registered in time stays."""

@@ -243,10 +243,10 @@ class ConnectionTests(LineServerTestCase):
         bob = self.connect("bob")
         alice.lines()
 
-        def broken(command: object) -> None:
+        def broken(line: bytes) -> None:
             raise ZeroDivisionError("bug")
 
-        self.patch(alice.protocol.interpreter, "execute", broken)
+        self.patch(alice.protocol, "decode", broken)
         alice.send(b"hello\n")
         self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
         self.assertEqual(alice.lines(), ["BYE error :Internal server error"])

@@ -10,13 +10,13 @@ in in time or does not finish its TLS handshake, and, as the transport's
 streaming producer, holds what a client that does not read is sent in a
 L{twisted_chat.connection.backlog.Backlog}, dropping it if it stays behind.
 
-It knows nothing of the chat or the wire: the adapter is a L{Guarded}.
+It knows nothing of the chat or the wire: the adapter is a
+L{twisted_chat.connection.guarded.Guarded}.
 """
 
-import socket
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Final, Protocol, cast
+from typing import Final, cast
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import (
@@ -32,64 +32,15 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from twisted_chat.connection.backlog import Backlog, RoomMark
+from twisted_chat.connection.guarded import Guarded
+from twisted_chat.connection.liveness import Bucket, Deadlines
+from twisted_chat.connection.sockets import configureForChat
 from twisted_chat.limits import FLOOD_ARRIVAL_SECONDS, ConnectionRules
 from twisted_chat.meters import METERS
 from twisted_chat.throttle import TokenBucket
 
-
-class Guarded(Protocol):
-    """What a guard needs of the protocol adapter it guards."""
-
-    @property
-    def name(self) -> str:
-        """How the client is named in the log."""
-
-    @property
-    def present(self) -> bool:
-        """Whether the client is still in the chat."""
-
-    @property
-    def loggedIn(self) -> bool:
-        """Whether the client has logged in to an account."""
-
-    def carryOut(self, line: bytes | None) -> Deferred[None] | None:
-        """
-        Carry out one line (L{None}: one that was too long); return a
-        Deferred if the lines after it must wait for it.
-        """
-
-    def ping(self, token: str) -> None:
-        """Ask a silent client whether it is there."""
-
-    def tell(self, text: str) -> None:
-        """Tell the client something from the server."""
-
-    def drop(self, reason: str, kind: str) -> None:
-        """Take the client out of the chat (the guard then closes it)."""
-
-    def write(self, data: bytes) -> None:
-        """Write to the client now."""
-
-    def gapNotice(self, room: str, first: int, last: int) -> bytes:
-        """
-        The bytes that tell the client it was not sent messages C{first} to
-        C{last} of C{room} while it was not reading (see
-        L{twisted_chat.connection.backlog.GapNotice}).
-        """
-
-
-def socketOf(transport: object) -> socket.socket | None:
-    """
-    The socket under C{transport}, through any wrapping (TLS), or L{None}.
-    """
-    while transport is not None:
-        getHandle = getattr(transport, "getHandle", None)
-        handle = getHandle() if getHandle is not None else None
-        if isinstance(handle, socket.socket):
-            return handle
-        transport = getattr(transport, "transport", None)
-    return None
-
+NOT_PAUSED: Final[frozenset[str]] = frozenset()
+"""The reasons a connection that reads is paused for: none, shared by all."""
 
 CLOSE_LINGER: Final = 2.0
 """
@@ -104,10 +55,35 @@ class ConnectionGuard:
     One connection's limits: flood control, waiting input, silence, login
     and handshake time, and the send queue.
 
+    One per connection, most of them idle: slotted, and what holds waiting
+    lines and timers is made only when there is something to hold.
+
     @ivar rules: the limits.
     @ivar aborting: whether the connection must be aborted rather than
         closed: its client is not reading, or not there.
     """
+
+    __slots__ = (
+        "_backlog",
+        "_bucket",
+        "_clock",
+        "_deadlines",
+        "_dueIn",
+        "_frontEnd",
+        "_guarded",
+        "_idleCheck",
+        "_lastHeard",
+        "_lines",
+        "_loginBy",
+        "_pausedFor",
+        "_timers",
+        "_toldSlowed",
+        "_transport",
+        "_unfinished",
+        "_waiting",
+        "aborting",
+        "rules",
+    )
 
     log = Logger()
 
@@ -119,23 +95,30 @@ class ConnectionGuard:
         clock: IReactorTime,
         *,
         frontEnd: str = "line",
+        deadlines: Deadlines | None = None,
     ) -> None:
+        """@param deadlines: what checks for silence and login (L{Deadlines})."""
         self.rules = rules
         self._frontEnd = frontEnd
         self.aborting = False
         self._guarded = guarded
         self._transport = transport
         self._clock = clock
-        self._lines: deque[bytes | None] = deque()
-        self._pausedFor: set[str] = set()
+        self._lines: deque[bytes | None] | None = None
+        self._pausedFor: frozenset[str] = NOT_PAUSED
         # A line that must finish before the next (a login) is running: the
         # lines after it wait, still read, so that a client going away is
         # seen at once, and bounded as any waiting input is.
         self._waiting = False
-        self._timers: dict[str, IDelayedCall] = {}
+        self._timers: dict[str, IDelayedCall] | None = None
         self._backlog: Backlog | None = None
         self._toldSlowed = False
         self._lastHeard = clock.seconds()
+        self._deadlines = deadlines if deadlines is not None else Deadlines(clock)
+        self._dueIn: Bucket | None = None
+        # When to check next for silence, and the login deadline.
+        self._idleCheck: float | None = None
+        self._loginBy: float | None = None
         self._unfinished = "Not logged in"
         self._bucket = (
             TokenBucket(
@@ -152,24 +135,8 @@ class ConnectionGuard:
     # Life
 
     def configureTransport(self) -> None:
-        """
-        Set up a TCP connection for chat: no Nagle delay (lines are small
-        and wanted now), keepalive (to find half-open peers), and a bounded
-        kernel send buffer, so that a client that does not read is held to
-        the send queue after a known amount, not after the several MiB the
-        kernel would otherwise let one socket take.
-        """
-        transport = self._transport
-        if not ITCPTransport.providedBy(transport):
-            return
-        transport.setTcpNoDelay(True)
-        transport.setTcpKeepAlive(True)
-        if self.rules.sendBufferBytes > 0:
-            handle = socketOf(transport)
-            if handle is not None:
-                handle.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_SNDBUF, self.rules.sendBufferBytes
-                )
+        """Set up a TCP connection for chat (see L{configureForChat})."""
+        configureForChat(self._transport, self.rules.sendBufferBytes)
 
     def expectHandshake(self) -> None:
         """A TLS handshake comes first; drop the connection if it never does."""
@@ -190,19 +157,25 @@ class ConnectionGuard:
         rules = self.rules
         if rules.sendQueueBytes > 0:
             cast(IConsumer, self._transport).registerProducer(self, True)
-        self._lastHeard = self._clock.seconds()
+        now = self._lastHeard = self._clock.seconds()
         if rules.pingAfter > 0:
-            self._startTimer("idle", rules.pingAfter, self._checkIdle)
+            self._idleCheck = now + rules.pingAfter
         if requireLogin and rules.loginTimeout > 0:
-            self._startTimer("login", rules.loginTimeout, self._checkLoggedIn)
+            self._loginBy = now + rules.loginTimeout
+        self._watch()
 
     def stop(self) -> None:
         """The connection is gone: stop every clock, forget waiting input."""
-        for timer in self._timers.values():
+        self._idleCheck = self._loginBy = None
+        self._watch()
+        timers, self._timers = self._timers, None
+        for timer in (timers or {}).values():
             if timer.active():
                 timer.cancel()
-        self._timers.clear()
-        self._lines.clear()
+        lines, self._lines = self._lines, None
+        if lines is not None:
+            # Also ends a carrying out in progress (see _carryOut).
+            lines.clear()
 
     def closeTransport(self) -> None:
         """
@@ -226,7 +199,7 @@ class ConnectionGuard:
         if self._pausedFor:
             # Read on: a TLS close waits for the client's own close_notify,
             # and a paused connection would never see it.
-            self._pausedFor.clear()
+            self._pausedFor = NOT_PAUSED
             cast(IPushProducer, transport).resumeProducing()
         if self.rules.sendQueueBytes > 0:
             cast(IConsumer, transport).unregisterProducer()
@@ -264,7 +237,10 @@ class ConnectionGuard:
         if not lines:
             return
         self._lastHeard = self._clock.seconds()
-        self._lines.extend(lines)
+        if self._lines is None:
+            self._lines = deque(lines)
+        else:
+            self._lines.extend(lines)
         self._carryOut()
         if self._lines:
             self._checkWaitingInput()
@@ -283,17 +259,21 @@ class ConnectionGuard:
         login) is in progress.
         """
         lines, bucket, guarded = self._lines, self._bucket, self._guarded
+        if lines is None:
+            return
         while lines and not self._waiting:
             if not guarded.present:
                 # Lines after a quit are not carried out.
                 lines.clear()
-                return
+                break
             if bucket is not None and not bucket.take():
                 self._slowDown(bucket.delay())
                 return
             waitFor = guarded.carryOut(lines.popleft())
             if waitFor is not None and not waitFor.called:
                 self._waitFor(waitFor)
+        if not lines and self._lines is lines:
+            self._lines = None
 
     def charge(self, lines: float) -> None:
         """
@@ -308,7 +288,7 @@ class ConnectionGuard:
 
     def _slowDown(self, delay: float) -> None:
         """Stop reading until the flood rate allows the next line; say so once."""
-        if "flood" in self._timers:
+        if self._timing("flood"):
             return
         METERS.floodDelays[self._frontEnd] += 1
         self._pauseReading("flood")
@@ -321,7 +301,7 @@ class ConnectionGuard:
             )
 
     def _speedUp(self) -> None:
-        del self._timers["flood"]
+        self._cancel("flood")
         self._resumeReading("flood")
         self._carryOut()
 
@@ -337,11 +317,13 @@ class ConnectionGuard:
 
     def _checkWaitingInput(self) -> None:
         """Drop a client with more input waiting than the rules allow."""
-        rules = self.rules
-        tooMany = 0 < rules.maxQueuedLines < len(self._lines)
-        waitingBytes = sum(len(line) for line in self._lines if line is not None)
+        rules, lines = self.rules, self._lines
+        if lines is None:
+            return
+        tooMany = 0 < rules.maxQueuedLines < len(lines)
+        waitingBytes = sum(len(line) for line in lines if line is not None)
         if tooMany or 0 < rules.maxQueuedBytes < waitingBytes:
-            self._lines.clear()
+            lines.clear()
             METERS.floodDisconnects[self._frontEnd] += 1
             self._guarded.drop(
                 f"Excess flood (more than {rules.maxQueuedLines} lines or"
@@ -353,41 +335,74 @@ class ConnectionGuard:
         if not self._pausedFor:
             # Stream transports are push producers of what they read.
             cast(IPushProducer, self._transport).pauseProducing()
-        self._pausedFor.add(reason)
+        self._pausedFor |= {reason}
 
     def _resumeReading(self, reason: str) -> None:
         if reason in self._pausedFor:
-            self._pausedFor.discard(reason)
+            self._pausedFor = (self._pausedFor - {reason}) or NOT_PAUSED
             if not self._pausedFor and self._guarded.present:
                 cast(IPushProducer, self._transport).resumeProducing()
 
     # Clocks
 
     def _startTimer(self, name: str, delay: float, action: Callable[[], None]) -> None:
+        if self._timers is None:
+            self._timers = {}
         self._timers[name] = self._clock.callLater(delay, action)
 
+    def _timing(self, name: str) -> bool:
+        """Whether the timer C{name} is running."""
+        return self._timers is not None and name in self._timers
+
     def _cancel(self, name: str) -> None:
-        timer = self._timers.pop(name, None)
+        """Stop the timer C{name}, or forget it if it has fired."""
+        timers = self._timers
+        if timers is None:
+            return
+        timer = timers.pop(name, None)
         if timer is not None and timer.active():
             timer.cancel()
+        if not timers:
+            self._timers = None
 
     def _noHandshake(self) -> None:
-        del self._timers["handshake"]
+        self._cancel("handshake")
         self._transport.abortConnection()  # type: ignore[attr-defined]
 
-    def _checkIdle(self) -> None:
+    def _watch(self) -> None:
+        """Be checked at the earlier of the next silence check and the login deadline."""
+        if self._dueIn is not None:
+            self._deadlines.cancel(self, self._dueIn)
+            self._dueIn = None
+        times = [t for t in (self._idleCheck, self._loginBy) if t is not None]
+        if times:
+            self._dueIn = self._deadlines.at(min(times), self)
+
+    def due(self, now: float) -> None:
+        """
+        The time to check for silence, or the login deadline, has come (at
+        most a tick late: see L{Deadlines}); then wait for the next.
+        """
+        self._dueIn = None
+        if self._idleCheck is not None and now >= self._idleCheck:
+            self._idleCheck = None
+            self._checkIdle(now)
+        if self._loginBy is not None and now >= self._loginBy:
+            self._loginBy = None
+            self._checkLoggedIn()
+        self._watch()
+
+    def _checkIdle(self, now: float) -> None:
         """
         Ping a client silent for C{pingAfter} seconds; drop one silent for
         C{idleTimeout}.
         """
-        del self._timers["idle"]
         if not self._guarded.present:
             return
         rules = self.rules
-        now = self._clock.seconds()
         silence = now - self._lastHeard
         if silence < rules.pingAfter:
-            self._startTimer("idle", rules.pingAfter - silence, self._checkIdle)
+            self._idleCheck = now + (rules.pingAfter - silence)
         elif rules.idleTimeout > 0 and silence >= rules.idleTimeout:
             self._dropUnreachable(
                 f"No reply to PING for {silence:.0f} seconds", "timeout"
@@ -395,10 +410,9 @@ class ConnectionGuard:
         else:
             self._guarded.ping(str(int(now)))
             if rules.idleTimeout > 0:
-                self._startTimer("idle", rules.idleTimeout - silence, self._checkIdle)
+                self._idleCheck = now + (rules.idleTimeout - silence)
 
     def _checkLoggedIn(self) -> None:
-        del self._timers["login"]
         if self._guarded.present and not self._guarded.loggedIn:
             self._guarded.drop(
                 f"{self._unfinished} within {self.rules.loginTimeout:g} seconds",
@@ -439,7 +453,7 @@ class ConnectionGuard:
                 f"Send queue over {backlog.cap} bytes even without room messages",
                 "slow",
             )
-        elif backlog.behind and "behind" not in self._timers:
+        elif backlog.behind and not self._timing("behind"):
             METERS.gaps[self._frontEnd] += 1
             self.log.info(
                 "{client} fell behind; room messages are left out",
@@ -449,7 +463,7 @@ class ConnectionGuard:
                 self._startTimer("behind", self.rules.sendQueueTimeout, self._tooSlow)
 
     def _tooSlow(self) -> None:
-        del self._timers["behind"]
+        self._cancel("behind")
         if self._guarded.present:
             self._dropUnreachable(
                 f"Did not read for {self.rules.sendQueueTimeout:g} seconds", "slow"

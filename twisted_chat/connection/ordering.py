@@ -34,6 +34,8 @@ class EffectOrder:
     latest write then.
     """
 
+    __slots__ = ("_latest",)
+
     def __init__(self) -> None:
         self._latest: Deferred[Any] | None = None
 

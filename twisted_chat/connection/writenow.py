@@ -9,7 +9,9 @@ the extra event per write cost more than the send itself: measured with
 C{bench/run.py}, sending at once when nothing is buffered nearly doubles the
 deliveries per server CPU-second.
 
-L{writerFor} gives a connection's write function.  For a Twisted file
+L{writerFor} gives a connection's write function, L{immediateWriter} the
+object whose C{write} it is (a connection that keeps the object keeps one
+object less than one that keeps the bound method).  For a Twisted file
 descriptor (plain TCP or Unix) it sends at once, on the socket from
 C{getHandle()}, whenever the transport has nothing buffered, so that bytes
 can never overtake earlier ones; whatever the socket does not take goes
@@ -19,6 +21,7 @@ change shape, the checks fail closed and every write takes the ordinary path.
 """
 
 from collections.abc import Callable
+from typing import Protocol
 
 from twisted.internet.abstract import FileDescriptor
 from twisted.internet.interfaces import ITransport
@@ -26,14 +29,29 @@ from twisted.internet.interfaces import ITransport
 Writer = Callable[[bytes], None]
 
 
+class SupportsWrite(Protocol):
+    """What has a C{write}: a transport, or what writes to one at once."""
+
+    def write(self, data: bytes) -> None:
+        """Write C{data}."""
+
+
+def immediateWriter(transport: ITransport) -> SupportsWrite:
+    """
+    Return what writes to C{transport}, sending at once where that is
+    safe: C{transport} itself where it is not.
+    """
+    if isinstance(transport, FileDescriptor) and _looksAsExpected(transport):
+        return _ImmediateWriter(transport)
+    return transport
+
+
 def writerFor(transport: ITransport) -> Writer:
     """
     Return the function that writes to C{transport}, sending at once where
     that is safe.
     """
-    if isinstance(transport, FileDescriptor) and _looksAsExpected(transport):
-        return _ImmediateWriter(transport).write
-    return transport.write
+    return immediateWriter(transport).write
 
 
 def writeNow(transport: ITransport, data: bytes) -> None:

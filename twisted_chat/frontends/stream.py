@@ -5,7 +5,7 @@ server's rules, and the factory that admits, counts and writes to them.
 A front end over a byte stream (the line protocol, IRC, a test's JSON lines)
 subclasses L{StreamConnection} and L{StreamFrontEnd} and supplies only what
 is its own: what begins and ends a member (C{begin}, C{lost}); the rest of
-what the guard asks of a connection (L{twisted_chat.connection.guard.Guarded}):
+what the guard asks of a connection (L{twisted_chat.connection.guarded.Guarded}):
 how a line becomes calls on the chat core (C{carryOut}), how the client is
 named, pinged, told something or dropped, how a gap in a slow reader's room
 messages is told (C{gapNotice}); and, on the factory, how an event becomes
@@ -51,8 +51,10 @@ from twisted_chat.connection.admission import (
 )
 from twisted_chat.connection.backlog import RoomMark
 from twisted_chat.connection.batching import Batch, Batcher
-from twisted_chat.connection.guard import ConnectionGuard, Guarded
-from twisted_chat.connection.writenow import writerFor
+from twisted_chat.connection.guard import ConnectionGuard
+from twisted_chat.connection.guarded import Guarded
+from twisted_chat.connection.liveness import Deadlines
+from twisted_chat.connection.writenow import immediateWriter
 from twisted_chat.limits import DEFAULT_RULES, ConnectionRules
 from twisted_chat.meters import METERS
 from twisted_chat.wire.framing import LineFramer
@@ -128,7 +130,7 @@ class StreamConnection(Protocol):
 
     def connectionMade(self) -> None:
         transport = self.transport
-        self._write = writerFor(transport)
+        self._writer = immediateWriter(transport)
         self._framer = LineFramer(self.factory.maxLineLength)
         # The front end supplies the rest of what the guard asks of it.
         guarded = cast(Guarded, self)
@@ -138,6 +140,7 @@ class StreamConnection(Protocol):
             self.factory.rules,
             self.factory.clock,
             frontEnd=self.factory.kind,
+            deadlines=self.factory.deadlines,
         )
         self.guard.configureTransport()
         if INegotiated.providedBy(transport):
@@ -206,7 +209,7 @@ class StreamConnection(Protocol):
 
     def write(self, data: bytes) -> None:
         """Write C{data} now (the guard's, for what it held)."""
-        self._write(data)
+        self._writer.write(data)
 
     # IParticipant
 
@@ -250,7 +253,7 @@ class StreamConnection(Protocol):
         else:
             data = b"".join([batch.data() for batch in pending])
         pending.clear()
-        self._write(data)
+        self._writer.write(data)
 
 
 @implementer(IOutbox)
@@ -269,6 +272,8 @@ class StreamFrontEnd(Factory):
     @ivar maxLineLength: the longest client line accepted, in bytes.
     @ivar batcher: what queues each connection's lines and writes them once
         per reactor turn.
+    @ivar deadlines: what checks every connection for silence and for its
+        login, on one timer for all.
     @ivar connections: the connections open and begun (past any TLS
         handshake), for a stopping server to close and wait for.
     """
@@ -296,6 +301,7 @@ class StreamFrontEnd(Factory):
         self.admission = admission
         self.requireLogin = requireLogin
         self.batcher = Batcher(clock)
+        self.deadlines = Deadlines(clock)
         self.connections: set[StreamConnection] = set()
         self._whenAllClosed: list[Deferred[None]] = []
 

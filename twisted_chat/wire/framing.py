@@ -15,11 +15,16 @@ class LineFramer:
     Split a byte stream into lines ended by LF or CRLF.
 
     @ivar maxLength: the longest line accepted, in bytes, line ending excluded.
+
+    There is one per connection: slotted, and it holds a buffer only while
+    a line is unfinished.
     """
+
+    __slots__ = ("_discarding", "_pending", "maxLength")
 
     def __init__(self, maxLength: int) -> None:
         self.maxLength = maxLength
-        self._pending = bytearray()
+        self._pending: bytearray | None = None
         self._discarding = False
 
     def feed(self, data: bytes) -> list[bytes | None]:
@@ -39,18 +44,20 @@ class LineFramer:
             if self._discarding:
                 self._discarding = False
                 continue
-            if self._pending:
+            if self._pending is not None:
                 piece = bytes(self._pending + piece)
-                self._pending.clear()
+                self._pending = None
             if piece.endswith(b"\r"):
                 piece = piece[:-1]
             lines.append(piece if len(piece) <= self.maxLength else None)
         if not self._discarding and start < len(data):
             # One byte more than the limit may still be the CR of a CRLF.
-            if len(self._pending) + len(data) - start > self.maxLength + 1:
-                self._pending.clear()
+            if self.pendingLength + len(data) - start > self.maxLength + 1:
+                self._pending = None
                 self._discarding = True
                 lines.append(None)
+            elif self._pending is None:
+                self._pending = bytearray(data[start:])
             else:
                 self._pending += data[start:]
         return lines
@@ -60,4 +67,4 @@ class LineFramer:
         """
         How many bytes of an unfinished line are held.
         """
-        return len(self._pending)
+        return 0 if self._pending is None else len(self._pending)

@@ -67,6 +67,20 @@ class Arrival:
     @ivar waiting: whether the member is still arriving.
     """
 
+    # One per connection of the line protocol, for as long as it is open.
+    __slots__ = (
+        "_checking",
+        "_needsLogin",
+        "_report",
+        "_timer",
+        "afterLogin",
+        "chat",
+        "clock",
+        "grace",
+        "member",
+        "waiting",
+    )
+
     def __init__(
         self,
         chat: Chat,

@@ -104,7 +104,21 @@ class CommandInterpreter:
     @ivar requireLogin: whether the member must log in (or register) before
         it may join rooms or speak.
     @ivar arrival: when the member is put in the lobby.
+
+    There is one per connection for as long as it is open: slotted, and
+    what carries out a member's moderation is made only if it moderates.
     """
+
+    __slots__ = (
+        "_moderation",
+        "accounts",
+        "arrival",
+        "certificate",
+        "chat",
+        "member",
+        "order",
+        "requireLogin",
+    )
 
     log = Logger()
 
@@ -134,8 +148,15 @@ class CommandInterpreter:
         self.arrival = Arrival(
             chat, member, clock, self.reportError, grace=arrivalGrace
         )
-        self.moderation = ModerationCommands(chat, member, self._reply)
+        self._moderation: ModerationCommands | None = None
         self.order = EffectOrder()
+
+    @property
+    def moderation(self) -> ModerationCommands:
+        """What carries out the member's commands that keep order."""
+        if self._moderation is None:
+            self._moderation = ModerationCommands(self.chat, self.member, self._reply)
+        return self._moderation
 
     def start(self) -> None:
         """

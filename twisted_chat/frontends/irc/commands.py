@@ -7,6 +7,7 @@ word's handler, registration's, the questions' and moderation's included.
 
 from collections.abc import Callable
 from contextlib import suppress
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final
 
 from twisted.internet.defer import Deferred
@@ -76,73 +77,124 @@ def distinctTargets(targets: str) -> list[str]:
     return list(distinct.values())
 
 
+HANDLERS: Final[dict[str, tuple[str, str]]] = {
+    "CAP": ("registration", "cap"),
+    "NICK": ("", "nick"),
+    "USER": ("registration", "userCommand"),
+    "PASS": ("registration", "password"),
+    "AUTHENTICATE": ("sasl", "authenticate"),
+    "REGISTER": ("accounts", "register"),
+    "VERIFY": ("accounts", "verify"),
+    "CERTFP": ("accounts", "certfp"),
+    "PING": ("", "ping"),
+    "PONG": ("", "pong"),
+    "QUIT": ("", "quit"),
+    "JOIN": ("", "join"),
+    "PART": ("", "part"),
+    "PRIVMSG": ("", "privmsg"),
+    "NOTICE": ("", "notice"),
+    "TOPIC": ("", "topic"),
+    "NAMES": ("queries", "names"),
+    "WHO": ("queries", "who"),
+    "WHOIS": ("queries", "whois"),
+    "LIST": ("queries", "listRooms"),
+    "MODE": ("moderation", "mode"),
+    "KICK": ("moderation", "kick"),
+    "INVITE": ("moderation", "invite"),
+    "OPER": ("moderation", "oper"),
+    "KILL": ("moderation", "kill"),
+    "WALLOPS": ("moderation", "wallops"),
+    "AWAY": ("", "away"),
+    "USERHOST": ("queries", "userhost"),
+    "ISON": ("queries", "ison"),
+    "WHOWAS": ("queries", "whowas"),
+    "LUSERS": ("serverInfo", "lusers"),
+    "STATS": ("serverInfo", "stats"),
+    "MOTD": ("serverInfo", "motd"),
+    "TIME": ("serverInfo", "time"),
+    "INFO": ("serverInfo", "info"),
+    "VERSION": ("serverInfo", "version"),
+    "ADMIN": ("serverInfo", "admin"),
+    "HELP": ("serverInfo", "help"),
+    "HELPOP": ("serverInfo", "help"),
+    "TAGMSG": ("ircv3", "tagmsg"),
+    "SETNAME": ("ircv3", "setname"),
+    "MONITOR": ("ircv3", "monitor"),
+    "CHATHISTORY": ("history", "chathistory"),
+}
+"""
+The handler of each command word the server knows: which of a client's
+L{IRCCommands} parts carries it out (C{""} for L{IRCCommands} itself), and
+the method's name.  One table for every client: a table of bound methods
+per client was 3.4 KB of each idle connection.
+"""
+
+
 class IRCCommands:
     """
     The commands of one IRC client, but for its questions and registration.
 
+    Each part (the questions, moderation, the server's information, IRCv3's
+    commands, C{CHATHISTORY}, SASL, accounts) is made the first time the
+    client asks for something it carries out: most clients use few of them,
+    and an idle connection none.
+
     @ivar client: the connection whose commands these are.
     @ivar chat: the chat core they are carried out on.
-    @ivar queries: what answers the client's questions.
-    @ivar moderation: what carries out the commands that keep order.
-    @ivar serverInfo: what answers the client's questions about the server.
-    @ivar handlers: the handler of each command word the server knows.
+    @ivar registration: what registers the client.
     """
 
     def __init__(self, client: "IRCChatProtocol", registration: Registration) -> None:
         self.client = client
         self.chat = client.factory.chat
-        self.queries = queries = IRCQueries(client)
-        self.moderation = moderation = IRCModeration(client, queries)
-        self.serverInfo = info = IRCServerInfo(client)
-        self.ircv3 = ircv3 = IRCv3Commands(client)
-        self.history = history = ChatHistory(client)
-        self.sasl = sasl = SASL(client, registration)
-        self.accounts = accounts = IRCAccounts(client)
-        self.handlers: Final[dict[str, Handler]] = {
-            "CAP": registration.cap,
-            "NICK": self.nick,
-            "USER": registration.userCommand,
-            "PASS": registration.password,
-            "AUTHENTICATE": sasl.authenticate,
-            "REGISTER": accounts.register,
-            "VERIFY": accounts.verify,
-            "CERTFP": accounts.certfp,
-            "PING": self.ping,
-            "PONG": self.pong,
-            "QUIT": self.quit,
-            "JOIN": self.join,
-            "PART": self.part,
-            "PRIVMSG": self.privmsg,
-            "NOTICE": self.notice,
-            "TOPIC": self.topic,
-            "NAMES": queries.names,
-            "WHO": queries.who,
-            "WHOIS": queries.whois,
-            "LIST": queries.listRooms,
-            "MODE": moderation.mode,
-            "KICK": moderation.kick,
-            "INVITE": moderation.invite,
-            "OPER": moderation.oper,
-            "KILL": moderation.kill,
-            "WALLOPS": moderation.wallops,
-            "AWAY": self.away,
-            "USERHOST": queries.userhost,
-            "ISON": queries.ison,
-            "WHOWAS": queries.whowas,
-            "LUSERS": info.lusers,
-            "STATS": info.stats,
-            "MOTD": info.motd,
-            "TIME": info.time,
-            "INFO": info.info,
-            "VERSION": info.version,
-            "ADMIN": info.admin,
-            "HELP": info.help,
-            "HELPOP": info.help,
-            "TAGMSG": ircv3.tagmsg,
-            "SETNAME": ircv3.setname,
-            "MONITOR": ircv3.monitor,
-            "CHATHISTORY": history.chathistory,
-        }
+        self.registration = registration
+
+    def handler(self, command: str) -> Handler | None:
+        """
+        The handler of C{command} (see L{HANDLERS}), or L{None} if the
+        server does not know it.
+        """
+        where = HANDLERS.get(command)
+        if where is None:
+            return None
+        part, method = where
+        handler: Handler = getattr(getattr(self, part) if part else self, method)
+        return handler
+
+    @cached_property
+    def queries(self) -> IRCQueries:
+        """What answers the client's questions."""
+        return IRCQueries(self.client)
+
+    @cached_property
+    def moderation(self) -> IRCModeration:
+        """What carries out the commands that keep order."""
+        return IRCModeration(self.client, self.queries)
+
+    @cached_property
+    def serverInfo(self) -> IRCServerInfo:
+        """What answers the client's questions about the server."""
+        return IRCServerInfo(self.client)
+
+    @cached_property
+    def ircv3(self) -> IRCv3Commands:
+        """IRCv3's commands, and its status messages."""
+        return IRCv3Commands(self.client)
+
+    @cached_property
+    def history(self) -> ChatHistory:
+        """C{CHATHISTORY}."""
+        return ChatHistory(self.client)
+
+    @cached_property
+    def sasl(self) -> SASL:
+        """The client's SASL exchange."""
+        return SASL(self.client, self.registration)
+
+    @cached_property
+    def accounts(self) -> IRCAccounts:
+        """Registering an account, and client certificates."""
+        return IRCAccounts(self.client)
 
     @property
     def member(self) -> Member:

@@ -15,6 +15,7 @@ protocol.  TLS, admission, batched writes and closing are the stream front
 end's (L{twisted_chat.frontends.stream}).
 """
 
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Final
 
 from twisted.internet.defer import Deferred
@@ -82,6 +83,12 @@ way to the store, which keeps their order; any other waits until they have
 been delivered (L{EffectOrder}).  A NOTICE is not stored, so it waits too.
 """
 
+NO_CAPABILITIES: Final[frozenset[str]] = frozenset()
+"""
+The capabilities of a client that asked for none, and its view: one for
+all of them (an empty frozenset is not shared by Python itself).
+"""
+
 ERROR_NUMERICS: Final = {
     "nick-in-use": ERR_NICKNAMEINUSE,
     "nick-registered": ERR_NICKNAMEINUSE,
@@ -123,7 +130,8 @@ class IRCChatProtocol(StreamConnection):
     @ivar capabilities: the IRCv3 capabilities the client asked for.
     @ivar view: how shared events look to it, from its capabilities.
     @ivar realname: the real name the client gave with USER or SETNAME.
-    @ivar labels: the labels of its commands (IRCv3 labeled-response).
+    @ivar labels: the labels of its commands (IRCv3 labeled-response), made
+        when the client first labels one.
     @ivar messageTags: the tags of the line being carried out.
     @ivar registration: what registers the client and makes its member.
     @ivar commands: the handlers of the client's commands, by command word.
@@ -134,14 +142,21 @@ class IRCChatProtocol(StreamConnection):
     def __init__(self, factory: "IRCChatFactory") -> None:
         super().__init__(factory)
         self.member: Member | None = None
-        self.capabilities: set[str] = set()
-        self.view: View = frozenset()
+        # Until the client asks for some, shared: an empty set is 216 bytes.
+        self.capabilities: AbstractSet[str] = NO_CAPABILITIES
+        self.view: View = NO_CAPABILITIES
         self.registration = Registration(self)
         self.order = EffectOrder()
         self.commands = IRCCommands(self, self.registration)
-        self.labels = Labels(self)
+        self._labels: Labels | None = None
         self.messageTags: tuple[tuple[str, str], ...] = ()
-        self._skipped: list[bytes] = []
+        self._skipped: list[bytes] | None = None
+
+    @property
+    def labels(self) -> Labels:
+        if self._labels is None:
+            self._labels = Labels(self)
+        return self._labels
 
     # Connection
 
@@ -201,7 +216,7 @@ class IRCChatProtocol(StreamConnection):
     def _handle(self, message: IRCMessage, line: bytes) -> Deferred[None] | None:
         """Hand C{message} to its command's handler, or answer why not."""
         command = message.command
-        handler = self.commands.handlers.get(command)
+        handler = self.commands.handler(command)
         self.messageTags = message.tags
         if "labeled-response" in self.capabilities:
             label = dict(message.tags).get("label")
@@ -222,7 +237,8 @@ class IRCChatProtocol(StreamConnection):
             self.log.failure("Unexpected error handling {line!r}", line=line)
             self.drop("Internal server error", "error")
         finally:
-            self.labels.end()
+            if self._labels is not None:
+                self._labels.end()
         return None
 
     def ping(self, token: str) -> None:
@@ -272,8 +288,9 @@ class IRCChatProtocol(StreamConnection):
         """
         if not data:
             return
-        if self.labels.label is not None:
-            self.labels.hold(data)
+        labels = self._labels
+        if labels is not None and labels.label is not None:
+            labels.hold(data)
             return
         if self.registration.binding:
             self.registration.holdForWelcome(data, mark)
@@ -286,6 +303,8 @@ class IRCChatProtocol(StreamConnection):
         client's own message, in a batch shared with the room, and the client
         did not ask for echo-message.
         """
+        if self._skipped is None:
+            self._skipped = []
         self._skipped.append(data)
 
     def writePending(self) -> None:
@@ -299,7 +318,7 @@ class IRCChatProtocol(StreamConnection):
             return
         # By identity: the very objects queued (alive, so ids are unique).
         skipped = {id(own) for own in self._skipped}
-        self._skipped = []
+        self._skipped = None
         kept = [
             (line, mark)
             for batch in pending
@@ -311,7 +330,7 @@ class IRCChatProtocol(StreamConnection):
         if self.guard.holding:
             self.guard.hold([(lines, [mark for _, mark in kept])])
         elif lines:
-            self._write(b"".join(lines))
+            self._writer.write(b"".join(lines))
 
     def shutDown(self, reason: str) -> None:
         """The server is stopping before this client registered: say so."""

@@ -9,6 +9,7 @@ the account SASL logged in to, if any) and welcomed with the numerics,
 ISUPPORT and MOTD that clients expect.
 """
 
+from collections.abc import Set as AbstractSet
 from contextlib import suppress
 from typing import TYPE_CHECKING, Final
 
@@ -47,6 +48,7 @@ from twisted_chat.frontends.irc.ranks import (
 )
 from twisted_chat.frontends.irc.render import mask, viewOf
 from twisted_chat.frontends.irc.sasl import mechanismsFor
+from twisted_chat.frontends.irc.serverinfo import IRCServerInfo
 from twisted_chat.limits import (
     BAN_LIST_MAX,
     NICK_MAX_LENGTH,
@@ -142,6 +144,19 @@ class Registration:
         until the welcome, what the chat sends the client waits.
     """
 
+    # Kept for as long as the client is connected.
+    __slots__ = (
+        "_early",
+        "account",
+        "binding",
+        "capVersion",
+        "client",
+        "negotiating",
+        "nick",
+        "realName",
+        "user",
+    )
+
     def __init__(self, client: "IRCChatProtocol") -> None:
         self.client = client
         self.nick: str | None = None
@@ -151,7 +166,7 @@ class Registration:
         self.capVersion = 0
         self.account: str | None = None
         self.binding = False
-        self._early: list[tuple[bytes, RoomMark | None]] = []
+        self._early: list[tuple[bytes, RoomMark | None]] | None = None
 
     # CAP, NICK, USER, PASS
 
@@ -211,7 +226,7 @@ class Registration:
         else:
             client.numeric(ERR_INVALIDCAPCMD, subcommand or "*", "Invalid CAP command")
 
-    def _setCapabilities(self, capabilities: set[str]) -> None:
+    def _setCapabilities(self, capabilities: AbstractSet[str]) -> None:
         """
         The client now has C{capabilities}: its view of shared events
         changes, and the outbox's groups are made again.
@@ -324,7 +339,7 @@ class Registration:
             self.binding = False
             if client.member is not None and client.member.present:
                 self._welcome()
-                early, self._early = self._early, []
+                early, self._early = self._early or [], None
                 for data, mark in early:
                     client.queue(data, mark)
             return result
@@ -350,6 +365,8 @@ class Registration:
         Keep C{data}, queued while the member is being bound to its account
         (the private messages that waited for it), until after the welcome.
         """
+        if self._early is None:
+            self._early = []
         self._early.append((data, mark))
 
     def isupport(self) -> list[tuple[str, ...]]:
@@ -405,5 +422,7 @@ class Registration:
         )  # fmt: skip
         for tokens in self.isupport():
             numeric(RPL_ISUPPORT, *tokens, "are supported by this server")
-        client.commands.serverInfo.lusers()
-        client.commands.serverInfo.motd()
+        # Not the client's own (made only if it asks the server itself).
+        info = IRCServerInfo(client)
+        info.lusers()
+        info.motd()

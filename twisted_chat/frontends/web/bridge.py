@@ -55,7 +55,7 @@ class MessageTransport:
     messages, the rest the underlying connection's.
 
     @ivar transport: the connection under the WebSocket (TCP, or TLS over
-        it), for L{twisted_chat.connection.guard.socketOf} to find the socket.
+        it), for L{twisted_chat.connection.sockets.socketOf} to find the socket.
     @ivar disconnecting: whether it has been asked to close.
     """
 
