@@ -112,6 +112,32 @@ class JoinPartTests(SynchronousTestCase):
         chat.join(alice, "#A")
         self.assertEqual(sees.events, [CurrentRoom("#a")])
 
+    def test_roomsInJoinOrder(self) -> None:
+        """A member's rooms are kept by folded name, in join order, until it parts."""
+        chat, _ = makeChat()
+        alice, _ = connectMember(chat, "alice")
+        self.assertEqual(dict(alice.rooms), {})
+        chat.join(alice, "#B")
+        chat.join(alice, "#a")
+        self.assertEqual(list(alice.rooms), ["#b", "#a"])
+        chat.part(alice, "#b", "")
+        chat.part(alice, "#a", "")
+        self.assertEqual(dict(alice.rooms), {})
+
+    def test_noRoomsReadOnly(self) -> None:
+        """
+        The rooms of a member in none are read-only (they are shared by every
+        such member): only joining changes them.
+        """
+        chat, _ = makeChat()
+        alice, _ = connectMember(chat, "alice")
+        bob, _ = connectMember(chat, "bob")
+        chat.join(bob, "#a")
+        chat.part(bob, "#a", "")
+        with self.assertRaises(TypeError):
+            alice.rooms["#a"] = bob.currentRoom
+        self.assertEqual(dict(bob.rooms), {})
+
     def test_badRoomName(self) -> None:
         """A badly named room is refused."""
         chat, _ = makeChat()

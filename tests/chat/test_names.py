@@ -37,6 +37,11 @@ class NickRulesTests(SynchronousTestCase):
         self.assertEqual(fold("AliCE"), fold("alice"))
         self.assertEqual(fold("#Lobby"), "#lobby")
 
+    def test_foldedIsItself(self) -> None:
+        """A name already in folded form is its own folded form, not a copy."""
+        name = "".join(["al", "ice"])
+        self.assertIs(fold(name), name)
+
 
 class RoomRulesTests(SynchronousTestCase):
     def test_ordinaryRooms(self) -> None:

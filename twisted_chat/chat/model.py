@@ -18,6 +18,10 @@ exactly the messages said before the read was asked for.  So joining,
 resuming and history never skip or repeat a message.
 """
 
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
 from twisted_chat.chat.events import TopicInfo
 from twisted_chat.chat.modes import Ban, Rank, RoomSettings
 from twisted_chat.chat.participants import (
@@ -27,6 +31,12 @@ from twisted_chat.chat.participants import (
     groupByOutbox,
 )
 
+NO_ROOMS: Final[Mapping[str, "Room"]] = MappingProxyType({})
+"""
+The rooms of a member in none, shared by all of them (an empty dict is 64
+bytes, and a connection that has not joined yet, or lurks, is in none).
+"""
+
 
 class Member:
     """
@@ -34,7 +44,8 @@ class Member:
 
     @ivar address: where the member connects from, for per-address limits.
     @ivar account: the folded nick of the account the member logged in to.
-    @ivar rooms: the rooms the member is in, by folded name, in join order.
+    @ivar rooms: the rooms the member is in, by folded name, in join order
+        (changed only by L{enteredRoom} and L{leftRoom}).
     @ivar currentRoom: where the member's plain lines go, for front ends that
         have that notion; always one of C{rooms}, or L{None}.
     @ivar present: false once the member has quit.
@@ -78,7 +89,7 @@ class Member:
         self.privileged = privileged
         self.address = address
         self.account: str | None = None
-        self.rooms: dict[str, Room] = {}
+        self.rooms: Mapping[str, Room] = NO_ROOMS
         self.currentRoom: Room | None = None
         self.present = True
         self.away: str | None = None
@@ -88,6 +99,21 @@ class Member:
 
     def __repr__(self) -> str:
         return f"<Member {self.nick}>"
+
+    def enteredRoom(self, folded: str, room: "Room") -> None:
+        """The member is in C{room} (folded: C{folded}) now, last in join order."""
+        rooms = self.rooms
+        if not isinstance(rooms, dict):
+            rooms = self.rooms = {}
+        rooms[folded] = room
+
+    def leftRoom(self, folded: str) -> None:
+        """The member has left the room whose folded name is C{folded}."""
+        rooms = self.rooms
+        assert isinstance(rooms, dict)
+        del rooms[folded]
+        if not rooms:
+            self.rooms = NO_ROOMS
 
 
 def audienceOf(member: Member) -> dict[Member, None]:

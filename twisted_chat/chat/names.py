@@ -49,9 +49,12 @@ GUEST_PREFIX: Final = "guest"
 
 def fold(name: str) -> str:
     """
-    Return the form under which two names are the same (ASCII lower case).
+    Return the form under which two names are the same (ASCII lower case):
+    C{name} itself if it is in that form already, so that a lower-case
+    nick and the key it is known by are one string, not two.
     """
-    return name.lower()
+    folded = name.lower()
+    return name if folded == name else folded
 
 
 def checkNick(nick: str, *, allowReserved: bool = False) -> str:

@@ -124,7 +124,7 @@ class RoomDirectory:
         membership = Membership(room.lastSequence, rank)
         room.members[member] = membership
         room.membershipChanged()
-        member.rooms[fold(room.name)] = room
+        member.enteredRoom(fold(room.name), room)
         joined = Joined(room.name, member.nick, now, member.account, member.realname)
         fanOut(joined, list(room.members))
         deliverTo(member, room.topic)
@@ -141,7 +141,7 @@ class RoomDirectory:
         folded = fold(room.name)
         del room.members[member]
         room.membershipChanged()
-        del member.rooms[folded]
+        member.leftRoom(folded)
         if member.node is None and not _hasLocal(room):
             self._feed.vacated(room)
         if room.members:
