@@ -161,11 +161,13 @@ class ParseCommandTests(SynchronousTestCase):
         with contextlib.suppress(ChatError):
             wire.parseCommand(line)
 
-    @given(st.text(max_size=100).filter(lambda t: not t.startswith("/")))
+    @given(st.text(max_size=100))
     def test_anyTextIsSaid(self, text: str) -> None:
         """Any text without a leading slash or line ending is said as it is."""
+        # The slash is looked for once the line endings are gone: "\r/" is
+        # a command then.
         text = text.replace("\r", "").replace("\n", "").replace("\0", "")
-        if text.strip() and text != "bye":
+        if text.strip() and text != "bye" and not text.startswith("/"):
             self.assertEqual(wire.parseCommand(text.encode()), Say(text))
 
 
