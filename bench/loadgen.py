@@ -39,8 +39,14 @@ JSON line with its results.  Modes:
   count is checked against what was sent.
 - C{latency}: one sender sends R messages a second stamped with the send
   time; ten members spread over the room, the last to join among them,
-  record when each arrives.  The other members are read in bulk every 100
-  ms, so that the generator's own reading is not what is measured.
+  record when each arrives.  Over the line and IRC dialects, as many
+  members again, each between two of those, record it too and also talk:
+  one line a second each (L{TALK_LINES}), as people in a lively room do;
+  their figures are kept apart (C{talking...}), since how soon a server's
+  TCP sends to someone who has just spoken is not how soon it sends to
+  someone who only reads (see docs/PERFORMANCE.md, "Members who talk").
+  The other members are read in bulk every 100 ms, so that the generator's
+  own reading is not what is measured.
 - C{idle}: connections that connect, are greeted, and then do nothing; the
   orchestrator reads the server's memory while they are held.
 
@@ -51,6 +57,7 @@ is measured as a day's traffic leaves it.
 
 import argparse
 import asyncio
+import itertools
 import json
 import resource
 import sys
@@ -475,6 +482,18 @@ def byPort(
 
 DRAIN_INTERVAL = 0.1
 
+TALK_INTERVAL = 1.0
+"""Seconds between two lines of each talking member in the latency mode."""
+
+TALK_LINES = {"line": b"/pong talk\r\n", "irc": b"PONG :talk\r\n"}
+"""
+What a talking member says: a line the server takes and answers with
+nothing (so the room's traffic, the store's and the other members' stay as
+they are), which still makes the member's end of the TCP connection one
+that has just sent.
+"""
+TALK_LINES["irc-tags"] = TALK_LINES["irc"]
+
 
 async def drain(sockets: list[Any]) -> None:
     """Read and drop whatever waits on C{sockets}, every L{DRAIN_INTERVAL}."""
@@ -494,21 +513,28 @@ async def latency(options: Any, members: list[Member]) -> dict[str, Any]:
     senders = members[1 : 1 + options.latency_senders]
     step = max(1, len(members) // 10)
     watchers = [*members[::step][1:], members[-1]]
+    talkers = talkersAmong(members, watchers, senders, options.dialect)
     samples: list[float] = []
+    talkingSamples: list[float] = []
 
-    def watch(data: bytes) -> None:
-        now = time.perf_counter_ns()
-        for piece in data.split(MARK)[1:]:
-            stamp = piece.split(b":", 1)[0]
-            if stamp.isdigit():
-                samples.append((now - int(stamp)) / 1e6)
+    def watcher(into: list[float]) -> Any:
+        def watch(data: bytes) -> None:
+            now = time.perf_counter_ns()
+            for piece in data.split(MARK)[1:]:
+                stamp = piece.split(b":", 1)[0]
+                if stamp.isdigit():
+                    into.append((now - int(stamp)) / 1e6)
 
-    for watcher in watchers:
-        watcher.onData = watch
+        return watch
+
+    for member in watchers:
+        member.onData = watcher(samples)
+    for member in talkers:
+        member.onData = watcher(talkingSamples)
     # Everyone else is read in bulk, every DRAIN_INTERVAL: the generator's
     # reading of a thousand sockets then costs little, and is not what the
     # watchers' figures measure.  The server sends to them all the same.
-    silent = [member for member in members if member not in watchers]
+    silent = [m for m in members if m not in watchers and m not in talkers]
     for member in silent:
         assert member.transport is not None
         member.transport.pause_reading()
@@ -519,6 +545,7 @@ async def latency(options: Any, members: list[Member]) -> dict[str, Any]:
     interval = 1 / options.rate
     count = int(options.seconds * options.rate)
     began = time.perf_counter()
+    talking = asyncio.ensure_future(talk(talkers, options.dialect, began))
     for n in range(count):
         target = began + n * interval
         delay = target - time.perf_counter()
@@ -526,22 +553,76 @@ async def latency(options: Any, members: list[Member]) -> dict[str, Any]:
             await asyncio.sleep(delay)
         body = MARK + b"%d:" % time.perf_counter_ns() + PAD
         senders[n % len(senders)].send(message(options.dialect, body))
+    talking.cancel()
     await asyncio.sleep(1.0)
     draining.cancel()
+    result: dict[str, Any] = {
+        "messagesSent": count,
+        "samplesExpected": count * len(watchers),
+        **percentiles(samples, ""),
+    }
+    if talkers:
+        result["talkers"] = len(talkers)
+        result["talkingSamplesExpected"] = count * len(talkers)
+        result.update(percentiles(talkingSamples, "talking"))
+    return result
+
+
+def talkersAmong(
+    members: list[Member], watchers: list[Member], senders: list[Member], dialect: str
+) -> list[Member]:
+    """
+    The members who talk in the latency mode: one between each two
+    watchers, and the one before the last, so that they are spread over
+    the fan-out as the watchers are; none in a dialect without a
+    L{TALK_LINES} entry, nor in a room too small to leave members between.
+    """
+    if dialect not in TALK_LINES:
+        return []
+    step = len(members) // 10
+    if step < 2:
+        return []
+    taken = {id(member) for member in [*watchers, *senders]}
+    chosen = [*members[step // 2 :: step], members[-2]]
+    talkers: list[Member] = []
+    for member in chosen:
+        if id(member) not in taken:
+            taken.add(id(member))
+            talkers.append(member)
+    return talkers
+
+
+async def talk(talkers: list[Member], dialect: str, began: float) -> None:
+    """Have each of C{talkers} say a line every L{TALK_INTERVAL}, in turn."""
+    if not talkers:
+        return
+    line = TALK_LINES[dialect]
+    gap = TALK_INTERVAL / len(talkers)
+    for n in itertools.count():
+        delay = began + n * gap - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        talkers[n % len(talkers)].send(line)
+
+
+def percentiles(samples: list[float], prefix: str) -> dict[str, Any]:
+    """C{samples}' count, p50, p90, p99 and maximum, named after C{prefix}."""
     samples.sort()
+
+    def named(name: str) -> str:
+        return prefix + name[0].upper() + name[1:] if prefix else name
 
     def percentile(fraction: float) -> float:
         return samples[min(len(samples) - 1, int(fraction * len(samples)))]
 
-    expected = count * len(watchers)
+    if not samples:
+        return {named("samples"): 0}
     return {
-        "messagesSent": count,
-        "samples": len(samples),
-        "samplesExpected": expected,
-        "p50": percentile(0.50),
-        "p90": percentile(0.90),
-        "p99": percentile(0.99),
-        "max": samples[-1],
+        named("samples"): len(samples),
+        named("p50"): percentile(0.50),
+        named("p90"): percentile(0.90),
+        named("p99"): percentile(0.99),
+        named("max"): samples[-1],
     }
 
 

@@ -51,6 +51,15 @@ class BenchTests(ProcessTestCase):
             self.assertGreater(throughput["deliveriesPerCpuSecond"], 0)
             latency = runs["latency", server]["result"]
             self.assertEqual(latency["samples"], latency["samplesExpected"])
+        for server in ("twisted_chat", "twisted_chat-irc"):
+            # Members who talk (over the line and IRC dialects) get every
+            # message too, counted apart.
+            latency = runs["latency", server]["result"]
+            self.assertGreater(latency["talkers"], 0)
+            self.assertEqual(
+                latency["talkingSamples"], latency["talkingSamplesExpected"]
+            )
+        self.assertNotIn("talkers", runs["latency", "baseline"]["result"])
         for server in ("twisted_chat", "twisted_chat-limits"):
             limited = runs["limits", server]["result"]
             self.assertEqual(limited["samples"], limited["samplesExpected"])
