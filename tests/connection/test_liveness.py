@@ -126,3 +126,33 @@ class DeadlinesTests(SynchronousTestCase):
         self.clock.advance(1)
         self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
         self.assertEqual([name for name, _ in self.log], ["broken", "fine"])
+
+    def test_longJump(self) -> None:
+        """
+        After a jump of months (a machine resumed, the clock set forward),
+        only the buckets there are are looked up, not every second jumped.
+        """
+        looked = CountingBuckets()
+        self.deadlines._buckets = looked
+        self.watched("late", 90_000)
+        self.watched("early", 2)
+        self.watched("after", 10_000_001)
+        self.clock.advance(10_000_000)
+        self.assertEqual([name for name, _ in self.log], ["early", "late"])
+        self.assertLess(looked.lookups, 20)
+        self.clock.advance(1)
+        self.assertEqual([name for name, _ in self.log], ["early", "late", "after"])
+
+
+class CountingBuckets(dict[int, Bucket]):
+    """The buckets of a L{Deadlines}, counting how often one is looked up."""
+
+    lookups = 0
+
+    def __contains__(self, key: object) -> bool:
+        self.lookups += 1
+        return super().__contains__(key)
+
+    def pop(self, key: int, *default: Bucket | None) -> Bucket | None:  # type: ignore[override]
+        self.lookups += 1
+        return super().pop(key, *default)

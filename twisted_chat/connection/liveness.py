@@ -117,9 +117,19 @@ class Deadlines:
         """
         loop = self._loop
         now = self._clock.seconds()
-        for _ in range(count):
-            self._ticks += 1
-            bucket = self._buckets.pop(self._ticks, None)
+        buckets = self._buckets
+        # Every tick up to the last one is taken now: a connection checked
+        # here that asks to be checked again is due at the next tick at the
+        # earliest (see at), even if what it asks for was in the ticks taken.
+        first, self._ticks = self._ticks + 1, self._ticks + count
+        if count <= len(buckets):
+            due = [index for index in range(first, self._ticks + 1) if index in buckets]
+        else:
+            # A long hold-up (a machine resumed after hours, the clock set
+            # forward): the buckets there are, not every second it missed.
+            due = sorted(index for index in buckets if index <= self._ticks)
+        for index in due:
+            bucket = buckets.pop(index, None)
             if bucket is None:
                 continue
             # Checking one may cancel others in the bucket: they are skipped.
