@@ -39,8 +39,9 @@ JSON line with its results.  Modes:
   count is checked against what was sent.
 - C{latency}: one sender sends R messages a second stamped with the send
   time; ten members spread over the room, the last to join among them,
-  record when each arrives.  Over the line and IRC dialects, as many
-  members again, each between two of those, record it too and also talk:
+  record when each arrives.  Over the line protocol and IRC on TCP, in a
+  room of twenty or more, up to eleven more members, spread between those,
+  record it too and also talk:
   one line a second each (L{TALK_LINES}), as people in a lively room do;
   their figures are kept apart (C{talking...}), since how soon a server's
   TCP sends to someone who has just spoken is not how soon it sends to
@@ -616,7 +617,13 @@ def percentiles(samples: list[float], prefix: str) -> dict[str, Any]:
         return samples[min(len(samples) - 1, int(fraction * len(samples)))]
 
     if not samples:
-        return {named("samples"): 0}
+        # Nothing came back: every figure is missing, not absent, so that
+        # a table shows it rather than failing to read it.
+        nothing = float("nan")
+        return {
+            named("samples"): 0,
+            **{named(name): nothing for name in ("p50", "p90", "p99", "max")},
+        }
     return {
         named("samples"): len(samples),
         named("p50"): percentile(0.50),

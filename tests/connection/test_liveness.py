@@ -127,6 +127,36 @@ class DeadlinesTests(SynchronousTestCase):
         self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
         self.assertEqual([name for name, _ in self.log], ["broken", "fine"])
 
+    def test_heldUpSeveralBuckets(self) -> None:
+        """
+        A hold-up of a few ticks, with more buckets waiting than ticks
+        missed, checks those due in the missed ticks in order and leaves the
+        others to their time.
+        """
+        for name, after in [("c", 3), ("a", 1), ("later", 9), ("b", 2), ("last", 20)]:
+            self.watched(name, after)
+        self.clock.advance(3)
+        self.assertEqual([name for name, _ in self.log], ["a", "b", "c"])
+        self.assertEqual(self.deadlines.waiting, 2)
+        self.clock.advance(6)
+        self.assertEqual([name for name, _ in self.log], ["a", "b", "c", "later"])
+
+    def test_againWithinHoldUp(self) -> None:
+        """
+        One that asks, from its check after a hold-up, for a time in the
+        ticks missed is checked once in that pass, and again at the next
+        tick: not twice with the same time.
+        """
+        start = self.clock.seconds()
+        watched, _ = self.watched("a", 2)
+        watched.then.append(
+            lambda: self.deadlines.at(start + 5, watched) if len(self.log) < 2 else None
+        )
+        self.clock.advance(10)
+        self.assertEqual(self.log, [("a", 1010.0)])
+        self.clock.advance(1)
+        self.assertEqual(self.log, [("a", 1010.0), ("a", 1011.0)])
+
     def test_longJump(self) -> None:
         """
         After a jump of months (a machine resumed, the clock set forward),

@@ -70,7 +70,8 @@ class Deadlines:
     def at(self, when: float, watched: Watched) -> Bucket:
         """
         Call C{watched.due} at C{when}, or at the first tick after it (and
-        never in the tick being taken: at the next one at the earliest).
+        never in the ticks being taken: asked from a check, at the tick
+        after the last of them at the earliest).
 
         @return: the bucket C{watched} is in, for L{cancel}.
         """
