@@ -93,14 +93,14 @@ class ChatCollector:
         yield open
         yield _counter("bytes_sent", "Bytes queued to be written to clients.", frontEnds,
                        sorted(sent.items()))  # fmt: skip
-        chat = self._service.chat
+        everyone = self._service.chat.presentMembers()
         yield GaugeMetricFamily(
             PREFIX + "members", "Members connected to this server.",
-            value=membersHere(chat.presentMembers()),
+            value=membersHere(everyone),
         )  # fmt: skip
         yield GaugeMetricFamily(
             PREFIX + "rooms", "Rooms someone is in (here or, in a cluster, anywhere).",
-            value=roomsInUse(chat.presentMembers()),
+            value=roomsInUse(everyone),
         )  # fmt: skip
         yield _counter(
             "connections_accepted", "Connections admitted.", frontEnds,
